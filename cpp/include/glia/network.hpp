@@ -1,0 +1,147 @@
+// The network model (structure of arrays, CSR edges) and its simulation state.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "glia/hook.hpp"
+
+namespace glia {
+
+/// A neuron's kind follows the first letter of its id: S sensory, O output, else hidden.
+enum class NeuronKind : std::uint8_t { kSensory = 0, kHidden = 1, kOutput = 2 };
+NeuronKind kind_of(const std::string& id) noexcept;
+
+class Network;
+
+/// Everything that changes while a network runs: one per independent run (episode,
+/// individual), so many runs can share one read-only model on different threads.
+struct State {
+  std::vector<float> value;             ///< V, one per neuron
+  std::vector<float> input;             ///< I, the accumulator read by the next step
+  std::vector<std::uint8_t> fired_mask; ///< 1 where the neuron fired in the last step
+  std::vector<std::int32_t> fired;      ///< indices that fired in the last step, ascending
+  std::int32_t n_fired = 0;             ///< valid entries of `fired`
+  std::int64_t tick = 0;                ///< steps taken since the last reset
+
+  /// Sizes the arrays for `net` and sets V = resting, I = 0, no spikes, tick 0.
+  void reset(const Network& net);
+};
+
+/// What `Network::run` records; every pointer may be null.
+struct RunOutput {
+  std::uint8_t* raster = nullptr;          ///< T x N, 1 where a neuron fired
+  std::vector<std::int32_t>* event_step = nullptr;    ///< spike events: step ...
+  std::vector<std::int32_t>* event_neuron = nullptr;  ///< ... and neuron index
+  const std::int32_t* trace_index = nullptr;  ///< neurons whose values are traced
+  std::int64_t n_trace = 0;
+  float* traces = nullptr;                 ///< T x n_trace, V after each step
+  std::int64_t* spike_count = nullptr;     ///< N, spikes per neuron (accumulated)
+};
+
+/// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
+/// within a row), plus one default simulation state.
+///
+/// Neurons are ordered sensory first, then the others in creation order. All
+/// structural edits go through this class and keep the CSR valid.
+class Network {
+ public:
+  Network() = default;
+  /// `num_sensory` neurons S0.. and `num_neurons` hidden neurons N0.. with GliaGL's
+  /// defaults (threshold 100, leak 1, resting 0 for sensory; 50, 1, 0 otherwise).
+  Network(std::int32_t num_sensory, std::int32_t num_neurons);
+
+  // ---- sizes and ids
+  std::int32_t size() const noexcept { return static_cast<std::int32_t>(ids_.size()); }
+  std::int32_t num_sensory() const noexcept { return n_sensory_; }
+  std::int64_t num_edges() const noexcept { return static_cast<std::int64_t>(col_.size()); }
+  const std::vector<std::string>& ids() const noexcept { return ids_; }
+  const std::string& id(std::int32_t i) const { return ids_.at(static_cast<std::size_t>(i)); }
+  NeuronKind kind(std::int32_t i) const noexcept { return kinds_[static_cast<std::size_t>(i)]; }
+  /// Index of `id`, or -1.
+  std::int32_t find(const std::string& id) const noexcept;
+  /// Index of `id`; throws KeyError naming it.
+  std::int32_t index(const std::string& id) const;
+
+  // ---- neurons
+  /// Creates the neuron or updates its parameters; returns its index. Validates the
+  /// parameters (finite, leak in [0, 1]) and throws ValueError before changing anything.
+  std::int32_t add_neuron(const std::string& id, float threshold, float leak, float resting);
+  void set_params(std::int32_t i, float threshold, float leak, float resting);
+  static void check_params(const std::string& id, float threshold, float leak, float resting);
+  const std::vector<float>& threshold() const noexcept { return threshold_; }
+  const std::vector<float>& leak() const noexcept { return leak_; }
+  const std::vector<float>& resting() const noexcept { return resting_; }
+  /// Direct parameter access for trainers (intrinsic plasticity); sizes never change.
+  float* threshold_data() noexcept { return threshold_.data(); }
+  float* leak_data() noexcept { return leak_.data(); }
+
+  // ---- edges (CSR by source)
+  const std::vector<std::int64_t>& row_ptr() const noexcept { return row_ptr_; }
+  const std::vector<std::int32_t>& col() const noexcept { return col_; }
+  const std::vector<float>& weight() const noexcept { return weight_; }
+  /// Weights may be changed in place (training); the structure may not.
+  float* weight_data() noexcept { return weight_.data(); }
+  /// The source of every edge, in CSR order.
+  std::vector<std::int32_t> edge_sources() const;
+  /// Position of edge s->d in the CSR arrays, or -1.
+  std::int64_t find_edge(std::int32_t s, std::int32_t d) const noexcept;
+  /// Creates edge s->d or updates its weight.
+  void set_edge(std::int32_t s, std::int32_t d, float w);
+  /// Bulk create-or-update (later duplicates win); validates everything first.
+  void set_edges(const std::int32_t* s, const std::int32_t* d, const float* w, std::int64_t n);
+  /// Replaces all edges with the given ones (duplicates: the last wins).
+  void assign_edges(const std::int32_t* s, const std::int32_t* d, const float* w, std::int64_t n);
+  /// Removes edge s->d; returns whether it existed.
+  bool remove_edge(std::int32_t s, std::int32_t d);
+  /// Keeps the edges whose `keep[e]` is nonzero (e in CSR order); returns how many went.
+  std::int64_t filter_edges(const std::uint8_t* keep);
+  /// Removes every edge.
+  void clear_edges();
+
+  // ---- simulation on the network's own state
+  State& state() noexcept { return state_; }
+  const State& state() const noexcept { return state_; }
+  /// V = resting, I = 0 for every neuron.
+  void reset() { state_.reset(*this); }
+  /// Adds x to neuron i's accumulator: it acts in the next step.
+  void inject(std::int32_t i, float x);
+  /// `n` steps of the own state; `hook` is polled about every 100 ms (Cancelled on stop).
+  void step(std::int64_t n, Hook hook = nullptr, void* ctx = nullptr);
+
+  // ---- simulation of any state on this (read-only) model
+  /// One synchronous step of `s` (DESIGN §2).
+  void step_state(State& s) const noexcept;
+  /// T steps of `s`: before step t, X[t, c] is added to sensory neuron c's accumulator
+  /// (X is T x num_sensory, row-major; may be null for no input). Records into `out`.
+  /// Polls `poller` (may be null) between steps; on stop throws Cancelled with `s`
+  /// as of the last completed step.
+  void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller) const;
+
+  /// Bytes of model memory (parameters + CSR; ids excluded).
+  std::size_t model_bytes() const noexcept;
+  /// Checks every invariant (sizes, CSR order, finite values); throws Error if broken.
+  void validate() const;
+  /// Swaps the whole content with `other` (used for all-or-nothing loads).
+  void swap(Network& other) noexcept;
+
+ private:
+  void insert_neuron_at(std::int32_t pos, const std::string& id, float thr, float leak,
+                        float rest);
+  void build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
+                 std::vector<float>& w);
+
+  std::vector<std::string> ids_;
+  std::unordered_map<std::string, std::int32_t> index_;
+  std::vector<NeuronKind> kinds_;
+  std::vector<float> threshold_, leak_, resting_;
+  std::int32_t n_sensory_ = 0;
+  std::vector<std::int64_t> row_ptr_{0};
+  std::vector<std::int32_t> col_;
+  std::vector<float> weight_;
+  State state_;
+};
+
+}  // namespace glia

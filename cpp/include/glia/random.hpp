@@ -1,0 +1,49 @@
+// Counter-based random streams: every draw is a pure function of (seed, key...), so results
+// never depend on the thread count or on the order threads run in.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace glia {
+
+/// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
+inline std::uint64_t splitmix64(std::uint64_t x) noexcept {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/// The documented mixing function: the seed of the stream for (seed, a, b, c).
+inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0,
+                                std::uint64_t c = 0) noexcept {
+  return splitmix64(seed ^ splitmix64(a ^ splitmix64(b ^ splitmix64(c))));
+}
+
+/// A small generator (SplitMix64 sequence) over one stream; cheap to create per task.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t key) noexcept : s_(key) {}
+  std::uint64_t next() noexcept {
+    s_ += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = s_;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1).
+  double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  /// Uniform integer in [0, n).
+  std::uint64_t below(std::uint64_t n) noexcept { return n ? next() % n : 0; }
+  /// Standard normal (Box-Muller; one value per call, deterministic).
+  double normal() noexcept {
+    double u1 = uniform(), u2 = uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
+}  // namespace glia

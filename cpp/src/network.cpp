@@ -1,0 +1,366 @@
+#include "glia/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "glia/error.hpp"
+
+namespace glia {
+
+NeuronKind kind_of(const std::string& id) noexcept {
+  if (!id.empty() && id[0] == 'S') return NeuronKind::kSensory;
+  if (!id.empty() && id[0] == 'O') return NeuronKind::kOutput;
+  return NeuronKind::kHidden;
+}
+
+void State::reset(const Network& net) {
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  value.assign(net.resting().begin(), net.resting().end());
+  input.assign(n, 0.0f);
+  fired_mask.assign(n, 0);
+  fired.assign(n, 0);
+  n_fired = 0;
+  tick = 0;
+}
+
+Network::Network(std::int32_t num_sensory, std::int32_t num_neurons) {
+  if (num_sensory < 0 || num_neurons < 0)
+    throw ValueError("num_sensory and num_neurons must be >= 0");
+  for (std::int32_t i = 0; i < num_sensory; ++i)
+    add_neuron("S" + std::to_string(i), 100.0f, 1.0f, 0.0f);
+  for (std::int32_t i = 0; i < num_neurons; ++i)
+    add_neuron("N" + std::to_string(i), 50.0f, 1.0f, 0.0f);
+}
+
+std::int32_t Network::find(const std::string& id) const noexcept {
+  auto it = index_.find(id);
+  return it == index_.end() ? -1 : it->second;
+}
+
+std::int32_t Network::index(const std::string& id) const {
+  std::int32_t i = find(id);
+  if (i < 0) throw KeyError("unknown neuron id '" + id + "'");
+  return i;
+}
+
+void Network::check_params(const std::string& id, float thr, float leak, float rest) {
+  if (id.empty()) throw ValueError("neuron id must not be empty");
+  for (char c : id)
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#')
+      throw ValueError("neuron id '" + id + "' contains whitespace or '#'");
+  if (!std::isfinite(thr)) throw ValueError("threshold of '" + id + "' is not finite");
+  if (!std::isfinite(rest)) throw ValueError("resting value of '" + id + "' is not finite");
+  if (!(leak >= 0.0f && leak <= 1.0f))
+    throw ValueError("leak of '" + id + "' must be in [0, 1], got " + std::to_string(leak));
+}
+
+std::int32_t Network::add_neuron(const std::string& id, float thr, float leak, float rest) {
+  check_params(id, thr, leak, rest);
+  std::int32_t i = find(id);
+  if (i >= 0) {
+    set_params(i, thr, leak, rest);
+    return i;
+  }
+  if (ids_.size() >= static_cast<std::size_t>(INT32_MAX - 1))
+    throw ValueError("too many neurons");
+  NeuronKind k = kind_of(id);
+  std::int32_t pos = k == NeuronKind::kSensory ? n_sensory_ : size();
+  insert_neuron_at(pos, id, thr, leak, rest);
+  return pos;
+}
+
+void Network::insert_neuron_at(std::int32_t pos, const std::string& id, float thr, float leak,
+                               float rest) {
+  const bool at_end = pos == size();
+  const auto p = static_cast<std::size_t>(pos);
+  ids_.insert(ids_.begin() + pos, id);
+  kinds_.insert(kinds_.begin() + pos, kind_of(id));
+  threshold_.insert(threshold_.begin() + pos, thr);
+  leak_.insert(leak_.begin() + pos, leak);
+  resting_.insert(resting_.begin() + pos, rest);
+  if (kind_of(id) == NeuronKind::kSensory) ++n_sensory_;
+  // CSR: an empty row at pos; targets at or after pos shift by one.
+  row_ptr_.insert(row_ptr_.begin() + pos, row_ptr_[p]);
+  if (!at_end) {
+    for (auto& c : col_)
+      if (c >= pos) ++c;
+    index_.clear();
+    for (std::size_t k = 0; k < ids_.size(); ++k) index_[ids_[k]] = static_cast<std::int32_t>(k);
+  } else {
+    index_[id] = pos;
+  }
+  // State: the new neuron starts at rest.
+  state_.value.insert(state_.value.begin() + pos, rest);
+  state_.input.insert(state_.input.begin() + pos, 0.0f);
+  state_.fired_mask.insert(state_.fired_mask.begin() + pos, 0);
+  state_.fired.push_back(0);
+  state_.n_fired = 0;
+  std::fill(state_.fired_mask.begin(), state_.fired_mask.end(), 0);
+}
+
+void Network::set_params(std::int32_t i, float thr, float leak, float rest) {
+  if (i < 0 || i >= size()) throw ValueError("neuron index out of range");
+  check_params(ids_[static_cast<std::size_t>(i)], thr, leak, rest);
+  threshold_[static_cast<std::size_t>(i)] = thr;
+  leak_[static_cast<std::size_t>(i)] = leak;
+  resting_[static_cast<std::size_t>(i)] = rest;
+}
+
+std::vector<std::int32_t> Network::edge_sources() const {
+  std::vector<std::int32_t> src(col_.size());
+  for (std::int32_t i = 0; i < size(); ++i)
+    std::fill(src.begin() + row_ptr_[static_cast<std::size_t>(i)],
+              src.begin() + row_ptr_[static_cast<std::size_t>(i) + 1], i);
+  return src;
+}
+
+std::int64_t Network::find_edge(std::int32_t s, std::int32_t d) const noexcept {
+  if (s < 0 || s >= size()) return -1;
+  auto b = col_.begin() + row_ptr_[static_cast<std::size_t>(s)];
+  auto e = col_.begin() + row_ptr_[static_cast<std::size_t>(s) + 1];
+  auto it = std::lower_bound(b, e, d);
+  return (it != e && *it == d) ? static_cast<std::int64_t>(it - col_.begin()) : -1;
+}
+
+static void check_edge(const Network& net, std::int32_t s, std::int32_t d, float w) {
+  if (s < 0 || s >= net.size() || d < 0 || d >= net.size())
+    throw ValueError("edge endpoint index out of range");
+  if (!std::isfinite(w))
+    throw ValueError("weight of edge " + net.id(s) + " -> " + net.id(d) + " is not finite");
+}
+
+void Network::set_edge(std::int32_t s, std::int32_t d, float w) {
+  check_edge(*this, s, d, w);
+  std::int64_t e = find_edge(s, d);
+  if (e >= 0) {
+    weight_[static_cast<std::size_t>(e)] = w;
+    return;
+  }
+  auto b = col_.begin() + row_ptr_[static_cast<std::size_t>(s)];
+  auto end = col_.begin() + row_ptr_[static_cast<std::size_t>(s) + 1];
+  auto pos = std::lower_bound(b, end, d) - col_.begin();
+  col_.insert(col_.begin() + pos, d);
+  weight_.insert(weight_.begin() + pos, w);
+  for (std::size_t k = static_cast<std::size_t>(s) + 1; k < row_ptr_.size(); ++k) ++row_ptr_[k];
+}
+
+void Network::build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
+                        std::vector<float>& w) {
+  const std::size_t m = s.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // by (source, target), ties in input order so the last duplicate can win
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return s[a] != s[b] ? s[a] < s[b] : d[a] < d[b];
+  });
+  std::vector<std::int64_t> rp(static_cast<std::size_t>(size()) + 1, 0);
+  std::vector<std::int32_t> col;
+  std::vector<float> wt;
+  col.reserve(m);
+  wt.reserve(m);
+  for (std::size_t k = 0; k < m; ++k) {
+    std::size_t e = order[k];
+    if (k + 1 < m && s[order[k + 1]] == s[e] && d[order[k + 1]] == d[e]) continue;
+    col.push_back(d[e]);
+    wt.push_back(w[e]);
+    ++rp[static_cast<std::size_t>(s[e]) + 1];
+  }
+  for (std::size_t i = 1; i < rp.size(); ++i) rp[i] += rp[i - 1];
+  row_ptr_.swap(rp);
+  col_.swap(col);
+  weight_.swap(wt);
+}
+
+void Network::set_edges(const std::int32_t* s, const std::int32_t* d, const float* w,
+                        std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) check_edge(*this, s[k], d[k], w[k]);
+  std::vector<std::int32_t> S = edge_sources();
+  std::vector<std::int32_t> D(col_);
+  std::vector<float> W(weight_);
+  S.insert(S.end(), s, s + n);
+  D.insert(D.end(), d, d + n);
+  W.insert(W.end(), w, w + n);
+  build_csr(S, D, W);
+}
+
+void Network::assign_edges(const std::int32_t* s, const std::int32_t* d, const float* w,
+                           std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) check_edge(*this, s[k], d[k], w[k]);
+  std::vector<std::int32_t> S(s, s + n), D(d, d + n);
+  std::vector<float> W(w, w + n);
+  build_csr(S, D, W);
+}
+
+bool Network::remove_edge(std::int32_t s, std::int32_t d) {
+  std::int64_t e = find_edge(s, d);
+  if (e < 0) return false;
+  col_.erase(col_.begin() + e);
+  weight_.erase(weight_.begin() + e);
+  for (std::size_t k = static_cast<std::size_t>(s) + 1; k < row_ptr_.size(); ++k) --row_ptr_[k];
+  return true;
+}
+
+std::int64_t Network::filter_edges(const std::uint8_t* keep) {
+  std::int64_t out = 0, removed = 0;
+  std::vector<std::int64_t> rp(row_ptr_.size(), 0);
+  for (std::int32_t i = 0; i < size(); ++i) {
+    for (std::int64_t e = row_ptr_[static_cast<std::size_t>(i)];
+         e < row_ptr_[static_cast<std::size_t>(i) + 1]; ++e) {
+      if (keep[e]) {
+        col_[static_cast<std::size_t>(out)] = col_[static_cast<std::size_t>(e)];
+        weight_[static_cast<std::size_t>(out)] = weight_[static_cast<std::size_t>(e)];
+        ++out;
+      } else {
+        ++removed;
+      }
+    }
+    rp[static_cast<std::size_t>(i) + 1] = out;
+  }
+  col_.resize(static_cast<std::size_t>(out));
+  weight_.resize(static_cast<std::size_t>(out));
+  row_ptr_.swap(rp);
+  return removed;
+}
+
+void Network::clear_edges() {
+  col_.clear();
+  weight_.clear();
+  std::fill(row_ptr_.begin(), row_ptr_.end(), 0);
+}
+
+void Network::inject(std::int32_t i, float x) {
+  if (i < 0 || i >= size()) throw ValueError("neuron index out of range");
+  if (!std::isfinite(x)) throw ValueError("injected value must be finite");
+  state_.input[static_cast<std::size_t>(i)] += x;
+}
+
+void Network::step_state(State& s) const noexcept {
+  const std::int32_t n = size();
+  float* __restrict V = s.value.data();
+  float* __restrict I = s.input.data();
+  std::uint8_t* __restrict mask = s.fired_mask.data();
+  const float* __restrict thr = threshold_.data();
+  const float* __restrict lk = leak_.data();
+  const float* __restrict rest = resting_.data();
+  // 1-2. the neuron update, branch-free so it vectorises
+  for (std::int32_t i = 0; i < n; ++i) {
+    float v = lk[i] * V[i] + I[i];
+    v = v > 0.0f ? v : 0.0f;
+    const bool f = v > thr[i];
+    V[i] = f ? rest[i] : v;
+    I[i] = 0.0f;
+    mask[i] = static_cast<std::uint8_t>(f);
+  }
+  // collect the fired neurons, skipping silent 8-byte blocks
+  std::int32_t* fired = s.fired.data();
+  std::int32_t nf = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t block;
+    std::memcpy(&block, mask + i, 8);
+    if (block == 0) continue;
+    for (std::int32_t k = 0; k < 8; ++k) {
+      fired[nf] = i + k;
+      nf += mask[i + k];
+    }
+  }
+  for (; i < n; ++i) {
+    fired[nf] = i;
+    nf += mask[i];
+  }
+  s.n_fired = nf;
+  // 3. deliver: every fired source adds its weights into its targets' accumulators
+  const std::int64_t* __restrict rp = row_ptr_.data();
+  const std::int32_t* __restrict col = col_.data();
+  const float* __restrict w = weight_.data();
+  for (std::int32_t k = 0; k < nf; ++k) {
+    const std::int32_t j = fired[k];
+    const std::int64_t b = rp[j], e = rp[j + 1];
+    for (std::int64_t q = b; q < e; ++q) I[col[q]] += w[q];
+  }
+  ++s.tick;
+}
+
+void Network::step(std::int64_t n, Hook hook, void* ctx) {
+  if (n < 0) throw ValueError("n_steps must be >= 0");
+  if (state_.value.size() != static_cast<std::size_t>(size())) state_.reset(*this);
+  Poller poller(hook, ctx);
+  for (std::int64_t t = 0; t < n; ++t) {
+    step_state(state_);
+    if (poller.poll()) throw Cancelled("step interrupted");
+  }
+}
+
+void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out,
+                  Poller* poller) const {
+  const std::int32_t n = size(), ns = n_sensory_;
+  for (std::int64_t t = 0; t < T; ++t) {
+    if (X != nullptr) {
+      const float* x = X + t * ns;
+      for (std::int32_t c = 0; c < ns; ++c) s.input[static_cast<std::size_t>(c)] += x[c];
+    }
+    step_state(s);
+    if (out.raster != nullptr)
+      std::memcpy(out.raster + t * n, s.fired_mask.data(), static_cast<std::size_t>(n));
+    if (out.event_step != nullptr) {
+      for (std::int32_t k = 0; k < s.n_fired; ++k) {
+        out.event_step->push_back(static_cast<std::int32_t>(t));
+        out.event_neuron->push_back(s.fired[static_cast<std::size_t>(k)]);
+      }
+    }
+    if (out.spike_count != nullptr)
+      for (std::int32_t k = 0; k < s.n_fired; ++k) ++out.spike_count[s.fired[static_cast<std::size_t>(k)]];
+    if (out.traces != nullptr) {
+      float* row = out.traces + t * out.n_trace;
+      for (std::int64_t k = 0; k < out.n_trace; ++k)
+        row[k] = s.value[static_cast<std::size_t>(out.trace_index[k])];
+    }
+    if (poller != nullptr && poller->poll()) throw Cancelled("run interrupted");
+  }
+}
+
+std::size_t Network::model_bytes() const noexcept {
+  return threshold_.capacity() * sizeof(float) * 3 + kinds_.capacity() +
+         row_ptr_.capacity() * sizeof(std::int64_t) + col_.capacity() * sizeof(std::int32_t) +
+         weight_.capacity() * sizeof(float);
+}
+
+void Network::validate() const {
+  const std::size_t n = ids_.size();
+  if (threshold_.size() != n || leak_.size() != n || resting_.size() != n || kinds_.size() != n ||
+      row_ptr_.size() != n + 1 || index_.size() != n)
+    throw Error("network invariant broken: array sizes");
+  if (row_ptr_[0] != 0 || row_ptr_[n] != static_cast<std::int64_t>(col_.size()) ||
+      col_.size() != weight_.size())
+    throw Error("network invariant broken: CSR bounds");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (row_ptr_[i] > row_ptr_[i + 1]) throw Error("network invariant broken: row order");
+    for (std::int64_t e = row_ptr_[i]; e < row_ptr_[i + 1]; ++e) {
+      const std::int32_t c = col_[static_cast<std::size_t>(e)];
+      if (c < 0 || static_cast<std::size_t>(c) >= n) throw Error("network invariant broken: target");
+      if (e > row_ptr_[i] && col_[static_cast<std::size_t>(e) - 1] >= c)
+        throw Error("network invariant broken: targets not ascending");
+      if (!std::isfinite(weight_[static_cast<std::size_t>(e)]))
+        throw Error("network invariant broken: non-finite weight");
+    }
+    if (!std::isfinite(threshold_[i]) || !std::isfinite(resting_[i]) || !(leak_[i] >= 0.0f && leak_[i] <= 1.0f))
+      throw Error("network invariant broken: parameters");
+  }
+}
+
+void Network::swap(Network& o) noexcept {
+  ids_.swap(o.ids_);
+  index_.swap(o.index_);
+  kinds_.swap(o.kinds_);
+  threshold_.swap(o.threshold_);
+  leak_.swap(o.leak_);
+  resting_.swap(o.resting_);
+  std::swap(n_sensory_, o.n_sensory_);
+  row_ptr_.swap(o.row_ptr_);
+  col_.swap(o.col_);
+  weight_.swap(o.weight_);
+  std::swap(state_, o.state_);
+}
+
+}  // namespace glia
