@@ -60,6 +60,8 @@ class Network {
   const std::vector<std::string>& ids() const noexcept { return ids_; }
   const std::string& id(std::int32_t i) const { return ids_.at(static_cast<std::size_t>(i)); }
   NeuronKind kind(std::int32_t i) const noexcept { return kinds_[static_cast<std::size_t>(i)]; }
+  /// The kind as an int: 0 sensory, 1 hidden, 2 output.
+  int kind_code(std::int32_t i) const noexcept { return static_cast<int>(kinds_[static_cast<std::size_t>(i)]); }
   /// Index of `id`, or -1.
   std::int32_t find(const std::string& id) const noexcept;
   /// Index of `id`; throws KeyError naming it.

@@ -1,0 +1,198 @@
+# cython: language_level=3
+# distutils: language = c++
+"""glia's compiled core: the Cython layer over the C++ engine.
+
+Python-level checks and conversions happen first, with the GIL; the C++ work then runs
+in ``with nogil:`` blocks. Long loops poll a hook about every 100 ms that takes the GIL
+and runs ``PyErr_CheckSignals()``, so Ctrl-C stops them promptly.
+"""
+from cpython.exc cimport PyErr_CheckSignals, PyErr_Occurred
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.string cimport memcpy
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+from cython.operator cimport dereference as deref
+
+import os
+import threading
+
+import numpy as np
+cimport numpy as cnp
+
+from glia.errors import FormatError
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int glia_omp_max_threads(void) { return omp_get_max_threads(); }
+    static int glia_openmp_enabled(void) { return 1; }
+    static int glia_openmp_version(void) { return _OPENMP; }
+    #else
+    static int glia_omp_max_threads(void) { return 1; }
+    static int glia_openmp_enabled(void) { return 0; }
+    static int glia_openmp_version(void) { return 0; }
+    #endif
+    #if defined(__clang__)
+    #define GLIA_COMPILER "clang " __clang_version__
+    #elif defined(__GNUC__)
+    #define GLIA_COMPILER "gcc " __VERSION__
+    #elif defined(_MSC_VER)
+    #define GLIA_COMPILER "msvc"
+    #else
+    #define GLIA_COMPILER "unknown"
+    #endif
+    """
+    int glia_omp_max_threads() nogil
+    int glia_openmp_enabled() nogil
+    int glia_openmp_version() nogil
+    const char* GLIA_COMPILER
+
+
+# ---------------------------------------------------------------- errors
+_ERROR_TYPES = {
+    0: RuntimeError,
+    1: FormatError,
+    2: KeyError,
+    3: ValueError,
+    4: FileNotFoundError,
+    5: RuntimeError,
+    6: KeyboardInterrupt,
+    7: MemoryError,
+}
+
+
+cdef int raise_glia_error() except -1:
+    """Translates the C++ exception being handled into a Python one.
+
+    A pending Python error (KeyboardInterrupt from the signal hook, an exception raised
+    by a user callback) wins over the C++ Cancelled that carried it out of the loop.
+    """
+    cdef string msg
+    if PyErr_Occurred() != NULL:
+        return -1
+    kind = classify_current_exception(msg)
+    text = msg.decode("utf-8", "replace")
+    if kind == 4:
+        if text.startswith("No such file"):
+            raise FileNotFoundError(text)
+        raise OSError(text)
+    raise _ERROR_TYPES.get(kind, RuntimeError)(text)
+
+
+# ---------------------------------------------------------------- hooks
+cdef int _poll_signals(void* ctx) except -1 nogil:
+    """The hook of long loops: lets a pending Ctrl-C raise KeyboardInterrupt."""
+    with gil:
+        PyErr_CheckSignals()
+    return 0
+
+
+# ---------------------------------------------------------------- threads
+_default_n_threads = None
+
+
+def set_num_threads(n_threads):
+    """Sets the default thread count of glia's parallel calls (None: back to OpenMP's).
+
+    Negative values count back from the maximum (-1: all cores). Example::
+
+        glia.set_num_threads(2)
+    """
+    global _default_n_threads
+    if n_threads is not None:
+        n_threads = _check_thread_arg(n_threads)
+    _default_n_threads = n_threads
+
+
+def get_num_threads():
+    """The thread count a parallel call made now would use."""
+    return effective_n_threads(None)
+
+
+def _check_thread_arg(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n_threads must be an int or None, got {type(n).__name__}")
+    if n == 0:
+        raise ValueError("n_threads must be nonzero (negative counts back from the maximum)")
+    return int(n)
+
+
+cpdef int effective_n_threads(n_threads=None) except -1:
+    """Thread count for a call: the argument, else set_num_threads()'s, else OpenMP's
+    maximum (which follows OMP_NUM_THREADS and threadpoolctl). n < 0 means max + 1 + n."""
+    n = _default_n_threads if n_threads is None else _check_thread_arg(n_threads)
+    cdef int max_threads = glia_omp_max_threads()
+    if n is None:
+        return max_threads
+    if n < 0:
+        return max(1, max_threads + 1 + n)
+    return n
+
+
+def _build_info():
+    """Compiler, OpenMP and thread facts of this build (used by glia.show_config)."""
+    return {
+        "compiler": GLIA_COMPILER.decode(),
+        "openmp": bool(glia_openmp_enabled()),
+        "openmp_version": int(glia_openmp_version()),
+        "omp_max_threads": int(glia_omp_max_threads()),
+        "default_n_threads": _default_n_threads,
+    }
+
+
+# ---------------------------------------------------------------- helpers
+cdef inline string _s(obj) except *:
+    if isinstance(obj, str):
+        return (<str>obj).encode("utf-8")
+    if isinstance(obj, bytes):
+        return <bytes>obj
+    raise TypeError(f"neuron id must be a str, got {type(obj).__name__}")
+
+
+cdef inline str _u(const string& s):
+    return s.decode("utf-8", "replace")
+
+
+def _as_path(path, name="path"):
+    try:
+        return os.fsencode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(path).__name__}") from None
+
+
+def _as_float_array(x, name, ndim=None, shape=None, finite=True):
+    """Converts an array-like to a C-contiguous float32 array (no copy if it is one),
+    checking dtype, shape and finiteness; errors name the argument."""
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception as e:
+            raise TypeError(f"{name} must be a real numeric array-like: {e}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must have a real numeric dtype (expected float32), got {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional (expected shape {_shape_str(shape)}), got shape {arr.shape}")
+    if shape is not None:
+        for want, got in zip(shape, arr.shape):
+            if want is not None and want != got:
+                raise ValueError(f"{name} must have shape {_shape_str(shape)}, got {arr.shape}")
+    if arr.dtype != np.float32 or not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+    if finite and arr.size and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def _shape_str(shape):
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("n" if s is None else str(s) for s in shape) + ")"
+
+
+include "_network.pxi"
+include "_sequence.pxi"

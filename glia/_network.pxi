@@ -1,0 +1,746 @@
+# Network, Neuron: the simulation API (included by _core.pyx).
+
+# A call keeps the GIL when its work, steps x (neurons + edges), is below this: releasing
+# and re-taking the GIL costs more than a tiny step, and beside a busy Python thread each
+# re-take can wait a whole switch interval (DESIGN §5). ~20k units is about 10 µs.
+GIL_RELEASE_WORK = 20000
+
+_KIND_NAMES = ("sensory", "hidden", "output")
+
+
+class _FiredFlag(int):
+    """Whether a neuron fired in the last step; usable as ``n.did_fire()`` (glia) and as
+    a plain truth value ``if n.did_fire:`` (GliaGL scripts)."""
+
+    def __call__(self):
+        return bool(self)
+
+    def __repr__(self):
+        return repr(bool(self))
+
+
+class Neuron:
+    """One neuron of a network, looked up by id on every access.
+
+    Example::
+
+        n = net.get_neuron("H0")
+        n.threshold = 45.0
+        print(n.value, n.did_fire())
+    """
+
+    __slots__ = ("_net", "id")
+
+    def __init__(self, net, neuron_id):
+        self._net = net
+        self.id = neuron_id
+
+    def _p(self, k):
+        return (<Network>self._net)._param(self.id, k)
+
+    @property
+    def threshold(self) -> float:
+        return self._p(0)
+
+    @threshold.setter
+    def threshold(self, v):
+        (<Network>self._net)._set_param(self.id, 0, v)
+
+    @property
+    def leak(self) -> float:
+        return self._p(1)
+
+    @leak.setter
+    def leak(self, v):
+        (<Network>self._net)._set_param(self.id, 1, v)
+
+    @property
+    def resting(self) -> float:
+        return self._p(2)
+
+    @resting.setter
+    def resting(self, v):
+        (<Network>self._net)._set_param(self.id, 2, v)
+
+    @property
+    def value(self) -> float:
+        return self._p(3)
+
+    @property
+    def kind(self) -> str:
+        """'sensory', 'hidden' or 'output'."""
+        return _KIND_NAMES[int(self._p(5))]
+
+    @property
+    def did_fire(self):
+        return _FiredFlag(int(self._p(4)))
+
+    def __repr__(self):
+        return (f"Neuron({self.id!r}, threshold={self.threshold:g}, leak={self.leak:g}, "
+                f"resting={self.resting:g}, value={self.value:g})")
+
+
+cdef class Network:
+    """A spiking network: neurons with threshold, leak and resting value, and weighted
+    directed edges, simulated in synchronous discrete steps (see the README's model).
+
+    ``Network(num_sensory, num_neurons)`` makes sensory neurons ``S0..`` (threshold 100,
+    leak 1) and hidden neurons ``N0..`` (threshold 50, leak 1) without edges. Load a
+    ``.net`` file with :meth:`from_file`.
+
+    Example::
+
+        net = glia.Network(2, 1)
+        net.set_weights(["S0", "S1"], ["N0", "N0"], [60.0, 60.0])
+        net.inject("S0", 150.0)
+        net.step(2)
+        raster = net.run(np.zeros((100, 2), np.float32))   # (100, 3) bool
+
+    One instance must not be used from two threads at once: the second call raises
+    RuntimeError. Separate instances run in parallel on separate threads.
+    """
+
+    def __cinit__(self, num_sensory=0, num_neurons=0):
+        for name, v in (("num_sensory", num_sensory), ("num_neurons", num_neurons)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+            if v < 0 or v > 100_000_000:
+                raise ValueError(f"{name} must be in [0, 1e8], got {v}")
+        self._net = new CNetwork(<int32_t>num_sensory, <int32_t>num_neurons)
+        self._busy = False
+
+    def __dealloc__(self):
+        del self._net
+
+    cdef int _enter(self) except -1:
+        if self._busy:
+            raise RuntimeError(
+                "this Network is in use by another thread; use one instance per thread "
+                "(net.copy() makes an independent one)")
+        self._busy = True
+        return 0
+
+    cdef void _leave(self) noexcept:
+        self._busy = False
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_file(cls, path, verbose=True):
+        """Loads a ``.net`` file (NEURON/CONNECTION lines or a NEWNET block).
+
+        Raises FileNotFoundError for a missing file and glia.FormatError (a ValueError)
+        naming the file and line for a malformed one. ``verbose`` logs a summary.
+
+        Example::
+
+            net = glia.Network.from_file("xor.net")
+        """
+        cdef Network net = cls()
+        net.load(path, verbose=verbose)
+        return net
+
+    def load(self, path, verbose=True):
+        """Replaces this network with the content of a ``.net`` file, all or nothing:
+        if the file is missing or malformed the network is left exactly as it was."""
+        cdef string p = _as_path(path)
+        cdef CNetwork tmp
+        self._enter()
+        try:
+            with nogil:
+                load_network(tmp, p)
+            self._net.swap(tmp)
+        finally:
+            self._leave()
+        if verbose:
+            import logging
+            logging.getLogger("glia").info("loaded %s: %d neurons, %d connections",
+                                           os.fsdecode(p), self.num_neurons, self.num_connections)
+        return self
+
+    def save(self, path):
+        """Writes the network as a ``.net`` file (NEURON then CONNECTION lines, every
+        float in the shortest form that reads back to the same bits). The file is written
+        to a temporary name and renamed over ``path``, so a crash never leaves half a file.
+        """
+        cdef string p = _as_path(path)
+        self._enter()
+        try:
+            with nogil:
+                save_network(deref(self._net), p)
+        finally:
+            self._leave()
+
+    @classmethod
+    def from_string(cls, text, name="<string>"):
+        """Parses ``.net`` text. Example: ``glia.Network.from_string("NEURON S0 1 1 0")``."""
+        cdef Network net = cls()
+        cdef string t = text.encode("utf-8")
+        cdef string n = str(name).encode("utf-8")
+        with nogil:
+            parse_network(deref(net._net), t, n)
+        return net
+
+    def to_string(self):
+        """The ``.net`` text of this network (what :meth:`save` writes)."""
+        self._enter()
+        try:
+            return format_network(deref(self._net)).decode("utf-8")
+        finally:
+            self._leave()
+
+    def copy(self):
+        """An independent deep copy (model and simulation state)."""
+        self._enter()
+        cdef Network out = Network.__new__(Network)
+        try:
+            del out._net
+            out._net = new CNetwork(deref(self._net))
+        finally:
+            self._leave()
+        return out
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        return (_rebuild_network, (self._get_arrays(),))
+
+    def _get_arrays(self):
+        """The whole network as NumPy arrays (pickling, process pools)."""
+        cdef CState* st
+        cdef Py_ssize_t n
+        self._enter()
+        try:
+            ids = self.neuron_ids
+            n = self._net.size()
+            src, dst, w = self._edge_arrays()
+            st = &self._net.state()
+            fired = np.zeros(n, dtype=np.uint8)
+            if n:
+                memcpy(cnp.PyArray_DATA(fired), st.fired_mask.data(), n)
+            return {
+                "ids": ids,
+                "threshold": self._vec(self._net.threshold().data(), n),
+                "leak": self._vec(self._net.leak().data(), n),
+                "resting": self._vec(self._net.resting().data(), n),
+                "src": src, "dst": dst, "weight": w,
+                "value": self._vec(st.value.data(), n),
+                "input": self._vec(st.input.data(), n),
+                "fired": fired,
+            }
+        finally:
+            self._leave()
+
+    def _set_arrays(self, d):
+        cdef CNetwork tmp
+        cdef Py_ssize_t i, n = len(d["ids"])
+        cdef float[::1] thr = np.ascontiguousarray(d["threshold"], np.float32)
+        cdef float[::1] lk = np.ascontiguousarray(d["leak"], np.float32)
+        cdef float[::1] rs = np.ascontiguousarray(d["resting"], np.float32)
+        cdef int32_t[::1] s = np.ascontiguousarray(d["src"], np.int32)
+        cdef int32_t[::1] t = np.ascontiguousarray(d["dst"], np.int32)
+        cdef float[::1] w = np.ascontiguousarray(d["weight"], np.float32)
+        for i, nid in enumerate(d["ids"]):
+            if tmp.add_neuron(_s(nid), thr[i], lk[i], rs[i]) != i:
+                raise ValueError("neuron order in the arrays is not sensory-first")
+        if s.shape[0]:
+            tmp.assign_edges(&s[0], &t[0], &w[0], s.shape[0])
+        tmp.reset()
+        cdef CState* st = &tmp.state()
+        cdef float[::1] v
+        cdef float[::1] inp
+        cdef uint8_t[::1] f
+        if "value" in d and n:
+            v = np.ascontiguousarray(d["value"], np.float32)
+            inp = np.ascontiguousarray(d["input"], np.float32)
+            f = np.ascontiguousarray(d["fired"], np.uint8)
+            memcpy(st.value.data(), &v[0], n * sizeof(float))
+            memcpy(st.input.data(), &inp[0], n * sizeof(float))
+            memcpy(st.fired_mask.data(), &f[0], n)
+            st.n_fired = 0
+            for i in range(n):
+                if f[i]:
+                    st.fired[st.n_fired] = <int32_t>i
+                    st.n_fired += 1
+        self._enter()
+        try:
+            self._net.swap(tmp)
+        finally:
+            self._leave()
+
+    # ---------------------------------------------------------------- simulation
+    def step(self, n_steps=1):
+        """Advances the simulation ``n_steps`` synchronous steps.
+
+        Releases the GIL unless the work is tiny (see GIL_RELEASE_WORK); Ctrl-C stops a
+        long call within about 100 ms, leaving the state as of the last completed step.
+        """
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+            raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
+        if n_steps < 0:
+            raise ValueError(f"n_steps must be >= 0, got {n_steps}")
+        cdef int64_t n = n_steps
+        cdef CNetwork* net = self._net
+        self._enter()
+        try:
+            if n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK:
+                net.step(n, NULL, NULL)
+            else:
+                with nogil:
+                    net.step(n, _poll_signals, NULL)
+        finally:
+            self._leave()
+
+    def inject(self, neuron_id, amount):
+        """Adds ``amount`` to the neuron's input: it acts in the next step."""
+        cdef int32_t i
+        cdef float x = _finite(amount, "amount")
+        self._enter()
+        try:
+            i = self._net.index(_s(neuron_id))
+            self._net.inject(i, x)
+        finally:
+            self._leave()
+
+    def inject_dict(self, inputs):
+        """Injects ``{neuron_id: amount}``; all ids and values are checked first."""
+        if not hasattr(inputs, "items"):
+            raise TypeError(f"inputs must be a dict of neuron id -> amount, got {type(inputs).__name__}")
+        cdef vector[int32_t] idx
+        cdef vector[float] val
+        cdef size_t k
+        self._enter()
+        try:
+            for nid, amount in inputs.items():
+                idx.push_back(self._net.index(_s(nid)))
+                val.push_back(_finite(amount, f"inputs[{nid!r}]"))
+            for k in range(idx.size()):
+                self._net.inject(idx[k], val[k])
+        finally:
+            self._leave()
+
+    def inject_array(self, values, neuron_ids=None):
+        """Injects an array: into the sensory neurons in order (length num_sensory), or
+        into ``neuron_ids`` (same length as ``values``)."""
+        cdef Py_ssize_t k, n
+        cdef vector[int32_t] idx
+        self._enter()
+        try:
+            if neuron_ids is None:
+                n = self._net.num_sensory()
+                arr = _as_float_array(values, "values", ndim=1, shape=(n,))
+                for k in range(n):
+                    idx.push_back(<int32_t>k)
+            else:
+                ids = list(neuron_ids)
+                arr = _as_float_array(values, "values", ndim=1, shape=(len(ids),))
+                for nid in ids:
+                    idx.push_back(self._net.index(_s(nid)))
+            for k in range(<Py_ssize_t>idx.size()):
+                self._net.inject(idx[k], arr[k])
+        finally:
+            self._leave()
+
+    def reset(self):
+        """Sets every value to its resting value and every input to 0."""
+        self._enter()
+        try:
+            self._net.reset()
+        finally:
+            self._leave()
+
+    def run(self, inputs, *, record="raster", trace=None, reset=False):
+        """Runs ``T`` steps driven by ``inputs`` (T, num_sensory): before step t,
+        ``inputs[t, c]`` is added to sensory neuron c. The GIL is released throughout.
+
+        A float32 C-contiguous array is read in place (no copy); other real array-likes
+        are converted once. ``record`` chooses what comes back:
+
+        - ``"raster"`` (default): a (T, num_neurons) bool array, True where a neuron fired;
+        - ``"events"``: two int32 arrays ``(steps, neurons)``, one entry per spike;
+        - ``"counts"``: spikes per neuron, an int64 array;
+        - ``None``: nothing but the traces.
+
+        ``trace`` (a list of neuron ids) adds a (T, len(trace)) float32 array of those
+        neurons' values after each step, returned last in a tuple. ``reset=True`` resets
+        the state first; otherwise the run continues from the current state.
+
+        Example::
+
+            raster = net.run(X)                               # (T, N) bool
+            steps, neurons = net.run(X, record="events")
+            raster, v = net.run(X, trace=["O0", "O1"])
+        """
+        if record not in ("raster", "events", "counts", None):
+            raise ValueError(f"record must be 'raster', 'events', 'counts' or None, got {record!r}")
+        cdef int32_t ns = self._net.num_sensory()
+        cdef int32_t n = self._net.size()
+        X = _as_float_array(inputs, "inputs", ndim=2, shape=(None, ns))
+        cdef const float[:, ::1] xv = X
+        cdef int64_t T = X.shape[0]
+        cdef CRunOutput out
+        cdef vector[int32_t] ev_s, ev_n
+        cdef vector[int32_t] tr_idx
+        cdef uint8_t[:, ::1] rv
+        cdef float[:, ::1] tv
+        cdef int64_t[::1] cv
+        raster = traces = counts = None
+        self._enter()
+        try:
+            if trace is not None:
+                if isinstance(trace, (str, bytes)):
+                    trace = [trace]
+                for nid in trace:
+                    tr_idx.push_back(self._net.index(_s(nid)))
+                traces = np.zeros((T, tr_idx.size()), dtype=np.float32)
+                if T and tr_idx.size():
+                    tv = traces
+                    out.traces = &tv[0, 0]
+                    out.trace_index = tr_idx.data()
+                    out.n_trace = tr_idx.size()
+            if record == "raster":
+                raster = np.zeros((T, n), dtype=np.bool_)
+                if T and n:
+                    rv = raster.view(np.uint8)
+                    out.raster = &rv[0, 0]
+            elif record == "events":
+                out.event_step = &ev_s
+                out.event_neuron = &ev_n
+            elif record == "counts":
+                counts = np.zeros(n, dtype=np.int64)
+                if n:
+                    cv = counts
+                    out.spike_count = &cv[0]
+            if reset:
+                self._net.reset()
+            self._run_nogil(&xv[0, 0] if (T and ns) else NULL, T, out)
+        finally:
+            self._leave()
+        if record == "raster":
+            result = raster
+        elif record == "events":
+            steps = np.empty(ev_s.size(), dtype=np.int32)
+            neurons = np.empty(ev_n.size(), dtype=np.int32)
+            if ev_s.size():
+                memcpy(cnp.PyArray_DATA(steps), ev_s.data(), ev_s.size() * sizeof(int32_t))
+                memcpy(cnp.PyArray_DATA(neurons), ev_n.data(), ev_n.size() * sizeof(int32_t))
+            result = (steps, neurons)
+        elif record == "counts":
+            result = counts
+        else:
+            result = None
+        if trace is None:
+            return result
+        if result is None:
+            return traces
+        if isinstance(result, tuple):
+            return result + (traces,)
+        return (result, traces)
+
+    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out) except -1:
+        cdef CNetwork* net = self._net
+        cdef CPoller* poller = new CPoller(_poll_signals, NULL, 0.1)
+        try:
+            with nogil:
+                net.run(net.state(), X, T, out, poller)
+        finally:
+            del poller
+        return 0
+
+    # ---------------------------------------------------------------- state and parameters
+    def get_state(self):
+        """``(ids, values, thresholds, leaks)``: ids as a list, the rest float32 copies."""
+        self._enter()
+        try:
+            n = self._net.size()
+            return (self.neuron_ids, self._vec(self._net.state().value.data(), n),
+                    self._vec(self._net.threshold().data(), n), self._vec(self._net.leak().data(), n))
+        finally:
+            self._leave()
+
+    cdef object _vec(self, const float* p, Py_ssize_t n):
+        out = np.empty(n, dtype=np.float32)
+        if n:
+            memcpy(cnp.PyArray_DATA(out), p, n * sizeof(float))
+        return out
+
+    def set_state(self, ids, thresholds, leaks):
+        """Sets the thresholds and leaks of ``ids``; everything is validated (ids exist,
+        lengths match, finite values, leaks in [0, 1]) before anything changes."""
+        ids = list(ids)
+        thr = _as_float_array(thresholds, "thresholds", ndim=1, shape=(len(ids),))
+        lk = _as_float_array(leaks, "leaks", ndim=1, shape=(len(ids),))
+        if lk.size and ((lk < 0).any() or (lk > 1).any()):
+            raise ValueError("leaks must be in [0, 1]")
+        cdef vector[int32_t] idx
+        cdef Py_ssize_t k
+        cdef int32_t i
+        self._enter()
+        try:
+            for nid in ids:
+                idx.push_back(self._net.index(_s(nid)))
+            for k in range(len(ids)):
+                i = idx[k]
+                self._net.set_params(i, thr[k], lk[k], self._net.resting()[i])
+        finally:
+            self._leave()
+
+    def _param(self, neuron_id, int k):
+        cdef int32_t i
+        self._enter()
+        try:
+            i = self._net.index(_s(neuron_id))
+            if k == 0:
+                return float(self._net.threshold()[i])
+            if k == 1:
+                return float(self._net.leak()[i])
+            if k == 2:
+                return float(self._net.resting()[i])
+            if k == 3:
+                return float(self._net.state().value[i])
+            if k == 4:
+                return int(self._net.state().fired_mask[i])
+            return int(self._net.kind_code(i))
+        finally:
+            self._leave()
+
+    def _set_param(self, neuron_id, int k, value):
+        cdef float v = _finite(value, ("threshold", "leak", "resting")[k])
+        cdef int32_t i
+        self._enter()
+        try:
+            i = self._net.index(_s(neuron_id))
+            p = [self._net.threshold()[i], self._net.leak()[i], self._net.resting()[i]]
+            p[k] = v
+            self._net.set_params(i, p[0], p[1], p[2])
+        finally:
+            self._leave()
+
+    def add_neuron(self, neuron_id, threshold=50.0, leak=1.0, resting=0.0):
+        """Creates a neuron (or updates its parameters). Its kind follows the id's first
+        letter: ``S…`` sensory, ``O…`` output, anything else hidden."""
+        cdef float t = _finite(threshold, "threshold")
+        cdef float l = _finite(leak, "leak")
+        cdef float r = _finite(resting, "resting")
+        self._enter()
+        try:
+            self._net.add_neuron(_s(neuron_id), t, l, r)
+        finally:
+            self._leave()
+
+    def get_neuron(self, neuron_id):
+        """The :class:`Neuron` with this id (KeyError if there is none)."""
+        self._enter()
+        try:
+            self._net.index(_s(neuron_id))
+        finally:
+            self._leave()
+        return Neuron(self, neuron_id)
+
+    def get_firing_neurons(self):
+        """Ids of the neurons that fired in the last step."""
+        cdef CState* st
+        self._enter()
+        try:
+            st = &self._net.state()
+            return [_u(self._net.id(st.fired[k])) for k in range(st.n_fired)]
+        finally:
+            self._leave()
+
+    # ---------------------------------------------------------------- edges
+    cdef tuple _edge_arrays(self):
+        cdef int64_t m = self._net.num_edges()
+        cdef vector[int32_t] src = self._net.edge_sources()
+        s = np.empty(m, dtype=np.int32)
+        d = np.empty(m, dtype=np.int32)
+        w = np.empty(m, dtype=np.float32)
+        if m:
+            memcpy(cnp.PyArray_DATA(s), src.data(), m * sizeof(int32_t))
+            memcpy(cnp.PyArray_DATA(d), self._net.col().data(), m * sizeof(int32_t))
+            memcpy(cnp.PyArray_DATA(w), self._net.weight().data(), m * sizeof(float))
+        return s, d, w
+
+    def edges(self):
+        """``(sources, targets, weights)`` as int32, int32, float32 arrays of neuron
+        indices (positions in :attr:`neuron_ids`), sorted by source then target."""
+        self._enter()
+        try:
+            return self._edge_arrays()
+        finally:
+            self._leave()
+
+    def set_edges(self, sources, targets, weights):
+        """Creates or updates edges given by neuron indices (later duplicates win)."""
+        n = self._net.size()
+        s = np.asarray(sources)
+        t = np.asarray(targets)
+        if s.dtype.kind not in "iu" or t.dtype.kind not in "iu":
+            if not (s.size == 0 and t.size == 0):
+                raise TypeError(f"sources and targets must be integer arrays, got {s.dtype} and {t.dtype}")
+        if s.ndim != 1 or t.shape != s.shape:
+            raise ValueError(f"sources and targets must be 1-D of equal length, got shapes {s.shape} and {t.shape}")
+        w = _as_float_array(weights, "weights", ndim=1, shape=(s.shape[0],))
+        if s.size and (s.min() < 0 or s.max() >= n or t.min() < 0 or t.max() >= n):
+            raise ValueError(f"edge indices must be in [0, {n})")
+        cdef int32_t[::1] sv = np.ascontiguousarray(s, dtype=np.int32)
+        cdef int32_t[::1] tv = np.ascontiguousarray(t, dtype=np.int32)
+        cdef float[::1] wv = w
+        self._enter()
+        try:
+            if sv.shape[0]:
+                self._net.set_edges(&sv[0], &tv[0], &wv[0], sv.shape[0])
+        finally:
+            self._leave()
+
+    def get_weights(self):
+        """``(from_ids, to_ids, weights)``: two lists of ids and a float32 array."""
+        self._enter()
+        try:
+            s, d, w = self._edge_arrays()
+            ids = self.neuron_ids
+            return [ids[i] for i in s.tolist()], [ids[i] for i in d.tolist()], w
+        finally:
+            self._leave()
+
+    def set_weights(self, from_ids, to_ids, weights):
+        """Sets the weights of edges given by id, creating missing edges. Unknown ids
+        raise KeyError and bad values ValueError before anything changes."""
+        f = list(from_ids)
+        t = list(to_ids)
+        if len(f) != len(t):
+            raise ValueError(f"from_ids and to_ids must have equal length, got {len(f)} and {len(t)}")
+        w = _as_float_array(weights, "weights", ndim=1, shape=(len(f),))
+        cdef vector[int32_t] s, d
+        cdef float[::1] wv = w
+        self._enter()
+        try:
+            for a, b in zip(f, t):
+                s.push_back(self._net.index(_s(a)))
+                d.push_back(self._net.index(_s(b)))
+            if s.size():
+                self._net.set_edges(s.data(), d.data(), &wv[0], s.size())
+        finally:
+            self._leave()
+
+    def remove_connection(self, from_id, to_id):
+        """Removes an edge; returns whether it existed."""
+        self._enter()
+        try:
+            return self._net.remove_edge(self._net.index(_s(from_id)), self._net.index(_s(to_id)))
+        finally:
+            self._leave()
+
+    def to_adjacency_matrix(self, dense=False):
+        """The weight matrix W[source, target] in :attr:`neuron_ids` order: a SciPy
+        CSR matrix (needs SciPy), or a dense float32 NumPy array with ``dense=True``."""
+        s, d, w = self.edges()
+        n = self.num_neurons
+        if dense:
+            m = np.zeros((n, n), dtype=np.float32)
+            m[s, d] = w
+            return m
+        try:
+            import scipy.sparse as sp
+        except ImportError:
+            raise ImportError("to_adjacency_matrix(dense=False) needs SciPy; "
+                              "install scipy or pass dense=True") from None
+        return sp.csr_matrix((w, (s, d)), shape=(n, n))
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def num_neurons(self) -> int:
+        return self._net.size()
+
+    @property
+    def num_connections(self) -> int:
+        return self._net.num_edges()
+
+    @property
+    def num_sensory(self) -> int:
+        return self._net.num_sensory()
+
+    @property
+    def neuron_ids(self) -> list:
+        """All ids: sensory first, then the others in creation order."""
+        return [_u(self._net.id(i)) for i in range(self._net.size())]
+
+    @property
+    def sensory_ids(self) -> list:
+        return [_u(self._net.id(i)) for i in range(self._net.num_sensory())]
+
+    @property
+    def output_ids(self) -> list:
+        """Ids of the output neurons (ids starting with 'O')."""
+        return [_u(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
+
+    @property
+    def state(self):
+        """The neurons' current values (a float32 copy)."""
+        self._enter()
+        try:
+            return self._vec(self._net.state().value.data(), self._net.size())
+        finally:
+            self._leave()
+
+    @property
+    def weights(self):
+        """All edge weights in :meth:`edges` order (a float32 copy)."""
+        self._enter()
+        try:
+            return self._vec(self._net.weight().data(), self._net.num_edges())
+        finally:
+            self._leave()
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of model memory (parameters and edges; ids excluded)."""
+        return self._net.model_bytes()
+
+    def validate(self):
+        """Checks every internal invariant; raises RuntimeError if one is broken."""
+        self._enter()
+        try:
+            self._net.validate()
+        finally:
+            self._leave()
+
+    def __len__(self):
+        return self._net.size()
+
+    def __repr__(self):
+        kinds = [0, 0, 0]
+        for i in range(self._net.size()):
+            kinds[self._net.kind_code(i)] += 1
+        return (f"<glia.Network: {self._net.size()} neurons ({kinds[0]} sensory, {kinds[1]} hidden, "
+                f"{kinds[2]} output), {self._net.num_edges()} connections>")
+
+    def _repr_html_(self):
+        kinds = [0, 0, 0]
+        for i in range(self._net.size()):
+            kinds[self._net.kind_code(i)] += 1
+        w = self.weights
+        wr = f"{w.min():.4g} … {w.max():.4g}" if w.size else "–"
+        return ("<table><caption>glia.Network</caption>"
+                f"<tr><th>sensory</th><td>{kinds[0]}</td></tr>"
+                f"<tr><th>hidden</th><td>{kinds[1]}</td></tr>"
+                f"<tr><th>output</th><td>{kinds[2]}</td></tr>"
+                f"<tr><th>connections</th><td>{self._net.num_edges()}</td></tr>"
+                f"<tr><th>weight range</th><td>{wr}</td></tr></table>")
+
+
+def _rebuild_network(d):
+    net = Network()
+    net._set_arrays(d)
+    return net
+
+
+cdef float _finite(x, name) except? -1:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    v = float(x)
+    if v != v or v in (float("inf"), float("-inf")) or abs(v) > 3.4e38:
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return <float>v

@@ -1,0 +1,197 @@
+# InputSequence: timed injections (included by _core.pyx).
+
+cdef class InputSequence:
+    """Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
+
+    A repeated (tick, neuron) keeps the last value. With ``loop`` the events repeat after
+    the last event's tick. Example::
+
+        seq = glia.InputSequence()
+        seq.add_timestep({"S0": 200.0})          # tick 0
+        seq.add_event(5, "S1", 150.0)
+        seq.duration = 20
+        X = seq.to_array(["S0", "S1"])           # (20, 2) float32
+    """
+
+    def __cinit__(self):
+        self._seq = new CSequence()
+        self._cursor = 0
+
+    def __dealloc__(self):
+        del self._seq
+
+    @classmethod
+    def from_file(cls, path):
+        """Reads a ``.seq`` file (FileNotFoundError / glia.FormatError on failure)."""
+        cdef InputSequence s = cls()
+        s.load_from_file(path)
+        return s
+
+    def load_from_file(self, path):
+        """Replaces the content with a ``.seq`` file's, all or nothing."""
+        cdef string p = _as_path(path)
+        cdef CSequence tmp
+        with nogil:
+            tmp = load_sequence(p)
+        self._seq[0] = tmp
+        self._cursor = max(self._seq.last_tick() + 1, 0)
+        return self
+
+    def save(self, path):
+        """Writes a ``.seq`` file (atomically)."""
+        cdef string p = _as_path(path)
+        save_sequence(deref(self._seq), p)
+
+    def add_event(self, tick, neuron_id, value):
+        """Adds (or replaces) the injection of ``value`` into ``neuron_id`` before ``tick``."""
+        if isinstance(tick, bool) or not isinstance(tick, (int, np.integer)):
+            raise TypeError(f"tick must be an int, got {type(tick).__name__}")
+        self._seq.add_event(<int64_t>tick, _s(neuron_id), _finite(value, "value"))
+        if tick + 1 > self._cursor:
+            self._cursor = tick + 1
+
+    def add_timestep(self, inputs):
+        """Adds ``{neuron_id: value}`` at the next tick (0, 1, 2, …); ``{}`` adds an
+        empty tick."""
+        if not hasattr(inputs, "items"):
+            raise TypeError(f"inputs must be a dict of neuron id -> value, got {type(inputs).__name__}")
+        items = [(_s(k), _finite(v, f"inputs[{k!r}]")) for k, v in inputs.items()]
+        for k, v in items:
+            self._seq.add_event(self._cursor, k, v)
+        self._cursor += 1
+        if self._seq.duration and self._seq.duration < self._cursor:
+            self._seq.duration = self._cursor
+
+    def is_empty(self):
+        return self._seq.num_events() == 0
+
+    def clear(self):
+        self._seq.clear()
+        self._cursor = 0
+
+    @property
+    def duration(self) -> int:
+        """Ticks an episode of this sequence runs; 0 means up to the last event."""
+        return self._seq.duration
+
+    @duration.setter
+    def duration(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"duration must be an int, got {type(value).__name__}")
+        if value < 0 or value > kMaxTick:
+            raise ValueError(f"duration must be in [0, {kMaxTick}], got {value}")
+        self._seq.duration = value
+
+    @property
+    def loop(self) -> bool:
+        return self._seq.loop
+
+    @loop.setter
+    def loop(self, value):
+        self._seq.loop = bool(value)
+
+    @property
+    def length(self) -> int:
+        """Ticks a run takes: duration, else the last event's tick + 1."""
+        return self._seq.length()
+
+    @property
+    def num_events(self) -> int:
+        return self._seq.num_events()
+
+    @property
+    def neuron_ids(self) -> list:
+        """The neuron ids the events name, in order of first appearance."""
+        cdef Py_ssize_t k
+        return [_u(self._seq.names()[k]) for k in range(<Py_ssize_t>self._seq.names().size())]
+
+    def get_events(self):
+        """``(ticks, neuron_ids, values)``: int64 array, list of ids, float32 array,
+        sorted by tick."""
+        cdef const vector[CEvent]* ev = &self._seq.events()
+        cdef Py_ssize_t k, m = ev.size()
+        names = self.neuron_ids
+        ticks = np.empty(m, dtype=np.int64)
+        vals = np.empty(m, dtype=np.float32)
+        ids = []
+        for k in range(m):
+            ticks[k] = deref(ev)[k].tick
+            vals[k] = deref(ev)[k].value
+            ids.append(names[deref(ev)[k].name])
+        return ticks, ids, vals
+
+    def events(self):
+        """The events as a list of ``(tick, neuron_id, value)`` tuples."""
+        t, i, v = self.get_events()
+        return list(zip(t.tolist(), i, v.tolist()))
+
+    @classmethod
+    def from_array(cls, array, neuron_ids=None, duration=None, loop=False):
+        """A sequence from a (T, k) array: a nonzero ``array[t, c]`` becomes an event of
+        ``neuron_ids[c]`` (default ``S0…S{k-1}``) at tick t; duration defaults to T."""
+        X = _as_float_array(array, "array", ndim=2)
+        T, k = X.shape
+        if neuron_ids is None:
+            neuron_ids = [f"S{c}" for c in range(k)]
+        neuron_ids = list(neuron_ids)
+        if len(neuron_ids) != k:
+            raise ValueError(f"neuron_ids must have {k} entries (one per column of array), got {len(neuron_ids)}")
+        cdef InputSequence s = cls()
+        t_idx, c_idx = np.nonzero(X)
+        enc = [_s(n) for n in neuron_ids]
+        for t, c in zip(t_idx.tolist(), c_idx.tolist()):
+            s._seq.add_event(t, enc[c], X[t, c])
+        s._seq.duration = T if duration is None else duration
+        s._seq.loop = bool(loop)
+        s._cursor = T
+        return s
+
+    def to_array(self, neuron_ids=None, length=None):
+        """The dense (length, k) float32 array of the events of ``neuron_ids`` (default:
+        the ids the events name); with ``loop`` the events repeat."""
+        if neuron_ids is None:
+            neuron_ids = self.neuron_ids
+        neuron_ids = list(neuron_ids)
+        col = {n: c for c, n in enumerate(neuron_ids)}
+        T = self.length if length is None else int(length)
+        if T < 0:
+            raise ValueError("length must be >= 0")
+        X = np.zeros((T, len(neuron_ids)), dtype=np.float32)
+        ticks, ids, vals = self.get_events()
+        if not len(ticks) or T == 0:
+            return X
+        period = int(ticks[len(ticks) - 1]) + 1
+        reps = (T + period - 1) // period if self.loop else 1
+        for r in range(reps):
+            for t, nid, v in zip(ticks.tolist(), ids, vals.tolist()):
+                tt = t + r * period
+                if tt < T and nid in col:
+                    X[tt, col[nid]] = v
+        return X
+
+    def copy(self):
+        cdef InputSequence s = InputSequence()
+        s._seq[0] = self._seq[0]
+        s._cursor = self._cursor
+        return s
+
+    def __reduce__(self):
+        t, i, v = self.get_events()
+        return (_rebuild_sequence, (t, i, v, self.duration, self.loop, self._cursor))
+
+    def __len__(self):
+        return self._seq.length()
+
+    def __repr__(self):
+        return (f"<glia.InputSequence: {self._seq.num_events()} events over {self.length} ticks"
+                f"{', loop' if self._seq.loop else ''}>")
+
+
+def _rebuild_sequence(ticks, ids, vals, duration, loop, cursor):
+    cdef InputSequence s = InputSequence()
+    for t, n, v in zip(np.asarray(ticks).tolist(), ids, np.asarray(vals).tolist()):
+        s._seq.add_event(t, _s(n), v)
+    s._seq.duration = duration
+    s._seq.loop = loop
+    s._cursor = cursor
+    return s

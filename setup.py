@@ -1,0 +1,53 @@
+"""Builds glia's one extension, glia._core: the Cython layer plus the C++ engine."""
+import glob
+import os
+import sys
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+DEBUG = os.environ.get("GLIA_DEBUG_CYTHON", "0") != "0"
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": False,
+    "initializedcheck": DEBUG,
+    "cdivision": True,
+    "embedsignature": True,
+}
+
+
+class BuildExt(build_ext):
+    """Adds C++17, optimisation and OpenMP flags for the compiler in use."""
+
+    def build_extensions(self):
+        ctype = self.compiler.compiler_type
+        if ctype == "msvc":
+            cflags, lflags = ["/std:c++17", "/openmp", "/O2"], []
+        elif sys.platform == "darwin":
+            cflags = ["-std=c++17", "-O3", "-Xpreprocessor", "-fopenmp", "-ffp-contract=off"]
+            lflags = ["-lomp"]
+        else:
+            cflags = ["-std=c++17", "-O3", "-fopenmp", "-ffp-contract=off"]
+            lflags = ["-fopenmp"]
+        for ext in self.extensions:
+            ext.extra_compile_args += cflags
+            ext.extra_link_args += lflags
+        super().build_extensions()
+
+
+ext = Extension(
+    "glia._core",
+    sources=["glia/_core.pyx"] + sorted(glob.glob("cpp/src/*.cpp")),
+    include_dirs=["cpp/include", np.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    language="c++",
+)
+
+setup(
+    ext_modules=cythonize([ext], compiler_directives=DIRECTIVES,
+                          include_path=["glia"]),
+    cmdclass={"build_ext": BuildExt},
+)
