@@ -1,0 +1,621 @@
+"""Tests of glia.config: defaults, checking, factories, dict/JSON conversion."""
+
+import copy
+import doctest
+import importlib.util
+import json
+import math
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+try:
+    import glia.config as config_module
+except ImportError:  # the package imports its extension, which may not be built yet
+    _path = Path(__file__).resolve().parents[1] / "glia" / "config.py"
+    _spec = importlib.util.spec_from_file_location("glia_config_standalone", _path)
+    config_module = importlib.util.module_from_spec(_spec)
+    sys.modules[_spec.name] = config_module
+    _spec.loader.exec_module(config_module)
+
+ConfigTypeError = config_module.ConfigTypeError
+EvolutionConfig = config_module.EvolutionConfig
+GradConfig = config_module.GradConfig
+OutputDetectorConfig = config_module.OutputDetectorConfig
+TopologyPolicy = config_module.TopologyPolicy
+TrainingConfig = config_module.TrainingConfig
+create_config = config_module.create_config
+create_evo_config = config_module.create_evo_config
+
+
+# ---------------------------------------------------------------------------
+# Defaults (GliaGL's values)
+# ---------------------------------------------------------------------------
+
+TRAINING_DEFAULTS = {
+    "warmup_ticks": 20, "decision_window": 50, "episode_ticks": 200,
+    "lr": 0.01, "elig_lambda": 0.95, "weight_decay": 1e-4, "margin_delta": 0.05,
+    "reward_pos": 1.2, "reward_neg": -0.8, "reward_mode": "softplus_margin",
+    "reward_gain": 1.0, "reward_min": -1.0, "reward_max": 1.0, "update_gating": "none",
+    "no_update_if_satisfied": True, "use_advantage_baseline": True, "baseline_beta": 0.1,
+    "r_target": 0.05, "rate_alpha": 0.05, "elig_post_use_rate": True,
+    "eta_theta": 0.0, "eta_leak": 0.0, "prune_epsilon": 1e-4, "prune_patience": 3,
+    "grow_edges": 0, "init_weight": 0.01, "weight_clip": 0.0, "batch_size": 1,
+    "shuffle": True, "verbose": False, "log_every": 1, "seed": 123456,
+    "weight_jitter_std": 0.0, "timing_jitter": 0, "usage_boost_gain": 0.0,
+    "inactive_rate_threshold": 0.0, "inactive_rate_patience": 0, "prune_inactive_max": 0,
+    "prune_inactive_out": True, "prune_inactive_in": False, "checkpoints_enable": True,
+    "ckpt_l0": 4, "ckpt_l1": 2, "ckpt_l2": 1, "revert_enable": False,
+    "revert_metric": "accuracy", "revert_window": 1, "revert_drop": 0.2,
+}
+GRAD_DEFAULTS = {
+    "loss": "softmax_xent", "temperature": 1.0, "optimizer": "sgd", "momentum": 0.9,
+    "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8, "clip_grad_norm": 0.0,
+}
+DETECTOR_DEFAULTS = {"type": "ema", "alpha": 0.05, "threshold": 0.01, "default_id": ""}
+TOPOLOGY_DEFAULTS = {"allow_inbound_to_sensory": False, "allow_feedback_to_outputs": False,
+                     "allow_self_loops": False}
+EVOLUTION_DEFAULTS = {
+    "population": 8, "generations": 10, "elite": 2, "parents_pool": 4, "train_epochs": 3,
+    "sigma_w": 0.05, "sigma_thr": 0.0, "sigma_leak": 0.0, "w_acc": 1.0, "w_margin": 0.5,
+    "w_sparsity": 0.0, "seed": 123456, "lamarckian": True, "lineage_json": "",
+    "trainer": "gradient",
+}
+
+
+def test_training_defaults_match_gliagl():
+    cfg = TrainingConfig()
+    for name, expected in TRAINING_DEFAULTS.items():
+        value = getattr(cfg, name)
+        assert value == expected, name
+        assert type(value) is type(expected), name
+    assert cfg.warmup_ticks == 20
+    assert cfg.decision_window == 50
+    assert cfg.lr == 0.01
+    assert cfg.reward_mode == "softplus_margin"
+    assert cfg.seed == 123456
+    assert cfg.ckpt_l0 == 4 and cfg.ckpt_l1 == 2 and cfg.ckpt_l2 == 1
+
+
+def test_nested_defaults_match_gliagl():
+    cfg = TrainingConfig()
+    assert cfg.grad.to_dict() == GRAD_DEFAULTS
+    assert cfg.detector.to_dict() == DETECTOR_DEFAULTS
+    assert cfg.topology.to_dict() == TOPOLOGY_DEFAULTS
+    assert cfg.grad.optimizer == "sgd"
+    assert cfg.grad.adam_beta2 == 0.999
+    assert cfg.grad.adam_eps == 1e-8
+    assert cfg.detector.alpha == 0.05
+    assert cfg.detector.threshold == 0.01
+    assert GradConfig() == cfg.grad
+    assert OutputDetectorConfig() == cfg.detector
+
+
+def test_evolution_defaults_match_gliagl():
+    evo = EvolutionConfig()
+    for name, expected in EVOLUTION_DEFAULTS.items():
+        assert getattr(evo, name) == expected, name
+    assert evo.to_dict() == EVOLUTION_DEFAULTS
+
+
+def test_field_lists_are_exact():
+    # The engine's structs mirror these fields one to one.
+    assert TrainingConfig.field_names() == list(TRAINING_DEFAULTS) + ["detector", "topology", "grad"]
+    assert GradConfig.field_names() == list(GRAD_DEFAULTS)
+    assert OutputDetectorConfig.field_names() == list(DETECTOR_DEFAULTS)
+    assert TopologyPolicy.field_names() == list(TOPOLOGY_DEFAULTS)
+    assert EvolutionConfig.field_names() == list(EVOLUTION_DEFAULTS)
+
+
+def test_create_config_uses_gliagl_defaults():
+    cfg = create_config()
+    assert cfg.lr == 0.01
+    assert cfg.batch_size == 1
+    assert cfg.warmup_ticks == 50  # GliaGL's create_config default, unlike TrainingConfig()
+    assert cfg.decision_window == 50
+    assert cfg.grad.optimizer == "sgd"
+    assert (cfg.grad.adam_beta1, cfg.grad.adam_beta2, cfg.grad.adam_eps) == (0.9, 0.999, 1e-8)
+    expected = TrainingConfig(warmup_ticks=50)
+    assert cfg == expected
+
+
+def test_create_evo_config_uses_gliagl_defaults():
+    evo = create_evo_config()
+    assert (evo.population, evo.generations, evo.elite, evo.train_epochs) == (10, 20, 2, 5)
+    assert evo.parents_pool == 4 and evo.sigma_w == 0.05 and evo.lamarckian is True
+
+
+# ---------------------------------------------------------------------------
+# create_config / create_evo_config / update
+# ---------------------------------------------------------------------------
+
+def test_create_config_sets_top_level_grad_and_detector_fields():
+    cfg = create_config(
+        lr=0.005, batch_size=16, warmup_ticks=10, decision_window=80, optimizer="adam",
+        adam_beta1=0.8, adam_beta2=0.99, adam_eps=1e-6,
+        reward_mode="binary", update_gating="winner_only", seed=7, shuffle=False,
+        temperature=2.5, momentum=0.5, clip_grad_norm=1.0, loss="softmax_xent",
+        alpha=0.2, threshold=0.02, default_id="O1",
+        allow_feedback_to_outputs=True,
+    )
+    assert (cfg.lr, cfg.batch_size, cfg.warmup_ticks, cfg.decision_window) == (0.005, 16, 10, 80)
+    assert (cfg.reward_mode, cfg.update_gating, cfg.seed, cfg.shuffle) == ("binary", "winner_only", 7, False)
+    assert cfg.grad.to_dict() == {
+        "loss": "softmax_xent", "temperature": 2.5, "optimizer": "adam", "momentum": 0.5,
+        "adam_beta1": 0.8, "adam_beta2": 0.99, "adam_eps": 1e-6, "clip_grad_norm": 1.0}
+    assert (cfg.detector.alpha, cfg.detector.threshold, cfg.detector.default_id) == (0.2, 0.02, "O1")
+    assert cfg.topology.allow_feedback_to_outputs is True
+
+
+def test_create_config_positional_order_is_gliagl():
+    cfg = create_config(0.1, 4, 5, 6, "adamw")
+    assert (cfg.lr, cfg.batch_size, cfg.warmup_ticks, cfg.decision_window) == (0.1, 4, 5, 6)
+    assert cfg.grad.optimizer == "adamw"
+
+
+def test_create_config_accepts_nested_configs_and_dicts():
+    cfg = create_config(grad=GradConfig(optimizer="adamw", temperature=3.0),
+                        detector={"default_id": "O2"})
+    assert cfg.grad.optimizer == "adamw" and cfg.grad.temperature == 3.0
+    assert cfg.detector.default_id == "O2" and cfg.detector.alpha == 0.05
+
+
+def test_create_config_rejects_contradicting_settings():
+    with pytest.raises(ValueError, match="grad.optimizer"):
+        create_config(optimizer="adam", grad={"optimizer": "sgd"})
+    with pytest.raises(ValueError, match="detector.alpha"):
+        create_config(alpha=0.1, detector={"alpha": 0.3})
+
+
+def test_unknown_name_raises_type_error_listing_sorted_valid_names():
+    with pytest.raises(TypeError) as info:
+        create_config(learning_rate=0.1)
+    msg = str(info.value)
+    assert "'learning_rate'" in msg
+    listed = msg.split("valid names: ")[1].split(", ")
+    assert listed == sorted(listed)
+    for name in ("lr", "batch_size", "optimizer", "temperature", "alpha", "reward_mode", "grad"):
+        assert name in listed
+    assert not isinstance(info.value, ValueError)
+
+
+def test_unknown_name_suggests_close_match():
+    with pytest.raises(TypeError, match=r"'optimiser' \(did you mean 'optimizer'\?\)"):
+        create_config(optimiser="adam")
+    with pytest.raises(TypeError, match=r"did you mean 'grad.momentum'"):
+        create_config(grad={"momentun": 0.5})
+
+
+def test_create_evo_config_unknown_name_and_invalid_values():
+    with pytest.raises(TypeError) as info:
+        create_evo_config(pop=4)
+    listed = str(info.value).split("valid names: ")[1].split(", ")
+    assert listed == sorted(EVOLUTION_DEFAULTS)
+    with pytest.raises(ValueError, match="elite"):
+        create_evo_config(elite=11)
+    with pytest.raises(ValueError, match="parents_pool"):
+        create_evo_config(population=3, elite=1)
+    with pytest.raises(ValueError, match="trainer"):
+        create_evo_config(trainer="genetic")
+    evo = create_evo_config(population=3, elite=1, parents_pool=3, trainer="hebbian",
+                            lineage_json=Path("lineage.json"))
+    assert (evo.population, evo.parents_pool, evo.trainer) == (3, 3, "hebbian")
+    assert evo.lineage_json == "lineage.json"
+
+
+def test_update_is_all_or_nothing():
+    cfg = TrainingConfig()
+    cfg.update(lr=0.3, optimizer="adam", threshold=0.05)
+    assert (cfg.lr, cfg.grad.optimizer, cfg.detector.threshold) == (0.3, "adam", 0.05)
+    before = cfg.to_dict()
+    with pytest.raises(ValueError, match="batch_size"):
+        cfg.update(lr=0.9, batch_size=0)
+    with pytest.raises(ValueError, match="reward_min"):
+        cfg.update(lr=0.9, reward_min=5.0)
+    with pytest.raises(TypeError):
+        cfg.update(lr=0.9, nope=1)
+    assert cfg.to_dict() == before
+
+
+# ---------------------------------------------------------------------------
+# Checking of values
+# ---------------------------------------------------------------------------
+
+INVALID_TRAINING = [
+    ("lr", -0.1), ("lr", float("nan")), ("lr", float("inf")), ("weight_decay", -1e-3),
+    ("batch_size", 0), ("batch_size", -2), ("decision_window", 0), ("decision_window", -5),
+    ("warmup_ticks", -1), ("episode_ticks", 0), ("log_every", 0), ("revert_window", 0),
+    ("elig_lambda", 1.5), ("elig_lambda", -0.1), ("baseline_beta", 2.0), ("rate_alpha", -0.5),
+    ("r_target", 1.01), ("inactive_rate_threshold", 3.0), ("reward_mode", "linear"),
+    ("update_gating", "all"), ("revert_metric", "loss"), ("reward_gain", -1.0),
+    ("reward_pos", float("inf")), ("prune_patience", -1), ("ckpt_l0", -1),
+    ("seed", -1), ("seed", 2**64), ("timing_jitter", -3), ("weight_clip", -0.5),
+    ("eta_theta", -0.1), ("batch_size", 2**40),
+]
+
+
+@pytest.mark.parametrize("name,value", INVALID_TRAINING)
+def test_invalid_training_values_raise_value_error_naming_field(name, value):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        TrainingConfig(**{name: value})
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        create_config(**{name: value})
+    cfg = TrainingConfig()
+    before = getattr(cfg, name)
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        setattr(cfg, name, value)
+    assert getattr(cfg, name) == before  # a rejected assignment changes nothing
+
+
+INVALID_GRAD = [
+    ("optimizer", "rmsprop"), ("loss", "mse"), ("temperature", 0.0), ("temperature", -1.0),
+    ("momentum", 1.0), ("momentum", -0.1), ("adam_beta1", 1.0), ("adam_beta2", 1.2),
+    ("adam_eps", 0.0), ("clip_grad_norm", -1.0), ("adam_eps", float("nan")),
+]
+
+
+@pytest.mark.parametrize("name,value", INVALID_GRAD)
+def test_invalid_grad_values_raise_value_error_naming_field(name, value):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        create_config(**{name: value})
+    cfg = TrainingConfig()
+    with pytest.raises(ValueError, match=rf"GradConfig\.{name}\b"):
+        setattr(cfg.grad, name, value)
+    assert getattr(cfg.grad, name) == GRAD_DEFAULTS[name]
+
+
+@pytest.mark.parametrize("name,value", [("alpha", 0.0), ("alpha", 1.5), ("threshold", -0.01),
+                                        ("threshold", 2.0), ("type", "softmax")])
+def test_invalid_detector_values(name, value):
+    with pytest.raises(ValueError, match=rf"OutputDetectorConfig\.{name}\b"):
+        OutputDetectorConfig(**{name: value})
+
+
+def test_wrong_types_raise_an_error_that_is_both_type_and_value_error():
+    cases = [("lr", "0.1"), ("lr", True), ("lr", None), ("batch_size", 2.5), ("batch_size", "8"),
+             ("batch_size", True), ("shuffle", "yes"), ("shuffle", 2), ("reward_mode", 3),
+             ("grad", 5), ("detector", "ema")]
+    for name, value in cases:
+        cfg = TrainingConfig()
+        with pytest.raises(ConfigTypeError, match=name) as info:
+            setattr(cfg, name, value)
+        assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+
+
+def test_values_are_converted_to_canonical_types():
+    cfg = TrainingConfig(lr=1, batch_size=8.0, shuffle=0, verbose=1, seed=np.uint32(5))
+    assert cfg.lr == 1.0 and type(cfg.lr) is float
+    assert cfg.batch_size == 8 and type(cfg.batch_size) is int
+    assert cfg.shuffle is False and cfg.verbose is True
+    assert cfg.seed == 5 and type(cfg.seed) is int
+    cfg.lr = np.float32(0.5)
+    cfg.batch_size = np.int64(4)
+    cfg.checkpoints_enable = np.bool_(False)
+    cfg.grad.optimizer = " Adam "
+    assert (cfg.lr, cfg.batch_size, cfg.checkpoints_enable, cfg.grad.optimizer) == (0.5, 4, False, "adam")
+    assert type(cfg.lr) is float and type(cfg.batch_size) is int
+    cfg.detector.default_id = None
+    assert cfg.detector.default_id == ""
+    cfg.seed = 2**64 - 1
+    assert cfg.seed == 2**64 - 1
+
+
+def test_attribute_typos_raise_attribute_error():
+    cfg = TrainingConfig()
+    with pytest.raises(AttributeError, match=r"'lrr' \(did you mean 'lr'\?\)"):
+        cfg.lrr = 0.1
+    with pytest.raises(AttributeError, match=r"use \.grad\.optimizer"):
+        cfg.optimizer = "adam"
+    with pytest.raises(AttributeError, match="alpha"):
+        cfg.alpha = 0.1
+    with pytest.raises(AttributeError):
+        cfg.grad.optimiser = "adam"
+    with pytest.raises(AttributeError):
+        cfg.detector.thresh = 0.1
+    evo = EvolutionConfig()
+    with pytest.raises(AttributeError, match="populaton"):
+        evo.populaton = 3
+    with pytest.raises(AttributeError):
+        cfg.lrr  # reading an unknown attribute fails too
+    with pytest.raises(AttributeError):
+        del cfg.lr
+    assert cfg == TrainingConfig()
+
+
+def test_nested_assignment_and_aliasing():
+    cfg = TrainingConfig()
+    g = GradConfig(optimizer="adam")
+    cfg.grad = g
+    g.optimizer = "sgd"  # the config holds its own copy, as GliaGL's did
+    assert cfg.grad.optimizer == "adam"
+    cfg.grad.momentum = 0.5
+    assert cfg.grad.momentum == 0.5
+    cfg.detector = {"alpha": 0.5}
+    assert cfg.detector == OutputDetectorConfig(alpha=0.5)
+
+
+def test_validate_checks_relations_and_construction_does_too():
+    cfg = TrainingConfig()
+    cfg.reward_min = 2.0  # fine alone: reward_max could be raised next
+    with pytest.raises(ValueError, match="reward_min"):
+        cfg.validate()
+    cfg.reward_max = 3.0
+    assert cfg.validate() is cfg
+    with pytest.raises(ValueError, match="reward_min"):
+        TrainingConfig(reward_min=2.0)
+    cfg.topology.allow_self_loops = True
+    with pytest.raises(ValueError, match="allow_self_loops"):
+        cfg.validate()
+    with pytest.raises(ValueError, match="allow_inbound_to_sensory"):
+        TopologyPolicy(allow_inbound_to_sensory=True)
+    assert TopologyPolicy(allow_feedback_to_outputs=True).allow_feedback_to_outputs is True
+
+
+def test_validate_catches_values_set_behind_its_back():
+    cfg = TrainingConfig()
+    object.__setattr__(cfg, "lr", -1.0)
+    with pytest.raises(ValueError, match="lr"):
+        cfg.validate()
+    cfg = TrainingConfig()
+    object.__setattr__(cfg.grad, "optimizer", "rmsprop")
+    with pytest.raises(ValueError, match="optimizer"):
+        cfg.validate()
+
+
+def test_evolution_config_validation():
+    for kw, name in [({"population": 0}, "population"), ({"generations": 0}, "generations"),
+                     ({"elite": -1}, "elite"), ({"elite": 9}, "elite"),
+                     ({"parents_pool": 0}, "parents_pool"), ({"parents_pool": 9}, "parents_pool"),
+                     ({"train_epochs": -1}, "train_epochs"), ({"sigma_w": -0.1}, "sigma_w"),
+                     ({"sigma_thr": float("nan")}, "sigma_thr"), ({"sigma_leak": -1}, "sigma_leak"),
+                     ({"w_acc": -1}, "w_acc"), ({"w_margin": float("inf")}, "w_margin"),
+                     ({"seed": -5}, "seed"), ({"trainer": "sgd"}, "trainer"),
+                     ({"lineage_json": 3}, "lineage_json")]:
+        with pytest.raises(ValueError, match=rf"EvolutionConfig\.{name}\b"):
+            EvolutionConfig(**kw)
+    edge = EvolutionConfig(population=1, elite=1, parents_pool=1, train_epochs=0)
+    assert (edge.population, edge.elite, edge.parents_pool, edge.train_epochs) == (1, 1, 1, 0)
+    assert EvolutionConfig(elite=0, lineage_json=None).lineage_json == ""
+    evo = EvolutionConfig()
+    evo.elite = 9  # relations are checked by validate(), not per assignment
+    with pytest.raises(ValueError, match=r"elite \(9\) must be <= EvolutionConfig\.population \(8\)"):
+        evo.validate()
+    evo.population = 9
+    assert evo.validate() is evo
+
+
+# ---------------------------------------------------------------------------
+# Conversion: dict, JSON, copy, pickle
+# ---------------------------------------------------------------------------
+
+def _custom_training_config():
+    return create_config(lr=0.0123, batch_size=7, optimizer="adamw", temperature=0.7,
+                         default_id="O3", seed=2**40 + 1, reward_mode="margin_linear",
+                         allow_feedback_to_outputs=True, weight_decay=1e-7)
+
+
+def test_to_dict_is_nested_and_plain():
+    d = _custom_training_config().to_dict()
+    assert isinstance(d["grad"], dict) and d["grad"]["optimizer"] == "adamw"
+    assert isinstance(d["detector"], dict) and d["detector"]["default_id"] == "O3"
+    assert d["topology"]["allow_feedback_to_outputs"] is True
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_dict_and_json_round_trips_are_exact(tmp_path):
+    cfg = _custom_training_config()
+    assert TrainingConfig.from_dict(cfg.to_dict()) == cfg
+    assert TrainingConfig.from_json(cfg.to_json()) == cfg
+    path = tmp_path / "train.json"
+    assert cfg.to_json(path) is None
+    assert TrainingConfig.from_json(path) == cfg
+    assert TrainingConfig.from_json(str(path)) == cfg
+    assert not [p for p in tmp_path.iterdir() if p.name != "train.json"]  # no temp file left
+    evo = create_evo_config(population=12, sigma_thr=0.25, lineage_json="x/l.json",
+                            lamarckian=False, seed=99)
+    assert EvolutionConfig.from_json(evo.to_json()) == evo
+    evo.to_json(tmp_path / "evo.json")
+    assert EvolutionConfig.from_json(tmp_path / "evo.json") == evo
+    assert EvolutionConfig.from_dict(evo.to_dict()) == evo
+
+
+def test_from_dict_partial_and_flat_nested_names():
+    cfg = TrainingConfig.from_dict({"lr": 0.5, "grad": {"optimizer": "adam"}, "alpha": 0.3})
+    assert cfg.lr == 0.5 and cfg.grad.optimizer == "adam" and cfg.detector.alpha == 0.3
+    assert cfg.grad.temperature == 1.0 and cfg.batch_size == 1
+
+
+def test_from_dict_unknown_keys_raise_naming_them():
+    with pytest.raises(ValueError, match="'bogus'"):
+        TrainingConfig.from_dict({"lr": 0.1, "bogus": 1})
+    with pytest.raises(ValueError, match="'grad.optimiser'"):
+        TrainingConfig.from_dict({"grad": {"optimiser": "adam"}})
+    with pytest.raises(ValueError, match="'population'"):
+        TrainingConfig.from_dict(EvolutionConfig().to_dict())
+    with pytest.raises(ValueError, match="'lr'"):
+        EvolutionConfig.from_dict({"population": 4, "lr": 0.1})
+    with pytest.raises(ValueError, match="batch_size"):
+        TrainingConfig.from_dict({"batch_size": 0})
+    with pytest.raises(TypeError):
+        TrainingConfig.from_dict([("lr", 0.1)])
+
+
+def test_from_json_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        TrainingConfig.from_json(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json"):
+        TrainingConfig.from_json(bad)
+    with pytest.raises(ValueError, match="invalid JSON"):
+        TrainingConfig.from_json("{ 'lr': 1 }")
+    arr = tmp_path / "arr.json"
+    arr.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="JSON object"):
+        TrainingConfig.from_json(arr)
+    neg = tmp_path / "neg.json"
+    neg.write_text('{"lr": -1}')
+    with pytest.raises(ValueError, match=r"neg\.json.*lr"):
+        TrainingConfig.from_json(neg)
+
+
+# A file in the layout of GliaGL's examples/*/configs/train_*.json (flat keys,
+# short names, run settings mixed in, nested "detector").
+GLIAGL_TRAIN_FILE = """{
+  "net_path": "nets/demo.net", "scenario": "3class", "train": true, "epochs": 15,
+  "batch": 4, "shuffle": false, "warmup": 25, "window": 90, "noise": 0.1,
+  "detector": { "alpha": 0.1, "threshold": 0.002, "default_id": "O1" },
+  "lr": 0.03, "lambda": 0.9, "weight_decay": 0.0002, "margin": 0.1,
+  "reward_mode": "binary", "reward_gain": 2, "reward_min": -1, "reward_max": 1,
+  "use_advantage_baseline": false, "elig_post_use_rate": 1, "weight_clip": 1.5,
+  "eta_theta": 0.1, "r_target": 0.02, "jitter_std": 0.3, "timing_jitter": 2,
+  "prune_eps": 0.001, "gd_temperature": 1.5,
+  "verbose": true, "log_every": 2, "seed": 4242,
+  "checkpoints_enable": true, "ckpt_l0": 3, "ckpt_l1": 2, "ckpt_l2": 1,
+  "revert_enable": true, "revert_metric": "margin", "revert_window": 2, "revert_drop": 0.1,
+  "update_gating": "target_only", "save_net": "out/trained.net",
+  "train_metrics_json": "out/metrics.json"
+}"""
+
+# The layout of GliaGL's examples/*/configs/evolve_*.json: training and
+# evolution settings side by side.
+GLIAGL_EVOLVE_FILE = """{
+  "net_path": "nets/demo.net", "data_root": "data/run", "train_fraction": 0.75,
+  "max_class": 3, "warmup": 30, "window": 120,
+  "detector": { "alpha": 0.05, "threshold": 0.001, "default_id": "O0" },
+  "train_epochs": 2, "batch": 6, "shuffle": true, "seed": 777, "lr": 0.04,
+  "lambda": 0.95, "margin": 0.05, "reward_mode": "softplus_margin",
+  "population": 6, "generations": 5, "elite": 1, "parents_pool": 3,
+  "sigma_w": 0.4, "sigma_thr": 0.1, "sigma_leak": 0.0,
+  "w_acc": 1.0, "w_margin": 0.25, "w_sparsity": 0.1,
+  "out_dir": "logs", "final_best_net": "logs/best.net",
+  "metrics_json": "logs/metrics.json", "lineage_json": "logs/lineage.json"
+}"""
+
+
+def test_reads_gliagl_training_file_layout(tmp_path):
+    path = tmp_path / "train_demo.json"
+    path.write_text(GLIAGL_TRAIN_FILE)
+    cfg = TrainingConfig.from_json(path)
+    assert (cfg.batch_size, cfg.shuffle, cfg.warmup_ticks, cfg.decision_window) == (4, False, 25, 90)
+    assert (cfg.lr, cfg.elig_lambda, cfg.weight_decay, cfg.margin_delta) == (0.03, 0.9, 0.0002, 0.1)
+    assert cfg.detector == OutputDetectorConfig(alpha=0.1, threshold=0.002, default_id="O1")
+    assert (cfg.reward_mode, cfg.reward_gain, cfg.update_gating) == ("binary", 2.0, "target_only")
+    assert cfg.use_advantage_baseline is False and cfg.elig_post_use_rate is True
+    assert (cfg.weight_clip, cfg.eta_theta, cfg.r_target) == (1.5, 0.1, 0.02)
+    assert (cfg.weight_jitter_std, cfg.timing_jitter, cfg.prune_epsilon) == (0.3, 2, 0.001)
+    assert cfg.grad.temperature == 1.5
+    assert (cfg.verbose, cfg.log_every, cfg.seed) == (True, 2, 4242)
+    assert (cfg.ckpt_l0, cfg.revert_enable, cfg.revert_metric, cfg.revert_window) == (3, True, "margin", 2)
+    assert cfg.revert_drop == 0.1
+    # GliaGL files may not contain EvolutionConfig-only fields it does not know
+    data = json.loads(GLIAGL_TRAIN_FILE)
+    data["lerning_rate"] = 0.1
+    with pytest.raises(ValueError, match="lerning_rate"):
+        TrainingConfig.from_dict(data)
+
+
+def test_reads_gliagl_evolution_file_layout(tmp_path):
+    path = tmp_path / "evolve_demo.json"
+    path.write_text(GLIAGL_EVOLVE_FILE)
+    evo = EvolutionConfig.from_json(path)
+    assert evo.to_dict() == {
+        "population": 6, "generations": 5, "elite": 1, "parents_pool": 3, "train_epochs": 2,
+        "sigma_w": 0.4, "sigma_thr": 0.1, "sigma_leak": 0.0, "w_acc": 1.0, "w_margin": 0.25,
+        "w_sparsity": 0.1, "seed": 777, "lamarckian": True, "lineage_json": "logs/lineage.json",
+        "trainer": "gradient"}
+    cfg = TrainingConfig.from_json(path)
+    assert (cfg.warmup_ticks, cfg.decision_window, cfg.batch_size, cfg.lr) == (30, 120, 6, 0.04)
+    assert cfg.seed == 777 and cfg.detector.default_id == "O0"
+    hebbian = EvolutionConfig.from_dict({**json.loads(GLIAGL_EVOLVE_FILE), "hebbian": True})
+    assert hebbian.trainer == "hebbian"
+
+
+def test_gliagl_alias_and_name_for_same_field_must_agree():
+    with pytest.raises(ValueError, match="'warmup' and 'warmup_ticks'"):
+        TrainingConfig.from_dict({"warmup": 10, "warmup_ticks": 20})
+    cfg = TrainingConfig.from_dict({"warmup": 10, "warmup_ticks": 10})
+    assert cfg.warmup_ticks == 10
+
+
+def test_copy_is_deep_and_equal():
+    cfg = _custom_training_config()
+    for other in (cfg.copy(), copy.copy(cfg), copy.deepcopy(cfg)):
+        assert other == cfg and other is not cfg
+        assert other.grad is not cfg.grad and other.detector is not cfg.detector
+        other.grad.optimizer = "sgd"
+        other.detector.alpha = 0.9
+        assert cfg.grad.optimizer == "adamw" and cfg.detector.alpha == 0.05
+    evo = EvolutionConfig(population=5)
+    evo2 = evo.copy()
+    evo2.population = 6
+    assert evo.population == 5
+
+
+def test_pickle_round_trip():
+    cfg = _custom_training_config()
+    assert pickle.loads(pickle.dumps(cfg)) == cfg
+    evo = create_evo_config(trainer="hebbian")
+    assert pickle.loads(pickle.dumps(evo)) == evo
+
+
+def test_equality():
+    assert TrainingConfig() == TrainingConfig()
+    assert TrainingConfig(lr=0.02) != TrainingConfig()
+    a, b = TrainingConfig(), TrainingConfig()
+    b.grad.momentum = 0.8
+    assert a != b
+
+
+# ---------------------------------------------------------------------------
+# Display and documentation
+# ---------------------------------------------------------------------------
+
+def test_repr_shows_changed_fields_and_evaluates_back():
+    assert repr(TrainingConfig()) == "TrainingConfig()"
+    cfg = create_config(lr=0.2, optimizer="adam")
+    text = repr(cfg)
+    assert text == "TrainingConfig(warmup_ticks=50, lr=0.2, grad=GradConfig(optimizer='adam'))"
+    namespace = {"TrainingConfig": TrainingConfig, "GradConfig": GradConfig}
+    assert eval(text, namespace) == cfg
+    assert repr(EvolutionConfig(sigma_w=0.1)) == "EvolutionConfig(sigma_w=0.1)"
+
+
+def test_str_and_html_list_every_field():
+    cfg = create_config(lr=0.2)
+    text = str(cfg)
+    for name in TRAINING_DEFAULTS:
+        assert f"  {name} " in text
+    assert "grad.optimizer" in text and "detector.default_id" in text
+    page = cfg._repr_html_()
+    assert page.startswith("<table>") and page.endswith("</table>")
+    assert "<b>0.2</b>" in page and "grad.adam_beta2" in page
+    assert page.count("<tr>") == 1 + len(TRAINING_DEFAULTS) + len(GRAD_DEFAULTS) \
+        + len(DETECTOR_DEFAULTS) + len(TOPOLOGY_DEFAULTS)
+
+
+def test_public_names_have_docstrings_with_examples():
+    names = ["OutputDetectorConfig", "GradConfig", "TopologyPolicy", "TrainingConfig",
+             "EvolutionConfig", "create_config", "create_evo_config", "ConfigTypeError"]
+    for name in names:
+        doc = getattr(config_module, name).__doc__
+        assert doc and ">>>" in doc, name
+    for method in ("validate", "copy", "to_dict", "from_dict", "to_json", "from_json", "update"):
+        doc = getattr(TrainingConfig, method).__doc__
+        assert doc and ">>>" in doc, method
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(config_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 30
+    assert result.failed == 0
+
+
+def test_float_defaults_are_exact_decimal_values():
+    # Stored as Python floats, so they read back exactly as written.
+    cfg = TrainingConfig()
+    assert cfg.weight_decay == 0.0001 and cfg.prune_epsilon == 0.0001
+    assert cfg.grad.adam_eps == 1e-8 and not math.isclose(cfg.grad.adam_eps, 0.0)
