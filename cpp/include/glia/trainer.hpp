@@ -1,0 +1,243 @@
+// The two trainers: reward-modulated eligibility learning (HebbianTrainer) and rate-based
+// gradient descent (RateGDTrainer), on flat edge-aligned arrays.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "glia/episode.hpp"
+#include "glia/hook.hpp"
+#include "glia/network.hpp"
+#include "glia/train_config.hpp"
+
+namespace glia {
+
+/// Metrics of a batch or an epoch, measured on the training episodes as they ran (with
+/// the network as of the start of their batch).
+struct EpochMetrics {
+  double accuracy = 0.0;
+  double mean_margin = 0.0;
+  double loss = 0.0;          ///< mean softmax cross-entropy of the output rates
+  std::int64_t correct = 0;
+  std::int64_t total = 0;
+  bool reverted = false;      ///< the epoch's result was rolled back (revert_enable)
+};
+
+/// Called after every epoch of `train` from the calling thread; nonzero stops training
+/// (Cancelled) with the network as of that epoch's end.
+using EpochHook = int (*)(void* ctx, std::int64_t epoch, const EpochMetrics& metrics);
+
+/// What the two trainers share: the network reference, the configuration, outputs,
+/// batching, shuffling, structural plasticity, intrinsic plasticity, checkpoints and
+/// history.
+///
+/// Determinism: within a batch every episode runs from `State::reset` on the network as
+/// of the batch start, in parallel, each writing its own result slot; results are then
+/// combined in episode order. Random draws come only from `stream_key(seed, epoch, index,
+/// purpose)`. So training is bit-identical for any thread count and across runs.
+///
+/// One instance must not be used from two threads at once (BusyError).
+class Trainer {
+ public:
+  Trainer(Network& net, const TrainConfig& cfg);
+  virtual ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // ---- configuration
+  const TrainConfig& config() const noexcept { return cfg_; }
+  /// Validates then replaces the configuration (ValueError naming the field).
+  void set_config(const TrainConfig& cfg);
+  void set_seed(std::uint64_t seed) noexcept { cfg_.seed = seed; }
+  /// Multiplies lr for the following batches (Python-side schedules); must be finite, >= 0.
+  void set_lr_scale(float s);
+  float lr_scale() const noexcept { return lr_scale_; }
+  /// The outputs list (neuron indices); targets index into it. Default: the O neurons.
+  const std::vector<std::int32_t>& outputs() const noexcept { return outputs_; }
+  void set_outputs(const std::vector<std::int32_t>& outputs);
+  Network& network() noexcept { return net_; }
+
+  // ---- training
+  /// One epoch over `episodes` (shuffled per cfg), in batches of cfg.batch_size. `hook` is
+  /// polled between batches (about every 100 ms, calling thread); on stop throws
+  /// Cancelled with the network as of the last finished batch (the epoch is not recorded).
+  EpochMetrics train_epoch(const std::vector<Episode>& episodes, int n_threads,
+                           Hook hook = nullptr, void* ctx = nullptr);
+  /// `epochs` epochs; `epoch_hook` (may be null) after each. Returns every epoch's metrics.
+  std::vector<EpochMetrics> train(const std::vector<Episode>& episodes, std::int64_t epochs,
+                                  int n_threads, Hook hook = nullptr, void* ctx = nullptr,
+                                  EpochHook epoch_hook = nullptr, void* epoch_ctx = nullptr);
+  /// One batch (all of `batch`, in the given order); no shuffling, no checkpoint, no history.
+  /// `metrics_out` (may be null) receives each episode's metrics.
+  EpochMetrics train_batch(const std::vector<Episode>& batch, int n_threads,
+                           std::vector<EpisodeMetrics>* metrics_out = nullptr,
+                           Hook hook = nullptr, void* ctx = nullptr);
+
+  // ---- evaluation (this trainer's detector; never changes anything)
+  EpisodeMetrics evaluate(const Episode& ep) const;
+  DatasetMetrics evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
+                                  Hook hook = nullptr, void* ctx = nullptr) const;
+  /// The configuration evaluation uses (the rate-gradient trainer reads rate_alpha rates
+  /// with no abstention, as GliaGL's did).
+  virtual TrainConfig eval_config() const { return cfg_; }
+
+  // ---- checkpoints (the network at the start of each epoch; rolling levels l0/l1/l2)
+  /// Restores the most recent checkpoint and drops it; false if there is none.
+  bool revert_checkpoint();
+  std::int64_t num_checkpoints() const noexcept;
+  void clear_checkpoints() noexcept;
+
+  // ---- history (one entry per finished epoch)
+  const std::vector<double>& acc_history() const noexcept { return acc_hist_; }
+  const std::vector<double>& margin_history() const noexcept { return margin_hist_; }
+  const std::vector<double>& loss_history() const noexcept { return loss_hist_; }
+  std::int64_t epochs_done() const noexcept { return static_cast<std::int64_t>(acc_hist_.size()); }
+  void clear_history() noexcept;
+  /// Per-neuron EMA rates as of the last batch (used by intrinsic plasticity).
+  const std::vector<float>& neuron_rates() const noexcept { return rate_; }
+  /// The reward baseline (reward-modulated trainer).
+  float reward_baseline() const noexcept { return baseline_; }
+
+ protected:
+  /// Runs the batch's episodes (parallel) and applies the update; fills per-episode
+  /// metrics in batch order and the loss sum.
+  virtual void run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
+                         std::int64_t n, int n_threads, Poller* poller,
+                         EpisodeMetrics* metrics, double& loss_sum) = 0;
+
+  // shared pieces for the subclasses
+  void prepare(const std::vector<Episode>& eps, bool for_training);
+  void ensure_edge_arrays();
+  /// Keeps edges with keep[e] != 0 in the network and in every edge-aligned array.
+  void filter_edges(const std::vector<std::uint8_t>& keep);
+  /// Adds edges (must not exist yet) and remaps every edge-aligned array.
+  void add_edges(const std::vector<std::int32_t>& s, const std::vector<std::int32_t>& d,
+                 const std::vector<float>& w);
+  /// Replaces the whole edge set (checkpoint restore) and remaps the arrays.
+  void replace_edges(const std::vector<std::int32_t>& s, const std::vector<std::int32_t>& d,
+                     const std::vector<float>& w);
+  void remap_after(const std::vector<std::int64_t>& old_rp, const std::vector<std::int32_t>& old_col);
+  /// Prunes |w| < prune_epsilon (after `patience` batches in a row when patience > 0).
+  void prune_small(bool use_patience);
+  void grow();
+  void intrinsic_plasticity();
+  void prune_inactive();
+  /// Clamps weights to +-weight_clip when set.
+  void clip_weights() noexcept;
+  std::int32_t n_threads_used(int n_threads, std::int64_t n) const noexcept;
+  static float softmax_xent(const float* rates, std::int32_t n, std::int32_t target,
+                            float temperature) noexcept;
+
+  Network& net_;
+  TrainConfig cfg_;
+  std::vector<std::int32_t> outputs_;
+  bool outputs_explicit_ = false;
+  float lr_scale_ = 1.0f;
+  bool jitter_done_ = false;
+  std::int64_t epoch_ = 0;          ///< epoch index used in random stream keys
+  std::int64_t batch_counter_ = 0;  ///< batches run so far (stream keys)
+  std::vector<std::int32_t> shift_;  ///< per batch item: input delay (timing_jitter)
+  std::vector<float> pow_;           ///< elig_lambda^k, k = 0..ticks (per batch)
+  bool structure_changed_ = true;    ///< edges changed since the subclass last looked
+  std::vector<std::int64_t> known_rp_;   ///< the CSR structure the edge arrays follow
+  std::vector<std::int32_t> known_col_;
+
+  std::vector<float> rate_;         ///< per-neuron EMA rate (persistent, batch means)
+  float baseline_ = 0.0f;
+  std::vector<std::int32_t> prune_count_;  ///< edge-aligned
+  std::vector<std::int32_t> inactive_count_;  ///< per neuron
+  /// Further edge-aligned float arrays a subclass owns (optimizer moments); kept aligned.
+  std::vector<std::vector<float>*> edge_arrays_;
+
+  std::vector<double> acc_hist_, margin_hist_, loss_hist_;
+
+  struct Snapshot {
+    std::vector<float> threshold, leak;
+    std::vector<std::int32_t> src, dst;
+    std::vector<float> w;
+  };
+  std::vector<Snapshot> ckpt_[3];
+  void capture_checkpoint();
+  void restore(const Snapshot& s);
+
+  std::atomic<bool> busy_{false};
+  struct BusyGuard {
+    std::atomic<bool>& flag;
+    explicit BusyGuard(std::atomic<bool>& f);
+    ~BusyGuard() { flag.store(false); }
+  };
+
+ private:
+  EpochMetrics run_epoch(const std::vector<Episode>& eps, int n_threads, Poller& poller);
+  void run_one_batch(const std::vector<Episode>& eps, const std::int64_t* order,
+                     std::int64_t n, int n_threads, Poller* poller, EpochMetrics& acc);
+  void apply_weight_jitter();
+  std::vector<std::int64_t> order_;
+  std::vector<EpisodeMetrics> batch_metrics_;
+};
+
+/// Reward-modulated eligibility learning (GliaGL's Trainer): per episode, traces
+/// e = lambda * e + pre * post on every edge (pre: the source's spike at t - 1, post: the
+/// target's rate or spike at t, the step that spike arrives in), a reward from the
+/// detector's outcome, then dw = lr * reward * e, batch-averaged, with weight decay,
+/// clipping, usage boost, pruning with patience, growth, intrinsic plasticity and
+/// inactive-neuron pruning. Work per tick follows spikes x fan-out (lazy trace decay).
+class HebbianTrainer : public Trainer {
+ public:
+  explicit HebbianTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+
+ protected:
+  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
+                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
+                 double& loss_sum) override;
+
+ private:
+  struct Work {
+    State state;
+    std::vector<float> rate, det, pow;
+    std::vector<std::int32_t> last, prev_fired;
+  };
+  std::vector<Work> work_;
+  std::vector<float> elig_;      ///< n x E, one row per batch episode
+  std::vector<float> end_rate_;  ///< n x N, each episode's final rates
+  std::vector<float> delta_, usage_;
+};
+
+/// Rate-based gradient descent (GliaGL's RateGDTrainer): softmax cross-entropy over the
+/// outputs' rate_alpha EMA rates / temperature; gradients carried back from the outputs
+/// along inbound edges in order of distance with the rate-derivative approximation
+/// phi'(r) = c (1 - c), c = clamp(r, 0.05, 0.95); per-edge gradient g_k phi'(k) E_j with
+/// E_j = sum_t lambda^(T-1-t) r_j(t). Then SGD with momentum, Adam (L2 in the gradient) or
+/// AdamW (decoupled decay), global norm clipping, pruning, growth, intrinsic plasticity.
+class RateGDTrainer : public Trainer {
+ public:
+  explicit RateGDTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  TrainConfig eval_config() const override;
+  std::int64_t optimizer_steps() const noexcept { return adam_step_; }
+
+ protected:
+  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
+                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
+                 double& loss_sum) override;
+
+ private:
+  void build_backprop_plan();
+  struct Work {
+    State state;
+    std::vector<float> rate, elig, phi, g;
+  };
+  std::vector<Work> work_;
+  std::vector<float> coef_;     ///< n x N: g_k * phi'(k) per episode
+  std::vector<float> eligs_;    ///< n x N: E_j per episode
+  std::vector<float> end_rate_; ///< n x N
+  std::vector<float> grad_, m1_, m2_;
+  std::int64_t adam_step_ = 0;
+  // backprop plan: neurons by increasing distance to the outputs, with the edges that
+  // carry gradient back into each
+  std::vector<std::int32_t> plan_node_;
+  std::vector<std::int64_t> plan_ptr_;
+  std::vector<std::int64_t> plan_edge_;
+  std::vector<std::uint8_t> reachable_;
+};
+
+}  // namespace glia

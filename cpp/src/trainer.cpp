@@ -1,0 +1,763 @@
+#include "glia/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "glia/error.hpp"
+#include "glia/random.hpp"
+#include "parallel_items.hpp"
+
+namespace glia {
+
+namespace {
+
+// Purposes of the random streams: stream_key(seed, epoch, index, purpose).
+constexpr std::uint64_t kPurposeShuffle = 1;
+constexpr std::uint64_t kPurposeTiming = 2;
+constexpr std::uint64_t kPurposeGrow = 3;
+constexpr std::uint64_t kPurposeJitter = 4;
+
+[[noreturn]] void bad(const std::string& field, const std::string& what) {
+  throw ValueError("config." + field + " " + what);
+}
+void finite(const char* f, float x) {
+  if (!std::isfinite(x)) bad(f, "must be finite");
+}
+void finite_nonneg(const char* f, float x) {
+  if (!(std::isfinite(x) && x >= 0.0f)) bad(f, "must be finite and >= 0, got " + std::to_string(x));
+}
+void unit_open(const char* f, float x) {  // (0, 1]
+  if (!(x > 0.0f && x <= 1.0f)) bad(f, "must be in (0, 1], got " + std::to_string(x));
+}
+void unit_closed(const char* f, float x) {  // [0, 1]
+  if (!(x >= 0.0f && x <= 1.0f)) bad(f, "must be in [0, 1], got " + std::to_string(x));
+}
+void unit_half(const char* f, float x) {  // [0, 1)
+  if (!(x >= 0.0f && x < 1.0f)) bad(f, "must be in [0, 1), got " + std::to_string(x));
+}
+void nonneg(const char* f, std::int64_t x) {
+  if (x < 0) bad(f, "must be >= 0, got " + std::to_string(x));
+}
+template <class E>
+void enum_in(const char* f, E e, int hi) {
+  const int v = static_cast<int>(e);
+  if (v < 0 || v > hi) bad(f, "has no value " + std::to_string(v));
+}
+
+}  // namespace
+
+void validate_config(const TrainConfig& c) {
+  nonneg("warmup_ticks", c.warmup_ticks);
+  nonneg("decision_window", c.decision_window);
+  nonneg("episode_ticks", c.episode_ticks);
+  enum_in("detector.type", c.detector.type, 0);
+  unit_open("detector.alpha", c.detector.alpha);
+  if (std::isnan(c.detector.threshold)) bad("detector.threshold", "must not be NaN");
+  if (c.detector.default_id < -1) bad("detector.default_id", "must be an output index or -1");
+  finite("lr", c.lr);
+  unit_closed("elig_lambda", c.elig_lambda);
+  finite_nonneg("weight_decay", c.weight_decay);
+  finite("margin_delta", c.margin_delta);
+  finite("reward_pos", c.reward_pos);
+  finite("reward_neg", c.reward_neg);
+  enum_in("reward_mode", c.reward_mode, 2);
+  finite("reward_gain", c.reward_gain);
+  finite("reward_min", c.reward_min);
+  finite("reward_max", c.reward_max);
+  enum_in("update_gating", c.update_gating, 2);
+  unit_closed("baseline_beta", c.baseline_beta);
+  finite("r_target", c.r_target);
+  unit_open("rate_alpha", c.rate_alpha);
+  finite("eta_theta", c.eta_theta);
+  finite("eta_leak", c.eta_leak);
+  finite_nonneg("prune_epsilon", c.prune_epsilon);
+  nonneg("prune_patience", c.prune_patience);
+  nonneg("grow_edges", c.grow_edges);
+  finite("init_weight", c.init_weight);
+  finite_nonneg("weight_clip", c.weight_clip);
+  if (c.batch_size < 1) bad("batch_size", "must be >= 1, got " + std::to_string(c.batch_size));
+  nonneg("log_every", c.log_every);
+  finite_nonneg("weight_jitter_std", c.weight_jitter_std);
+  nonneg("timing_jitter", c.timing_jitter);
+  finite("usage_boost_gain", c.usage_boost_gain);
+  finite("inactive_rate_threshold", c.inactive_rate_threshold);
+  nonneg("inactive_rate_patience", c.inactive_rate_patience);
+  nonneg("prune_inactive_max", c.prune_inactive_max);
+  nonneg("ckpt_l0", c.ckpt_l0);
+  nonneg("ckpt_l1", c.ckpt_l1);
+  nonneg("ckpt_l2", c.ckpt_l2);
+  enum_in("revert_metric", c.revert_metric, 1);
+  nonneg("revert_window", c.revert_window);
+  finite("revert_drop", c.revert_drop);
+  enum_in("grad.loss", c.grad.loss, 0);
+  if (!(std::isfinite(c.grad.temperature) && c.grad.temperature > 0.0f))
+    bad("grad.temperature", "must be finite and > 0");
+  enum_in("grad.optimizer", c.grad.optimizer, 2);
+  unit_half("grad.momentum", c.grad.momentum);
+  unit_half("grad.adam_beta1", c.grad.adam_beta1);
+  unit_half("grad.adam_beta2", c.grad.adam_beta2);
+  if (!(std::isfinite(c.grad.adam_eps) && c.grad.adam_eps > 0.0f))
+    bad("grad.adam_eps", "must be finite and > 0");
+  finite_nonneg("grad.clip_grad_norm", c.grad.clip_grad_norm);
+}
+
+// ------------------------------------------------------------------------------------------
+// Trainer (shared)
+
+Trainer::BusyGuard::BusyGuard(std::atomic<bool>& f) : flag(f) {
+  bool expected = false;
+  if (!flag.compare_exchange_strong(expected, true))
+    throw BusyError("trainer is already in use by another thread");
+}
+
+Trainer::Trainer(Network& net, const TrainConfig& cfg) : net_(net), cfg_(cfg) {
+  validate_config(cfg_);
+  outputs_ = default_outputs(net_);
+  known_rp_ = net_.row_ptr();
+  known_col_ = net_.col();
+  prune_count_.assign(static_cast<std::size_t>(net_.num_edges()), 0);
+  rate_.assign(static_cast<std::size_t>(net_.size()), 0.0f);
+  inactive_count_.assign(static_cast<std::size_t>(net_.size()), 0);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::set_config(const TrainConfig& cfg) {
+  validate_config(cfg);
+  cfg_ = cfg;
+}
+
+void Trainer::set_lr_scale(float s) {
+  if (!(std::isfinite(s) && s >= 0.0f)) throw ValueError("lr_scale must be finite and >= 0");
+  lr_scale_ = s;
+}
+
+void Trainer::set_outputs(const std::vector<std::int32_t>& outputs) {
+  if (outputs.empty()) {  // back to the default
+    outputs_explicit_ = false;
+    outputs_ = default_outputs(net_);
+    return;
+  }
+  check_outputs(net_, outputs);
+  outputs_ = outputs;
+  outputs_explicit_ = true;
+}
+
+std::int32_t Trainer::n_threads_used(int n_threads, std::int64_t n) const noexcept {
+  std::int64_t nt = n_threads < 1 ? 1 : n_threads;
+  if (nt > n) nt = n;
+  return static_cast<std::int32_t>(nt < 1 ? 1 : nt);
+}
+
+float Trainer::softmax_xent(const float* r, std::int32_t n, std::int32_t target,
+                            float temperature) noexcept {
+  if (n <= 0 || target < 0 || target >= n) return 0.0f;
+  const double T = temperature > 0.0f ? temperature : 1.0;
+  double mx = r[0] / T;
+  for (std::int32_t k = 1; k < n; ++k) mx = std::max(mx, r[k] / T);
+  double s = 0.0;
+  for (std::int32_t k = 0; k < n; ++k) s += std::exp(r[k] / T - mx);
+  return static_cast<float>(-(r[target] / T - mx - std::log(s)));
+}
+
+void Trainer::prepare(const std::vector<Episode>& eps, bool for_training) {
+  validate_config(cfg_);
+  if (!outputs_explicit_) outputs_ = default_outputs(net_);
+  check_outputs(net_, outputs_);
+  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  if (cfg_.detector.default_id >= no)
+    throw ValueError("config.detector.default_id " + std::to_string(cfg_.detector.default_id) +
+                     " is not an index into the " + std::to_string(no) + " outputs");
+  for (std::size_t i = 0; i < eps.size(); ++i)
+    check_episode(eps[i], net_, no, for_training, static_cast<std::int64_t>(i));
+  ensure_edge_arrays();
+}
+
+void Trainer::ensure_edge_arrays() {
+  const std::size_t N = static_cast<std::size_t>(net_.size());
+  if (rate_.size() != N) rate_.assign(N, 0.0f);
+  if (inactive_count_.size() != N) inactive_count_.assign(N, 0);
+  if (known_rp_ != net_.row_ptr() || known_col_ != net_.col()) {
+    // the network's edges were edited outside the trainer: follow them by (source, target)
+    std::vector<std::int64_t> rp(known_rp_);
+    std::vector<std::int32_t> col(known_col_);
+    remap_after(rp, col);
+  }
+}
+
+void Trainer::remap_after(const std::vector<std::int64_t>& old_rp,
+                          const std::vector<std::int32_t>& old_col) {
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const auto& rp = net_.row_ptr();
+  const auto& col = net_.col();
+  std::vector<std::int64_t> from(static_cast<std::size_t>(E), -1);
+  if (old_rp.size() == rp.size()) {
+    for (std::int32_t i = 0; i < N; ++i) {
+      std::int64_t a = old_rp[static_cast<std::size_t>(i)], ae = old_rp[static_cast<std::size_t>(i) + 1];
+      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q) {
+        const std::int32_t d = col[static_cast<std::size_t>(q)];
+        while (a < ae && old_col[static_cast<std::size_t>(a)] < d) ++a;
+        if (a < ae && old_col[static_cast<std::size_t>(a)] == d) from[static_cast<std::size_t>(q)] = a;
+      }
+    }
+  }  // else: neurons were added; nothing can be matched safely, every array restarts at 0
+  {
+    std::vector<std::int32_t> nv(static_cast<std::size_t>(E), 0);
+    for (std::int64_t q = 0; q < E; ++q) {
+      const std::int64_t f = from[static_cast<std::size_t>(q)];
+      if (f >= 0 && f < static_cast<std::int64_t>(prune_count_.size()))
+        nv[static_cast<std::size_t>(q)] = prune_count_[static_cast<std::size_t>(f)];
+    }
+    prune_count_.swap(nv);
+  }
+  for (std::vector<float>* arr : edge_arrays_) {
+    std::vector<float> nv(static_cast<std::size_t>(E), 0.0f);
+    for (std::int64_t q = 0; q < E; ++q) {
+      const std::int64_t f = from[static_cast<std::size_t>(q)];
+      if (f >= 0 && f < static_cast<std::int64_t>(arr->size()))
+        nv[static_cast<std::size_t>(q)] = (*arr)[static_cast<std::size_t>(f)];
+    }
+    arr->swap(nv);
+  }
+  known_rp_ = rp;
+  known_col_ = col;
+  structure_changed_ = true;
+}
+
+void Trainer::filter_edges(const std::vector<std::uint8_t>& keep) {
+  const std::size_t E = static_cast<std::size_t>(net_.num_edges());
+  std::size_t out = 0;
+  for (std::size_t q = 0; q < E; ++q) {
+    if (!keep[q]) continue;
+    prune_count_[out] = prune_count_[q];
+    for (std::vector<float>* arr : edge_arrays_) (*arr)[out] = (*arr)[q];
+    ++out;
+  }
+  if (out == E) return;
+  net_.filter_edges(keep.data());
+  prune_count_.resize(out);
+  for (std::vector<float>* arr : edge_arrays_) arr->resize(out);
+  known_rp_ = net_.row_ptr();
+  known_col_ = net_.col();
+  structure_changed_ = true;
+}
+
+void Trainer::add_edges(const std::vector<std::int32_t>& s, const std::vector<std::int32_t>& d,
+                        const std::vector<float>& w) {
+  if (s.empty()) return;
+  std::vector<std::int64_t> rp(known_rp_);
+  std::vector<std::int32_t> col(known_col_);
+  net_.set_edges(s.data(), d.data(), w.data(), static_cast<std::int64_t>(s.size()));
+  remap_after(rp, col);
+}
+
+void Trainer::replace_edges(const std::vector<std::int32_t>& s,
+                            const std::vector<std::int32_t>& d, const std::vector<float>& w) {
+  std::vector<std::int64_t> rp(known_rp_);
+  std::vector<std::int32_t> col(known_col_);
+  net_.assign_edges(s.data(), d.data(), w.data(), static_cast<std::int64_t>(s.size()));
+  remap_after(rp, col);
+}
+
+void Trainer::clip_weights() noexcept {
+  const float c = cfg_.weight_clip;
+  if (!(c > 0.0f)) return;
+  float* W = net_.weight_data();
+  const std::int64_t E = net_.num_edges();
+  for (std::int64_t q = 0; q < E; ++q) W[q] = W[q] > c ? c : (W[q] < -c ? -c : W[q]);
+}
+
+void Trainer::prune_small(bool use_patience) {
+  const std::int64_t E = net_.num_edges();
+  const float* W = net_.weight().data();
+  const float eps = cfg_.prune_epsilon;
+  std::vector<std::uint8_t> keep(static_cast<std::size_t>(E), 1);
+  bool any = false;
+  for (std::int64_t q = 0; q < E; ++q) {
+    if (std::fabs(W[q]) < eps) {
+      std::int32_t& c = prune_count_[static_cast<std::size_t>(q)];
+      ++c;
+      if (!use_patience || c >= cfg_.prune_patience) {
+        keep[static_cast<std::size_t>(q)] = 0;
+        any = true;
+      }
+    } else {
+      prune_count_[static_cast<std::size_t>(q)] = 0;
+    }
+  }
+  if (any) filter_edges(keep);
+}
+
+void Trainer::grow() {
+  if (cfg_.grow_edges <= 0) return;
+  const std::int32_t N = net_.size();
+  if (N <= 0) return;
+  Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_),
+                     static_cast<std::uint64_t>(batch_counter_), kPurposeGrow));
+  std::vector<std::int32_t> S, D;
+  std::vector<float> Wn;
+  std::int64_t attempts = 0;
+  const std::int64_t max_attempts = static_cast<std::int64_t>(cfg_.grow_edges) * 20;
+  while (static_cast<std::int32_t>(S.size()) < cfg_.grow_edges && attempts < max_attempts) {
+    ++attempts;
+    const auto a = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(N)));
+    const auto b = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(N)));
+    const bool positive = rng.uniform() >= 0.5;
+    if (a == b) continue;
+    if (!edge_allowed(cfg_.topology, net_.kind(a), net_.kind(b), false)) continue;
+    if (net_.find_edge(a, b) >= 0) continue;
+    bool dup = false;
+    for (std::size_t k = 0; k < S.size(); ++k) dup = dup || (S[k] == a && D[k] == b);
+    if (dup) continue;
+    S.push_back(a);
+    D.push_back(b);
+    Wn.push_back(positive ? cfg_.init_weight : -cfg_.init_weight);
+  }
+  add_edges(S, D, Wn);
+}
+
+void Trainer::intrinsic_plasticity() {
+  if (cfg_.eta_theta == 0.0f && cfg_.eta_leak == 0.0f) return;
+  const std::int32_t N = net_.size();
+  float* thr = net_.threshold_data();
+  float* lk = net_.leak_data();
+  for (std::int32_t i = 0; i < N; ++i) {
+    const float r = rate_[static_cast<std::size_t>(i)];
+    if (cfg_.eta_theta != 0.0f) thr[i] = thr[i] + cfg_.eta_theta * (r - cfg_.r_target);
+    if (cfg_.eta_leak != 0.0f) {
+      float l = lk[i] + cfg_.eta_leak * (cfg_.r_target - r);
+      lk[i] = l < 0.0f ? 0.0f : (l > 1.0f ? 1.0f : l);
+    }
+  }
+}
+
+void Trainer::prune_inactive() {
+  if (!(cfg_.inactive_rate_threshold > 0.0f) || cfg_.inactive_rate_patience <= 0 ||
+      cfg_.prune_inactive_max <= 0)
+    return;
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const auto& rp = net_.row_ptr();
+  const auto& col = net_.col();
+  const auto& W = net_.weight();
+  std::vector<std::uint8_t> keep(static_cast<std::size_t>(E), 1);
+  bool any = false;
+  std::vector<std::int64_t> cand;
+  auto by_abs = [&](std::int64_t a, std::int64_t b) {
+    return std::fabs(W[static_cast<std::size_t>(a)]) < std::fabs(W[static_cast<std::size_t>(b)]);
+  };
+  for (std::int32_t i = 0; i < N; ++i) {
+    std::int32_t& ctr = inactive_count_[static_cast<std::size_t>(i)];
+    if (rate_[static_cast<std::size_t>(i)] < cfg_.inactive_rate_threshold) ++ctr;
+    else ctr = 0;
+    if (ctr < cfg_.inactive_rate_patience) continue;
+    if (cfg_.prune_inactive_out) {
+      cand.clear();
+      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
+        cand.push_back(q);
+      std::stable_sort(cand.begin(), cand.end(), by_abs);
+      for (std::size_t k = 0; k < cand.size() && k < static_cast<std::size_t>(cfg_.prune_inactive_max); ++k) {
+        keep[static_cast<std::size_t>(cand[k])] = 0;
+        any = true;
+      }
+    }
+    if (cfg_.prune_inactive_in) {
+      cand.clear();
+      for (std::int64_t q = 0; q < E; ++q)
+        if (col[static_cast<std::size_t>(q)] == i) cand.push_back(q);
+      std::stable_sort(cand.begin(), cand.end(), by_abs);
+      for (std::size_t k = 0; k < cand.size() && k < static_cast<std::size_t>(cfg_.prune_inactive_max); ++k) {
+        keep[static_cast<std::size_t>(cand[k])] = 0;
+        any = true;
+      }
+    }
+    ctr = 0;
+  }
+  if (any) filter_edges(keep);
+}
+
+void Trainer::apply_weight_jitter() {
+  if (jitter_done_) return;
+  jitter_done_ = true;
+  if (!(cfg_.weight_jitter_std > 0.0f)) return;
+  float* W = net_.weight_data();
+  const std::int64_t E = net_.num_edges();
+  for (std::int64_t q = 0; q < E; ++q) {
+    Rng rng(stream_key(cfg_.seed, 0, static_cast<std::uint64_t>(q), kPurposeJitter));
+    W[q] = W[q] + cfg_.weight_jitter_std * static_cast<float>(rng.normal());
+  }
+}
+
+// ---- checkpoints
+
+void Trainer::capture_checkpoint() {
+  Snapshot s;
+  s.threshold = net_.threshold();
+  s.leak = net_.leak();
+  s.src = net_.edge_sources();
+  s.dst = net_.col();
+  s.w = net_.weight();
+  ckpt_[0].push_back(std::move(s));
+  const std::int32_t cap[3] = {cfg_.ckpt_l0, cfg_.ckpt_l1, cfg_.ckpt_l2};
+  for (int l = 0; l < 3; ++l) {
+    if (static_cast<std::int64_t>(ckpt_[l].size()) > cap[l]) {
+      if (l < 2) ckpt_[l + 1].push_back(std::move(ckpt_[l].front()));
+      ckpt_[l].erase(ckpt_[l].begin());
+    }
+  }
+}
+
+void Trainer::restore(const Snapshot& s) {
+  const std::size_t N = static_cast<std::size_t>(net_.size());
+  if (s.threshold.size() != N) throw ValueError("checkpoint does not match the network's neurons");
+  replace_edges(s.src, s.dst, s.w);
+  std::copy(s.threshold.begin(), s.threshold.end(), net_.threshold_data());
+  std::copy(s.leak.begin(), s.leak.end(), net_.leak_data());
+}
+
+bool Trainer::revert_checkpoint() {
+  for (int l = 0; l < 3; ++l) {
+    if (ckpt_[l].empty()) continue;
+    Snapshot s = std::move(ckpt_[l].back());
+    ckpt_[l].pop_back();
+    restore(s);
+    return true;
+  }
+  return false;
+}
+
+std::int64_t Trainer::num_checkpoints() const noexcept {
+  return static_cast<std::int64_t>(ckpt_[0].size() + ckpt_[1].size() + ckpt_[2].size());
+}
+
+void Trainer::clear_checkpoints() noexcept {
+  for (auto& l : ckpt_) l.clear();
+}
+
+void Trainer::clear_history() noexcept {
+  acc_hist_.clear();
+  margin_hist_.clear();
+  loss_hist_.clear();
+}
+
+// ---- the training loops
+
+void Trainer::run_one_batch(const std::vector<Episode>& eps, const std::int64_t* order,
+                            std::int64_t n, int n_threads, Poller* poller, EpochMetrics& acc) {
+  if (n <= 0) return;
+  shift_.assign(static_cast<std::size_t>(n), 0);
+  if (cfg_.timing_jitter > 0)
+    for (std::int64_t k = 0; k < n; ++k) {
+      Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_),
+                         static_cast<std::uint64_t>(order[k]), kPurposeTiming));
+      shift_[static_cast<std::size_t>(k)] =
+          static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(cfg_.timing_jitter) + 1));
+    }
+  const std::int64_t T = static_cast<std::int64_t>(cfg_.warmup_ticks) + cfg_.decision_window;
+  pow_.resize(static_cast<std::size_t>(T) + 1);
+  pow_[0] = 1.0f;
+  for (std::int64_t k = 1; k <= T; ++k)
+    pow_[static_cast<std::size_t>(k)] = pow_[static_cast<std::size_t>(k) - 1] * cfg_.elig_lambda;
+  if (static_cast<std::int64_t>(batch_metrics_.size()) < n)
+    batch_metrics_.resize(static_cast<std::size_t>(n));
+  double loss_sum = 0.0;
+  run_batch(eps, order, n, n_threads, poller, batch_metrics_.data(), loss_sum);
+  ++batch_counter_;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const EpisodeMetrics& m = batch_metrics_[static_cast<std::size_t>(k)];
+    acc.total += 1;
+    if (m.winner >= 0 && m.winner == eps[static_cast<std::size_t>(order[k])].target) acc.correct += 1;
+    acc.mean_margin += m.margin;  // sums until the caller divides
+  }
+  acc.loss += loss_sum;
+}
+
+EpochMetrics Trainer::run_epoch(const std::vector<Episode>& eps, int n_threads, Poller& poller) {
+  apply_weight_jitter();
+  if (cfg_.checkpoints_enable) capture_checkpoint();
+  const std::int64_t n = static_cast<std::int64_t>(eps.size());
+  order_.resize(static_cast<std::size_t>(n));
+  std::iota(order_.begin(), order_.end(), std::int64_t{0});
+  if (cfg_.shuffle && n > 1) {
+    Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_), 0, kPurposeShuffle));
+    for (std::int64_t i = n - 1; i > 0; --i) {
+      const auto j = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(i) + 1));
+      std::swap(order_[static_cast<std::size_t>(i)], order_[static_cast<std::size_t>(j)]);
+    }
+  }
+  EpochMetrics em;
+  const std::int64_t B = cfg_.batch_size;
+  for (std::int64_t i = 0; i < n; i += B) {
+    if (i > 0 && poller.poll()) throw Cancelled("training interrupted");
+    run_one_batch(eps, order_.data() + i, std::min(B, n - i), n_threads, &poller, em);
+  }
+  if (em.total > 0) {
+    em.accuracy = static_cast<double>(em.correct) / static_cast<double>(em.total);
+    em.mean_margin /= static_cast<double>(em.total);
+    em.loss /= static_cast<double>(em.total);
+  }
+  acc_hist_.push_back(em.accuracy);
+  margin_hist_.push_back(em.mean_margin);
+  loss_hist_.push_back(em.loss);
+  ++epoch_;
+  if (cfg_.revert_enable) {
+    const std::vector<double>& h =
+        cfg_.revert_metric == RevertMetric::kAccuracy ? acc_hist_ : margin_hist_;
+    const std::size_t w = static_cast<std::size_t>(std::max(1, cfg_.revert_window));
+    if (h.size() > w && h[h.size() - 1 - w] - h.back() >= static_cast<double>(cfg_.revert_drop))
+      em.reverted = revert_checkpoint();
+  }
+  return em;
+}
+
+EpochMetrics Trainer::train_epoch(const std::vector<Episode>& episodes, int n_threads, Hook hook,
+                                  void* ctx) {
+  BusyGuard guard(busy_);
+  prepare(episodes, true);
+  Poller poller(hook, ctx);
+  return run_epoch(episodes, n_threads, poller);
+}
+
+std::vector<EpochMetrics> Trainer::train(const std::vector<Episode>& episodes,
+                                         std::int64_t epochs, int n_threads, Hook hook,
+                                         void* ctx, EpochHook epoch_hook, void* epoch_ctx) {
+  if (epochs < 0) throw ValueError("epochs must be >= 0");
+  BusyGuard guard(busy_);
+  prepare(episodes, true);
+  Poller poller(hook, ctx);
+  std::vector<EpochMetrics> out;
+  out.reserve(static_cast<std::size_t>(epochs));
+  for (std::int64_t e = 0; e < epochs; ++e) {
+    out.push_back(run_epoch(episodes, n_threads, poller));
+    if (epoch_hook != nullptr && epoch_hook(epoch_ctx, epoch_ - 1, out.back()) != 0)
+      throw Cancelled("training stopped by the epoch callback");
+    if (e + 1 < epochs && poller.poll()) throw Cancelled("training interrupted");
+  }
+  return out;
+}
+
+EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threads,
+                                  std::vector<EpisodeMetrics>* metrics_out, Hook hook,
+                                  void* ctx) {
+  BusyGuard guard(busy_);
+  prepare(batch, true);
+  apply_weight_jitter();
+  Poller poller(hook, ctx);
+  const std::int64_t n = static_cast<std::int64_t>(batch.size());
+  order_.resize(static_cast<std::size_t>(n));
+  std::iota(order_.begin(), order_.end(), std::int64_t{0});
+  EpochMetrics em;
+  run_one_batch(batch, order_.data(), n, n_threads, &poller, em);
+  if (em.total > 0) {
+    em.accuracy = static_cast<double>(em.correct) / static_cast<double>(em.total);
+    em.mean_margin /= static_cast<double>(em.total);
+    em.loss /= static_cast<double>(em.total);
+  }
+  if (metrics_out != nullptr)
+    metrics_out->assign(batch_metrics_.begin(), batch_metrics_.begin() + n);
+  return em;
+}
+
+EpisodeMetrics Trainer::evaluate(const Episode& ep) const {
+  const TrainConfig c = eval_config();
+  std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
+  check_outputs(net_, outs);
+  return evaluate_episode(net_, ep, c, outs);
+}
+
+DatasetMetrics Trainer::evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
+                                         Hook hook, void* ctx) const {
+  const TrainConfig c = eval_config();
+  std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
+  return glia::evaluate_dataset(net_, episodes, c, outs, n_threads, hook, ctx);
+}
+
+// ------------------------------------------------------------------------------------------
+// HebbianTrainer
+
+HebbianTrainer::HebbianTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
+
+namespace {
+
+/// GliaGL's target margin: rate[target] - max(rate[others]) (0 when there are no others).
+float target_margin(const float* r, std::int32_t n, std::int32_t target) noexcept {
+  const float rt = (target >= 0 && target < n) ? r[target] : 0.0f;
+  float other = 0.0f;
+  bool init = false;
+  for (std::int32_t k = 0; k < n; ++k) {
+    if (k == target) continue;
+    if (!init || r[k] > other) other = r[k];
+    init = true;
+  }
+  return rt - other;
+}
+
+float compute_reward(const EpisodeMetrics& m, const TrainConfig& c, std::int32_t target) noexcept {
+  const float* r = m.rates.data();
+  const std::int32_t n = static_cast<std::int32_t>(m.rates.size());
+  switch (c.reward_mode) {
+    case RewardMode::kMarginLinear: {
+      float x = c.reward_gain * target_margin(r, n, target);
+      return x < c.reward_min ? c.reward_min : (x > c.reward_max ? c.reward_max : x);
+    }
+    case RewardMode::kSoftplusMargin: {
+      const float x = c.reward_gain * (c.margin_delta - target_margin(r, n, target));
+      float y = 1.0f / (1.0f + std::exp(-x));
+      if (c.reward_min < c.reward_max) y = y < c.reward_min ? c.reward_min : (y > c.reward_max ? c.reward_max : y);
+      return y;
+    }
+    case RewardMode::kBinary:
+    default:
+      return (m.winner == target && m.margin >= c.margin_delta) ? c.reward_pos : c.reward_neg;
+  }
+}
+
+}  // namespace
+
+void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
+                               std::int64_t n, int n_threads, Poller* poller,
+                               EpisodeMetrics* metrics, double& loss_sum) {
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  const std::int64_t T = static_cast<std::int64_t>(cfg_.warmup_ticks) + cfg_.decision_window;
+  const std::int32_t nt = n_threads_used(n_threads, n);
+  if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
+  elig_.resize(static_cast<std::size_t>(n * E));
+  end_rate_.resize(static_cast<std::size_t>(n * N));
+
+  const TrainConfig& c = cfg_;
+  const std::int64_t* rp = net_.row_ptr().data();
+  const std::int32_t* col = net_.col().data();
+  const std::int32_t* out = outputs_.data();
+  const float* pw = pow_.data();
+  const Network& net = net_;
+
+  detail::for_each_item(n, nt, poller, "training", [&](std::int64_t k, int tid) {
+    Work& w = work_[static_cast<std::size_t>(tid)];
+    const Episode& ep = eps[static_cast<std::size_t>(order[k])];
+    State& st = w.state;
+    st.reset(net);
+    w.rate.assign(rate_.begin(), rate_.end());
+    w.det.assign(static_cast<std::size_t>(no), 0.0f);
+    w.last.assign(static_cast<std::size_t>(N), 0);
+    w.prev_fired.resize(static_cast<std::size_t>(N));
+    float* e = elig_.data() + k * E;
+    std::fill(e, e + E, 0.0f);
+    float* rate = w.rate.data();
+    float* det = w.det.data();
+    std::int32_t* last = w.last.data();
+    std::int32_t* prev = w.prev_fired.data();
+    std::int32_t n_prev = 0;
+    const float ar = c.rate_alpha, kr = 1.0f - ar;
+    const float ad = c.detector.alpha, kd = 1.0f - ad;
+    const bool post_rate = c.elig_post_use_rate;
+    const std::int64_t period = ep.period();
+    const std::int64_t shift = shift_[static_cast<std::size_t>(k)];
+    std::int64_t cursor = 0;
+    for (std::int64_t t = 0; t < T; ++t) {
+      inject_tick(ep, t, shift, period, st.input.data(), cursor);
+      net.step_state(st);
+      const std::uint8_t* mask = st.fired_mask.data();
+      for (std::int32_t i = 0; i < N; ++i) rate[i] = kr * rate[i] + ar * (mask[i] ? 1.0f : 0.0f);
+      for (std::int32_t o = 0; o < no; ++o) det[o] = kd * det[o] + ad * (mask[out[o]] ? 1.0f : 0.0f);
+      // the spikes of step t - 1 arrived in step t: pre(t-1) * post(t), decayed lazily
+      for (std::int32_t p = 0; p < n_prev; ++p) {
+        const std::int32_t i = prev[p];
+        const float f = pw[t - last[i]];
+        last[i] = static_cast<std::int32_t>(t);
+        if (post_rate) {
+          for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] = e[q] * f + rate[col[q]];
+        } else {
+          for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q)
+            e[q] = e[q] * f + (mask[col[q]] ? 1.0f : 0.0f);
+        }
+      }
+      n_prev = st.n_fired;
+      std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
+    }
+    if (T > 0)
+      for (std::int32_t i = 0; i < N; ++i) {
+        const std::int64_t age = T - 1 - last[i];
+        if (age == 0) continue;
+        const float f = pw[age];
+        for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] *= f;
+      }
+    std::copy(rate, rate + N, end_rate_.begin() + k * N);
+    EpisodeMetrics& m = metrics[k];
+    m.rates.assign(det, det + no);
+    detect_winner(det, no, c.detector, m.winner, m.margin);
+    m.ticks_run = T;
+  });
+
+  // ---- combine in episode order
+  delta_.assign(static_cast<std::size_t>(E), 0.0f);
+  const bool use_usage = c.usage_boost_gain != 0.0f;
+  if (use_usage) usage_.assign(static_cast<std::size_t>(E), 0.0f);
+  double sum_raw = 0.0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const EpisodeMetrics& m = metrics[k];
+    const std::int32_t target = eps[static_cast<std::size_t>(order[k])].target;
+    loss_sum += softmax_xent(m.rates.data(), no, target, c.grad.temperature);
+    const float raw = compute_reward(m, c, target);
+    float reward = raw;
+    if (c.use_advantage_baseline) {
+      reward = raw - baseline_;
+      baseline_ = (1.0f - c.baseline_beta) * baseline_ + c.baseline_beta * raw;
+    }
+    if (c.no_update_if_satisfied && m.winner == target && m.margin >= c.margin_delta) reward = 0.0f;
+    sum_raw += raw;
+    std::int32_t only = -1;  // -1: every edge
+    if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0) only = out[m.winner];
+    if (c.update_gating == UpdateGating::kTargetOnly) only = out[target];
+    const float* e = elig_.data() + k * E;
+    if (only < 0) {
+      if (reward != 0.0f)
+        for (std::int64_t q = 0; q < E; ++q) delta_[static_cast<std::size_t>(q)] += reward * e[q];
+      if (use_usage)
+        for (std::int64_t q = 0; q < E; ++q) usage_[static_cast<std::size_t>(q)] += e[q];
+    } else {
+      for (std::int64_t q = 0; q < E; ++q) {
+        if (col[q] != only) continue;
+        delta_[static_cast<std::size_t>(q)] += reward * e[q];
+        if (use_usage) usage_[static_cast<std::size_t>(q)] += e[q];
+      }
+    }
+  }
+
+  // ---- apply: dw = lr * mean(reward * e), decay, clip, usage boost
+  float* W = net_.weight_data();
+  const float scale = c.lr * lr_scale_ / static_cast<float>(n);
+  const float wd = c.weight_decay;
+  for (std::int64_t q = 0; q < E; ++q) {
+    float x = W[q] + scale * delta_[static_cast<std::size_t>(q)];
+    W[q] = x - wd * x;
+  }
+  clip_weights();
+  if (use_usage) {
+    const float avg_raw = static_cast<float>(sum_raw / static_cast<double>(n));
+    const float inv = 1.0f / static_cast<float>(n);
+    for (std::int64_t q = 0; q < E; ++q) {
+      float u = usage_[static_cast<std::size_t>(q)] * inv;
+      u = u < 0.0f ? 0.0f : (u > 1.0f ? 1.0f : u);
+      W[q] += c.usage_boost_gain * avg_raw * u;
+    }
+  }
+
+  // the persistent rates: the batch's mean final rate, summed in episode order
+  for (std::int32_t i = 0; i < N; ++i) {
+    float s = 0.0f;
+    for (std::int64_t k = 0; k < n; ++k) s += end_rate_[static_cast<std::size_t>(k * N + i)];
+    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
+  }
+
+  prune_small(true);
+  grow();
+  intrinsic_plasticity();
+  prune_inactive();
+}
+
+}  // namespace glia
