@@ -191,7 +191,8 @@ def _as_float_array(x, name, ndim=None, shape=None, finite=True):
 def _shape_str(shape):
     if shape is None:
         return "?"
-    return "(" + ", ".join("n" if s is None else str(s) for s in shape) + ")"
+    parts = ["n" if s is None else str(s) for s in shape]
+    return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
 include "_network.pxi"

@@ -1,0 +1,68 @@
+"""Shared fixtures: small hand-built networks and the shared benchmark workloads."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glia
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GLIA_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def workloads(tmp_path_factory):
+    """The shared workloads (net_small/medium, drives, cls3), generated once."""
+    out = tmp_path_factory.mktemp("workloads")
+    gen = SHARED / "bench" / "gen_workloads.py"
+    subprocess.run([sys.executable, str(gen), str(out), "--only", "small,medium,cls3,drive"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+@pytest.fixture(scope="session")
+def golden():
+    """The reference NumPy model of the neuron model (shared/bench/golden.py)."""
+    sys.path.insert(0, str(SHARED / "bench"))
+    try:
+        import golden as g
+    finally:
+        sys.path.pop(0)
+    return g
+
+
+CHAIN = """
+NEURON S0 0.5 1 0
+NEURON H0 0.5 1 0
+NEURON H1 0.5 1 0
+NEURON O0 0.5 1 0
+CONNECTION S0 H0 1
+CONNECTION H0 H1 1
+CONNECTION H1 O0 1
+"""
+
+
+@pytest.fixture
+def chain():
+    """S0 -> H0 -> H1 -> O0, each edge strong enough to make its target fire."""
+    return glia.Network.from_string(CHAIN)
+
+
+def random_net(n_s, n_h, n_o, p, seed, dyadic=True):
+    """A random network (weights multiples of 1/64 so float order cannot matter)."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    ids = [f"S{i}" for i in range(n_s)] + [f"H{i}" for i in range(n_h)] + [f"O{i}" for i in range(n_o)]
+    for nid in ids:
+        thr = 100 if nid[0] == "S" else float(rng.integers(20, 60))
+        leak = 1 if nid[0] == "S" else float(rng.choice([0, 0.5, 0.75, 0.875, 1]))
+        lines.append(f"NEURON {nid} {thr} {leak} 0")
+    for a in ids:
+        for b in ids:
+            if a != b and b[0] != "S" and rng.random() < p:
+                w = np.round(rng.normal(10, 15) * 64) / 64
+                lines.append(f"CONNECTION {a} {b} {w}")
+    return glia.Network.from_string("\n".join(lines))
