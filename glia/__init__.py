@@ -19,11 +19,12 @@ from glia._core import (
     set_num_threads,
 )
 from glia.errors import FormatError, GliaError
+from glia._info import build_info, show_config
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Neuron", "InputSequence", "FormatError", "GliaError",
-    "set_num_threads", "get_num_threads", "effective_n_threads", "GIL_RELEASE_WORK",
+    "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
     "__version__",
 ]
