@@ -1,5 +1,6 @@
 #include "glia/io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -69,14 +70,29 @@ bool parse_double(const std::string& s, double& out) {
   return r.ec == std::errc() && r.ptr == e;
 }
 
+/// Parses a float32 straight from the decimal text (correctly rounded, so every float
+/// written by format_float reads back to the same bits, FLT_MAX and denormals included).
+/// Values too small for a float read as a signed zero; too large ones are an error.
 float number(const std::string& tok, const std::string& name, std::int64_t line,
              const char* what) {
   double v;
   if (!parse_double(tok, v))
     fail(name, line, std::string("expected a number for ") + what + ", got '" + tok + "'");
-  if (!std::isfinite(v) || std::fabs(v) > 3.4e38)
+  if (!std::isfinite(v))
     fail(name, line, std::string(what) + " must be finite, got '" + tok + "'");
-  return static_cast<float>(v);
+  const char* b = tok.data();
+  const char* e = b + tok.size();
+  if (*b == '+') ++b;
+  float f = 0.0f;
+  auto r = std::from_chars(b, e, f);
+  if (r.ec == std::errc::result_out_of_range) {
+    if (std::fabs(v) >= 1.0)
+      fail(name, line, std::string(what) + " is outside the float32 range, got '" + tok + "'");
+    f = std::signbit(v) ? -0.0f : 0.0f;
+  } else if (r.ec != std::errc() || r.ptr != e) {
+    fail(name, line, std::string("expected a number for ") + what + ", got '" + tok + "'");
+  }
+  return f;
 }
 
 std::int64_t integer(const std::string& tok, const std::string& name, std::int64_t line,
@@ -106,14 +122,19 @@ void expect_args(const std::vector<std::string>& t, std::size_t n, const std::st
 }
 
 // ---------------------------------------------------------------- NEWNET generator
+// GliaGL's NEWNET defaults and rule (its Glia::configureNetworkFromFile): EXCIT_RATIO 0.7,
+// W_SCALE 1; every non-pool edge gets a magnitude uniform in [0, sqrt(6 / fan_in) * W_SCALE]
+// (fan_in: the target's generated in-edges) and is excitatory with probability EXCIT_RATIO.
+// GliaGL computes the same limit for INIT xavier as for he, and WTA=1 is another name for
+// POOL=1; glia keeps both so that GliaGL files build the same kind of network.
 struct GenSpec {
   bool active = false;
   std::int64_t line = 0;
   std::int64_t n_s = 0, n_h = 0, n_o = 0;
-  bool pool = false, wta = false;
+  bool pool = false;  ///< POOL=1 or WTA=1
   double p_sh = 0.6, p_so = 0.2, p_hh = 0.1, p_ho = 0.6;
-  bool xavier = false;
-  double excit_ratio = 0.8, w_scale = 1.0;
+  bool xavier = false;  ///< accepted; builds the same limits as he (GliaGL's behaviour)
+  double excit_ratio = 0.7, w_scale = 1.0;
   float thr_s = 100.0f, thr_h = 45.0f, thr_o = 55.0f;
   float leak_s = 1.0f, leak_h = 0.9f, leak_o = 1.0f;
   std::uint64_t seed = 0;
@@ -173,16 +194,12 @@ void generate(Network& net, const GenSpec& g, const std::string& name) {
   bernoulli_edges(rng, H0, nH, H0, nH, g.p_hh, true, S, D);
   bernoulli_edges(rng, H0, nH, O0, nO, g.p_ho, false, S, D);
   const std::size_t n = static_cast<std::size_t>(net.size());
-  std::vector<std::int64_t> fan_in(n, 0), fan_out(n, 0);
-  for (std::size_t e = 0; e < S.size(); ++e) {
-    ++fan_out[static_cast<std::size_t>(S[e])];
-    ++fan_in[static_cast<std::size_t>(D[e])];
-  }
+  std::vector<std::int64_t> fan_in(n, 0);
+  for (std::size_t e = 0; e < S.size(); ++e) ++fan_in[static_cast<std::size_t>(D[e])];
   std::vector<float> W(S.size());
   for (std::size_t e = 0; e < S.size(); ++e) {
     const double fi = static_cast<double>(fan_in[static_cast<std::size_t>(D[e])]);
-    const double fo = static_cast<double>(fan_out[static_cast<std::size_t>(S[e])]);
-    const double limit = std::sqrt(6.0 / (g.xavier ? fi + fo : fi)) * g.w_scale;
+    const double limit = std::sqrt(6.0 / std::max(1.0, fi)) * g.w_scale;
     const double mag = rng.uniform() * limit;
     const bool excit = rng.uniform() < g.excit_ratio;
     W[e] = static_cast<float>(excit ? mag : -mag);
@@ -193,11 +210,6 @@ void generate(Network& net, const GenSpec& g, const std::string& name) {
       S.push_back(o); D.push_back(p); W.push_back(20.0f);
       S.push_back(p); D.push_back(o); W.push_back(-25.0f);
     }
-  }
-  if (g.wta) {
-    for (std::int32_t a = O0; a < O0 + nO; ++a)
-      for (std::int32_t b = O0; b < O0 + nO; ++b)
-        if (a != b) { S.push_back(a); D.push_back(b); W.push_back(-25.0f); }
   }
   net.assign_edges(S.data(), D.data(), W.data(), static_cast<std::int64_t>(S.size()));
 }
@@ -217,8 +229,8 @@ bool parse_generator_line(GenSpec& g, const std::vector<std::string>& t, const s
       if (key == "S") g.n_s = integer(val, name, line, "S", 0, kMaxGeneratedNeurons * 100);
       else if (key == "H") g.n_h = integer(val, name, line, "H", 0, kMaxGeneratedNeurons * 100);
       else if (key == "O") g.n_o = integer(val, name, line, "O", 0, kMaxGeneratedNeurons * 100);
-      else if (key == "POOL") g.pool = integer(val, name, line, "POOL", 0, 1) != 0;
-      else if (key == "WTA") g.wta = integer(val, name, line, "WTA", 0, 1) != 0;
+      else if (key == "POOL") g.pool = (integer(val, name, line, "POOL", 0, 1) != 0) || g.pool;
+      else if (key == "WTA") g.pool = (integer(val, name, line, "WTA", 0, 1) != 0) || g.pool;
       else fail(name, line, "unknown NEWNET key '" + key + "' (expected S, H, O, POOL or WTA)");
     }
     return true;
@@ -250,7 +262,9 @@ bool parse_generator_line(GenSpec& g, const std::vector<std::string>& t, const s
   }
   if (k == "W_SCALE") {
     expect_args(t, 2, name, line, "W_SCALE <s>");
-    g.w_scale = number(t[1], name, line, "W_SCALE");
+    float s = number(t[1], name, line, "W_SCALE");
+    if (!(s > 0.0f)) fail(name, line, "W_SCALE must be > 0, got " + t[1]);
+    g.w_scale = s;
     return true;
   }
   if (k == "SEED") {
