@@ -295,6 +295,11 @@ void Network::step(std::int64_t n, Hook hook, void* ctx) {
 void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out,
                   Poller* poller) const {
   const std::int32_t n = size(), ns = n_sensory_;
+  if (T < 0) throw ValueError("run length must be >= 0");
+  const auto un = static_cast<std::size_t>(n);
+  if (s.value.size() != un || s.input.size() != un || s.fired_mask.size() != un ||
+      s.fired.size() < un)
+    throw ValueError("the state was sized for another network (call State::reset first)");
   for (std::int64_t t = 0; t < T; ++t) {
     if (X != nullptr) {
       const float* x = X + t * ns;
