@@ -1,0 +1,162 @@
+"""Ready-made tasks: XOR, a noisy three-class task and scikit-learn's 8×8 digits,
+Poisson-encoded into spike inputs, each with a matching baseline network.
+
+Everything is generated from a seed (nothing is downloaded): the digits ship inside
+scikit-learn (the optional ``datasets`` extra).
+
+Example::
+
+    train, test = glia.datasets.digits()
+    net = glia.datasets.digits_network()
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from glia._core import Network
+from glia.data import Dataset
+
+__all__ = ["xor", "xor_network", "three_class", "three_class_network", "digits", "digits_network",
+           "poisson_encode"]
+
+SPIKE_VALUE = 200.0   # an injection that makes a sensory neuron (threshold 100) fire
+
+
+def poisson_encode(intensity, ticks: int, max_rate: float, seed: int = 0, value: float = SPIKE_VALUE):
+    """Bernoulli spike trains: ``intensity`` (n, k) in [0, 1] → float32 (n, ticks, k) where
+    each tick carries ``value`` with probability ``intensity * max_rate``."""
+    p = np.clip(np.asarray(intensity, dtype=np.float64), 0.0, 1.0) * float(max_rate)
+    rng = np.random.default_rng(seed)
+    n, k = p.shape
+    out = np.zeros((n, ticks, k), dtype=np.float32)
+    for i in range(n):                       # row by row keeps peak memory small
+        out[i] = (rng.random((ticks, k)) < p[i]) * np.float32(value)
+    return out
+
+
+# ---------------------------------------------------------------- XOR
+XOR_PATTERNS = ((0, 0, "O0"), (0, 1, "O1"), (1, 0, "O1"), (1, 1, "O0"))
+
+
+def xor(ticks: int = 40, repeats: int = 1) -> Dataset:
+    """The four XOR patterns (``repeats`` copies each): S0 and S1 carry the two bits
+    (driven every tick when 1) and S2 is an always-on bias input; the target is O1 when
+    exactly one bit is set, else O0."""
+    X, y = [], []
+    for _ in range(int(repeats)):
+        for a, b, t in XOR_PATTERNS:
+            x = np.zeros((ticks, 3), np.float32)
+            x[:, 0] = SPIKE_VALUE * a
+            x[:, 1] = SPIKE_VALUE * b
+            x[:, 2] = SPIKE_VALUE
+            X.append(x)
+            y.append(t)
+    return Dataset.from_arrays(np.stack(X), np.array(y))
+
+
+def xor_network(n_hidden: int = 6, seed: int = 0) -> Network:
+    """A neutral XOR baseline: S0, S1, S2 (bias) → ``n_hidden`` hidden → O0, O1, all
+    sensory→hidden and hidden→output edges with small random weights."""
+    rng = np.random.default_rng(seed)
+    net = Network()
+    for i in range(3):
+        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
+    for h in range(n_hidden):
+        net.add_neuron(f"H{h}", 50.0, 0.875, 0.0)
+    for o in range(2):
+        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
+    src, dst, w = [], [], []
+    for s in range(3):
+        for h in range(n_hidden):
+            src.append(s); dst.append(3 + h); w.append(rng.uniform(-40, 60))
+    for h in range(n_hidden):
+        for o in range(2):
+            src.append(3 + h); dst.append(3 + n_hidden + o); w.append(rng.uniform(5, 15))
+    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
+    return net
+
+
+# ---------------------------------------------------------------- three classes
+def three_class(n_per_class: int = 40, ticks: int = 70, noise: float = 0.1,
+                p_drive: float = 0.5, seed: int = 0) -> Dataset:
+    """Three classes over three sensory inputs: in class k, S{k} fires with probability
+    ``p_drive`` per tick and the others with probability ``noise``. Classes interleave."""
+    if not 0.0 <= noise <= 1.0 or not 0.0 <= p_drive <= 1.0:
+        raise ValueError("noise and p_drive must be probabilities in [0, 1]")
+    rng = np.random.default_rng(seed)
+    n = 3 * int(n_per_class)
+    y = np.arange(n) % 3
+    p = np.full((n, ticks, 3), noise)
+    p[np.arange(n), :, y] = p_drive
+    X = ((rng.random((n, ticks, 3)) < p) * SPIKE_VALUE).astype(np.float32)
+    return Dataset.from_arrays(X, y)
+
+
+def three_class_network(n_hidden: int = 12, seed: int = 0) -> Network:
+    """A baseline for :func:`three_class`: each hidden neuron listens to one or two
+    sensory inputs; hidden→output all-to-all with small random weights (near chance)."""
+    rng = np.random.default_rng(seed)
+    net = Network()
+    for i in range(3):
+        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
+    for h in range(n_hidden):
+        net.add_neuron(f"H{h}", 50.0, 0.875, 0.0)
+    for o in range(3):
+        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
+    src, dst, w = [], [], []
+    for h in range(n_hidden):
+        for s in rng.choice(3, size=1 + int(rng.random() < 0.5), replace=False):
+            src.append(int(s)); dst.append(3 + h); w.append(rng.uniform(40, 80))
+    for h in range(n_hidden):
+        for o in range(3):
+            src.append(3 + h); dst.append(3 + n_hidden + o); w.append(rng.uniform(0, 12))
+    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
+    return net
+
+
+# ---------------------------------------------------------------- digits
+def digits(ticks: int = 40, max_rate: float = 0.5, seed: int = 0, test_fraction: float = 0.25):
+    """scikit-learn's 8×8 digits (1,797 images), Poisson-encoded over 64 sensory inputs:
+    pixel intensity / 16 × ``max_rate`` is the spike probability per tick. Returns
+    ``(train, test)`` with a fixed stratified split (the same for every ``seed``; the seed
+    only changes the spike trains)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError("glia.datasets.digits needs scikit-learn: pip install 'glia[datasets]'") from None
+    d = load_digits()
+    X = poisson_encode(d.data / 16.0, ticks, max_rate, seed=seed)
+    y = d.target.astype(np.int64)
+    order = np.random.default_rng(12345).permutation(len(y))   # fixed split
+    test = np.zeros(len(y), bool)
+    for k in range(10):
+        idx = order[y[order] == k]
+        test[idx[: int(round(len(idx) * test_fraction))]] = True
+    tr, te = np.nonzero(~test)[0], np.nonzero(test)[0]
+    return Dataset.from_arrays(X[tr], y[tr]), Dataset.from_arrays(X[te], y[te])
+
+
+def digits_network(n_hidden: int = 0, seed: int = 0, weight_scale: float = 1.0) -> Network:
+    """A baseline for :func:`digits`: 64 sensory inputs, optional ``n_hidden`` hidden
+    neurons (random sparse projection), and 10 outputs O0…O9, every input (and hidden)
+    neuron connected to every output with small random weights."""
+    rng = np.random.default_rng(seed)
+    net = Network()
+    for i in range(64):
+        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
+    for h in range(n_hidden):
+        net.add_neuron(f"H{h}", 60.0, 0.875, 0.0)
+    for o in range(10):
+        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
+    out0 = 64 + n_hidden
+    src, dst, w = [], [], []
+    for s in range(64):
+        for o in range(10):
+            src.append(s); dst.append(out0 + o); w.append(rng.normal(2.0, 1.0) * weight_scale)
+    for h in range(n_hidden):
+        for s in rng.choice(64, size=12, replace=False):
+            src.append(int(s)); dst.append(64 + h); w.append(rng.uniform(0, 30))
+        for o in range(10):
+            src.append(64 + h); dst.append(out0 + o); w.append(rng.normal(2.0, 1.0) * weight_scale)
+    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
+    return net
