@@ -236,23 +236,32 @@ void Network::inject(std::int32_t i, float x) {
   state_.input[static_cast<std::size_t>(i)] += x;
 }
 
-void Network::step_state(State& s) const noexcept {
-  const std::int32_t n = size();
-  float* __restrict V = s.value.data();
-  float* __restrict I = s.input.data();
-  std::uint8_t* __restrict mask = s.fired_mask.data();
-  const float* __restrict thr = threshold_.data();
-  const float* __restrict lk = leak_.data();
-  const float* __restrict rest = resting_.data();
-  // 1-2. the neuron update, branch-free so it vectorises
+namespace {
+
+/// Steps 1-2 of DESIGN §2 for neurons [0, n). A free function so that the restrict
+/// qualifiers apply (GCC ignores them on local pointers) and the loop vectorises; every
+/// operand is loaded unconditionally (a conditional load blocks the selects).
+void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
+                    std::uint8_t* __restrict mask, const float* __restrict thr,
+                    const float* __restrict lk, const float* __restrict rest) noexcept {
   for (std::int32_t i = 0; i < n; ++i) {
+    const float r = rest[i], th = thr[i];
     float v = lk[i] * V[i] + I[i];
     v = v > 0.0f ? v : 0.0f;
-    const bool f = v > thr[i];
-    V[i] = f ? rest[i] : v;
+    const bool f = v > th;
+    V[i] = f ? r : v;
     I[i] = 0.0f;
     mask[i] = static_cast<std::uint8_t>(f);
   }
+}
+
+}  // namespace
+
+void Network::step_state(State& s) const noexcept {
+  const std::int32_t n = size();
+  float* __restrict I = s.input.data();
+  std::uint8_t* __restrict mask = s.fired_mask.data();
+  update_neurons(n, s.value.data(), I, mask, threshold_.data(), leak_.data(), resting_.data());
   // collect the fired neurons, skipping silent 8-byte blocks
   std::int32_t* fired = s.fired.data();
   std::int32_t nf = 0, i = 0;
