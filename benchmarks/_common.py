@@ -1,0 +1,306 @@
+"""Shared helpers for glia's benchmark scripts (bench_sim, bench_train, bench_evolve, ...).
+
+Every script follows the same conventions:
+
+- ``parser = make_parser(__doc__)``; ``--quick`` runs a short version (CI smoke test),
+  ``--repeats N`` overrides the number of timed repeats, ``--no-json`` skips the JSON file;
+- workloads come from ``/work/shared/bench/gen_workloads.py`` (``../shared/bench`` relative to
+  the repository root, or ``$GLIA_SHARED/bench``), generated once into a cache folder;
+- ``measure(fn)`` times a callable (median/min/max over repeats after warm-up);
+- results are printed with ``print_table`` and written by ``write_json(name, payload)`` to
+  ``benchmarks/results/<name>.json`` (git-ignored) together with ``machine_info()``.
+
+Benchmarks never fail on a missed target: they report it.
+
+Example::
+
+    from _common import make_parser, measure, workload_path, print_table, write_json
+    args = make_parser("my benchmark").parse_args()
+    net = glia.Network.from_file(workload_path("net_medium.net"), verbose=False)
+    t = measure(lambda: net.run(X, record="counts", reset=True), repeats=args.repeats)
+    print_table([{"case": "run", "median_ms": t["median"] * 1e3}], title="my benchmark")
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+# the shared workloads are cached here (git-ignored with results/); override with GLIA_BENCH_CACHE
+CACHE_DIR = Path(os.environ.get("GLIA_BENCH_CACHE", RESULTS_DIR / "workloads"))
+
+if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+# ---------------------------------------------------------------------------- command line
+def make_parser(description: str, *, default_repeats: int = 5) -> argparse.ArgumentParser:
+    """An ArgumentParser with the options every benchmark shares."""
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="a short run (fewer repeats, smaller workloads) for smoke tests")
+    p.add_argument("--repeats", type=int, default=None,
+                   help=f"timed repeats per case (default {default_repeats}, 2 with --quick)")
+    p.add_argument("--no-json", action="store_true", help="do not write results/<name>.json")
+    p.set_defaults(default_repeats=default_repeats)
+    return p
+
+
+def repeats_of(args, quick_repeats: int = 2) -> int:
+    """The repeat count the command line asks for."""
+    if args.repeats is not None:
+        return max(1, args.repeats)
+    return quick_repeats if args.quick else args.default_repeats
+
+
+# ---------------------------------------------------------------------------- machine
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo (Linux), else platform.processor()."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (affinity / cgroup aware where possible)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def machine_info() -> dict:
+    """CPU, cores, OS and the versions of Python, NumPy and glia."""
+    import numpy as np
+    info = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": usable_cores(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    try:
+        import glia
+        info["glia"] = glia.__version__
+        try:
+            b = glia.build_info()
+            info["glia_openmp"] = b.get("openmp")
+            info["glia_compiler"] = b.get("compiler")
+            info["glia_threads"] = b.get("num_threads")
+        except Exception:  # build_info is optional for the benchmarks
+            pass
+    except ImportError:
+        info["glia"] = None
+    try:
+        rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+        if rev.returncode == 0:
+            info["git"] = rev.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def print_machine(info: dict | None = None) -> None:
+    info = info or machine_info()
+    print(f"# {info['cpu']} | {info['usable_cores']}/{info['cores']} cores | Python {info['python']}"
+          f" | NumPy {info['numpy']} | glia {info.get('glia')} ({info.get('git', '?')})")
+
+
+# ---------------------------------------------------------------------------- workloads
+def shared_dir() -> Path:
+    """The shared folder: $GLIA_SHARED, else ../shared next to the repository."""
+    env = os.environ.get("GLIA_SHARED")
+    return Path(env) if env else (REPO_ROOT.parent / "shared")
+
+
+def workloads_dir(only: str = "small,medium,large,cls3,drive") -> Path:
+    """The folder with the generated workloads, generating them on first use.
+
+    The cache is keyed by the generator's content: a changed gen_workloads.py regenerates.
+    ``only`` limits what is generated (the generator's ``--only``); what is already there
+    is kept.
+    """
+    gen = shared_dir() / "bench" / "gen_workloads.py"
+    if not gen.is_file():
+        raise FileNotFoundError(
+            f"workload generator not found at {gen}; set GLIA_SHARED to the shared folder")
+    digest = hashlib.sha256(gen.read_bytes()).hexdigest()[:12]
+    out = CACHE_DIR / digest
+    stamp = out / ".generated"
+    have = set(stamp.read_text().split(",")) if stamp.is_file() else set()
+    want = set(only.split(","))
+    missing = want - have
+    if missing:
+        out.mkdir(parents=True, exist_ok=True)
+        part = ",".join(sorted(missing))
+        print(f"# generating workloads ({part}) into {out} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, str(gen), str(out), "--only", part], check=True,
+                       stdout=subprocess.DEVNULL)
+        stamp.write_text(",".join(sorted(have | want)))
+    return out
+
+
+_WORKLOAD_PART = {"net_small": "small", "net_medium": "medium", "net_large": "large",
+                  "drive": "drive", "cls3": "cls3"}
+
+
+def workload_path(filename: str) -> Path:
+    """Path of one workload file (``net_medium.net``, ``drive_s32.seq``, ``cls3/ep00.seq``,
+    ``cls3_dataset.tsv``...), generating only the part it belongs to if needed."""
+    stem = Path(filename).name.split(".")[0]
+    if stem.startswith("drive"):
+        part = "drive"
+    elif stem.startswith("cls3") or filename.startswith("cls3"):
+        part = "cls3"
+    else:
+        part = _WORKLOAD_PART.get(stem, "small,medium,large,cls3,drive")
+    p = workloads_dir(part) / filename
+    if not p.exists():
+        raise FileNotFoundError(f"no workload named {filename!r} (looked in {p.parent})")
+    return p
+
+
+def load_net(name: str):
+    """A workload network by name (``"net_medium"``) as a glia.Network."""
+    import glia
+    return glia.Network.from_file(str(workload_path(name + ".net")), verbose=False)
+
+
+def drive_array(net, seq_name: str, length: int = 1000):
+    """A drive sequence as a (length, n_sensory) float32 array for ``net.run``."""
+    import glia
+    seq = glia.InputSequence.from_file(str(workload_path(seq_name)))
+    return seq.to_array(net.sensory_ids, length=length)
+
+
+# ---------------------------------------------------------------------------- timing
+def measure(fn, repeats: int = 5, warmup: int = 1, number: int | None = None,
+            min_time: float = 0.05) -> dict:
+    """Times ``fn()``: seconds per call as median, min, max (and mean) over ``repeats``.
+
+    Each repeat calls ``fn`` ``number`` times (default: calibrated so that one repeat takes
+    at least ``min_time`` seconds, for calls too short to time one by one). ``warmup`` calls
+    come first and are not timed.
+    """
+    for _ in range(warmup):
+        fn()
+    if number is None:
+        number = 1
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            dt = time.perf_counter() - t0
+            if dt >= min_time or number >= 1 << 30:
+                break
+            number = max(number * 2, int(number * min_time / max(dt, 1e-9) * 1.2))
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "mean": statistics.fmean(times), "repeats": len(times), "number": number,
+            "times": times}
+
+
+@contextmanager
+def busy_python_thread():
+    """Runs a pure-Python busy loop (``while not stop: x += 1``) in another thread for the
+    duration of the ``with`` block: it competes for the GIL all the time."""
+    stop = False
+
+    def spin():
+        x = 0
+        while not stop:
+            x += 1
+
+    t = threading.Thread(target=spin, daemon=True)
+    t.start()
+    time.sleep(0.01)  # let it start spinning
+    try:
+        yield
+    finally:
+        stop = True
+        t.join()
+
+
+# ---------------------------------------------------------------------------- output
+def _fmt(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return "-" if v is None else ("yes" if v else "no")
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v != v:
+            return "nan"
+        a = abs(v)
+        if a >= 1e5:
+            return f"{v:,.0f}"
+        if a >= 100:
+            return f"{v:.1f}"
+        if a >= 1:
+            return f"{v:.2f}"
+        return f"{v:.3g}"
+    return str(v)
+
+
+def print_table(rows: list[dict], columns: list[str] | None = None, title: str | None = None,
+                file=None) -> None:
+    """Prints dict rows as an aligned text table (numbers right-aligned, thousands
+    separators); ``columns`` picks and orders the keys (default: the first row's)."""
+    out = file or sys.stdout
+    if not rows:
+        return
+    columns = columns or list(rows[0].keys())
+    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows)
+               for c in columns]
+    if title:
+        print(f"\n{title}", file=out)
+    print("  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(columns, width, numeric)),
+          file=out)
+    print("  ".join("-" * w for w in width), file=out)
+    for row in cells:
+        print("  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(row, width, numeric)),
+              file=out)
+
+
+def write_json(name: str, payload: dict, machine: dict | None = None) -> Path:
+    """Writes ``{"benchmark": name, "machine": ..., **payload}`` to results/<name>.json."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    doc = {"benchmark": name, "machine": machine or machine_info(), **payload}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, default=float) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def target(value: float, limit: float, higher_is_better: bool = True) -> str:
+    """'ok' or 'MISS' for a figure against its target (reported, never asserted)."""
+    ok = value >= limit if higher_is_better else value <= limit
+    return "ok" if ok else "MISS"

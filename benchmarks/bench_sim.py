@@ -1,0 +1,188 @@
+"""Simulation speed of glia's engine on the shared workloads.
+
+Measures, on net_small / net_medium / net_large driven by drive_s2 / s32 / s64 (1000 ticks):
+
+- ``net.run(X, record="counts")`` and ``record="raster"``: steps/s, neuron updates/s and
+  synaptic events/s (spikes x fan-out, counted from the raster and the out-degrees);
+- the per-call cost of ``net.step()`` on net_small, alone and beside a busy Python thread
+  (``while not stop: x += 1``), and of ``net.step(1000)``;
+- two Python threads each running its own net_medium copy versus one thread running both;
+- model memory per synapse and per neuron (``net.memory_bytes``).
+
+Prints a table, writes results/bench_sim.json. Targets are reported, never asserted.
+
+    python benchmarks/bench_sim.py [--quick] [--repeats N] [--no-json]
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from _common import (busy_python_thread, drive_array, load_net, machine_info, make_parser,
+                     measure, print_machine, print_table, repeats_of, target, write_json)
+
+import glia
+
+WORKLOADS = [("net_small", "drive_s2.seq"), ("net_medium", "drive_s32.seq"),
+             ("net_large", "drive_s64.seq")]
+T = 1000
+
+TARGETS = {
+    "net_medium_steps_per_s": 100_000,
+    "net_large_steps_per_s": 5_000,
+    "step_ns": 150,
+    "step_busy_ratio": 2.0,
+    "two_thread_speedup": 1.8,
+    "bytes_per_synapse": 8,
+    "bytes_per_neuron": 64,
+}
+
+
+def out_degree(net) -> np.ndarray:
+    src, _, _ = net.edges()
+    return np.bincount(src, minlength=net.num_neurons).astype(np.int64)
+
+
+def bench_throughput(repeats: int) -> list[dict]:
+    rows = []
+    for name, seq in WORKLOADS:
+        net = load_net(name)
+        X = drive_array(net, seq, length=T)
+        raster = net.run(X, record="raster", reset=True)
+        spikes = raster.sum(axis=0).astype(np.int64)
+        syn_events = int(spikes @ out_degree(net))
+        for record in ("counts", "raster"):
+            t = measure(lambda: net.run(X, record=record, reset=True), repeats=repeats)
+            sps = T / t["median"]
+            rows.append({
+                "network": name, "record": record, "neurons": net.num_neurons,
+                "synapses": net.num_connections, "spikes_per_step": float(spikes.sum()) / T,
+                "steps_per_s": sps, "neuron_updates_per_s": sps * net.num_neurons,
+                "syn_events_per_s": syn_events / t["median"],
+                "ms_per_run": t["median"] * 1e3, "ms_min": t["min"] * 1e3, "ms_max": t["max"] * 1e3,
+            })
+    return rows
+
+
+def bench_step_overhead(repeats: int, quick: bool) -> dict:
+    net = load_net("net_small")
+    step = net.step
+    min_time = 0.05 if quick else 0.2
+    solo = measure(step, repeats=repeats, min_time=min_time)
+    with busy_python_thread():
+        busy = measure(step, repeats=repeats, min_time=min_time)
+    s1000 = measure(lambda: step(1000), repeats=repeats, min_time=min_time)
+    with busy_python_thread():
+        s1000_busy = measure(lambda: step(1000), repeats=repeats, min_time=min_time)
+    return {
+        "step_ns": solo["median"] * 1e9, "step_ns_min": solo["min"] * 1e9,
+        "step_busy_ns": busy["median"] * 1e9,
+        "step_busy_ratio": busy["median"] / solo["median"],
+        "step1000_us": s1000["median"] * 1e6, "step1000_ns_per_step": s1000["median"] * 1e6,
+        "step1000_busy_us": s1000_busy["median"] * 1e6,
+    }
+
+
+def bench_two_threads(repeats: int, quick: bool) -> dict:
+    base = load_net("net_medium")
+    X = drive_array(base, "drive_s32.seq", length=T)
+    nets = [base.copy(), base.copy()]
+    runs = 5 if quick else 20
+
+    def work(net):
+        for _ in range(runs):
+            net.run(X, record="counts", reset=True)
+
+    def one_thread():
+        for net in nets:
+            work(net)
+
+    def two_threads():
+        ts = [threading.Thread(target=work, args=(net,)) for net in nets]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    one = measure(one_thread, repeats=repeats, number=1)
+    two = measure(two_threads, repeats=repeats, number=1)
+    return {"one_thread_s": one["median"], "two_threads_s": two["median"],
+            "two_thread_speedup": one["median"] / two["median"], "runs_per_thread": runs}
+
+
+def bench_memory() -> list[dict]:
+    rows = []
+    for name, _ in WORKLOADS:
+        net = load_net(name)
+        b, e, n = net.memory_bytes, net.num_connections, net.num_neurons
+        rows.append({
+            "network": name, "neurons": n, "synapses": e, "bytes": b,
+            "bytes_per_synapse": b / e if e else float("nan"),
+            "bytes_per_neuron_beyond_8_per_synapse": (b - 8 * e) / n,
+            "budget_bytes": 8 * e + 64 * n, "within_budget": b <= 8 * e + 64 * n,
+        })
+    # least-squares split of bytes into a*synapses + b*neurons over the three networks
+    A = np.array([[r["synapses"], r["neurons"]] for r in rows], dtype=float)
+    y = np.array([r["bytes"] for r in rows], dtype=float)
+    (a, b_), *_ = np.linalg.lstsq(A, y, rcond=None)
+    for r in rows:
+        r["fit_bytes_per_synapse"] = float(a)
+        r["fit_bytes_per_neuron"] = float(b_)
+    return rows
+
+
+def main():
+    args = make_parser(__doc__).parse_args()
+    repeats = repeats_of(args)
+    info = machine_info()
+    print_machine(info)
+
+    thr = bench_throughput(repeats)
+    print_table(thr, ["network", "record", "neurons", "synapses", "spikes_per_step", "steps_per_s",
+                      "neuron_updates_per_s", "syn_events_per_s", "ms_per_run", "ms_min", "ms_max"],
+                title=f"net.run over {T} steps (median of {repeats})")
+
+    step = bench_step_overhead(repeats, args.quick)
+    print_table([
+        {"case": "net.step() on net_small", "ns_per_call": step["step_ns"]},
+        {"case": "net.step() beside a busy Python thread", "ns_per_call": step["step_busy_ns"]},
+        {"case": "net.step(1000) on net_small", "ns_per_call": step["step1000_us"] * 1e3},
+        {"case": "net.step(1000) beside a busy Python thread", "ns_per_call": step["step1000_busy_us"] * 1e3},
+    ], title="per-call overhead")
+
+    two = bench_two_threads(repeats, args.quick)
+    print_table([two], ["runs_per_thread", "one_thread_s", "two_threads_s", "two_thread_speedup"],
+                title="two threads, each running its own net_medium copy")
+
+    mem = bench_memory()
+    print_table(mem, ["network", "neurons", "synapses", "bytes", "bytes_per_synapse",
+                      "bytes_per_neuron_beyond_8_per_synapse", "within_budget"],
+                title=f"model memory (fit over the three: {mem[0]['fit_bytes_per_synapse']:.2f} B/synapse"
+                      f" + {mem[0]['fit_bytes_per_neuron']:.1f} B/neuron)")
+
+    counts = {r["network"]: r["steps_per_s"] for r in thr if r["record"] == "counts"}
+    worst_neuron_bytes = max(r["bytes_per_neuron_beyond_8_per_synapse"] for r in mem)
+    checks = [
+        ("net_medium steps/s (counts)", counts["net_medium"], TARGETS["net_medium_steps_per_s"], True),
+        ("net_large steps/s (counts)", counts["net_large"], TARGETS["net_large_steps_per_s"], True),
+        ("net.step() ns/call", step["step_ns"], TARGETS["step_ns"], False),
+        ("busy-thread / solo step()", step["step_busy_ratio"], TARGETS["step_busy_ratio"], False),
+        ("two-thread speedup", two["two_thread_speedup"], TARGETS["two_thread_speedup"], True),
+        ("bytes per neuron (beyond 8/synapse)", worst_neuron_bytes, TARGETS["bytes_per_neuron"], False),
+        ("all networks within 8 B/syn + 64 B/neuron", float(all(r["within_budget"] for r in mem)), 1.0, True),
+    ]
+    print_table([{"figure": f, "measured": v, "target": (">= " if hi else "<= ") + f"{t:g}",
+                  "status": target(v, t, hi)} for f, v, t, hi in checks], title="targets")
+
+    if not args.no_json:
+        path = write_json("bench_sim", {
+            "quick": args.quick, "repeats": repeats, "steps": T, "throughput": thr,
+            "step_overhead": step, "two_threads": two, "memory": mem, "targets": TARGETS,
+        }, machine=info)
+        print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
