@@ -20,11 +20,32 @@ from glia._core import (
 )
 from glia.errors import FormatError, GliaError
 from glia._info import build_info, show_config
+from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, TopologyPolicy,
+                         TrainingConfig, create_config, create_evo_config)
+from glia.data import (Dataset, EpisodeData, EpisodeMetrics, create_sequence_from_array,
+                       load_dataset_from_directory, load_sequence_file)
+from glia.training import HebbianTrainer, RateGDTrainer, Trainer, evaluate_dataset
+from glia import datasets
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Neuron", "InputSequence", "FormatError", "GliaError",
     "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
+    "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
+    "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
+    "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
+    "Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset", "datasets", "viz",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    # glia.viz and the plotting functions load matplotlib only when first used
+    if name == "viz":
+        import importlib
+        return importlib.import_module("glia.viz")
+    if name in ("plot_evolution_result", "plot_training_history", "plot_network_graph"):
+        from glia import viz
+        return getattr(viz, name)
+    raise AttributeError(f"module 'glia' has no attribute {name!r}")

@@ -125,3 +125,168 @@ cdef class Network:
 cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
+
+
+# ---------------------------------------------------------------- training
+cdef extern from "glia/train_config.hpp" namespace "glia" nogil:
+    cdef cppclass CDetectorConfig "glia::DetectorConfig":
+        float alpha
+        float threshold
+        int32_t default_id
+
+    cdef cppclass CGradConfig "glia::GradConfig":
+        float temperature
+        float momentum
+        float adam_beta1
+        float adam_beta2
+        float adam_eps
+        float clip_grad_norm
+
+    cdef cppclass CTopologyPolicy "glia::TopologyPolicy":
+        cbool allow_inbound_to_sensory
+        cbool allow_feedback_to_outputs
+        cbool allow_self_loops
+
+    cdef cppclass CTrainConfig "glia::TrainConfig":
+        int32_t warmup_ticks
+        int32_t decision_window
+        int32_t episode_ticks
+        CDetectorConfig detector
+        CTopologyPolicy topology
+        float lr
+        float elig_lambda
+        float weight_decay
+        float margin_delta
+        float reward_pos
+        float reward_neg
+        float reward_gain
+        float reward_min
+        float reward_max
+        cbool no_update_if_satisfied
+        cbool use_advantage_baseline
+        float baseline_beta
+        float r_target
+        float rate_alpha
+        cbool elig_post_use_rate
+        float eta_theta
+        float eta_leak
+        float prune_epsilon
+        int32_t prune_patience
+        int32_t grow_edges
+        float init_weight
+        float weight_clip
+        int32_t batch_size
+        cbool shuffle
+        cbool verbose
+        int32_t log_every
+        uint64_t seed
+        float weight_jitter_std
+        int32_t timing_jitter
+        float usage_boost_gain
+        float inactive_rate_threshold
+        int32_t inactive_rate_patience
+        int32_t prune_inactive_max
+        cbool prune_inactive_out
+        cbool prune_inactive_in
+        cbool checkpoints_enable
+        int32_t ckpt_l0
+        int32_t ckpt_l1
+        int32_t ckpt_l2
+        cbool revert_enable
+        int32_t revert_window
+        float revert_drop
+        CGradConfig grad
+
+    void validate_config(const CTrainConfig& cfg) except +raise_glia_error
+
+
+cdef extern from *:
+    """
+    #include "glia/train_config.hpp"
+    static inline void glia_set_config_enums(glia::TrainConfig& c, int reward_mode, int gating,
+                                             int revert_metric, int optimizer) {
+      c.reward_mode = static_cast<glia::RewardMode>(reward_mode);
+      c.update_gating = static_cast<glia::UpdateGating>(gating);
+      c.revert_metric = static_cast<glia::RevertMetric>(revert_metric);
+      c.grad.optimizer = static_cast<glia::Optimizer>(optimizer);
+    }
+    """
+    void glia_set_config_enums(CTrainConfig& c, int reward_mode, int gating, int revert_metric,
+                               int optimizer)
+
+
+cdef extern from "glia/episode.hpp" namespace "glia" nogil:
+    cdef cppclass CEpisode "glia::Episode":
+        CEpisode() except +raise_glia_error
+        vector[int32_t] tick
+        vector[int32_t] neuron
+        vector[float] value
+        int64_t length
+        cbool loop
+        int32_t target
+        void add(int32_t t, int32_t n, float v)
+        void sort()
+        void set_dense(const float* X, int64_t T, int32_t width)
+
+    cdef cppclass CEpisodeMetrics "glia::EpisodeMetrics":
+        int32_t winner
+        float margin
+        vector[float] rates
+        int64_t ticks_run
+
+    cdef cppclass CDatasetMetrics "glia::DatasetMetrics":
+        vector[int32_t] winners
+        vector[float] margins
+        vector[float] rates
+        int64_t correct
+        double accuracy
+        double mean_margin
+
+    CEpisode episode_from_sequence(const CSequence& seq, const CNetwork& net, int32_t target) except +raise_glia_error
+    vector[int32_t] default_outputs(const CNetwork& net) except +raise_glia_error
+    CDatasetMetrics evaluate_dataset(const CNetwork& net, const vector[CEpisode]& episodes,
+                                     const CTrainConfig& cfg, const vector[int32_t]& outputs,
+                                     int n_threads, CHook hook, void* ctx) except +raise_glia_error
+
+
+cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
+    cdef cppclass CEpochMetrics "glia::EpochMetrics":
+        double accuracy
+        double mean_margin
+        double loss
+        int64_t correct
+        int64_t total
+        cbool reverted
+
+    ctypedef int (*CEpochHook "glia::EpochHook")(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1
+
+    cdef cppclass CTrainer "glia::Trainer":
+        const CTrainConfig& config()
+        void set_config(const CTrainConfig& cfg) except +raise_glia_error
+        void set_seed(uint64_t seed)
+        void set_lr_scale(float s) except +raise_glia_error
+        float lr_scale()
+        const vector[int32_t]& outputs()
+        void set_outputs(const vector[int32_t]& outputs) except +raise_glia_error
+        CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx) except +raise_glia_error
+        vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
+                                    CHook hook, void* ctx, CEpochHook epoch_hook, void* epoch_ctx) except +raise_glia_error
+        CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
+                                  vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
+        CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error
+        CDatasetMetrics evaluate_dataset(const vector[CEpisode]& episodes, int n_threads,
+                                         CHook hook, void* ctx) except +raise_glia_error
+        cbool revert_checkpoint() except +raise_glia_error
+        int64_t num_checkpoints()
+        void clear_checkpoints()
+        const vector[double]& acc_history()
+        const vector[double]& margin_history()
+        const vector[double]& loss_history()
+        int64_t epochs_done()
+        void clear_history()
+
+    cdef cppclass CHebbianTrainer "glia::HebbianTrainer"(CTrainer):
+        CHebbianTrainer(CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
+
+    cdef cppclass CRateGDTrainer "glia::RateGDTrainer"(CTrainer):
+        CRateGDTrainer(CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error

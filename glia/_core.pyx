@@ -197,3 +197,4 @@ def _shape_str(shape):
 
 include "_network.pxi"
 include "_sequence.pxi"
+include "_training.pxi"

@@ -1,0 +1,299 @@
+# Trainers and parallel evaluation (included by _core.pyx).
+
+_REWARD_MODES = {"binary": 0, "margin_linear": 1, "softplus_margin": 2}
+_GATINGS = {"none": 0, "winner_only": 1, "target_only": 2}
+_REVERT_METRICS = {"accuracy": 0, "margin": 1}
+_OPTIMIZERS = {"sgd": 0, "adam": 1, "adamw": 2}
+
+
+cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
+    """Fills the engine's TrainConfig from TrainingConfig.to_dict() (already validated)."""
+    cdef CTrainConfig c
+    c.warmup_ticks = d["warmup_ticks"]
+    c.decision_window = d["decision_window"]
+    c.episode_ticks = d["episode_ticks"]
+    c.lr = d["lr"]
+    c.elig_lambda = d["elig_lambda"]
+    c.weight_decay = d["weight_decay"]
+    c.margin_delta = d["margin_delta"]
+    c.reward_pos = d["reward_pos"]
+    c.reward_neg = d["reward_neg"]
+    c.reward_gain = d["reward_gain"]
+    c.reward_min = d["reward_min"]
+    c.reward_max = d["reward_max"]
+    c.no_update_if_satisfied = d["no_update_if_satisfied"]
+    c.use_advantage_baseline = d["use_advantage_baseline"]
+    c.baseline_beta = d["baseline_beta"]
+    c.r_target = d["r_target"]
+    c.rate_alpha = d["rate_alpha"]
+    c.elig_post_use_rate = d["elig_post_use_rate"]
+    c.eta_theta = d["eta_theta"]
+    c.eta_leak = d["eta_leak"]
+    c.prune_epsilon = d["prune_epsilon"]
+    c.prune_patience = d["prune_patience"]
+    c.grow_edges = d["grow_edges"]
+    c.init_weight = d["init_weight"]
+    c.weight_clip = d["weight_clip"]
+    c.batch_size = d["batch_size"]
+    c.shuffle = d["shuffle"]
+    c.verbose = d["verbose"]
+    c.log_every = d["log_every"]
+    c.seed = d["seed"]
+    c.weight_jitter_std = d["weight_jitter_std"]
+    c.timing_jitter = d["timing_jitter"]
+    c.usage_boost_gain = d["usage_boost_gain"]
+    c.inactive_rate_threshold = d["inactive_rate_threshold"]
+    c.inactive_rate_patience = d["inactive_rate_patience"]
+    c.prune_inactive_max = d["prune_inactive_max"]
+    c.prune_inactive_out = d["prune_inactive_out"]
+    c.prune_inactive_in = d["prune_inactive_in"]
+    c.checkpoints_enable = d["checkpoints_enable"]
+    c.ckpt_l0 = d["ckpt_l0"]
+    c.ckpt_l1 = d["ckpt_l1"]
+    c.ckpt_l2 = d["ckpt_l2"]
+    c.revert_enable = d["revert_enable"]
+    c.revert_window = d["revert_window"]
+    c.revert_drop = d["revert_drop"]
+    det = d["detector"]
+    c.detector.alpha = det["alpha"]
+    c.detector.threshold = det["threshold"]
+    c.detector.default_id = default_index
+    top = d["topology"]
+    c.topology.allow_inbound_to_sensory = top["allow_inbound_to_sensory"]
+    c.topology.allow_feedback_to_outputs = top["allow_feedback_to_outputs"]
+    c.topology.allow_self_loops = top["allow_self_loops"]
+    g = d["grad"]
+    c.grad.temperature = g["temperature"]
+    c.grad.momentum = g["momentum"]
+    c.grad.adam_beta1 = g["adam_beta1"]
+    c.grad.adam_beta2 = g["adam_beta2"]
+    c.grad.adam_eps = g["adam_eps"]
+    c.grad.clip_grad_norm = g["clip_grad_norm"]
+    glia_set_config_enums(c, _REWARD_MODES[d["reward_mode"]], _GATINGS[d["update_gating"]],
+                          _REVERT_METRICS[d["revert_metric"]], _OPTIMIZERS[g["optimizer"]])
+    validate_config(c)
+    return c
+
+
+cdef class _Episodes:
+    """A data set resolved for the engine: episodes by neuron index, targets by output
+    position. Dense inputs are read in place; this object keeps their arrays alive."""
+    cdef vector[CEpisode] eps
+    cdef list _keep
+    cdef readonly int64_t size
+
+    def __cinit__(self):
+        self._keep = []
+        self.size = 0
+
+
+cdef _Episodes _build_episodes(Network net, episodes, dict target_index, bint require_target):
+    """Resolves every episode before any work starts: unknown neuron or target ids raise
+    KeyError, badly shaped arrays ValueError, naming the episode."""
+    cdef _Episodes out = _Episodes()
+    cdef int32_t ns = net._net.num_sensory()
+    cdef int32_t target
+    cdef CEpisode ep
+    cdef const float[:, ::1] view
+    cdef InputSequence seq
+    cdef Py_ssize_t k = 0
+    out.eps.reserve(len(episodes))
+    for item in episodes:
+        tid = getattr(item, "target_id", "")
+        if tid in target_index:
+            target = target_index[tid]
+        elif require_target:
+            raise KeyError(f"episode {k}: target {tid!r} is not an output of the network "
+                           f"(outputs: {sorted(target_index, key=target_index.get)})")
+        else:
+            target = -1
+        arr = getattr(item, "array", None)
+        if arr is not None:
+            if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous):
+                arr = _as_float_array(arr, f"episode {k} array", ndim=2)
+            if arr.ndim != 2 or arr.shape[1] != ns:
+                raise ValueError(f"episode {k}: array must have shape (T, {ns}) (one column per "
+                                 f"sensory neuron), got {arr.shape}")
+            ep = CEpisode()
+            if arr.shape[0] > 0 and ns > 0:
+                view = arr
+                ep.set_dense(&view[0, 0], arr.shape[0], ns)
+            ep.length = arr.shape[0]
+            ep.target = target
+            out._keep.append(arr)
+        else:
+            s = getattr(item, "seq", None)
+            if s is None:
+                s = item if isinstance(item, InputSequence) else None
+            if s is None:
+                raise TypeError(f"episode {k}: expected EpisodeData with a seq or an array, "
+                                f"got {type(item).__name__}")
+            seq = <InputSequence>s
+            try:
+                ep = episode_from_sequence(deref(seq._seq), deref(net._net), target)
+            except KeyError as e:
+                raise KeyError(f"episode {k}: {e.args[0]}") from None
+        out.eps.push_back(ep)
+        k += 1
+    out.size = k
+    return out
+
+
+cdef int _epoch_callback(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1 nogil:
+    with gil:
+        (<object>ctx)(epoch, m.accuracy, m.mean_margin, m.loss)
+    return 0
+
+
+cdef dict _metrics_dict(const CEpochMetrics& m):
+    return {"accuracy": m.accuracy, "margin": m.mean_margin, "loss": m.loss,
+            "correct": m.correct, "total": m.total, "reverted": m.reverted}
+
+
+cdef class _CoreTrainer:
+    """The engine's trainer over one Network (use glia.Trainer, the public wrapper)."""
+    cdef CTrainer* _t
+    cdef Network _net
+    cdef readonly bint gradient
+
+    def __cinit__(self, Network net, bint gradient, dict config, int32_t default_index=-1):
+        cdef CTrainConfig c = _make_config(config, default_index)
+        self._net = net
+        self.gradient = gradient
+        if gradient:
+            self._t = new CRateGDTrainer(deref(net._net), c)
+        else:
+            self._t = new CHebbianTrainer(deref(net._net), c)
+
+    def __dealloc__(self):
+        del self._t
+
+    def set_config(self, dict config, int32_t default_index=-1):
+        cdef CTrainConfig c = _make_config(config, default_index)
+        self._t.set_config(c)
+
+    def set_seed(self, uint64_t seed):
+        self._t.set_seed(seed)
+
+    def set_lr_scale(self, float s):
+        self._t.set_lr_scale(s)
+
+    def set_outputs(self, outputs):
+        cdef vector[int32_t] o = [int(i) for i in outputs]
+        self._t.set_outputs(o)
+
+    @property
+    def outputs(self):
+        return list(self._t.outputs())
+
+    def build(self, episodes, dict target_index, bint require_target=True):
+        return _build_episodes(self._net, episodes, target_index, require_target)
+
+    def train_epoch(self, _Episodes eps, int n_threads):
+        cdef CEpochMetrics m
+        self._net._enter()
+        try:
+            with nogil:
+                m = self._t.train_epoch(eps.eps, n_threads, _poll_signals, NULL)
+        finally:
+            self._net._leave()
+        return _metrics_dict(m)
+
+    def train(self, _Episodes eps, int64_t epochs, int n_threads, on_epoch=None):
+        cdef vector[CEpochMetrics] ms
+        cdef void* ctx = NULL
+        cdef CEpochHook eh = NULL
+        if on_epoch is not None:
+            ctx = <void*>on_epoch
+            eh = _epoch_callback
+        self._net._enter()
+        try:
+            with nogil:
+                ms = self._t.train(eps.eps, epochs, n_threads, _poll_signals, NULL, eh, ctx)
+        finally:
+            self._net._leave()
+        return [_metrics_dict(ms[i]) for i in range(ms.size())]
+
+    def train_batch(self, _Episodes eps, int n_threads):
+        cdef CEpochMetrics m
+        cdef vector[CEpisodeMetrics] per
+        self._net._enter()
+        try:
+            with nogil:
+                m = self._t.train_batch(eps.eps, n_threads, &per, _poll_signals, NULL)
+        finally:
+            self._net._leave()
+        return _metrics_dict(m)
+
+    def evaluate(self, _Episodes eps):
+        cdef CEpisodeMetrics m
+        if eps.size != 1:
+            raise ValueError("evaluate takes exactly one episode")
+        self._net._enter()
+        try:
+            with nogil:
+                m = self._t.evaluate(eps.eps[0])
+        finally:
+            self._net._leave()
+        return m.winner, m.margin, [m.rates[i] for i in range(m.rates.size())], m.ticks_run
+
+    def evaluate_dataset(self, _Episodes eps, int n_threads):
+        cdef CDatasetMetrics m
+        self._net._enter()
+        try:
+            with nogil:
+                m = self._t.evaluate_dataset(eps.eps, n_threads, _poll_signals, NULL)
+        finally:
+            self._net._leave()
+        n = eps.size
+        winners = np.empty(n, dtype=np.int32)
+        margins = np.empty(n, dtype=np.float32)
+        k = len(self._t.outputs())
+        rates = np.empty((n, k), dtype=np.float32)
+        if n:
+            memcpy(cnp.PyArray_DATA(winners), m.winners.data(), n * sizeof(int32_t))
+            memcpy(cnp.PyArray_DATA(margins), m.margins.data(), n * sizeof(float))
+            if k:
+                memcpy(cnp.PyArray_DATA(rates), m.rates.data(), n * k * sizeof(float))
+        return {"accuracy": m.accuracy, "margin": m.mean_margin, "correct": m.correct,
+                "total": n, "winners": winners, "margins": margins, "rates": rates}
+
+    def revert_checkpoint(self):
+        self._net._enter()
+        try:
+            return self._t.revert_checkpoint()
+        finally:
+            self._net._leave()
+
+    @property
+    def num_checkpoints(self):
+        return self._t.num_checkpoints()
+
+    def history(self):
+        return {"accuracy": list(self._t.acc_history()), "margin": list(self._t.margin_history()),
+                "loss": list(self._t.loss_history())}
+
+    def clear_history(self):
+        self._t.clear_history()
+
+
+def _evaluate_network(Network net, _Episodes eps, dict config, outputs, int n_threads,
+                      int32_t default_index=-1):
+    """Parallel evaluation of a data set on a read-only network (no trainer needed)."""
+    cdef CTrainConfig c = _make_config(config, default_index)
+    cdef vector[int32_t] o = [int(i) for i in outputs]
+    cdef CDatasetMetrics m
+    net._enter()
+    try:
+        with nogil:
+            m = evaluate_dataset(deref(net._net), eps.eps, c, o, n_threads, _poll_signals, NULL)
+    finally:
+        net._leave()
+    n = eps.size
+    winners = np.empty(n, dtype=np.int32)
+    margins = np.empty(n, dtype=np.float32)
+    if n:
+        memcpy(cnp.PyArray_DATA(winners), m.winners.data(), n * sizeof(int32_t))
+        memcpy(cnp.PyArray_DATA(margins), m.margins.data(), n * sizeof(float))
+    return {"accuracy": m.accuracy, "margin": m.mean_margin, "correct": m.correct, "total": n,
+            "winners": winners, "margins": margins}

@@ -1,0 +1,306 @@
+"""Trainers (GliaGL's names): ``glia.Trainer``, ``glia.RateGDTrainer``, ``glia.HebbianTrainer``.
+
+The engine trains in C++ with the GIL released; episodes of a batch run in parallel and
+are combined in episode order, so results are bit-identical for any thread count.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Callable
+
+import numpy as np
+
+from glia._core import InputSequence, Network, _CoreTrainer, _evaluate_network, effective_n_threads
+from glia.config import TrainingConfig
+from glia.data import Dataset, EpisodeData, EpisodeMetrics
+
+__all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset"]
+
+log = logging.getLogger("glia")
+
+
+def _episodes_of(data):
+    if isinstance(data, Dataset):
+        return data.episodes
+    if isinstance(data, EpisodeData):
+        return [data]
+    if isinstance(data, (list, tuple)):
+        return list(data)
+    raise TypeError(f"expected a glia.Dataset or a list of EpisodeData, got {type(data).__name__}")
+
+
+def _output_map(net: Network, episodes) -> dict:
+    """{output id: position}: the O neurons, or (without any) the data set's targets."""
+    outs = net.output_ids
+    if not outs:
+        outs = sorted({ep.target_id for ep in episodes if getattr(ep, "target_id", "")})
+        ids = set(net.neuron_ids)
+        missing = [t for t in outs if t not in ids]
+        if missing:
+            raise KeyError(f"targets {missing} name no neuron of the network")
+        if not outs:
+            raise ValueError("the network has no output neurons (ids starting with 'O') and "
+                             "the data set names no targets")
+    return {o: k for k, o in enumerate(outs)}
+
+
+def _lr_scale(schedule, epoch: int, epochs: int) -> float:
+    if schedule is None:
+        return 1.0
+    if callable(schedule):
+        return float(schedule(epoch, epochs))
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, epochs)))
+    if schedule == "step":
+        return 0.5 ** (epoch // max(1, epochs // 3))
+    raise ValueError(f"lr_schedule must be 'cosine', 'step', None or a callable, got {schedule!r}")
+
+
+class Trainer:
+    """Trains a :class:`~glia.Network` on a :class:`~glia.Dataset`.
+
+    ``use_gradient=True`` (the default) uses the rate-gradient trainer (softmax
+    cross-entropy over the outputs' rates, SGD/Adam/AdamW); ``False`` uses the
+    reward-modulated eligibility-trace trainer (GliaGL's ``Trainer``).
+
+    Example::
+
+        net = glia.datasets.three_class_network()
+        data = glia.datasets.three_class()
+        train, val = data.split(0.75, seed=0)
+        tr = glia.Trainer(net, glia.create_config(lr=0.05, optimizer="adam"))
+        tr.train(train, epochs=20)
+        print(tr.evaluate_dataset(val)["accuracy"])
+
+    The network is trained in place. While a call runs the network is busy: using it from
+    another thread raises RuntimeError.
+    """
+
+    def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True):
+        if not isinstance(net, Network):
+            raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
+        self.net = net
+        self.use_gradient = bool(use_gradient)
+        self._config = self._check_config(config)
+        self._outputs: dict | None = None
+        self._core = None
+        self._on_epoch_history: list = []
+
+    # ---------------------------------------------------------------- configuration
+    @staticmethod
+    def _check_config(config):
+        if config is None:
+            return TrainingConfig()
+        if isinstance(config, dict):
+            return TrainingConfig.from_dict(config)
+        if not isinstance(config, TrainingConfig):
+            raise TypeError(f"config must be a glia.TrainingConfig, got {type(config).__name__}")
+        config.validate()
+        return config
+
+    @property
+    def config(self) -> TrainingConfig:
+        """The training configuration (a :class:`~glia.TrainingConfig`)."""
+        return self._config
+
+    @config.setter
+    def config(self, cfg):
+        self._config = self._check_config(cfg)
+        if self._core is not None:
+            self._core.set_config(self._config.to_dict(), self._default_index())
+
+    def _default_index(self) -> int:
+        d = self._config.detector.default_id
+        if not d or self._outputs is None:
+            return -1
+        if d not in self._outputs:
+            raise KeyError(f"detector.default_id {d!r} is not an output ({list(self._outputs)})")
+        return self._outputs[d]
+
+    def _use(self, config, episodes):
+        """Applies a per-call config and makes sure the engine trainer exists."""
+        if config is not None:
+            self._config = self._check_config(config)
+        if self._outputs is None:
+            self._outputs = _output_map(self.net, episodes)
+        if self._core is None:
+            self._core = _CoreTrainer(self.net, self.use_gradient, self._config.to_dict(), self._default_index())
+            self._core.set_outputs(self._output_indices())
+        else:
+            self._core.set_config(self._config.to_dict(), self._default_index())
+        return self._core
+
+    def _output_indices(self):
+        ids = self.net.neuron_ids
+        pos = {n: i for i, n in enumerate(ids)}
+        return [pos[o] for o in self._outputs]
+
+    @property
+    def output_ids(self) -> list:
+        """The outputs the trainer decides between, in order (known after the first call)."""
+        return list(self._outputs) if self._outputs else self.net.output_ids
+
+    def set_seed(self, seed: int) -> None:
+        """Sets the seed of every random stream (shuffling, jitter, growth)."""
+        self._config.seed = seed
+        if self._core is not None:
+            self._core.set_seed(int(seed))
+
+    reseed = set_seed  # GliaGL's name
+
+    # ---------------------------------------------------------------- training
+    def train(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
+              on_epoch: Callable | None = None, verbose: bool = True,
+              lr_schedule: str | Callable | None = None, num_threads: int | None = None) -> dict:
+        """Trains ``epochs`` epochs; returns the history dict (``accuracy``, ``margin``,
+        ``loss``: one entry per epoch so far, measured on the training episodes).
+
+        Each epoch runs in C++ without the GIL (episodes of a batch in parallel on
+        ``num_threads`` threads). Between epochs, with the GIL: the learning-rate schedule
+        (``'cosine'``, ``'step'``, or ``f(epoch, epochs) -> scale``), the progress bar when
+        ``verbose``, and ``on_epoch(epoch, accuracy, margin)``; an exception raised there
+        stops training and propagates. Ctrl-C stops within ~100 ms, leaving the network as
+        of the last finished batch.
+        """
+        epochs = _check_epochs(epochs)
+        eps = _episodes_of(dataset)
+        if not eps:
+            raise ValueError("the training data set is empty")
+        core = self._use(config, eps)
+        built = core.build(eps, self._outputs)
+        nt = effective_n_threads(num_threads)
+        bar = None
+        if verbose:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True)
+        try:
+            for e in range(epochs):
+                core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
+                m = core.train_epoch(built, nt)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(acc=f"{m['accuracy']:.3f}", margin=f"{m['margin']:.3f}",
+                                    loss=f"{m['loss']:.3f}")
+                if self._config.verbose and (e + 1) % max(1, self._config.log_every) == 0:
+                    log.info("epoch %d/%d: accuracy %.4f, margin %.4f, loss %.4f",
+                             e + 1, epochs, m["accuracy"], m["margin"], m["loss"])
+                if on_epoch is not None:
+                    on_epoch(e, m["accuracy"], m["margin"])
+        finally:
+            if bar is not None:
+                bar.close()
+            core.set_lr_scale(1.0)
+        return self.history
+
+    def train_fast(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
+                   num_threads: int | None = None) -> dict:
+        """Trains ``epochs`` epochs in one GIL-free call (no progress bar or callbacks);
+        Ctrl-C still stops it. Returns the history dict."""
+        epochs = _check_epochs(epochs)
+        eps = _episodes_of(dataset)
+        if not eps:
+            raise ValueError("the training data set is empty")
+        core = self._use(config, eps)
+        built = core.build(eps, self._outputs)
+        core.train(built, epochs, effective_n_threads(num_threads))
+        return self.history
+
+    def train_epoch(self, dataset, epochs: int = 1, config: TrainingConfig | None = None) -> dict:
+        """GliaGL's name: ``train(dataset, epochs, config, verbose=False)``."""
+        return self.train(dataset, epochs, config=config, verbose=False)
+
+    def train_batch(self, batch, config: TrainingConfig | None = None,
+                    num_threads: int | None = None) -> dict:
+        """One update from the episodes of ``batch`` (all of them, in order, as one batch).
+        Returns that batch's metrics (accuracy, margin, loss, correct, total)."""
+        eps = _episodes_of(batch)
+        if not eps:
+            raise ValueError("the batch is empty")
+        core = self._use(config, eps)
+        return core.train_batch(core.build(eps, self._outputs), effective_n_threads(num_threads))
+
+    # ---------------------------------------------------------------- evaluation
+    def evaluate(self, seq, config: TrainingConfig | None = None) -> EpisodeMetrics:
+        """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
+        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing."""
+        if isinstance(seq, InputSequence):
+            ep = EpisodeData(seq, "")
+        elif isinstance(seq, EpisodeData):
+            ep = seq
+        else:
+            ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
+        core = self._use(config, [ep])
+        winner, margin, rates, ticks = core.evaluate(core.build([ep], self._outputs, False))
+        names = list(self._outputs)
+        return EpisodeMetrics(names[winner] if winner >= 0 else "", margin,
+                              dict(zip(names, rates)), ticks)
+
+    def evaluate_dataset(self, dataset, config: TrainingConfig | None = None,
+                         num_threads: int | None = None) -> dict:
+        """Evaluates every episode in parallel (GIL released). Returns a dict: accuracy,
+        margin (mean), episodes, correct, total, and NumPy arrays ``predictions`` (winner
+        ids, '' for none), ``margins`` and ``rates`` (episodes × outputs)."""
+        eps = _episodes_of(dataset)
+        core = self._use(config, eps)
+        r = core.evaluate_dataset(core.build(eps, self._outputs), effective_n_threads(num_threads))
+        names = np.array(list(self._outputs) + [""], dtype=object)
+        r["predictions"] = names[r.pop("winners")].astype(str) if len(eps) else np.zeros(0, str)
+        r["episodes"] = r["total"]
+        return r
+
+    # ---------------------------------------------------------------- state
+    def revert_checkpoint(self) -> bool:
+        """Restores the network as of the most recent checkpoint (the start of an epoch);
+        False when there is none."""
+        if self._core is None:
+            return False
+        return self._core.revert_checkpoint()
+
+    @property
+    def history(self) -> dict:
+        """``{'accuracy': [...], 'margin': [...], 'loss': [...]}``, one entry per epoch."""
+        if self._core is None:
+            return {"accuracy": [], "margin": [], "loss": []}
+        return self._core.history()
+
+    @property
+    def epoch_accuracy(self) -> list:
+        return self.history["accuracy"]
+
+    @property
+    def epoch_margin(self) -> list:
+        return self.history["margin"]
+
+    def __repr__(self):
+        kind = "rate-gradient" if self.use_gradient else "reward-modulated"
+        return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
+
+
+def _check_epochs(epochs):
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
+        raise TypeError(f"epochs must be an int, got {type(epochs).__name__}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    return int(epochs)
+
+
+class RateGDTrainer(Trainer):
+    """The rate-gradient trainer (``Trainer(net, config, use_gradient=True)``)."""
+
+    def __init__(self, net: Network, config: TrainingConfig | None = None):
+        super().__init__(net, config, use_gradient=True)
+
+
+class HebbianTrainer(Trainer):
+    """The reward-modulated eligibility-trace trainer (``use_gradient=False``)."""
+
+    def __init__(self, net: Network, config: TrainingConfig | None = None):
+        super().__init__(net, config, use_gradient=False)
+
+
+def evaluate_dataset(net: Network, dataset, config: TrainingConfig | None = None,
+                     num_threads: int | None = None) -> dict:
+    """Evaluates a network on a data set in parallel without making a trainer; see
+    :meth:`Trainer.evaluate_dataset`."""
+    return Trainer(net, config).evaluate_dataset(dataset, num_threads=num_threads)
