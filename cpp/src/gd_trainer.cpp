@@ -100,7 +100,8 @@ void RateGDTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_
   const Network& net = net_;
   const std::int64_t n_plan = static_cast<std::int64_t>(plan_node_.size());
   const float temp = c.grad.temperature;
-  std::vector<float> losses(static_cast<std::size_t>(n), 0.0f);
+  losses_.assign(static_cast<std::size_t>(n), 0.0f);
+  float* losses = losses_.data();
 
   detail::for_each_item(n, nt, poller, "training", [&](std::int64_t k, int tid) {
     Work& w = work_[static_cast<std::size_t>(tid)];
@@ -142,7 +143,7 @@ void RateGDTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_
       w.g[static_cast<std::size_t>(o)] = ex;
       sum += ex;
     }
-    losses[static_cast<std::size_t>(k)] =
+    losses[k] =
         -(m.rates[static_cast<std::size_t>(target)] / temp - mx - std::log(sum));
     // phi'(r) = c (1 - c), c = clamp(r, 0.05, 0.95)
     w.phi.resize(static_cast<std::size_t>(N));
@@ -177,7 +178,7 @@ void RateGDTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_
   grad_.assign(static_cast<std::size_t>(E), 0.0f);
   const std::int64_t* rp = net_.row_ptr().data();
   for (std::int64_t k = 0; k < n; ++k) {
-    loss_sum += losses[static_cast<std::size_t>(k)];
+    loss_sum += losses[k];
     const float* cf = coef_.data() + k * N;
     const float* el = eligs_.data() + k * N;
     for (std::int32_t i = 0; i < N; ++i) {

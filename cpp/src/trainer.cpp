@@ -517,6 +517,7 @@ EpochMetrics Trainer::train_epoch(const std::vector<Episode>& episodes, int n_th
                                   void* ctx) {
   BusyGuard guard(busy_);
   prepare(episodes, true);
+  if (episodes.empty()) return EpochMetrics();  // nothing to learn from: nothing changes
   Poller poller(hook, ctx);
   return run_epoch(episodes, n_threads, poller);
 }
@@ -527,8 +528,9 @@ std::vector<EpochMetrics> Trainer::train(const std::vector<Episode>& episodes,
   if (epochs < 0) throw ValueError("epochs must be >= 0");
   BusyGuard guard(busy_);
   prepare(episodes, true);
-  Poller poller(hook, ctx);
   std::vector<EpochMetrics> out;
+  if (episodes.empty()) return out;
+  Poller poller(hook, ctx);
   out.reserve(static_cast<std::size_t>(epochs));
   for (std::int64_t e = 0; e < epochs; ++e) {
     out.push_back(run_epoch(episodes, n_threads, poller));
@@ -544,6 +546,10 @@ EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threa
                                   void* ctx) {
   BusyGuard guard(busy_);
   prepare(batch, true);
+  if (batch.empty()) {
+    if (metrics_out != nullptr) metrics_out->clear();
+    return EpochMetrics();
+  }
   apply_weight_jitter();
   Poller poller(hook, ctx);
   const std::int64_t n = static_cast<std::int64_t>(batch.size());

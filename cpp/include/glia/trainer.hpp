@@ -230,7 +230,7 @@ class RateGDTrainer : public Trainer {
   std::vector<float> coef_;     ///< n x N: g_k * phi'(k) per episode
   std::vector<float> eligs_;    ///< n x N: E_j per episode
   std::vector<float> end_rate_; ///< n x N
-  std::vector<float> grad_, m1_, m2_;
+  std::vector<float> grad_, m1_, m2_, losses_;
   std::int64_t adam_step_ = 0;
   // backprop plan: neurons by increasing distance to the outputs, with the edges that
   // carry gradient back into each
