@@ -247,6 +247,34 @@ def busy_python_thread():
         t.join()
 
 
+def _system_busy_seconds() -> float | None:
+    """CPU seconds all processes spent busy since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            parts = f.readline().split()[1:]
+        v = [int(x) for x in parts]
+        idle = v[3] + (v[4] if len(v) > 4 else 0)
+        return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def foreign_load(result: dict):
+    """Measures how many cores *other* processes kept busy during the block (Linux), into
+    ``result["foreign_cores"]``: parallel speedups are only meaningful when it is near 0.
+    Also records ``result["own_cores"]`` (this process's CPU time / wall time)."""
+    b0, c0, t0 = _system_busy_seconds(), time.process_time(), time.perf_counter()
+    try:
+        yield result
+    finally:
+        b1, c1, t1 = _system_busy_seconds(), time.process_time(), time.perf_counter()
+        wall = max(t1 - t0, 1e-9)
+        result["own_cores"] = (c1 - c0) / wall
+        result["foreign_cores"] = (None if b0 is None or b1 is None
+                                   else max(0.0, (b1 - b0) - (c1 - c0)) / wall)
+
+
 # ---------------------------------------------------------------------------- output
 def _fmt(v) -> str:
     if isinstance(v, bool) or v is None:

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from _common import (busy_python_thread, drive_array, load_net, machine_info, make_parser,
+from _common import (busy_python_thread, drive_array, foreign_load, load_net, machine_info, make_parser,
                      measure, print_machine, print_table, repeats_of, target, write_json)
 
 import glia
@@ -106,10 +106,18 @@ def bench_two_threads(repeats: int, quick: bool) -> dict:
         for t in ts:
             t.join()
 
-    one = measure(one_thread, repeats=repeats, number=1)
-    two = measure(two_threads, repeats=repeats, number=1)
-    return {"one_thread_s": one["median"], "two_threads_s": two["median"],
-            "two_thread_speedup": one["median"] / two["median"], "runs_per_thread": runs}
+    # alternate the two cases so that load from other processes hits both alike
+    one_t, two_t, load = [], [], {}
+    with foreign_load(load):
+        for _ in range(max(3, repeats)):
+            one_t.append(measure(one_thread, repeats=1, number=1, warmup=0)["median"])
+            two_t.append(measure(two_threads, repeats=1, number=1, warmup=0)["median"])
+    one_m, two_m = float(np.median(one_t)), float(np.median(two_t))
+    return {"one_thread_s": one_m, "two_threads_s": two_m,
+            "other_processes_cores": load["foreign_cores"],
+            "two_thread_speedup": one_m / two_m,
+            "two_thread_speedup_best": min(one_t) / min(two_t), "runs_per_thread": runs,
+            "one_thread_times": one_t, "two_threads_times": two_t}
 
 
 def bench_memory() -> list[dict]:
@@ -153,8 +161,10 @@ def main():
     ], title="per-call overhead")
 
     two = bench_two_threads(repeats, args.quick)
-    print_table([two], ["runs_per_thread", "one_thread_s", "two_threads_s", "two_thread_speedup"],
-                title="two threads, each running its own net_medium copy")
+    print_table([two], ["runs_per_thread", "one_thread_s", "two_threads_s", "two_thread_speedup",
+                        "two_thread_speedup_best", "other_processes_cores"],
+                title="two threads, each running its own net_medium copy "
+                      "(other_processes_cores: CPU other processes used meanwhile; near 0 for a fair figure)")
 
     mem = bench_memory()
     print_table(mem, ["network", "neurons", "synapses", "bytes", "bytes_per_synapse",
@@ -169,7 +179,8 @@ def main():
         ("net_large steps/s (counts)", counts["net_large"], TARGETS["net_large_steps_per_s"], True),
         ("net.step() ns/call", step["step_ns"], TARGETS["step_ns"], False),
         ("busy-thread / solo step()", step["step_busy_ratio"], TARGETS["step_busy_ratio"], False),
-        ("two-thread speedup", two["two_thread_speedup"], TARGETS["two_thread_speedup"], True),
+        ("two-thread speedup (medians)", two["two_thread_speedup"], TARGETS["two_thread_speedup"], True),
+        ("two-thread speedup (best times)", two["two_thread_speedup_best"], TARGETS["two_thread_speedup"], True),
         ("bytes per neuron (beyond 8/synapse)", worst_neuron_bytes, TARGETS["bytes_per_neuron"], False),
         ("all networks within 8 B/syn + 64 B/neuron", float(all(r["within_budget"] for r in mem)), 1.0, True),
     ]
