@@ -535,7 +535,7 @@ TEST_CASE("step() stops through its hook with the state of the last completed st
   CHECK_THROWS_AS(net.step(-1), glia::ValueError);
 }
 
-TEST_CASE("model memory is about 8 bytes per edge and 21 per neuron", "[network][memory]") {
+TEST_CASE("model memory stays within 8 bytes per edge + 64 per neuron", "[network][memory]") {
   Network net = random_net(20, 400, 10, 2);
   const double per_edge = static_cast<double>(net.num_edges());
   const double bytes = static_cast<double>(net.model_bytes());
