@@ -741,6 +741,6 @@ cdef float _finite(x, name) except? -1:
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
     v = float(x)
-    if v != v or v in (float("inf"), float("-inf")) or abs(v) > 3.4e38:
+    if v != v or v in (float("inf"), float("-inf")) or abs(v) > 3.4028234663852886e38:
         raise ValueError(f"{name} must be finite, got {x!r}")
     return <float>v
