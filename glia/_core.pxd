@@ -290,3 +290,49 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
 
     cdef cppclass CRateGDTrainer "glia::RateGDTrainer"(CTrainer):
         CRateGDTrainer(CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
+
+
+# ---------------------------------------------------------------- evolution
+cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
+    uint64_t kPurposeMutate
+    uint64_t kPurposeParent
+    uint64_t kPurposeTrainSeed
+    uint64_t evolution_key(uint64_t seed, int64_t generation, int64_t individual, uint64_t purpose)
+
+    cdef cppclass CMutationConfig "glia::MutationConfig":
+        float sigma_w
+        float sigma_thr
+        float sigma_leak
+
+    void mutate(CNetwork& net, const CMutationConfig& m, uint64_t key) except +raise_glia_error
+    vector[int64_t] rank_by_fitness(const vector[double]& fitness) except +raise_glia_error
+    int64_t choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool) except +raise_glia_error
+
+    cdef cppclass CScoreOptions "glia::ScoreOptions":
+        CTrainConfig train_config
+        vector[int32_t] outputs
+        int64_t train_epochs
+
+    cdef cppclass CIndividualScore "glia::IndividualScore":
+        double accuracy
+        double margin
+        int64_t edges
+        int64_t correct
+        int64_t total
+
+    vector[CIndividualScore] score_population(const vector[CNetwork*]& nets,
+                                              const vector[uint64_t]& train_seeds,
+                                              const vector[CEpisode]& train,
+                                              const vector[CEpisode]& val,
+                                              const CScoreOptions& opt, int n_threads,
+                                              CHook hook, void* ctx) except +raise_glia_error
+
+
+cdef extern from *:
+    """
+    #include "glia/evolution.hpp"
+    static inline void glia_set_trainer_kind(glia::ScoreOptions& o, int hebbian) {
+      o.trainer = hebbian ? glia::TrainerKind::kHebbian : glia::TrainerKind::kGradient;
+    }
+    """
+    void glia_set_trainer_kind(CScoreOptions& o, int hebbian)

@@ -198,3 +198,4 @@ def _shape_str(shape):
 include "_network.pxi"
 include "_sequence.pxi"
 include "_training.pxi"
+include "_evolution.pxi"

@@ -1,0 +1,89 @@
+// Evolution's engine pieces: keyed mutation, ranking, parent choice and the parallel
+// training + scoring of a population (one individual per OpenMP item).
+//
+// The generation loop itself (fitness mapping, callbacks, lineage, progress, remote
+// executors) lives in Python (glia/evolution.py); everything here is deterministic:
+// every random draw comes from stream_key(seed, generation, individual, purpose), so a
+// run is bit-identical for any thread count and on any machine that runs the same build.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "glia/episode.hpp"
+#include "glia/hook.hpp"
+#include "glia/network.hpp"
+#include "glia/train_config.hpp"
+
+namespace glia {
+
+/// Purposes of evolution's random streams (the fourth key of stream_key); distinct from
+/// the trainers' purposes (1..4).
+constexpr std::uint64_t kPurposeMutate = 0x45564f01ull;   ///< "EVO" 1: an individual's mutation
+constexpr std::uint64_t kPurposeParent = 0x45564f02ull;   ///< "EVO" 2: its parent's rank
+constexpr std::uint64_t kPurposeTrainSeed = 0x45564f03ull;///< "EVO" 3: its trainer's seed
+
+/// Key of individual `individual` of generation `generation` for `purpose`.
+std::uint64_t evolution_key(std::uint64_t seed, std::int64_t generation, std::int64_t individual,
+                            std::uint64_t purpose) noexcept;
+
+/// Gaussian jitter of a genome (GliaGL's rule): every weight += N(0, sigma_w), every
+/// threshold += N(0, sigma_thr), every leak += N(0, sigma_leak) then clamped to [0, 1].
+struct MutationConfig {
+  float sigma_w = 0.05f;
+  float sigma_thr = 0.0f;
+  float sigma_leak = 0.0f;
+};
+
+/// Mutates `net` in place with draws from the stream `key` only: weights in CSR order from
+/// sub-stream 0, thresholds from 1, leaks from 2 (so turning one sigma on never changes the
+/// others' draws). A zero sigma draws nothing. Throws ValueError for a negative or
+/// non-finite sigma (before changing anything).
+void mutate(Network& net, const MutationConfig& m, std::uint64_t key);
+
+/// Indices ordered by decreasing fitness; ties keep index order (stable); NaN ranks last.
+std::vector<std::int64_t> rank_by_fitness(const std::vector<double>& fitness);
+
+/// The rank (in [0, pool)) of the parent of child slot `slot` of generation `generation`:
+/// uniform, from its own stream. pool must be >= 1.
+std::int64_t choose_parent(std::uint64_t seed, std::int64_t generation, std::int64_t slot,
+                           std::int64_t pool);
+
+/// The inner trainer of each individual.
+enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1 };
+
+/// What `score_population` does with each network.
+struct ScoreOptions {
+  TrainConfig train_config;            ///< the trainer's config (its seed is replaced per network)
+  std::vector<std::int32_t> outputs;   ///< the outputs list (neuron indices); targets index it
+  TrainerKind trainer = TrainerKind::kGradient;
+  std::int64_t train_epochs = 0;       ///< epochs of training before scoring (0: none)
+};
+
+/// One network's score on the validation episodes (with its trainer's evaluation config).
+struct IndividualScore {
+  double accuracy = 0.0;
+  double margin = 0.0;       ///< mean margin over the validation episodes
+  std::int64_t edges = 0;    ///< edges after training
+  std::int64_t correct = 0;
+  std::int64_t total = 0;
+};
+
+/// Trains (when train_epochs > 0 and `train` is not empty) and scores every network, in
+/// parallel over networks (OpenMP, dynamic schedule, `n_threads` threads); each network's
+/// trainer and evaluation run serially on one thread, with trainer seed `train_seeds[i]`.
+/// The networks are trained in place (pass copies to keep the originals) and must all have
+/// the same neurons in the same order (the episodes index them). Results are by network
+/// index, so identical for any thread count.
+///
+/// Everything is checked before any work (ValueError / KeyError). `hook` is called from the
+/// calling thread only, about every 100 ms; a nonzero return stops every thread at its next
+/// batch and throws Cancelled (networks then are partly trained). An exception in one item
+/// stops the others and is rethrown.
+std::vector<IndividualScore> score_population(const std::vector<Network*>& nets,
+                                              const std::vector<std::uint64_t>& train_seeds,
+                                              const std::vector<Episode>& train,
+                                              const std::vector<Episode>& val,
+                                              const ScoreOptions& opt, int n_threads,
+                                              Hook hook = nullptr, void* ctx = nullptr);
+
+}  // namespace glia
