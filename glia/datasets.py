@@ -16,7 +16,8 @@ import numpy as np
 from glia._core import Network
 from glia.data import Dataset
 
-__all__ = ["xor", "xor_network", "three_class", "three_class_network", "digits", "digits_network",
+__all__ = ["xor", "xor_network", "XOR_CONFIG", "THREE_CLASS_GRADIENT_CONFIG",
+           "THREE_CLASS_HEBBIAN_CONFIG", "three_class", "three_class_network", "digits", "digits_network",
            "poisson_encode"]
 
 SPIKE_VALUE = 200.0   # an injection that makes a sensory neuron (threshold 100) fire
@@ -37,43 +38,76 @@ def poisson_encode(intensity, ticks: int, max_rate: float, seed: int = 0, value:
 # ---------------------------------------------------------------- XOR
 XOR_PATTERNS = ((0, 0, "O0"), (0, 1, "O1"), (1, 0, "O1"), (1, 1, "O0"))
 
+#: A configuration that trains :func:`xor_network` to 4/4 with the rate-gradient trainer.
+XOR_CONFIG = dict(optimizer="adam", lr=0.05, temperature=0.1, batch_size=4, warmup_ticks=20)
+#: A configuration that trains :func:`three_class_network` with the rate-gradient trainer.
+THREE_CLASS_GRADIENT_CONFIG = dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=1,
+                                   warmup_ticks=20)
+#: A configuration for the reward-modulated trainer on :func:`three_class` (use it with
+#: ``lr_schedule='cosine'`` over ~60 epochs); GliaGL's defaults stay near chance there.
+THREE_CLASS_HEBBIAN_CONFIG = dict(reward_mode="margin_linear", reward_gain=10.0,
+                                  update_gating="winner_only", no_update_if_satisfied=True,
+                                  use_advantage_baseline=False, weight_decay=0.0, lr=0.02,
+                                  warmup_ticks=20)
 
-def xor(ticks: int = 40, repeats: int = 1) -> Dataset:
+
+def _uniform_net(n_sensory, n_hidden, outputs, seed, extra=(), out_bias=0.0, direct=0.0):
+    """Sensory S0.. (threshold 100), hidden H0.. and outputs (threshold 1, leak 0.5),
+    all-to-all S->H (U(-1.5, 1.5)) and H->O (out_bias + U(-1, 1)) edges drawn from
+    ``seed``, plus S->O edges U(-direct, direct) when ``direct`` > 0."""
+    rng = np.random.default_rng(seed)
+    net = Network()
+    for i in range(n_sensory):
+        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
+    for nid, thr, leak, rest in extra:
+        net.add_neuron(nid, thr, leak, rest)
+    h0 = n_sensory + len(extra)
+    for h in range(n_hidden):
+        net.add_neuron(f"H{h}", 1.0, 0.5, 0.0)
+    for o in outputs:
+        net.add_neuron(o, 1.0, 0.5, 0.0)
+    o0 = h0 + n_hidden
+    src = np.repeat(np.arange(h0), n_hidden)
+    dst = np.tile(np.arange(h0, o0), h0)
+    w = rng.uniform(-1.5, 1.5, src.size)
+    hs = np.repeat(np.arange(n_sensory, o0), len(outputs))
+    hd = np.tile(np.arange(o0, o0 + len(outputs)), o0 - n_sensory)
+    hw = out_bias + rng.uniform(-1.0, 1.0, hs.size)
+    srcs, dsts, ws = [src, hs], [dst, hd], [w, hw]
+    if direct > 0:
+        srcs.append(np.repeat(np.arange(n_sensory), len(outputs)))
+        dsts.append(np.tile(np.arange(o0, o0 + len(outputs)), n_sensory))
+        ws.append(rng.uniform(-direct, direct, n_sensory * len(outputs)))
+    net.set_edges(np.concatenate(srcs), np.concatenate(dsts), np.concatenate(ws).astype(np.float32))
+    return net
+
+
+def xor(ticks: int = 70, repeats: int = 1) -> Dataset:
     """The four XOR patterns (``repeats`` copies each): S0 and S1 carry the two bits
-    (driven every tick when 1) and S2 is an always-on bias input; the target is O1 when
-    exactly one bit is set, else O0."""
+    (driven every tick when 1); the target is O1 when exactly one bit is set, else O0.
+
+    Example::
+
+        net = glia.datasets.xor_network()
+        tr = glia.Trainer(net, glia.create_config(**glia.datasets.XOR_CONFIG))
+        tr.train(glia.datasets.xor(), epochs=100)
+    """
     X, y = [], []
     for _ in range(int(repeats)):
         for a, b, t in XOR_PATTERNS:
-            x = np.zeros((ticks, 3), np.float32)
+            x = np.zeros((ticks, 2), np.float32)
             x[:, 0] = SPIKE_VALUE * a
             x[:, 1] = SPIKE_VALUE * b
-            x[:, 2] = SPIKE_VALUE
             X.append(x)
             y.append(t)
     return Dataset.from_arrays(np.stack(X), np.array(y))
 
 
-def xor_network(n_hidden: int = 6, seed: int = 0) -> Network:
-    """A neutral XOR baseline: S0, S1, S2 (bias) → ``n_hidden`` hidden → O0, O1, all
-    sensory→hidden and hidden→output edges with small random weights."""
-    rng = np.random.default_rng(seed)
-    net = Network()
-    for i in range(3):
-        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
-    for h in range(n_hidden):
-        net.add_neuron(f"H{h}", 50.0, 0.875, 0.0)
-    for o in range(2):
-        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
-    src, dst, w = [], [], []
-    for s in range(3):
-        for h in range(n_hidden):
-            src.append(s); dst.append(3 + h); w.append(rng.uniform(-40, 60))
-    for h in range(n_hidden):
-        for o in range(2):
-            src.append(3 + h); dst.append(3 + n_hidden + o); w.append(rng.uniform(5, 15))
-    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
-    return net
+def xor_network(n_hidden: int = 6, seed: int = 1) -> Network:
+    """A neutral XOR baseline: S0, S1 and a tonic neuron ``B`` (resting 1 above its
+    threshold 0.5, so it fires every step: a bias) → ``n_hidden`` hidden → O0, O1, with
+    small uniform random weights on every S/B→H and H/B→O edge."""
+    return _uniform_net(2, n_hidden, ["O0", "O1"], seed, extra=[("B", 0.5, 1.0, 1.0)])
 
 
 # ---------------------------------------------------------------- three classes
@@ -92,26 +126,11 @@ def three_class(n_per_class: int = 40, ticks: int = 70, noise: float = 0.1,
     return Dataset.from_arrays(X, y)
 
 
-def three_class_network(n_hidden: int = 12, seed: int = 0) -> Network:
-    """A baseline for :func:`three_class`: each hidden neuron listens to one or two
-    sensory inputs; hidden→output all-to-all with small random weights (near chance)."""
-    rng = np.random.default_rng(seed)
-    net = Network()
-    for i in range(3):
-        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
-    for h in range(n_hidden):
-        net.add_neuron(f"H{h}", 50.0, 0.875, 0.0)
-    for o in range(3):
-        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
-    src, dst, w = [], [], []
-    for h in range(n_hidden):
-        for s in rng.choice(3, size=1 + int(rng.random() < 0.5), replace=False):
-            src.append(int(s)); dst.append(3 + h); w.append(rng.uniform(40, 80))
-    for h in range(n_hidden):
-        for o in range(3):
-            src.append(3 + h); dst.append(3 + n_hidden + o); w.append(rng.uniform(0, 12))
-    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
-    return net
+def three_class_network(n_hidden: int = 12, seed: int = 1) -> Network:
+    """A neutral baseline for :func:`three_class`: 3 sensory → ``n_hidden`` hidden →
+    O0, O1, O2, all-to-all with small uniform random weights (near chance), H→O weights
+    centred on 0.5 so the outputs fire from the start, plus direct S→O edges."""
+    return _uniform_net(3, n_hidden, ["O0", "O1", "O2"], seed, out_bias=0.5, direct=1.0)
 
 
 # ---------------------------------------------------------------- digits

@@ -96,5 +96,8 @@ def test_digits_encoding_and_fixed_split():
 def test_xor_task():
     ds = glia.datasets.xor(ticks=5)
     assert ds.targets == ["O0", "O1", "O1", "O0"]
-    assert ds[3].array[:, :2].min() == 200 and ds[0].array[:, :2].max() == 0
-    assert (ds[0].array[:, 2] == 200).all()                   # bias input
+    assert ds[3].array.min() == 200 and ds[0].array.max() == 0
+    net = glia.datasets.xor_network()
+    assert net.sensory_ids == ["S0", "S1"] and net.output_ids == ["O0", "O1"]
+    r = net.run(np.zeros((3, 2), np.float32))
+    assert r[:, net.neuron_ids.index("B")].all()              # the tonic bias neuron

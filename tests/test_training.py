@@ -1,0 +1,244 @@
+"""Trainers: learning, determinism across threads, callbacks, Ctrl-C, the GIL, bad input."""
+import _thread
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import glia
+from glia import datasets as D
+
+
+def weights_bytes(net):
+    return b"".join(a.tobytes() for a in net.edges()) + net.get_state()[2].tobytes() + net.get_state()[3].tobytes()
+
+
+@pytest.fixture(scope="module")
+def cls3():
+    data = D.three_class(n_per_class=50, noise=0.12, seed=0)
+    return data.split(0.5, seed=0)
+
+
+def test_xor_reaches_4_of_4():
+    x = D.xor()
+    net = D.xor_network()
+    tr = glia.Trainer(net, glia.create_config(**D.XOR_CONFIG))
+    before = tr.evaluate_dataset(x)["correct"]
+    tr.train(x, epochs=100, verbose=False)
+    r = tr.evaluate_dataset(x)
+    assert before < 4 and r["correct"] == 4 and r["accuracy"] == 1.0
+    assert r["predictions"].tolist() == ["O0", "O1", "O1", "O0"]
+
+
+def test_gradient_trainer_three_class(cls3):
+    train, val = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG))
+    assert tr.evaluate_dataset(val)["accuracy"] < 0.8
+    h = tr.train(train, epochs=30, verbose=False)
+    assert len(h["accuracy"]) == 30 and len(h["loss"]) == 30
+    assert h["loss"][-1] < h["loss"][0]
+    assert tr.evaluate_dataset(val)["accuracy"] >= 0.95
+
+
+def test_reward_modulated_trainer_three_class(cls3):
+    train, val = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_HEBBIAN_CONFIG), use_gradient=False)
+    assert tr.evaluate_dataset(val)["accuracy"] < 0.8
+    tr.train(train, epochs=60, verbose=False, lr_schedule="cosine")
+    assert tr.evaluate_dataset(val)["accuracy"] >= 0.90
+
+
+@pytest.mark.parametrize("gradient", [True, False])
+def test_bit_identical_for_1_and_2_threads(cls3, gradient):
+    train, _ = cls3
+    cfg = dict(D.THREE_CLASS_GRADIENT_CONFIG if gradient else D.THREE_CLASS_HEBBIAN_CONFIG)
+    cfg.update(batch_size=8, weight_jitter_std=0.05, timing_jitter=2, grow_edges=2, seed=11)
+    out = []
+    for threads in (1, 2, 2, 1):
+        net = D.three_class_network()
+        tr = glia.Trainer(net, glia.create_config(**cfg), use_gradient=gradient)
+        h = tr.train(train, epochs=5, verbose=False, num_threads=threads)
+        out.append((weights_bytes(net), h["accuracy"], h["loss"]))
+    assert all(o == out[0] for o in out)
+    net = D.three_class_network()
+    cfg["seed"] = 12
+    glia.Trainer(net, glia.create_config(**cfg), use_gradient=gradient).train(train, epochs=5, verbose=False)
+    assert weights_bytes(net) != out[0][0]
+
+
+def test_train_fast_equals_train(cls3):
+    train, _ = cls3
+    nets = [D.three_class_network() for _ in range(2)]
+    cfg = glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG)
+    h1 = glia.Trainer(nets[0], cfg).train(train, epochs=4, verbose=False)
+    h2 = glia.Trainer(nets[1], cfg).train_fast(train, epochs=4)
+    assert h1 == h2 and weights_bytes(nets[0]) == weights_bytes(nets[1])
+
+
+def test_on_epoch_and_its_exceptions(cls3):
+    train, _ = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG))
+    seen = []
+    tr.train(train, epochs=3, verbose=False, on_epoch=lambda e, a, m: seen.append((e, a, m)))
+    assert [s[0] for s in seen] == [0, 1, 2]
+    assert [s[1] for s in seen] == tr.history["accuracy"]
+    snapshot = {}
+
+    def boom(epoch, acc, margin):
+        snapshot["w"] = weights_bytes(net)
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        tr.train(train, epochs=5, verbose=False, on_epoch=boom)
+    assert weights_bytes(net) == snapshot["w"] and len(tr.history["accuracy"]) == 4
+    net.validate()
+
+
+def test_progress_bar(cls3, capsys):
+    train, _ = cls3
+    glia.Trainer(D.three_class_network()).train(train, epochs=2, verbose=True)
+    err = capsys.readouterr().err
+    assert "train" in err and "2/2" in err
+
+
+def test_evaluate_and_metrics(cls3):
+    _, val = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net)
+    m = tr.evaluate(val[0])
+    assert isinstance(m, glia.EpisodeMetrics) and set(m.rates) == {"O0", "O1", "O2"}
+    assert m.ticks_run == tr.config.warmup_ticks + tr.config.decision_window
+    r = tr.evaluate_dataset(val)
+    assert r["total"] == r["episodes"] == len(val) and r["predictions"].shape == (len(val),)
+    assert r["margins"].dtype == np.float32 and r["rates"].shape == (len(val), 3)
+    assert r["correct"] == int((r["predictions"] == np.array(val.targets)).sum())
+    # evaluation by sequence gives the same winner as by array
+    seq = glia.InputSequence.from_array(val[0].array)
+    assert tr.evaluate(seq).winner_id == m.winner_id and tr.evaluate(seq).rates == m.rates
+    # module-level helper, thread counts agree
+    r1 = glia.evaluate_dataset(net, val, num_threads=1)
+    r2 = glia.evaluate_dataset(net, val, num_threads=2)
+    assert np.array_equal(r1["margins"], r2["margins"]) and r1["correct"] == r2["correct"]
+
+
+def test_unknown_target_is_keyerror_before_any_work(cls3):
+    train, _ = cls3
+    net = D.three_class_network()
+    before = weights_bytes(net)
+    bad = train[:5] + glia.Dataset([glia.EpisodeData(None, "O7", array=train[0].array)])
+    with pytest.raises(KeyError, match="O7"):
+        glia.Trainer(net).train(bad, epochs=1, verbose=False)
+    assert weights_bytes(net) == before
+    with pytest.raises(ValueError, match="empty"):
+        glia.Trainer(net).train(glia.Dataset(), epochs=1, verbose=False)
+    wrong = glia.Dataset.from_arrays(np.zeros((2, 5, 4), np.float32), [0, 1])
+    with pytest.raises(ValueError, match=r"shape \(T, 3\)"):
+        glia.Trainer(net).train(wrong, epochs=1, verbose=False)
+    with pytest.raises(ValueError, match="lr"):
+        glia.Trainer(net, glia.create_config(lr=-1.0))
+    with pytest.raises(TypeError, match="valid names"):
+        glia.create_config(learning_rate=0.1)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        glia.Trainer(net).train(train, epochs=1, verbose=False, lr_schedule="linear")
+    assert weights_bytes(net) == before
+
+
+def test_network_without_outputs_uses_targets():
+    net = glia.Network.from_string("""
+        NEURON S0 100 1 0
+        NEURON S1 100 1 0
+        NEURON A 1 0.5 0
+        NEURON B 1 0.5 0
+        CONNECTION S0 A 2
+        CONNECTION S1 B 2
+    """)
+    X = np.zeros((4, 30, 2), np.float32)
+    X[0::2, :, 0] = 200
+    X[1::2, :, 1] = 200
+    ds = glia.Dataset.from_arrays(X, np.array(["A", "B", "A", "B"]))
+    tr = glia.Trainer(net)
+    assert tr.evaluate_dataset(ds)["accuracy"] == 1.0 and tr.output_ids == ["A", "B"]
+    bad = glia.Dataset.from_arrays(X, np.array(["A", "B", "A", "Z"]))
+    with pytest.raises(KeyError, match="Z"):
+        glia.Trainer(net.copy()).train(bad, epochs=1, verbose=False)
+
+
+def test_revert_checkpoint(cls3):
+    train, _ = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG))
+    tr.train(train, epochs=2, verbose=False)
+    after_two = weights_bytes(net)
+    tr.train(train, epochs=1, verbose=False)
+    assert weights_bytes(net) != after_two
+    assert tr.revert_checkpoint() is True
+    assert weights_bytes(net) == after_two
+
+
+def _long_training():
+    train, _ = D.digits(ticks=20)
+    net = D.digits_network()
+    return glia.Trainer(net, glia.create_config(optimizer="adam", lr=0.01)), train, net
+
+
+@pytest.mark.parametrize("call", ["train", "train_fast", "evaluate_dataset"])
+def test_ctrl_c_stops_training_quickly(call):
+    tr, train, net = _long_training()
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        if call == "train":
+            tr.train(train, epochs=10**6, verbose=False)
+        elif call == "train_fast":
+            tr.train_fast(train, epochs=10**6)
+        else:
+            big = train + train + train + train
+            for _ in range(10**6):
+                tr.evaluate_dataset(big + big)
+    assert time.perf_counter() - t0 < 1.5
+    net.validate()
+    assert all(np.isfinite(a).all() for a in net.get_state()[1:])
+    tr.train(train[:10], epochs=1, verbose=False)      # the next call works
+
+
+def test_training_releases_the_gil():
+    tr, train, net = _long_training()
+    count = [0]
+    stop = threading.Event()
+
+    def counter():
+        while not stop.is_set():
+            count[0] += 1
+
+    t = threading.Thread(target=counter)
+    t.start()
+    t0 = time.perf_counter()
+    tr.train_fast(train[:400], epochs=3, num_threads=1)
+    dt = time.perf_counter() - t0
+    stop.set()
+    t.join()
+    assert dt > 0.05 and count[0] > 100_000
+
+
+def test_network_is_busy_while_training():
+    tr, train, net = _long_training()
+    errors = []
+
+    def poke():
+        time.sleep(0.1)
+        try:
+            net.step()
+        except RuntimeError as e:
+            errors.append(str(e))
+
+    t = threading.Thread(target=poke)
+    t.start()
+    tr.train_fast(train, epochs=3)
+    t.join()
+    assert errors and "in use" in errors[0]
+    net.validate()
