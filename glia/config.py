@@ -936,10 +936,22 @@ def create_evo_config(population: int = 10, generations: int = 20, elite: int = 
     raises TypeError listing the valid names; a bad value (e.g. ``elite``
     above ``population``) raises ValueError naming the field.
 
+    Like GliaGL, a small population needs no other change: ``parents_pool``
+    (default 4), when not given, is clamped to ``population``, and so is the
+    default ``elite`` (2) for a population of 1.
+
     >>> evo = create_evo_config(population=20, sigma_w=0.1, trainer="hebbian")
     >>> evo.population, evo.generations, evo.elite, evo.train_epochs, evo.sigma_w
     (20, 20, 2, 5, 0.1)
+    >>> evo = create_evo_config(population=3)
+    >>> evo.parents_pool, evo.elite
+    (3, 2)
     """
+    if isinstance(population, int) and not isinstance(population, bool) and population >= 1:
+        if "parents_pool" not in kwargs:
+            kwargs["parents_pool"] = min(EvolutionConfig().parents_pool, population)
+        if elite == _CREATE_EVO_DEFAULTS["elite"]:
+            elite = min(elite, population)
     named = {"population": population, "generations": generations, "elite": elite,
              "train_epochs": train_epochs}
     return _create(EvolutionConfig, named, _CREATE_EVO_DEFAULTS, kwargs, "create_evo_config()")

@@ -197,7 +197,7 @@ def test_create_evo_config_unknown_name_and_invalid_values():
     with pytest.raises(ValueError, match="elite"):
         create_evo_config(elite=11)
     with pytest.raises(ValueError, match="parents_pool"):
-        create_evo_config(population=3, elite=1)
+        create_evo_config(population=3, elite=1, parents_pool=4)
     with pytest.raises(ValueError, match="trainer"):
         create_evo_config(trainer="genetic")
     evo = create_evo_config(population=3, elite=1, parents_pool=3, trainer="hebbian",
@@ -619,3 +619,19 @@ def test_float_defaults_are_exact_decimal_values():
     cfg = TrainingConfig()
     assert cfg.weight_decay == 0.0001 and cfg.prune_epsilon == 0.0001
     assert cfg.grad.adam_eps == 1e-8 and not math.isclose(cfg.grad.adam_eps, 0.0)
+
+
+def test_create_evo_config_clamps_default_parents_pool_to_small_populations():
+    # GliaGL clamped parents_pool (and elite) to the population: its code runs unchanged
+    evo = create_evo_config(population=3)
+    assert (evo.population, evo.elite, evo.parents_pool) == (3, 2, 3)
+    assert create_evo_config(population=3, elite=1).parents_pool == 3
+    assert create_evo_config(population=3, parents_pool=2).parents_pool == 2
+    assert create_evo_config(population=1).elite == 1
+    assert create_evo_config(population=1).parents_pool == 1
+    assert create_evo_config().parents_pool == 4
+    assert create_evo_config(population=100).parents_pool == 4
+    with pytest.raises(ValueError, match="parents_pool"):
+        create_evo_config(population=3, parents_pool=4)   # explicit values are not changed
+    with pytest.raises(ValueError, match="population"):
+        create_evo_config(population=0)
