@@ -25,6 +25,8 @@ from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, Topo
 from glia.data import (Dataset, EpisodeData, EpisodeMetrics, create_sequence_from_array,
                        load_dataset_from_directory, load_sequence_file)
 from glia.training import HebbianTrainer, RateGDTrainer, Trainer, evaluate_dataset
+from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationScores, load_lineage,
+                            score_population)
 from glia import datasets
 
 __version__ = "0.1.0"
@@ -36,6 +38,8 @@ __all__ = [
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
     "Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset", "datasets", "viz",
+    "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",
+    "plot_evolution_result",
     "__version__",
 ]
 

@@ -90,3 +90,9 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
         correct[i] = res[i].correct
         total[i] = res[i].total
     return {"accuracy": acc, "margin": margin, "edges": edges, "correct": correct, "total": total}
+
+
+def _build(Network net, episodes, dict target_index, bint require_target=True):
+    """A data set resolved on ``net`` for the engine (see _build_episodes): checked before
+    any work, reusable for every network with the same neurons."""
+    return _build_episodes(net, episodes, target_index, require_target)

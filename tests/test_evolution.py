@@ -1,0 +1,377 @@
+"""Evolution: determinism across thread counts and runs, the result's promises, callbacks,
+Ctrl-C, lineage, GIL release, score_population, bad input."""
+import _thread
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import glia
+from glia.evolution import EvoMetrics
+
+
+@pytest.fixture(scope="module")
+def task():
+    data = glia.datasets.three_class(n_per_class=20)
+    train, val = data.split(0.75, seed=0)
+    return train, val
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return glia.create_config(lr=0.05, batch_size=4, warmup_ticks=20, decision_window=50)
+
+
+def small_evo(**kw):
+    base = dict(population=6, generations=3, elite=2, parents_pool=3, train_epochs=1,
+                sigma_w=0.5, sigma_thr=0.5, sigma_leak=0.02, seed=7)
+    base.update(kw)
+    return glia.EvolutionConfig(**base)
+
+
+def net_arrays(net):
+    d = net._get_arrays()
+    return {k: np.asarray(v) for k, v in d.items() if k in ("threshold", "leak", "resting", "src", "dst", "weight")}
+
+
+def assert_same_network(a, b):
+    assert a.neuron_ids == b.neuron_ids
+    da, db = net_arrays(a), net_arrays(b)
+    for k in da:
+        assert np.array_equal(da[k], db[k]), k
+
+
+def assert_same_result(r1, r2):
+    assert r1.histories() == r2.histories()
+    assert r1.lineage == r2.lineage
+    assert r1.best_metrics == r2.best_metrics
+    assert (r1.best_id, r1.best_generation) == (r2.best_id, r2.best_generation)
+    assert_same_network(r1.best_genome, r2.best_genome)
+    assert_same_network(r1.best_network, r2.best_network)
+
+
+# ---------------------------------------------------------------- determinism
+@pytest.mark.parametrize("lamarckian,trainer", [(True, "gradient"), (False, "hebbian")])
+def test_bit_identical_for_1_and_2_threads_and_reruns(task, cfg, lamarckian, trainer):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    evo = glia.Evolution(net, train, val, cfg, small_evo(lamarckian=lamarckian, trainer=trainer))
+    r1 = evo.run(verbose=False, num_threads=1)
+    r2 = evo.run(verbose=False, num_threads=2)
+    r3 = glia.Evolution(net, train, val, cfg,
+                        small_evo(lamarckian=lamarckian, trainer=trainer)).run(verbose=False, num_threads=2)
+    assert_same_result(r1, r2)
+    assert_same_result(r1, r3)
+    # a different seed gives a different run
+    r4 = glia.Evolution(net, train, val, cfg, small_evo(seed=8, lamarckian=lamarckian,
+                                                        trainer=trainer)).run(verbose=False)
+    assert r4.lineage != r1.lineage
+
+
+def test_result_shape_and_best_history_never_falls(task, cfg):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    # Darwinian with heavy mutation: generation bests go up and down
+    evo_cfg = small_evo(generations=5, lamarckian=False, sigma_w=8.0, elite=0)
+    r = glia.Evolution(net, train, val, cfg, evo_cfg).run(verbose=False)
+    P, G = evo_cfg.population, evo_cfg.generations
+    h = r.best_fitness_hist
+    assert len(h) == len(r.best_acc_hist) == len(r.best_margin_hist) == G
+    assert len(r.mean_fitness_hist) == len(r.median_fitness_hist) == G
+    assert all(b >= a for a, b in zip(h, h[1:]))
+    g = r.generation_best_fitness_hist
+    assert any(b < a for a, b in zip(g, g[1:]))   # generation bests did fall here
+    assert len(r.lineage) == P * G
+    for g in range(G):
+        gen = [n for n in r.lineage if n["generation"] == g]
+        fits = [n["fitness"] for n in gen]
+        assert len(gen) == P
+        assert h[g] == max(n["fitness"] for n in r.lineage if n["generation"] <= g)
+        assert r.generation_best_fitness_hist[g] == max(fits)
+        assert r.mean_fitness_hist[g] == pytest.approx(np.mean(fits))
+        assert r.median_fitness_hist[g] == pytest.approx(np.median(fits))
+    assert r.best_fitness == h[-1] == max(n["fitness"] for n in r.lineage)
+    best = next(n for n in r.lineage if n["id"] == r.best_id)
+    assert (best["fitness"], best["accuracy"], best["margin"], best["edges"]) == (
+        r.best_metrics.fitness, r.best_metrics.accuracy, r.best_metrics.margin, r.best_metrics.edges)
+    # the fitness formula (w_sparsity on)
+    r2 = glia.Evolution(net, train, val, cfg, small_evo(w_sparsity=0.3)).run(verbose=False)
+    for n in r2.lineage:
+        want = n["accuracy"] + 0.5 * n["margin"] - 0.3 * n["edges"] / net.num_connections
+        assert n["fitness"] == pytest.approx(want, abs=1e-12)
+    # generation 0: the base network, then mutated copies; parents link generations
+    assert [n["parent"] for n in r2.lineage[:6]] == [None] * 6
+    ids = {n["id"] for n in r2.lineage}
+    assert all(n["parent"] in ids for n in r2.lineage[6:])
+    assert sum(n["elite"] for n in r2.lineage) == 2 * 2
+
+
+def test_evolution_reaches_95_percent_on_three_class(cfg):
+    train, val = glia.datasets.three_class().split(0.75, seed=0)
+    net = glia.datasets.three_class_network()
+    evo = glia.Evolution(net, train, val, cfg,
+                         glia.EvolutionConfig(population=8, generations=4, train_epochs=2, seed=1))
+    r = evo.run(verbose=False)
+    assert r.best_acc_hist[-1] >= 0.95
+    # Lamarckian: the genome is the trained network it was scored with
+    check = glia.Trainer(r.best_genome.copy(), cfg).evaluate_dataset(val)
+    assert check["accuracy"] == r.best_metrics.accuracy
+    assert check["margin"] == pytest.approx(r.best_metrics.margin, abs=1e-6)
+    loaded = glia.Evolution.load_best_genome(net, r)
+    assert_same_network(loaded, r.best_genome)
+    assert loaded is not r.best_genome
+    assert_same_network(r.to_network(), r.best_genome)
+
+
+def test_base_network_untouched_and_path_input(task, cfg, tmp_path):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    before = net.copy()
+    path = tmp_path / "base.net"
+    net.save(path)
+    r1 = glia.Evolution(net, train, val, cfg, small_evo()).run(verbose=False)
+    assert_same_network(net, before)
+    r2 = glia.Evolution(network_path=str(path), train_data=train, val_data=val,
+                        train_config=cfg, evo_config=small_evo()).run(verbose=False)
+    assert_same_result(r1, r2)
+    assert_same_network(glia.Evolution.load_best_genome(str(path), r2), r2.best_genome)
+    other = glia.datasets.xor_network()
+    with pytest.raises(ValueError, match="neurons"):
+        glia.Evolution.load_best_genome(other, r2)
+
+
+def test_gliagl_style_small_population_runs(task, cfg):
+    train, val = task
+    evo_cfg = glia.create_evo_config(population=3, generations=2, train_epochs=1)
+    r = glia.Evolution(glia.datasets.three_class_network(), list(train), list(val), cfg,
+                       evo_cfg).run(verbose=False)
+    assert len(r.lineage) == 6 and r.generations == 2
+
+
+# ---------------------------------------------------------------- callbacks
+def test_on_generation_and_fitness_fn_arguments(task, cfg):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    evo_cfg = small_evo()
+    calls, fit_calls = [], []
+
+    def on_gen(gen, genome, metrics):
+        calls.append((gen, genome, metrics))
+
+    def fitness(m, base_edges):
+        fit_calls.append((m, base_edges))
+        assert m["acc"] == m.acc == m.accuracy
+        return 2.0 * m.accuracy - m.edges / base_edges
+
+    r = glia.Evolution(net, train, val, cfg, evo_cfg).run(on_generation=on_gen, fitness_fn=fitness,
+                                                          verbose=False)
+    assert [c[0] for c in calls] == list(range(evo_cfg.generations))
+    for gen, genome, m in calls:
+        assert isinstance(genome, glia.Network) and isinstance(m, EvoMetrics)
+        assert m.fitness == r.best_fitness_hist[gen]
+        assert m.accuracy == r.best_acc_hist[gen]
+    assert calls[-1][1] is r.best_genome
+    assert len(fit_calls) == evo_cfg.population * evo_cfg.generations
+    assert all(be == net.num_connections for _, be in fit_calls)
+    for (m, _), node in zip(fit_calls, r.lineage):
+        # called in individual order; m.fitness is the default fitness
+        assert m.accuracy == node["accuracy"]
+        assert m.fitness == pytest.approx(m.accuracy + 0.5 * m.margin)
+        assert node["fitness"] == 2.0 * m.accuracy - m.edges / net.num_connections
+
+
+def test_callback_exceptions_propagate(task, cfg):
+    train, val = task
+    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg, small_evo(generations=4))
+
+    def on_gen(gen, genome, metrics):
+        if gen == 1:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        evo.run(on_generation=on_gen, verbose=False)
+    assert evo.result.generations == 2   # the partial result is kept
+
+    def bad_fitness(m, base_edges):
+        raise ZeroDivisionError("in fitness")
+
+    with pytest.raises(ZeroDivisionError):
+        evo.run(fitness_fn=bad_fitness, verbose=False)
+    with pytest.raises(TypeError, match="real number"):
+        evo.run(fitness_fn=lambda m, b: "high", verbose=False)
+    with pytest.raises(TypeError):
+        evo.run(on_generation=3, verbose=False)
+
+
+def test_keyboard_interrupt_stops_quickly(task, cfg):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    before = net.copy()
+    evo = glia.Evolution(net, train, val, cfg,
+                         glia.EvolutionConfig(population=8, generations=100000, train_epochs=50))
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            evo.run(verbose=False, num_threads=2)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - t0 < 2.0
+    assert_same_network(net, before)
+    # usable afterwards
+    r = glia.Evolution(net, train, val, cfg, small_evo(generations=1)).run(verbose=False)
+    assert r.generations == 1
+
+
+def test_progress_bar(task, cfg, capsys):
+    train, val = task
+    glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
+                   small_evo(generations=2)).run(verbose=True)
+    err = capsys.readouterr().err
+    assert "evolve" in err and "best=" in err
+
+
+# ---------------------------------------------------------------- lineage
+def test_lineage_json_round_trip_and_plots(task, cfg, tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    train, val = task
+    path = tmp_path / "lineage.json"
+    r = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
+                       small_evo(lineage_json=str(path))).run(verbose=False)
+    assert glia.load_lineage(path) == r.lineage
+    doc = json.loads(path.read_text())
+    assert doc["base_edges"] == r.base_edges and doc["config"]["population"] == 6
+    r.save_lineage(tmp_path / "again.json")
+    assert glia.load_lineage(tmp_path / "again.json") == r.lineage
+    assert json.loads(json.dumps(r.to_dict()))["lineage"] == r.lineage
+    glia.viz.plot_lineage(str(path))
+    glia.viz.plot_lineage(r.lineage)
+    glia.plot_evolution_result(r)
+    import matplotlib.pyplot as plt
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- the GIL
+def test_counting_thread_progresses_during_run(task, cfg):
+    train, val = task
+    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
+                         glia.EvolutionConfig(population=4, generations=6, train_epochs=4))
+    counter = [0]
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            counter[0] += 1
+
+    th = threading.Thread(target=count)
+    th.start()
+    time.sleep(0.2)
+    c0, t0 = counter[0], time.perf_counter()
+    time.sleep(0.3)
+    idle_rate = (counter[0] - c0) / (time.perf_counter() - t0)
+    c1, t1 = counter[0], time.perf_counter()
+    evo.run(verbose=False, num_threads=1)
+    run_rate = (counter[0] - c1) / (time.perf_counter() - t1)
+    stop.set()
+    th.join()
+    assert time.perf_counter() - t1 > 0.05
+    assert run_rate > 0.3 * idle_rate, (run_rate, idle_rate)
+
+
+# ---------------------------------------------------------------- score_population
+def mutated_population(net, n, seed=0):
+    rng = np.random.default_rng(seed)
+    pop = [net.copy() for _ in range(n)]
+    for p in pop[1:]:
+        f, t, w = p.get_weights()
+        p.set_weights(f, t, np.asarray(w) + rng.normal(0, 3.0, len(w)).astype(np.float32))
+    return pop
+
+
+def test_score_population_matches_per_network_evaluation(task, cfg):
+    train, val = task
+    pop = mutated_population(glia.datasets.three_class_network(), 5)
+    copies = [p.copy() for p in pop]
+    s = glia.score_population(pop, val, cfg, num_threads=2)
+    acc, margin, edges = s
+    assert acc.dtype == np.float64 and edges.dtype == np.int64 and len(acc) == 5
+    for k, p in enumerate(pop):
+        e = glia.Trainer(p, cfg).evaluate_dataset(val)
+        assert acc[k] == e["accuracy"]
+        assert margin[k] == pytest.approx(e["margin"], abs=1e-6)
+        assert edges[k] == p.num_connections
+    s1 = glia.score_population(pop, val, cfg, num_threads=1)
+    assert np.array_equal(s1.accuracy, s.accuracy) and np.array_equal(s1.margin, s.margin)
+
+    # with training: copies are trained; the networks given are not changed
+    st, trained = glia.score_population(pop, val, cfg, train_epochs=2, train_data=train,
+                                        return_networks=True)
+    for k, p in enumerate(pop):
+        assert_same_network(p, copies[k])
+        ref = p.copy()
+        tr = glia.Trainer(ref, cfg)
+        tr.train_fast(train, 2, num_threads=1)
+        e = tr.evaluate_dataset(val)
+        assert st.accuracy[k] == e["accuracy"]
+        assert st.margin[k] == pytest.approx(e["margin"], abs=1e-6)
+        assert_same_network(trained[k], ref)
+    hebb = glia.score_population(pop, val, cfg, train_epochs=1, train_data=train, trainer="hebbian")
+    assert len(hebb.accuracy) == 5
+    empty = glia.score_population([], val, cfg)
+    assert len(empty.accuracy) == 0
+
+
+def test_score_population_bad_input(task, cfg):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    with pytest.raises(TypeError):
+        glia.score_population(net, val, cfg)
+    with pytest.raises(TypeError):
+        glia.score_population([net, "x"], val, cfg)
+    with pytest.raises(ValueError, match="empty"):
+        glia.score_population([net], glia.Dataset(), cfg)
+    with pytest.raises(ValueError, match="seeds"):
+        glia.score_population([net], val, cfg, seeds=[1, 2])
+    with pytest.raises(ValueError, match="same neurons"):
+        glia.score_population([net, glia.datasets.three_class_network(n_hidden=5)], val, cfg)
+    with pytest.raises(ValueError, match="trainer"):
+        glia.score_population([net], val, cfg, trainer="genetic")
+
+
+# ---------------------------------------------------------------- bad input
+def test_bad_input_fails_before_any_work(task, cfg, tmp_path):
+    train, val = task
+    net = glia.datasets.three_class_network()
+    E = glia.Evolution
+    with pytest.raises(ValueError, match="validation"):
+        E(net, train, glia.Dataset(), cfg, small_evo())
+    with pytest.raises(ValueError, match="training"):
+        E(net, glia.Dataset(), val, cfg, small_evo())
+    E(net, glia.Dataset(), val, cfg, small_evo(train_epochs=0)).run(verbose=False)   # allowed
+    bad = glia.Dataset([glia.EpisodeData(None, "O7", array=np.zeros((10, 3), np.float32))])
+    with pytest.raises(KeyError, match="O7"):
+        E(net, train, bad, cfg, small_evo())
+    with pytest.raises(KeyError, match="O7"):
+        E(net, bad, val, cfg, small_evo())
+    with pytest.raises(FileNotFoundError):
+        E(str(tmp_path / "missing.net"), train, val, cfg, small_evo())
+    broken = tmp_path / "broken.net"
+    broken.write_text("NEURON S0 100 1 0\nCONNECTION S0 X9 1.0\n")
+    with pytest.raises(glia.FormatError):
+        E(str(broken), train, val, cfg, small_evo())
+    with pytest.raises(ValueError, match="population"):
+        E(net, train, val, cfg, {"population": 0})
+    with pytest.raises(ValueError, match="generations"):
+        E(net, train, val, cfg, {"generations": 0})
+    with pytest.raises(ValueError, match="population"):
+        glia.create_evo_config(population=-2)
+    with pytest.raises(TypeError):
+        E(None, train, val, cfg)
+    with pytest.raises(TypeError):
+        E(net, train, val, cfg, network_path="x.net")
+    with pytest.raises(TypeError):
+        E(net, train, val, cfg, evo_config=42)
