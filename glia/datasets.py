@@ -17,7 +17,7 @@ from glia._core import Network
 from glia.data import Dataset
 
 __all__ = ["xor", "xor_network", "XOR_CONFIG", "THREE_CLASS_GRADIENT_CONFIG",
-           "THREE_CLASS_HEBBIAN_CONFIG", "three_class", "three_class_network", "digits", "digits_network",
+           "THREE_CLASS_HEBBIAN_CONFIG", "DIGITS_CONFIG", "three_class", "three_class_network", "digits", "digits_network",
            "poisson_encode"]
 
 SPIKE_VALUE = 200.0   # an injection that makes a sensory neuron (threshold 100) fire
@@ -155,27 +155,41 @@ def digits(ticks: int = 40, max_rate: float = 0.5, seed: int = 0, test_fraction:
     return Dataset.from_arrays(X[tr], y[tr]), Dataset.from_arrays(X[te], y[te])
 
 
-def digits_network(n_hidden: int = 0, seed: int = 0, weight_scale: float = 1.0) -> Network:
-    """A baseline for :func:`digits`: 64 sensory inputs, optional ``n_hidden`` hidden
-    neurons (random sparse projection), and 10 outputs O0…O9, every input (and hidden)
-    neuron connected to every output with small random weights."""
+#: A configuration that trains :func:`digits_network` to about 93% test accuracy on
+#: :func:`digits` in a few seconds (rate-gradient trainer, ~30 epochs).
+DIGITS_CONFIG = dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=16, warmup_ticks=5,
+                     decision_window=40)
+
+
+def digits_network(n_hidden: int = 0, seed: int = 0) -> Network:
+    """A baseline for :func:`digits`: 64 sensory inputs S0…S63 and 10 outputs O0…O9
+    (threshold 1, leak 0.5), every input connected to every output with weights
+    0.1 + U(-0.3, 0.3); with ``n_hidden`` > 0 also a hidden layer H0… (all-to-all from the
+    inputs, U(-1.5, 1.5), and to the outputs, 0.1 + U(-1, 1)).
+
+    Example::
+
+        train, test = glia.datasets.digits()
+        net = glia.datasets.digits_network()
+        tr = glia.Trainer(net, glia.create_config(**glia.datasets.DIGITS_CONFIG))
+        tr.train(train, epochs=30)
+        tr.evaluate_dataset(test)["accuracy"]          # about 0.93
+    """
     rng = np.random.default_rng(seed)
     net = Network()
     for i in range(64):
         net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
     for h in range(n_hidden):
-        net.add_neuron(f"H{h}", 60.0, 0.875, 0.0)
+        net.add_neuron(f"H{h}", 1.0, 0.5, 0.0)
     for o in range(10):
-        net.add_neuron(f"O{o}", 50.0, 0.875, 0.0)
-    out0 = 64 + n_hidden
-    src, dst, w = [], [], []
-    for s in range(64):
-        for o in range(10):
-            src.append(s); dst.append(out0 + o); w.append(rng.normal(2.0, 1.0) * weight_scale)
-    for h in range(n_hidden):
-        for s in rng.choice(64, size=12, replace=False):
-            src.append(int(s)); dst.append(64 + h); w.append(rng.uniform(0, 30))
-        for o in range(10):
-            src.append(64 + h); dst.append(out0 + o); w.append(rng.normal(2.0, 1.0) * weight_scale)
-    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
+        net.add_neuron(f"O{o}", 1.0, 0.5, 0.0)
+    o0 = 64 + n_hidden
+    src = [np.repeat(np.arange(64), 10)]
+    dst = [np.tile(np.arange(o0, o0 + 10), 64)]
+    w = [0.1 + 0.3 * rng.uniform(-1, 1, 640)]
+    if n_hidden:
+        src += [np.repeat(np.arange(64), n_hidden), np.repeat(np.arange(64, o0), 10)]
+        dst += [np.tile(np.arange(64, o0), 64), np.tile(np.arange(o0, o0 + 10), n_hidden)]
+        w += [rng.uniform(-1.5, 1.5, 64 * n_hidden), 0.1 + rng.uniform(-1, 1, 10 * n_hidden)]
+    net.set_edges(np.concatenate(src), np.concatenate(dst), np.concatenate(w).astype(np.float32))
     return net

@@ -242,3 +242,11 @@ def test_network_is_busy_while_training():
     t.join()
     assert errors and "in use" in errors[0]
     net.validate()
+
+
+def test_digits_reach_92_percent():
+    train, test = D.digits()
+    net = D.digits_network()
+    tr = glia.Trainer(net, glia.create_config(**D.DIGITS_CONFIG))
+    tr.train(train, epochs=30, verbose=False)
+    assert tr.evaluate_dataset(test)["accuracy"] >= 0.92
