@@ -41,6 +41,7 @@ __all__ = [
     "plot_weight_distribution",
     "plot_training_history",
     "plot_neuron_activity",
+    "plot_confusion_matrix",
     "plot_evolution_result",
     "plot_lineage",
     "plot_network",
@@ -495,6 +496,64 @@ def plot_weight_distribution(
         ab.set_ylabel("Count")
         ab.set_title("Connection types")
         ab.grid(True, alpha=0.3, axis="y")
+    return _finish(fig, save_path, dpi, show)
+
+
+def plot_confusion_matrix(
+    targets,
+    predictions,
+    labels: Optional[Sequence[str]] = None,
+    save_path: Optional[PathLike] = None,
+    ax: AxesArg = None,
+    *,
+    normalize: bool = False,
+    figsize: Optional[tuple] = None,
+    dpi: float = DEFAULT_DPI,
+    show: bool = False,
+    output_path: Optional[PathLike] = None,
+) -> "Figure":
+    """Confusion matrix of ``targets`` (rows) against ``predictions`` (columns), e.g. the
+    data set's ``targets`` and ``Trainer.evaluate_dataset(...)["predictions"]``.
+    Predictions outside ``labels`` (such as '' for no winner) count in a "none" column.
+
+    Example::
+
+        r = trainer.evaluate_dataset(test)
+        fig = viz.plot_confusion_matrix(test.targets, r["predictions"])
+    """
+    _check_dpi(dpi)
+    save_path = _save_path(save_path, output_path)
+    t = [str(x) for x in targets]
+    p = [str(x) for x in predictions]
+    if len(t) != len(p):
+        raise ValueError(f"targets and predictions must have equal length, got {len(t)} and {len(p)}")
+    if labels is None:
+        labels = sorted(set(t), key=_natural_key)
+    labels = [str(x) for x in labels]
+    pos = {k: i for i, k in enumerate(labels)}
+    extra = any(x not in pos for x in p)
+    cols = labels + (["none"] if extra else [])
+    m = np.zeros((len(labels), len(cols)), dtype=np.int64)
+    for a, b in zip(t, p):
+        if a in pos:
+            m[pos[a], pos.get(b, len(labels))] += 1
+    fig, axes, _ = _axes(ax, 1, figsize or (1.0 + 0.6 * len(cols), 0.8 + 0.6 * len(labels)), show)
+    a = axes[0]
+    shown = m / np.maximum(1, m.sum(axis=1, keepdims=True)) if normalize else m
+    im = a.imshow(shown, cmap="Blues", aspect="auto")
+    a.set_xticks(range(len(cols)), cols)
+    a.set_yticks(range(len(labels)), labels)
+    a.set_xlabel("predicted")
+    a.set_ylabel("target")
+    acc = np.trace(m[:, : len(labels)]) / max(1, m.sum())
+    a.set_title(f"Confusion matrix (accuracy {acc:.3f})")
+    hi = shown.max() if shown.size else 0
+    for i in range(shown.shape[0]):
+        for j in range(shown.shape[1]):
+            v = shown[i, j]
+            a.text(j, i, f"{v:.2f}" if normalize else str(int(v)), ha="center", va="center", fontsize=8,
+                   color="white" if hi and v > 0.6 * hi else "black")
+    _root_figure(a).colorbar(im, ax=a, fraction=0.046, pad=0.04)
     return _finish(fig, save_path, dpi, show)
 
 

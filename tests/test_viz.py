@@ -429,3 +429,20 @@ def test_figure_displays_in_notebooks_and_pickles(chain):
     assert png[:8] == PNG_MAGIC and len(png) > 5000
     back = pickle.loads(pickle.dumps(fig))
     assert len(back.axes) == 1
+
+
+def test_confusion_matrix(tmp_path):
+    import matplotlib.image as mpimg
+    from glia import viz
+    t = ["O0", "O0", "O1", "O1", "O2"]
+    p = ["O0", "O1", "O1", "", "O2"]
+    fig = viz.plot_confusion_matrix(t, p, save_path=tmp_path / "cm.png")
+    img = mpimg.imread(tmp_path / "cm.png")
+    assert img.shape[0] > 50 and img.shape[1] > 50
+    ax = fig.axes[0]
+    texts = [x.get_text() for x in ax.texts]
+    assert texts == ["1", "1", "0", "0", "0", "1", "0", "1", "0", "0", "1", "0"]
+    assert [l.get_text() for l in ax.get_xticklabels()] == ["O0", "O1", "O2", "none"]
+    assert "accuracy 0.600" in ax.get_title()
+    with pytest.raises(ValueError):
+        viz.plot_confusion_matrix(["O0"], ["O0", "O1"])
