@@ -173,7 +173,7 @@ class Trainer:
         bar = None
         if verbose:
             from tqdm.auto import tqdm
-            bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True)
+            bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
         try:
             for e in range(epochs):
                 core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
