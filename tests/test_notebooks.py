@@ -11,7 +11,8 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 
 def test_notebooks_exist():
     names = [p.name for p in NOTEBOOKS]
-    assert "01_quickstart.ipynb" in names
+    assert names == ["01_quickstart.ipynb", "02_training.ipynb", "03_evolution.ipynb",
+                     "04_threads_and_gil.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
