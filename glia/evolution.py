@@ -24,8 +24,10 @@ import json
 import logging
 import math
 import os
+import pickle
 import tempfile
 import uuid
+import zlib
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 
@@ -268,12 +270,25 @@ _WORKER_CACHE_SIZE = 4
 
 def _remote_score(token: str, task, genome: Network, seed: int):
     """One individual on a worker: train (in place: the genome arrived as a copy) and score
-    on one thread. ``task`` may be None when the worker already holds it; then a worker
-    that does not answers _NEED_DATA and the driver resends with the data."""
+    on one thread.
+
+    ``task`` is the _Task itself (Dask: scattered once to every worker), its compressed
+    pickle (bytes), or ("file", path) naming that pickle in a file the driver wrote: a
+    worker on the driver's machine reads it once, with nothing sent through the pipe. A
+    worker that cannot read it answers _NEED_DATA and the driver resends with the bytes.
+    The worker keeps the task and its resolved episodes under ``token``."""
     entry = _WORKER_CACHE.get(token)
     if entry is None:
+        if isinstance(task, tuple):
+            try:
+                with open(task[1], "rb") as f:
+                    task = f.read()
+            except OSError:
+                return _NEED_DATA
         if task is None:
             return _NEED_DATA
+        if isinstance(task, bytes):
+            task = pickle.loads(zlib.decompress(task))
         entry = (task, task.build(genome))
         _WORKER_CACHE[token] = entry
         while len(_WORKER_CACHE) > _WORKER_CACHE_SIZE:
@@ -308,26 +323,39 @@ class _LocalScorer:
 class _ExecutorScorer:
     """One task per individual on a concurrent.futures Executor or a Dask Client."""
 
-    def __init__(self, task: _Task, executor):
+    def __init__(self, task: _Task, executor, token: str):
         if not (hasattr(executor, "submit")):
             raise TypeError("executor must be a concurrent.futures.Executor or a "
                             f"dask.distributed.Client, got {type(executor).__name__}")
         self.task = task
         self.executor = executor
-        self.token = uuid.uuid4().hex
+        self.token = token
         self.dask = _is_dask_client(executor)
         self.data = executor.scatter(task, broadcast=True, hash=False) if self.dask else None
+        # pickled once here; a worker unpickles (and resolves the episodes) once per run
+        # (compressed: spike inputs are mostly zeros)
+        self.blob = None if self.dask else zlib.compress(
+            pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.path = None
+        if self.blob is not None:
+            fd, self.path = tempfile.mkstemp(prefix="glia-evolution-", suffix=".pkl.z")
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.blob)
         self.pending = []
+        self.data_sent = 0   # tasks that carried the data bytes (concurrent.futures executors)
 
     def _submit(self, genome, seed, with_data):
         if self.dask:
             return self.executor.submit(_remote_score, self.token, self.data, genome, seed,
                                         pure=False)
-        return self.executor.submit(_remote_score, self.token, self.task if with_data else None,
-                                    genome, seed)
+        self.data_sent += with_data
+        return self.executor.submit(_remote_score, self.token,
+                                    self.blob if with_data else ("file", self.path), genome, seed)
 
     def score(self, genomes, seeds):
         n = len(genomes)
+        # copies: a thread-based executor would otherwise train the genomes themselves
+        genomes = [g.copy() for g in genomes]
         futures = [self._submit(g, s, False) for g, s in zip(genomes, seeds)]
         self.pending = list(futures)
         out = [None] * n
@@ -352,6 +380,12 @@ class _ExecutorScorer:
             except Exception:
                 pass
         self.pending = []
+        if self.path is not None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+            self.path = None
         if self.dask and self.data is not None:
             try:
                 self.executor.cancel([self.data])
@@ -414,6 +448,7 @@ class Evolution:
         self._task = self._make_task(self._evo_config)
         self._task.build(self._base)
         self.result: EvolutionResult | None = None
+        self._token = uuid.uuid4().hex
 
     # ---------------------------------------------------------------- properties
     @property
@@ -480,7 +515,9 @@ class Evolution:
         if executor is None:
             scorer = _LocalScorer(task, self._base, effective_n_threads(num_threads))
         else:
-            scorer = _ExecutorScorer(task, executor)
+            # workers keep the data under this token: later runs need not send it again
+            token = f"{self._token}:{evo.trainer}:{evo.train_epochs}"
+            scorer = _ExecutorScorer(task, executor, token)
         try:
             return self._run(evo, scorer, on_generation, fitness_fn, verbose)
         finally:

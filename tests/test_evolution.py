@@ -259,7 +259,7 @@ def test_lineage_json_round_trip_and_plots(task, cfg, tmp_path):
 def test_counting_thread_progresses_during_run(task, cfg):
     train, val = task
     evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
-                         glia.EvolutionConfig(population=4, generations=6, train_epochs=4))
+                         glia.EvolutionConfig(population=4, generations=6, train_epochs=20))
     counter = [0]
     stop = threading.Event()
 
