@@ -1,0 +1,299 @@
+"""glia against Brian2 on the same discrete-time network (DESIGN §2).
+
+The Brian2 model (one ``NeuronGroup`` + one ``Synapses``, ``dt`` = one step, float32):
+
+- variables ``v``, ``I`` and per-neuron constants ``thr``, ``leak``, ``rest``; ``v`` starts at
+  ``rest``, ``I`` at 0;
+- slot ``start``: the sensory subgroup adds the drive, ``I += drive(t, i)`` (a ``TimedArray``
+  holding the same (T, n_sensory) array that ``glia.Network.run`` gets);
+- slot ``groups`` (``run_regularly``): ``v = clip(leak*v + I, 0, inf); I = 0``;
+- slot ``thresholds``: ``v > thr``; slot ``resets``: ``v = rest``;
+- slot ``synapses``: ``on_pre='I_post += w'`` with Brian2's delay 0. The accumulator was
+  cleared in ``groups`` earlier in the same step, so what a spike adds here is first read by
+  the *next* step's update: exactly glia's one-step delay. (With ``delay = dt`` Brian2
+  delivers in the next step's ``synapses`` slot, after that step's update, so the spike
+  would act two steps after it was emitted; the check below shows that variant differing.)
+- a ``SpikeMonitor(record=False)`` counts spikes (glia's side runs ``record="counts"``).
+
+First the spike counts of every neuron are compared on net_small, a hand-built chain (with
+inhibition, leaks, non-zero resting values), net_medium and net_large (full run), for both
+Brian2 targets; then both are timed on net_medium and net_large with the shared drive, 1000
+steps, beside ``glia.Network.run`` in the same process. Brian2 is timed two ways after a
+warm-up run (Cython compilation excluded): a whole ``Network.run`` call, and its steady rate
+(``(t(1000) - t(10)) / 990``: the per-run set-up subtracted), the figure the ratios use.
+
+Brian2 2.9 does not import with NumPy >= 2.4 (``ndarray.ptp`` is gone; fixed upstream in
+brian2 PR #1705). If ``import brian2`` fails and ``$GLIA_BRIAN2_PYTHON`` names another
+interpreter (e.g. a venv with ``numpy<2.4`` and brian2 that can import this checkout),
+the script re-runs itself there; otherwise it reports Brian2 as unavailable.
+
+    python benchmarks/bench_brian2.py [--quick] [--repeats N] [--no-json]
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from _common import (REPO_ROOT, drive_array, foreign_load, load_net, machine_info, make_parser, measure,
+                     print_machine, print_table, repeats_of, target, write_json)
+
+import glia
+
+T = 1000
+T_SHORT = 10
+TARGETS = {"net_medium": 5.0, "net_large": 4.0}   # glia / Brian2's fastest target, steps/s
+REFERENCE = {  # measured elsewhere with Brian2 2.5 (steps/s)
+    ("net_medium", "cython"): 22_300, ("net_large", "cython"): 1_355, ("net_medium", "numpy"): 2_670,
+}
+
+
+def _import_brian2():
+    try:
+        import brian2  # noqa: F401
+        return brian2, None
+    except Exception as e:  # ImportError, or brian2 failing against this NumPy
+        return None, f"{type(e).__name__}: {e}"
+
+
+def _reexec_elsewhere(reason: str) -> None:
+    py = os.environ.get("GLIA_BRIAN2_PYTHON")
+    if not py or os.environ.get("_GLIA_BRIAN2_REEXEC"):
+        return
+    print(f"# brian2 unavailable here ({reason}); re-running under {py}", file=sys.stderr, flush=True)
+    env = dict(os.environ, _GLIA_BRIAN2_REEXEC="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    sys.stdout.flush()
+    os.execve(py, [py, os.path.abspath(__file__)] + sys.argv[1:], env)
+
+
+# ---------------------------------------------------------------------------- the model
+def chain_network():
+    """A hand-built network: a chain S0 -> A0 -> ... -> A5 -> O0 with leaks < 1, non-zero
+    resting values, an inhibitory side branch, a recurrent pair and a convergent output."""
+    net = glia.Network()
+    net.add_neuron("S0", 100.0, 1.0, 0.0)
+    net.add_neuron("S1", 100.0, 1.0, 0.0)
+    for k in range(6):
+        net.add_neuron(f"A{k}", 40.0 + 5 * k, 0.75 + 0.04 * k, 2.0 * (k % 3))
+    net.add_neuron("B0", 30.0, 0.5, 5.0)        # inhibitory interneuron
+    net.add_neuron("R0", 50.0, 0.875, 0.0)      # recurrent pair R0 <-> R1
+    net.add_neuron("R1", 50.0, 0.875, 10.0)
+    net.add_neuron("O0", 60.0, 0.9375, 0.0)
+    net.add_neuron("O1", 20.0, 1.0, 0.0)
+    src, dst, w = [], [], []
+
+    def edge(a, b, x):
+        ids = net.neuron_ids
+        src.append(ids.index(a)); dst.append(ids.index(b)); w.append(x)
+
+    edge("S0", "A0", 120.0)
+    for k in range(5):
+        edge(f"A{k}", f"A{k + 1}", 50.0 + 3 * k)
+    edge("A5", "O0", 70.0)
+    edge("S1", "B0", 35.0)
+    edge("B0", "A2", -30.0)
+    edge("B0", "O1", -12.5)
+    edge("A1", "R0", 55.0)
+    edge("R0", "R1", 60.0)
+    edge("R1", "R0", 45.5)
+    edge("R1", "O1", 7.25)
+    edge("A3", "O1", 9.0)
+    edge("S1", "O1", 6.0)
+    net.set_edges(np.array(src), np.array(dst), np.array(w, np.float32))
+    return net
+
+
+def chain_drive(T_: int = T) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    X = np.zeros((T_, 2), np.float32)
+    X[::3, 0] = 150.0
+    X[:, 1] = (rng.random(T_) < 0.3) * 80.0
+    return X
+
+
+class Brian2Model:
+    """The network of ``net`` as a Brian2 ``Network`` on one codegen target."""
+
+    def __init__(self, b2, net, X, codegen_target: str, delay_steps: int = 0):
+        self.b2 = b2
+        b2.prefs.codegen.target = codegen_target
+        b2.prefs.core.default_float_dtype = np.float32
+        dt = 1 * b2.ms
+        d = net._get_arrays()
+        n, ns = net.num_neurons, net.num_sensory
+        G = b2.NeuronGroup(n, """v : 1
+                                 I : 1
+                                 thr : 1 (constant)
+                                 leak : 1 (constant)
+                                 rest : 1 (constant)""",
+                           threshold="v > thr", reset="v = rest", dt=dt)
+        G.thr = d["threshold"]
+        G.leak = d["leak"]
+        G.rest = d["resting"]
+        G.v = d["resting"]
+        G.I = 0
+        G.run_regularly("v = clip(leak*v + I, 0, inf)\nI = 0", when="groups", dt=dt)
+        self.drive = b2.TimedArray(np.ascontiguousarray(X, np.float32), dt=dt)
+        if ns:
+            G[:ns].run_regularly("I += drive(t, i)", when="start", dt=dt)
+        src, dst, w = net.edges()
+        S = b2.Synapses(G, G, "w : 1 (constant)", on_pre="I_post += w", dt=dt)
+        S.connect(i=src, j=dst)
+        S.w = w
+        if delay_steps:
+            S.delay = delay_steps * dt
+        self.mon = b2.SpikeMonitor(G, record=False)
+        self.net = b2.Network(G, S, self.mon)
+        self.net.store()
+        self.target = codegen_target
+        self.dt = dt
+
+    def run(self, steps: int = T) -> float:
+        """Restores the initial state, runs ``steps`` steps; returns the seconds the run took."""
+        self.b2.prefs.codegen.target = self.target
+        self.net.restore()
+        t0 = time.perf_counter()
+        self.net.run(steps * self.dt, namespace={"drive": self.drive})
+        return time.perf_counter() - t0
+
+    def counts(self) -> np.ndarray:
+        return np.asarray(self.mon.count[:], dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------- check
+def check_equivalence(b2, cases, targets) -> list[dict]:
+    rows = []
+    for case, net, X in cases:
+        ref = net.run(X, record="counts", reset=True)
+        for tgt, delay in targets:
+            m = Brian2Model(b2, net, X, tgt, delay_steps=delay)
+            m.run(X.shape[0])
+            c = m.counts()
+            rows.append({"case": case, "brian2_target": tgt,
+                         "delivery": "delay 0 (used)" if delay == 0 else f"delay {delay} dt",
+                         "neurons": net.num_neurons, "steps": X.shape[0],
+                         "glia_spikes": int(ref.sum()), "brian2_spikes": int(c.sum()),
+                         "neurons_differing": int((c != ref).sum()),
+                         "identical": bool(np.array_equal(c, ref))})
+    return rows
+
+
+# ---------------------------------------------------------------------------- timing
+def bench(b2, workloads, repeats: int, brian2_targets) -> list[dict]:
+    """glia and each Brian2 target on each workload, interleaved round by round so that
+    load from other processes hits all of them alike."""
+    rows = []
+    for name, seq in workloads:
+        net = load_net(name)
+        X = drive_array(net, seq, length=T)
+        models = {}
+        for tgt in brian2_targets:
+            t0 = time.perf_counter()
+            models[tgt] = Brian2Model(b2, net, X, tgt)
+            models[tgt].run(T)    # warm-up: code generation and (Cython) compilation
+            models[tgt].build_s = time.perf_counter() - t0
+        glia_t = []
+        full = {k: [] for k in models}
+        short = {k: [] for k in models}
+        with foreign_load({}) as load:
+            for _ in range(repeats):
+                glia_t.append(measure(lambda: net.run(X, record="counts", reset=True),
+                                      repeats=1, min_time=0.2)["median"])
+                for k, m in models.items():
+                    full[k].append(m.run(T))
+                    short[k].append(m.run(T_SHORT))
+        base = {"network": name, "neurons": net.num_neurons, "synapses": net.num_connections,
+                "foreign_cores": load.get("foreign_cores")}
+        g = float(np.median(glia_t))
+        rows.append({**base, "simulator": "glia", "steps_per_s": T / g,
+                     "steps_per_s_min": T / max(glia_t), "steps_per_s_max": T / min(glia_t),
+                     "run_call_steps_per_s": T / g, "run_call_s": g, "repeats": repeats})
+        for k, m in models.items():
+            steady = [max(f - s_, 1e-9) / (T - T_SHORT) for f, s_ in zip(full[k], short[k])]
+            med = float(np.median(steady))
+            rows.append({**base, "simulator": f"brian2 {k}", "steps_per_s": 1.0 / med,
+                         "steps_per_s_min": 1.0 / max(steady), "steps_per_s_max": 1.0 / min(steady),
+                         "run_call_steps_per_s": T / float(np.median(full[k])),
+                         "run_call_s": float(np.median(full[k])),
+                         "setup_s": float(np.median(short[k])), "build_s": m.build_s,
+                         "repeats": repeats, "reference_steps_per_s": REFERENCE.get((name, k))})
+        del models
+    for r in rows:
+        g = next(x for x in rows if x["network"] == r["network"] and x["simulator"] == "glia")
+        r["glia_speedup"] = g["steps_per_s"] / r["steps_per_s"]
+    return rows
+
+
+def main():
+    p = make_parser(__doc__, default_repeats=3)
+    args = p.parse_args()
+    repeats = repeats_of(args, quick_repeats=1)
+    b2, why = _import_brian2()
+    if b2 is None:
+        _reexec_elsewhere(why)
+    info = machine_info()
+    print_machine(info)
+    if b2 is None:
+        print(f"\nBrian2 unavailable: {why}\n(pip install 'glia[bench]'; with NumPy >= 2.4 set "
+              f"GLIA_BRIAN2_PYTHON to an interpreter whose NumPy is < 2.4)")
+        if not args.no_json:
+            write_json("bench_brian2", {"quick": args.quick, "skipped": why}, machine=info)
+        return
+    b2.prefs.logging.console_log_level = "ERROR"
+    b2.BrianLogger.suppress_name("brian2.codegen.generators.base")
+    info["brian2"] = b2.__version__
+    info["brian2_numpy"] = np.__version__
+    print(f"# Brian2 {b2.__version__}, float32, dt = 1 step, single-threaded")
+
+    small = load_net("net_small")
+    medium = load_net("net_medium")
+    cases = [("net_small", small, drive_array(small, "drive_s2.seq", T)),
+             ("chain", chain_network(), chain_drive()),
+             ("net_medium", medium, drive_array(medium, "drive_s32.seq", T))]
+    if not args.quick:
+        large = load_net("net_large")
+        cases.append(("net_large", large, drive_array(large, "drive_s64.seq", T)))
+    check = check_equivalence(b2, cases, [("numpy", 0), ("cython", 0)])
+    if not args.quick:
+        check += check_equivalence(b2, cases[:2], [("numpy", 1)])
+    print_table(check, ["case", "brian2_target", "delivery", "neurons", "steps", "glia_spikes",
+                        "brian2_spikes", "neurons_differing", "identical"],
+                title="spike counts per neuron: glia vs Brian2")
+    same = all(r["identical"] for r in check if r["delivery"].startswith("delay 0"))
+    print(f"equivalence (delay 0 model, every case and target): {'IDENTICAL' if same else 'DIFFERENT'}")
+
+    workloads = [("net_medium", "drive_s32.seq")]
+    if not args.quick:
+        workloads.append(("net_large", "drive_s64.seq"))
+    rows = bench(b2, workloads, repeats, ("numpy", "cython"))
+    print_table(rows, ["network", "simulator", "steps_per_s", "steps_per_s_min", "steps_per_s_max",
+                       "run_call_steps_per_s", "glia_speedup", "reference_steps_per_s", "foreign_cores"],
+                title=f"{T} steps, one core (Brian2: steady rate after warm-up; "
+                      f"run_call includes its per-run set-up); median of {repeats}")
+
+    checks = []
+    for name, _ in workloads:
+        fastest = max((r for r in rows if r["network"] == name and r["simulator"] != "glia"),
+                      key=lambda r: r["steps_per_s"])
+        g = next(r for r in rows if r["network"] == name and r["simulator"] == "glia")
+        ratio = g["steps_per_s"] / fastest["steps_per_s"]
+        checks.append({"figure": f"{name}: glia / {fastest['simulator']} (fastest)",
+                       "measured": ratio, "target": f">= {TARGETS[name]:g}",
+                       "status": target(ratio, TARGETS[name])})
+    checks.append({"figure": "spike counts identical", "measured": float(same), "target": "1",
+                   "status": "ok" if same else "MISS"})
+    print_table(checks, title="targets")
+
+    if not args.no_json:
+        path = write_json("bench_brian2", {
+            "quick": args.quick, "repeats": repeats, "steps": T, "brian2": b2.__version__,
+            "equivalence": check, "identical": same, "throughput": rows, "targets": checks,
+        }, machine=info)
+        print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()

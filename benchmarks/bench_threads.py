@@ -1,0 +1,194 @@
+"""Threads: OpenMP speedups, Python threads, and what a compute call leaves to other threads.
+
+- 1 vs 2 OpenMP threads (``num_threads``): ``evaluate_dataset`` (digits test set), a
+  training epoch (digits, ``train_fast``) and ``glia.score_population`` (16 perturbed copies
+  of the 3-class network) when present;
+- two Python threads each running its own network (net_medium ``run``, and a digits
+  training epoch on separate trainers) against one thread doing both;
+- counting-thread progress: a Python thread doing ``x += 1`` in a loop; its rate while the
+  main thread makes each compute call (one OpenMP thread, so a second core is free for it)
+  divided by its rate while the main thread sleeps. Near 1 means the call released the GIL.
+
+Prints tables, writes results/bench_threads.json. Targets are reported, never asserted.
+
+    python benchmarks/bench_threads.py [--quick] [--repeats N] [--no-json]
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from _common import (drive_array, foreign_load, load_net, machine_info, make_parser, measure,
+                     print_machine, print_table, repeats_of, target, write_json)
+
+import glia
+from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
+
+D = glia.datasets
+TARGETS = {"speedup": 1.7, "counter_ratio": 0.8}
+
+
+def alternate(fns: dict, repeats: int, number=None) -> dict:
+    """Median seconds per call of each fn, alternating them round by round."""
+    times = {k: [] for k in fns}
+    for _ in range(max(3, repeats)):
+        for k, fn in fns.items():
+            times[k].append(measure(fn, repeats=1, number=number, min_time=0.1, warmup=0)["median"])
+    return {k: (float(np.median(v)), min(v)) for k, v in times.items()}
+
+
+def bench_openmp(repeats: int, digits, quick: bool) -> list[dict]:
+    train, test = digits
+    rows = []
+    tr = glia.Trainer(D.digits_network(), glia.create_config(**DIGITS_BASE))
+    tr.evaluate_dataset(test)
+    cases = [("evaluate_dataset, digits test", lambda n: tr.evaluate_dataset(test, num_threads=n), None),
+             ("train_fast epoch, digits", lambda n: tr.train_fast(train, epochs=1, num_threads=n), 1)]
+    if hasattr(glia, "score_population"):
+        net0, ds = cls3()
+        rng = np.random.default_rng(0)
+        pop = []
+        for _ in range(16):
+            net = net0.copy()
+            f, t, w = net.get_weights()
+            net.set_weights(f, t, w + rng.normal(0, 0.1, len(w)).astype(np.float32))
+            pop.append(net)
+        cfg = glia.create_config(**CLS3_GRADIENT)
+        epochs = 2 if quick else 5
+        cases.append((f"score_population, 16 nets x {epochs} epochs (3-class)",
+                      lambda n: glia.score_population(pop, ds, cfg, train_epochs=epochs, num_threads=n),
+                      1))
+    for name, fn, number in cases:
+        fn(1)
+        with foreign_load({}) as load:
+            r = alternate({1: lambda: fn(1), 2: lambda: fn(2)}, repeats, number)
+        rows.append({"case": name, "ms_1_thread": r[1][0] * 1e3, "ms_2_threads": r[2][0] * 1e3,
+                     "speedup": r[1][0] / r[2][0], "speedup_best": r[1][1] / r[2][1],
+                     "foreign_cores": load.get("foreign_cores")})
+    return rows
+
+
+def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
+    rows = []
+    base = load_net("net_medium")
+    X = drive_array(base, "drive_s32.seq", 1000)
+    nets = [base.copy(), base.copy()]
+    runs = 3 if quick else 10
+
+    def sim(net):
+        for _ in range(runs):
+            net.run(X, record="counts", reset=True)
+
+    train, _ = digits
+    trainers = [glia.Trainer(D.digits_network(seed=s), glia.create_config(**DIGITS_BASE))
+                for s in (0, 1)]
+
+    def fit(tr):
+        tr.train_fast(train, epochs=1, num_threads=1)
+
+    for name, work, objs in (("net_medium run x%d per thread" % runs, sim, nets),
+                             ("digits epoch per thread (1 OpenMP thread each)", fit, trainers)):
+        def one():
+            for o in objs:
+                work(o)
+
+        def two():
+            ts = [threading.Thread(target=work, args=(o,)) for o in objs]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+
+        with foreign_load({}) as load:
+            r = alternate({"one": one, "two": two}, repeats, number=1)
+        rows.append({"case": name, "ms_1_thread": r["one"][0] * 1e3, "ms_2_threads": r["two"][0] * 1e3,
+                     "speedup": r["one"][0] / r["two"][0], "speedup_best": r["one"][1] / r["two"][1],
+                     "foreign_cores": load.get("foreign_cores")})
+    return rows
+
+
+def counter_rate(during, seconds: float) -> float:
+    """Increments per second of a Python counting thread while ``during()`` runs in a loop
+    in this thread for ``seconds`` (``during=None``: this thread sleeps)."""
+    state = {"stop": False, "n": 0}
+
+    def count():
+        x = 0
+        while not state["stop"]:
+            x += 1
+        state["n"] = x
+
+    t = threading.Thread(target=count)
+    t.start()
+    time.sleep(0.02)
+    t0 = time.perf_counter()
+    if during is None:
+        time.sleep(seconds)
+    else:
+        while time.perf_counter() - t0 < seconds:
+            during()
+    state["stop"] = True
+    t.join()
+    return state["n"] / (time.perf_counter() - t0 + 0.02)
+
+
+def bench_counter(digits, quick: bool) -> list[dict]:
+    secs = 0.3 if quick else 1.0
+    train, test = digits
+    medium = load_net("net_medium")
+    X = drive_array(medium, "drive_s32.seq", 1000)
+    small = load_net("net_small")
+    tr = glia.Trainer(D.digits_network(), glia.create_config(**DIGITS_BASE))
+    tr.evaluate_dataset(test)
+    calls = [
+        ("idle (main thread sleeps)", None),
+        ("net_medium.run(1000 steps)", lambda: medium.run(X, record="counts", reset=True)),
+        ("net_medium.step(1000)", lambda: medium.step(1000)),
+        ("net_small.step() in a loop (keeps the GIL)", lambda: [small.step() for _ in range(1000)]),
+        ("evaluate_dataset(digits test, 1 thread)", lambda: tr.evaluate_dataset(test, num_threads=1)),
+        ("train_fast(digits, 1 epoch, 1 thread)", lambda: tr.train_fast(train, epochs=1, num_threads=1)),
+        ("pure-Python loop (holds the GIL)", lambda: sum(i for i in range(100000))),
+    ]
+    idle = counter_rate(None, secs)
+    rows = []
+    for name, fn in calls:
+        rate = idle if fn is None else counter_rate(fn, secs)
+        rows.append({"beside": name, "counter_Mops_per_s": rate / 1e6, "ratio_to_idle": rate / idle})
+    return rows
+
+
+def main():
+    args = make_parser(__doc__).parse_args()
+    repeats = repeats_of(args)
+    info = machine_info()
+    print_machine(info)
+    digits = D.digits()
+
+    omp = bench_openmp(repeats, digits, args.quick)
+    print_table(omp, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best", "foreign_cores"],
+                title="OpenMP: num_threads=1 vs 2 (alternated; medians)")
+    py = bench_python_threads(repeats, digits, args.quick)
+    print_table(py, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best", "foreign_cores"],
+                title="two Python threads on separate objects vs one thread doing both")
+    cnt = bench_counter(digits, args.quick)
+    print_table(cnt, title="a counting Python thread's progress beside each call")
+
+    checks = [{"figure": f"{r['case']}: speedup", "measured": r["speedup"], "target": ">= 1.7",
+               "status": target(r["speedup"], TARGETS["speedup"])} for r in omp + py]
+    checks += [{"figure": f"counter beside {r['beside']}", "measured": r["ratio_to_idle"],
+                "target": ">= 0.8" if "GIL)" not in r["beside"] else "(info)",
+                "status": target(r["ratio_to_idle"], TARGETS["counter_ratio"]) if "GIL)" not in r["beside"] else "-"}
+               for r in cnt[1:]]
+    print_table(checks, title="targets")
+
+    if not args.no_json:
+        path = write_json("bench_threads", {"quick": args.quick, "repeats": repeats, "openmp": omp,
+                                            "python_threads": py, "counter": cnt, "targets": checks},
+                          machine=info)
+        print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Training and evaluation speed, and the digits task.
+
+- The shared 3-class workload (cls3_baseline.net + 60 episodes x 70 ticks from
+  cls3_dataset.tsv, ``glia.Dataset.from_files``), one thread: ms per epoch of the
+  rate-gradient trainer and of the reward-modulated trainer, through ``train`` (one call per
+  epoch) and ``train_fast`` (many epochs in one call), and ms to evaluate the 60 episodes
+  (``evaluate_dataset``).
+- Two threads against one: ``evaluate_dataset`` on the 3-class set and on the digits test
+  set, and a digits training epoch (``glia.datasets.digits()`` + ``digits_network()``).
+- The digits task: the rate-gradient trainer on a few configurations, test accuracy against
+  training wall time (all cores; the per-epoch test evaluations are not counted).
+
+Prints tables, writes results/bench_train.json. Targets are reported, never asserted.
+
+    python benchmarks/bench_train.py [--quick] [--repeats N] [--no-json]
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from _common import (foreign_load, machine_info, make_parser, measure, print_machine,
+                     print_table, repeats_of, target, usable_cores, workload_path, write_json)
+
+import glia
+
+D = glia.datasets
+
+TARGETS = {"epoch_ms": 0.5, "eval_ms": 0.2, "two_thread_speedup": 1.7,
+           "digits_accuracy": 0.92, "digits_seconds": 120.0}
+
+# the 3-class episodes are 70 ticks: 20 warm-up + a 50-tick decision window
+CLS3_GRADIENT = dict(getattr(D, "THREE_CLASS_GRADIENT_CONFIG",
+                             dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=1)),
+                     warmup_ticks=20, decision_window=50)
+CLS3_HEBBIAN = dict(getattr(D, "THREE_CLASS_HEBBIAN_CONFIG", dict(lr=0.02)),
+                    warmup_ticks=20, decision_window=50)
+DIGITS_BASE = dict(getattr(D, "DIGITS_CONFIG",
+                           dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=16,
+                                warmup_ticks=5, decision_window=40)))
+
+
+def cls3():
+    """(network, dataset) of the shared 3-class workload."""
+    tsv = workload_path("cls3_dataset.tsv")
+    paths, targets = [], []
+    for line in tsv.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            p, t = line.split("\t")
+            paths.append(str(tsv.parent / p))
+            targets.append(t.strip())
+    net = glia.Network.from_file(str(workload_path("cls3_baseline.net")), verbose=False)
+    return net, glia.Dataset.from_files(paths, targets)
+
+
+def ms(t: dict, per: int = 1) -> dict:
+    return {"ms": t["median"] * 1e3 / per, "ms_min": t["min"] * 1e3 / per,
+            "ms_max": t["max"] * 1e3 / per}
+
+
+# ---------------------------------------------------------------------------- one thread
+def bench_cls3(repeats: int, quick: bool) -> list[dict]:
+    net0, ds = cls3()
+    rows = []
+    fast_epochs = 20 if quick else 100
+    for name, grad, cfg in (("rate-gradient", True, CLS3_GRADIENT),
+                            ("reward-modulated", False, CLS3_HEBBIAN)):
+        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), use_gradient=grad)
+        t = measure(lambda: tr.train(ds, epochs=1, verbose=False, num_threads=1),
+                    repeats=repeats, min_time=0.1)
+        rows.append({"case": f"{name}: train(epochs=1)", **ms(t), "episodes": len(ds)})
+        t = measure(lambda: tr.train_fast(ds, epochs=fast_epochs, num_threads=1),
+                    repeats=repeats, number=1)
+        rows.append({"case": f"{name}: train_fast, per epoch", **ms(t, fast_epochs),
+                     "episodes": len(ds)})
+        rows[-1]["accuracy_after"] = tr.history["accuracy"][-1]
+    tr = glia.Trainer(net0.copy(), glia.create_config(**CLS3_GRADIENT))
+    t = measure(lambda: tr.evaluate_dataset(ds, num_threads=1), repeats=repeats, min_time=0.1)
+    rows.append({"case": "evaluate_dataset (60 episodes)", **ms(t), "episodes": len(ds)})
+    return rows
+
+
+# ---------------------------------------------------------------------------- two threads
+def speedup(fn1, fn2, repeats: int, number: int | None = None) -> dict:
+    """fn1 (1 thread) against fn2 (2 threads), alternated; medians and best times."""
+    one, two = [], []
+    with foreign_load({}) as load:
+        for _ in range(max(3, repeats)):
+            one.append(measure(fn1, repeats=1, number=number, min_time=0.1)["median"])
+            two.append(measure(fn2, repeats=1, number=number, min_time=0.1)["median"])
+    m1, m2 = float(np.median(one)), float(np.median(two))
+    return {"ms_1_thread": m1 * 1e3, "ms_2_threads": m2 * 1e3, "speedup": m1 / m2,
+            "speedup_best": min(one) / min(two), "foreign_cores": load.get("foreign_cores")}
+
+
+def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
+    rows = []
+    net0, ds = cls3()
+    tr = glia.Trainer(net0.copy(), glia.create_config(**CLS3_GRADIENT))
+    rows.append({"case": "evaluate_dataset, 3-class (60 x 70 ticks)",
+                 **speedup(lambda: tr.evaluate_dataset(ds, num_threads=1),
+                           lambda: tr.evaluate_dataset(ds, num_threads=2), repeats)})
+    train, test = digits
+    trd = glia.Trainer(D.digits_network(), glia.create_config(**DIGITS_BASE))
+    rows.append({"case": f"evaluate_dataset, digits test ({len(test)} episodes)",
+                 **speedup(lambda: trd.evaluate_dataset(test, num_threads=1),
+                           lambda: trd.evaluate_dataset(test, num_threads=2), repeats)})
+    rows.append({"case": f"train_fast epoch, digits ({len(train)} episodes, "
+                         f"batch {DIGITS_BASE.get('batch_size', 1)})",
+                 **speedup(lambda: trd.train_fast(train, epochs=1, num_threads=1),
+                           lambda: trd.train_fast(train, epochs=1, num_threads=2), repeats,
+                           number=1)})
+    return rows
+
+
+# ---------------------------------------------------------------------------- digits
+def digits_configs(quick: bool) -> list[tuple[str, dict, int, int]]:
+    """(label, config, n_hidden, epochs)."""
+    base = DIGITS_BASE
+    if quick:
+        return [("base", base, 0, 10)]
+    return [
+        ("base", base, 0, 40),
+        ("lr 0.02", dict(base, lr=0.02), 0, 40),
+        ("batch 32, lr 0.02", dict(base, batch_size=32, lr=0.02), 0, 40),
+        ("batch 8", dict(base, batch_size=8), 0, 30),
+        ("32 hidden", base, 32, 30),
+        ("64 hidden, lr 0.005", dict(base, lr=0.005), 64, 30),
+    ]
+
+
+def bench_digits(quick: bool, digits, n_threads: int) -> tuple[list[dict], dict]:
+    train, test = digits
+    rows, curves = [], {}
+    for label, cfg, n_hidden, epochs in digits_configs(quick):
+        net = D.digits_network(n_hidden=n_hidden)
+        tr = glia.Trainer(net, glia.create_config(**cfg))
+        wall, curve = 0.0, []
+        for e in range(epochs):
+            t0 = time.perf_counter()
+            tr.train_fast(train, epochs=1, num_threads=n_threads)
+            wall += time.perf_counter() - t0
+            acc = tr.evaluate_dataset(test, num_threads=n_threads)["accuracy"]
+            curve.append((e + 1, wall, acc))
+        best = max(curve, key=lambda c: c[2])
+        reach = next((c for c in curve if c[2] >= TARGETS["digits_accuracy"]), None)
+        rows.append({"config": label, "n_hidden": n_hidden, "synapses": net.num_connections,
+                     "lr": cfg.get("lr"), "batch_size": cfg.get("batch_size"), "epochs": epochs,
+                     "s_per_epoch": wall / epochs, "final_test_acc": curve[-1][2],
+                     "best_test_acc": best[2], "best_at_s": best[1],
+                     "s_to_92pct": reach[1] if reach else None,
+                     "epochs_to_92pct": reach[0] if reach else None})
+        curves[label] = {"config": {k: v for k, v in cfg.items()}, "n_hidden": n_hidden,
+                         "curve": curve}
+    return rows, curves
+
+
+def main():
+    args = make_parser(__doc__).parse_args()
+    repeats = repeats_of(args)
+    info = machine_info()
+    print_machine(info)
+    nt = usable_cores()
+
+    one = bench_cls3(repeats, args.quick)
+    print_table(one, ["case", "ms", "ms_min", "ms_max", "episodes", "accuracy_after"],
+                title=f"3-class workload, one thread (median of {repeats})")
+
+    t0 = time.perf_counter()
+    digits = D.digits()
+    digits_load_s = time.perf_counter() - t0
+
+    thr = bench_threads(repeats, args.quick, digits)
+    print_table(thr, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best",
+                      "foreign_cores"], title="one thread vs two")
+
+    dig, curves = bench_digits(args.quick, digits, nt)
+    print_table(dig, ["config", "n_hidden", "lr", "batch_size", "epochs", "s_per_epoch",
+                      "final_test_acc", "best_test_acc", "best_at_s", "s_to_92pct"],
+                title=f"digits, rate-gradient trainer, {nt} threads (data set built in "
+                      f"{digits_load_s:.1f} s, not counted)")
+
+    by = {r["case"]: r for r in one}
+    checks = []
+    for r in one:
+        lim = TARGETS["eval_ms"] if r["case"].startswith("evaluate") else TARGETS["epoch_ms"]
+        checks.append((r["case"] + " (ms)", r["ms"], lim, False))
+    for r in thr:
+        checks.append((r["case"] + ": 2-thread speedup", r["speedup"], TARGETS["two_thread_speedup"], True))
+    reached = [r for r in dig if r["s_to_92pct"] is not None]
+    best = min(reached, key=lambda r: r["s_to_92pct"]) if reached else max(dig, key=lambda r: r["best_test_acc"])
+    checks.append((f"digits best test accuracy ({best['config']})", best["best_test_acc"],
+                   TARGETS["digits_accuracy"], True))
+    checks.append((f"digits seconds to 92% ({best['config']})",
+                   best["s_to_92pct"] if best["s_to_92pct"] is not None else float("inf"),
+                   TARGETS["digits_seconds"], False))
+    print_table([{"figure": f, "measured": v, "target": (">= " if hi else "<= ") + f"{t:g}",
+                  "status": target(v, t, hi)} for f, v, t, hi in checks], title="targets")
+
+    if not args.no_json:
+        path = write_json("bench_train", {
+            "quick": args.quick, "repeats": repeats, "cls3_one_thread": one, "threads": thr,
+            "digits": dig, "digits_curves": curves, "digits_threads": nt,
+            "digits_load_s": digits_load_s, "targets": TARGETS,
+            "checks": [{"figure": f, "measured": v, "target": t, "higher_is_better": hi,
+                        "status": target(v, t, hi)} for f, v, t, hi in checks],
+            "configs": {"cls3_gradient": CLS3_GRADIENT, "cls3_hebbian": CLS3_HEBBIAN,
+                        "digits_base": DIGITS_BASE},
+        }, machine=info)
+        print(f"\nwrote {path}")
+    del by
+
+
+if __name__ == "__main__":
+    main()
