@@ -1,0 +1,256 @@
+"""Writes the performance section (docs/performance.md) from benchmarks/results/all.json.
+
+    python benchmarks/run.py            # measure (writes results/all.json)
+    python benchmarks/make_readme_table.py [--input results/all.json] [--output docs/performance.md]
+
+Tables name the machine they were measured on; every timed figure is the median of the
+repeats, with the min-max range where it matters.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+
+
+def num(v, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v != v:
+            return "–"
+        if v == float("inf"):
+            return "∞"
+        a = abs(v)
+        if a >= 1e4:
+            return f"{v:,.0f}"
+        if a >= 100:
+            return f"{v:.0f}"
+        if a >= 10:
+            return f"{v:.1f}"
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def eng(v) -> str:
+    """1.23 M, 456 k... for rates."""
+    if v is None:
+        return "–"
+    for unit, s in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= unit:
+            return f"{v / unit:.3g} {s}"
+    return f"{v:.3g}"
+
+
+def rng(med, lo, hi, f=num) -> str:
+    if lo is None or hi is None:
+        return f(med)
+    return f"{f(med)} ({f(lo)}–{f(hi)})"
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(headers) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------- sections
+def sec_sim(b) -> str:
+    rows = [[r["network"], r["record"], num(r["neurons"]), num(r["synapses"]),
+             rng(r["steps_per_s"], 1e6 / r["ms_max"] if r.get("ms_max") else None,
+                 1e6 / r["ms_min"] if r.get("ms_min") else None, eng),
+             eng(r["syn_events_per_s"])]
+            for r in b.get("throughput", [])]
+    s = "### Simulation (`net.run`, 1000 steps, one thread)\n\n"
+    s += table(["network", "record", "neurons", "synapses", "steps/s (min–max)", "synaptic events/s"], rows)
+    st = b.get("step_overhead")
+    if st:
+        s += (f"\n`net.step()` on net_small: {num(st['step_ns'])} ns per call "
+              f"({num(st['step_busy_ns'])} ns beside a busy Python thread).\n")
+    return s
+
+
+def sec_brian2(b) -> str:
+    if b.get("skipped"):
+        return f"### Against Brian2\n\nNot measured: {b['skipped']}\n"
+    rows = [[r["network"], r["simulator"],
+             rng(r["steps_per_s"], r.get("steps_per_s_min"), r.get("steps_per_s_max"), eng),
+             eng(r.get("run_call_steps_per_s")), f"{r['glia_speedup']:.1f}×"]
+            for r in b.get("throughput", [])]
+    eq = b.get("equivalence", [])
+    cases = sorted({r["case"] for r in eq})
+    same = b.get("identical")
+    s = (f"### Against Brian2 {b.get('brian2', '')} (same model, one core)\n\n"
+         f"The same discrete-time network (DESIGN §2) in Brian2: float32, `dt` = one step, the "
+         f"update in `run_regularly`, `on_pre='I_post += w'`. Spike counts of every neuron were "
+         f"**{'identical' if same else 'NOT identical'}** to glia's on {', '.join(cases)} "
+         f"(numpy and Cython targets). Brian2's steady rate excludes code generation, compilation "
+         f"and its per-`run()` set-up; the whole-call rate includes the set-up.\n\n")
+    s += table(["network", "simulator", "steps/s (min–max)", "whole run() call, steps/s",
+                "glia is faster by"], rows)
+    return s
+
+
+def sec_scale(b) -> str:
+    rows = [[num(r["neurons"]), num(r["synapses"]), num(r["load_s"]),
+             f"{r['firing_pct_per_step']:.1f}%", eng(r["steps_per_s"]), eng(r["syn_events_per_s"]),
+             num(r["ns_per_event"]), num(r["bytes_per_synapse"]), num(r["rss_model_mb"])]
+            for r in b.get("scale", [])]
+    c, m = b.get("cost_fit", {}), b.get("memory_fit", {})
+    s = "### Scale (NEWNET networks, random drive, 200 steps)\n\n"
+    s += table(["neurons", "synapses", "load s", "firing/step", "steps/s", "events/s",
+                "ns/event", "model B/synapse", "RSS MB"], rows)
+    if c:
+        s += (f"\nCost fit: {c['ns_per_event']:.2f} ns per synaptic event + "
+              f"{c['ns_per_neuron']:.2f} ns per neuron per step (worst error {c['max_abs_error_pct']:.0f}%; "
+              f"the per-event cost grows once the synapses no longer fit in the caches). "
+              f"Model memory: {m.get('bytes_per_synapse', 0):.2f} B per synapse + "
+              f"{m.get('bytes_per_neuron', 0):.0f} B per neuron.\n")
+    t = b.get("train_big")
+    if t:
+        s += (f"\nThe {num(t['neurons'])}-neuron, {num(t['synapses_before'])}-synapse network trains: "
+              f"{num(t['s_per_epoch'])} s per epoch ({t['episodes']} episodes × {t['ticks']} ticks, "
+              f"rate-gradient, Adam), the trainer adding {num(t['trainer_rss_mb'])} MB of RSS.\n")
+    bw, roof = b.get("bandwidth"), b.get("roofline", [])
+    if bw and roof:
+        s += (f"\n**Physical limit.** A large NumPy copy moves {bw['dram']['copy_GBps']:.1f} GB/s "
+              f"(read + write; an 8 MiB copy: {bw['l3']['copy_GBps']:.0f} GB/s). A step must read at "
+              f"least 8 B per synaptic event (target index + weight), 16 B per spike and 29 B per neuron:\n\n")
+        s += table(["network", "CSR MB", "events/step", "events/s", "GB/s needed",
+                    "of DRAM bandwidth", "events/s at bandwidth"],
+                   [[r["network"], num(r["csr_mb"]), eng(r["events_per_step"]), eng(r["syn_events_per_s"]),
+                     num(r["achieved_GBps"]), f"{100 * r['fraction_of_bandwidth']:.0f}%",
+                     eng(r["events_per_s_at_bandwidth"])] for r in roof])
+    return s
+
+
+def sec_train(b) -> str:
+    s = "### Training (3-class workload: 60 episodes × 70 ticks, one thread)\n\n"
+    s += table(["", "ms (min–max)"],
+               [[r["case"], rng(r["ms"], r.get("ms_min"), r.get("ms_max"))]
+                for r in b.get("cls3_one_thread", [])])
+    th = b.get("threads", [])
+    if th:
+        s += "\nTwo threads against one:\n\n" + table(
+            ["", "1 thread ms", "2 threads ms", "speedup", "other processes' load (cores)"],
+            [[r["case"], num(r["ms_1_thread"]), num(r["ms_2_threads"]), f"{r['speedup']:.2f}×",
+              num(r.get("foreign_cores"), 2)] for r in th])
+    dg = b.get("digits", [])
+    if dg:
+        s += (f"\nDigits (scikit-learn 8×8, 1,347 train / 450 test, rate-gradient trainer, "
+              f"{b.get('digits_threads')} threads):\n\n")
+        s += table(["config", "hidden", "lr", "batch", "epochs", "s/epoch", "best test acc",
+                    "at s", "s to 92%"],
+                   [[r["config"], r["n_hidden"], num(r["lr"]), r["batch_size"], r["epochs"],
+                     num(r["s_per_epoch"]), f"{100 * r['best_test_acc']:.1f}%", num(r["best_at_s"]),
+                     num(r["s_to_92pct"])] for r in dg])
+    return s
+
+
+def sec_overhead(b) -> str:
+    s = "### Python overhead\n\n"
+    s += table(["call", "ns per call", "× a Python call"],
+               [[r["call"], num(r["ns_per_call"]), num(r["x_plain_call"], 2)] for r in b.get("calls", [])])
+    fr = b.get("epoch_fraction", [])
+    if fr:
+        s += "\n" + table(["trainer", "train_fast ms/epoch", "train ms/epoch", "outside C++ per epoch"],
+                          [[r["trainer"], num(r["train_fast_ms_per_epoch"]), num(r["train_ms_per_epoch"]),
+                            f"{num(r['outside_cpp_us_per_epoch'])} µs ({100 * r['outside_cpp_fraction']:.1f}%)"]
+                           for r in fr])
+    return s
+
+
+def sec_threads(b) -> str:
+    s = "### Threads\n\n"
+    rows = b.get("openmp", []) + b.get("python_threads", [])
+    s += table(["", "1 thread ms", "2 threads ms", "speedup", "other processes' load (cores)"],
+               [[r["case"], num(r["ms_1_thread"]), num(r["ms_2_threads"]), f"{r['speedup']:.2f}×",
+                 num(r.get("foreign_cores"), 2)] for r in rows])
+    cnt = b.get("counter", [])
+    if cnt:
+        s += "\nA Python thread counting (`x += 1`) beside each call, relative to its idle rate:\n\n"
+        s += table(["beside", "rate vs idle"], [[r["beside"], f"{r['ratio_to_idle']:.2f}"] for r in cnt])
+    return s
+
+
+def sec_generic(name: str, b) -> str:
+    """Any other benchmark: its lists of rows as tables."""
+    s = f"### {name}\n\n"
+    for k, v in b.items():
+        if k in ("machine",) or not isinstance(v, list) or not v or not isinstance(v[0], dict):
+            continue
+        cols = [c for c in v[0].keys() if not isinstance(v[0][c], (list, dict))][:8]
+        s += f"{k}:\n\n" + table(cols, [[num(r.get(c)) for c in cols] for r in v]) + "\n"
+    return s
+
+
+def targets_summary(all_: dict) -> str:
+    rows = []
+    for name, b in all_.get("benchmarks", {}).items():
+        for key in ("targets", "checks"):
+            v = b.get(key)
+            if isinstance(v, list):
+                for r in v:
+                    if isinstance(r, dict) and "figure" in r and r.get("status") not in (None, "-"):
+                        tgt = r.get("target")
+                        if isinstance(tgt, (int, float)):
+                            tgt = ("≥ " if r.get("higher_is_better", True) else "≤ ") + num(float(tgt))
+                        rows.append([name.removeprefix("bench_"), r["figure"], num(r["measured"]),
+                                     tgt, r["status"]])
+    if not rows:
+        return ""
+    return "### Targets\n\n" + table(["benchmark", "figure", "measured", "target", "status"], rows)
+
+
+def render(all_: dict) -> str:
+    m, v = all_.get("machine", {}), all_.get("versions", {})
+    b = all_.get("benchmarks", {})
+    head = ("## Performance\n\n"
+            f"Measured on **{m.get('cpu', '?')}, {m.get('usable_cores', '?')} cores**, "
+            f"{m.get('platform', '')}; Python {v.get('python')}, NumPy {v.get('numpy')}, "
+            f"glia {v.get('glia')} ({v.get('glia_compiler', '?')}, git {m.get('git', '?')})"
+            f"{', Brian2 ' + v['brian2'] if v.get('brian2') else ''}; {m.get('time', '')}"
+            f"{' — quick pass' if all_.get('quick') else ''}. Figures are medians of repeated "
+            f"runs (min–max in brackets). Reproduce with `python benchmarks/run.py` "
+            f"(`python -m glia bench`), then `python benchmarks/make_readme_table.py`. "
+            f"Parallel speedups are only meaningful when other processes' load is near 0.\n\n")
+    parts = [head]
+    known = {"bench_sim": sec_sim, "bench_brian2": sec_brian2, "bench_scale": sec_scale,
+             "bench_train": sec_train, "bench_overhead": sec_overhead, "bench_threads": sec_threads}
+    for name in ("bench_sim", "bench_brian2", "bench_scale", "bench_train", "bench_overhead",
+                 "bench_threads"):
+        if name in b:
+            parts.append(known[name](b[name]))
+    for name in b:
+        if name not in known:
+            parts.append(sec_generic(name.removeprefix("bench_"), b[name]))
+    parts.append(targets_summary(all_))
+    return "\n".join(p for p in parts if p)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--input", default=str(BENCH_DIR / "results" / "all.json"))
+    p.add_argument("--output", default=str(REPO_ROOT / "docs" / "performance.md"))
+    args = p.parse_args()
+    all_ = json.loads(Path(args.input).read_text())
+    text = render(all_)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
