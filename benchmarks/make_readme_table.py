@@ -147,7 +147,7 @@ def sec_train(b) -> str:
     dg = b.get("digits", [])
     if dg:
         s += (f"\nDigits (scikit-learn 8×8, 1,347 train / 450 test, rate-gradient trainer, "
-              f"{b.get('digits_threads')} threads):\n\n")
+              f"{b.get('digits_threads')} thread(s)):\n\n")
         s += table(["config", "hidden", "lr", "batch", "epochs", "s/epoch", "best test acc",
                     "at s", "s to 92%"],
                    [[r["config"], r["n_hidden"], num(r["lr"]), r["batch_size"], r["epochs"],
@@ -211,6 +211,33 @@ def targets_summary(all_: dict) -> str:
     return "### Targets\n\n" + table(["benchmark", "figure", "measured", "target", "status"], rows)
 
 
+NOTES = """### What limits these figures (profiles with `perf`)
+
+- **Large networks: the synaptic scatter.** On net_large about 90% of a step is the delivery
+  loop `I[col[q]] += w[q]` (scalar, 7 instructions per event); the neuron update is under 5%.
+  The CSR (8 MB) sits in L3, so the loop is bound by instruction throughput, not DRAM. Brian2's
+  Cython target runs the same scatter with one more indirection, which is why the gap narrows
+  from net_medium to net_large. Ways to go further: interleave target index and weight in one
+  8-byte record (one stream instead of two), 16-bit target indices when there are fewer than
+  65,536 neurons (6 instead of 8 bytes per event), unroll the row loop, and build with
+  `-march=native` where the binary need not be portable.
+- **Networks larger than the caches** (10^7 synapses): rows of ~100 edges are visited in
+  spike order, so the hardware prefetcher starts cold on every row and the step reaches only
+  a small fraction of DRAM bandwidth: latency, not bandwidth, limits it. Prefetching the
+  rows of the next few fired neurons (their list is complete before delivery starts) would
+  hide most of that latency.
+- **Tiny networks** (the 3-class workload, 18 neurons): fixed per-step costs dominate
+  (~40 ns per step: the call, the vector-loop remainder and the fired-neuron scan), then
+  converting the data set to engine episodes on every call and a few allocations per
+  episode. Evaluating several episodes in lock-step (episodes across SIMD lanes) and caching
+  the converted episodes per data set would address both.
+- **Two threads** only pay off on an otherwise idle machine: when another process keeps a
+  core busy, an OpenMP barrier waits for a descheduled thread for a whole scheduler time
+  slice, so short parallel regions (a batch of 16 episodes) become far slower than one
+  thread. The "other processes' load" column says whether a figure was measured that way.
+"""
+
+
 def render(all_: dict) -> str:
     m, v = all_.get("machine", {}), all_.get("versions", {})
     b = all_.get("benchmarks", {})
@@ -234,6 +261,7 @@ def render(all_: dict) -> str:
         if name not in known:
             parts.append(sec_generic(name.removeprefix("bench_"), b[name]))
     parts.append(targets_summary(all_))
+    parts.append(NOTES)
     return "\n".join(p for p in parts if p)
 
 
