@@ -85,7 +85,7 @@ class Trainer:
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
-        self._on_epoch_history: list = []
+        self._built = None          # (key, resolved episodes): the last data set resolved
 
     # ---------------------------------------------------------------- configuration
     @staticmethod
@@ -131,6 +131,17 @@ class Trainer:
             self._core.set_config(self._config.to_dict(), self._default_index())
         return self._core
 
+    def _resolve(self, eps, require_target=True):
+        """The engine's episodes for ``eps``, reused while the same episode objects come
+        back in the same order (repeated evaluation of one data set costs nothing)."""
+        key = (tuple(map(id, eps)), require_target, self.net.num_neurons, self.net.num_sensory)
+        marks = [_episode_mark(ep) for ep in eps]
+        if self._built is not None and self._built[0] == key and self._built[2] == marks:
+            return self._built[1]
+        built = self._core.build(eps, self._outputs, require_target)
+        self._built = (key, built, marks, list(eps))     # eps kept alive: their ids stay theirs
+        return built
+
     def _output_indices(self):
         ids = self.net.neuron_ids
         pos = {n: i for i, n in enumerate(ids)}
@@ -168,7 +179,7 @@ class Trainer:
         if not eps:
             raise ValueError("the training data set is empty")
         core = self._use(config, eps)
-        built = core.build(eps, self._outputs)
+        built = self._resolve(eps)
         nt = effective_n_threads(num_threads)
         bar = None
         if verbose:
@@ -176,7 +187,8 @@ class Trainer:
             bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
         try:
             for e in range(epochs):
-                core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
+                if lr_schedule is not None:
+                    core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
                 m = core.train_epoch(built, nt)
                 if bar is not None:
                     bar.update(1)
@@ -190,7 +202,8 @@ class Trainer:
         finally:
             if bar is not None:
                 bar.close()
-            core.set_lr_scale(1.0)
+            if lr_schedule is not None:
+                core.set_lr_scale(1.0)
         return self.history
 
     def train_fast(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
@@ -202,7 +215,7 @@ class Trainer:
         if not eps:
             raise ValueError("the training data set is empty")
         core = self._use(config, eps)
-        built = core.build(eps, self._outputs)
+        built = self._resolve(eps)
         core.train(built, epochs, effective_n_threads(num_threads))
         return self.history
 
@@ -218,7 +231,7 @@ class Trainer:
         if not eps:
             raise ValueError("the batch is empty")
         core = self._use(config, eps)
-        return core.train_batch(core.build(eps, self._outputs), effective_n_threads(num_threads))
+        return core.train_batch(self._resolve(eps), effective_n_threads(num_threads))
 
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, seq, config: TrainingConfig | None = None) -> EpisodeMetrics:
@@ -243,7 +256,7 @@ class Trainer:
         ids, '' for none), ``margins`` and ``rates`` (episodes × outputs)."""
         eps = _episodes_of(dataset)
         core = self._use(config, eps)
-        r = core.evaluate_dataset(core.build(eps, self._outputs), effective_n_threads(num_threads))
+        r = core.evaluate_dataset(self._resolve(eps), effective_n_threads(num_threads))
         names = np.array(list(self._outputs) + [""], dtype=object)
         r["predictions"] = names[r.pop("winners")].astype(str) if len(eps) else np.zeros(0, str)
         r["episodes"] = r["total"]
@@ -275,6 +288,16 @@ class Trainer:
     def __repr__(self):
         kind = "rate-gradient" if self.use_gradient else "reward-modulated"
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
+
+
+def _episode_mark(ep):
+    """What must not change for a resolved episode to be reused."""
+    seq = getattr(ep, "seq", None)
+    arr = getattr(ep, "array", None)
+    if seq is None and isinstance(ep, InputSequence):
+        seq = ep
+    return (getattr(ep, "target_id", ""), id(arr), id(seq),
+            None if seq is None else (seq.num_events, seq.duration, seq.loop))
 
 
 def _check_epochs(epochs):

@@ -250,3 +250,27 @@ def test_digits_reach_92_percent():
     tr = glia.Trainer(net, glia.create_config(**D.DIGITS_CONFIG))
     tr.train(train, epochs=30, verbose=False)
     assert tr.evaluate_dataset(test)["accuracy"] >= 0.92
+
+
+def test_resolved_episodes_follow_changes(cls3):
+    _, val = cls3
+    tr = glia.Trainer(D.three_class_network())
+    a = tr.evaluate_dataset(val)["predictions"].tolist()
+    assert tr.evaluate_dataset(val)["predictions"].tolist() == a       # reused
+    # replacing an episode's input, or its target, is seen by the next call
+    ep = val[0]
+    old = ep.array
+    ep.array = np.zeros_like(old)
+    r = tr.evaluate_dataset(val)
+    quiet = tr.evaluate(glia.EpisodeData(None, "O0", array=np.zeros_like(old)))
+    assert r["rates"][0].tolist() == list(quiet.rates.values())
+    ep.array = old
+    assert tr.evaluate_dataset(val)["predictions"].tolist() == a
+    seq = glia.InputSequence.from_array(old)
+    ds = glia.Dataset([glia.EpisodeData(seq, "O0")])
+    before = tr.evaluate_dataset(ds)["rates"][0].tolist()
+    for t in range(70):
+        seq.add_event(t, "S0", 200.0)
+        seq.add_event(t, "S1", 200.0)
+        seq.add_event(t, "S2", 200.0)
+    assert tr.evaluate_dataset(ds)["rates"][0].tolist() != before
