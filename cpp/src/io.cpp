@@ -457,13 +457,17 @@ Sequence parse_sequence(const std::string& text, const std::string& name) {
 
 Sequence load_sequence(const std::string& path) { return parse_sequence(read_file(path), path); }
 
-void save_sequence(const Sequence& seq, const std::string& path) {
+std::string format_sequence(const Sequence& seq) {
   std::string s = "DURATION " + std::to_string(seq.duration) + "\nLOOP " +
                   (seq.loop ? "true" : "false") + "\n";
   for (const auto& e : seq.events())
     s += std::to_string(e.tick) + " " + seq.names()[static_cast<std::size_t>(e.name)] + " " +
          format_float(e.value) + "\n";
-  write_file_atomic(path, s);
+  return s;
+}
+
+void save_sequence(const Sequence& seq, const std::string& path) {
+  write_file_atomic(path, format_sequence(seq));
 }
 
 }  // namespace glia

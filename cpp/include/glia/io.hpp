@@ -21,6 +21,8 @@ std::string format_network(const Network& net);
 /// Reads a .seq file. Throws FileError or FormatError.
 Sequence load_sequence(const std::string& path);
 Sequence parse_sequence(const std::string& text, const std::string& name);
+/// The .seq text of `seq` (what save_sequence writes): DURATION, LOOP, then the events by tick.
+std::string format_sequence(const Sequence& seq);
 void save_sequence(const Sequence& seq, const std::string& path);
 
 /// Reads a whole file (throws FileError).

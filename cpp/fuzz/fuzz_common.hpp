@@ -1,0 +1,37 @@
+// Shared checks of the parser fuzz targets: every input either parses, and then the
+// result is valid and survives format -> parse unchanged, or throws a glia::Error
+// subclass. Anything else (another exception, a sanitizer report, abort) is a finding.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace glia_fuzz {
+
+[[noreturn]] inline void finding(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "FUZZ FINDING: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+/// True when the text asks NEWNET for more than `limit` neurons in any KEY=<n> field.
+/// Such inputs are valid (the parser allows up to 10^7 neurons) but make a single run
+/// take seconds and gigabytes, which hides real findings behind timeouts and OOMs;
+/// the size limits themselves are covered by the Catch2 and pytest suites.
+inline bool asks_for_large_network(const std::string& text, std::uint64_t limit) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '=') continue;
+    std::size_t j = i + 1;
+    if (j < text.size() && text[j] == '+') ++j;
+    std::uint64_t v = 0;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') {
+      v = v * 10 + static_cast<std::uint64_t>(text[j] - '0');
+      if (v > limit) return true;
+      ++j;
+    }
+  }
+  return false;
+}
+
+}  // namespace glia_fuzz
