@@ -1,6 +1,7 @@
 #include "glia/io.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -142,6 +143,14 @@ struct GenSpec {
 
 constexpr std::int64_t kMaxGeneratedNeurons = 10000000;   // 10^7
 constexpr double kMaxGeneratedEdges = 2.0e9;
+constexpr double kBuildBytesPerEdge = 56.0;    // measured peak of generate() per edge
+constexpr double kBuildBytesPerNeuron = 200.0;
+
+/// Total physical memory in bytes (0 if unknown).
+double physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
 
 /// Appends every (s, d) pair of src x dst kept with probability p (geometric skipping,
 /// so the cost follows the edges made, not the pairs considered).
@@ -180,6 +189,17 @@ void generate(Network& net, const GenSpec& g, const std::string& name) {
   if (expected > kMaxGeneratedEdges)
     fail(name, g.line, "NEWNET would make about " + std::to_string(static_cast<long long>(expected)) +
                            " edges; at most 2e9 are allowed");
+  // Building takes about kBuildBytesPerEdge per edge at its peak (the generated lists, their
+  // copy and the CSR sort); a request the machine cannot hold is refused up front instead
+  // of being killed by the kernel half way.
+  const double need = expected * kBuildBytesPerEdge +
+                      static_cast<double>(g.n_s + g.n_h + g.n_o) * kBuildBytesPerNeuron;
+  const double have = physical_memory_bytes();
+  if (have > 0 && need > have)
+    fail(name, g.line, "NEWNET would make about " + std::to_string(static_cast<long long>(expected)) +
+                           " edges, needing about " + std::to_string(static_cast<long long>(need / 1e9)) +
+                           " GB to build; this machine has " +
+                           std::to_string(static_cast<long long>(have / 1e9)) + " GB of memory");
   for (std::int64_t i = 0; i < g.n_s; ++i) net.add_neuron("S" + std::to_string(i), g.thr_s, g.leak_s, 0.0f);
   for (std::int64_t i = 0; i < g.n_h; ++i) net.add_neuron("H" + std::to_string(i), g.thr_h, g.leak_h, 0.0f);
   for (std::int64_t i = 0; i < g.n_o; ++i) net.add_neuron("O" + std::to_string(i), g.thr_o, g.leak_o, 0.0f);
@@ -307,35 +327,80 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  static std::uint64_t counter = 0;
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw FileError("cannot write '" + path + "': " + std::strerror(errno));
+namespace {
+
+std::atomic<std::uint64_t> g_tmp_counter{0};
+
+/// Writes all of `text` to `fd`; returns 0 or the errno of the failure.
+int write_all(int fd, const std::string& text) {
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {
     ssize_t w = ::write(fd, p, left);
     if (w < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw FileError("cannot write '" + path + "': " + std::strerror(err));
+      return errno;
     }
     p += w;
     left -= static_cast<std::size_t>(w);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw FileError("cannot write '" + path + "': " + std::strerror(err));
-  }
+  return 0;
+}
+
+std::string parent_dir(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+void rename_over(const std::string& tmp, const std::string& path) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw FileError("cannot replace '" + path + "': " + std::strerror(err));
   }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  // unique per process and call (the counter is shared by threads saving at once)
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(g_tmp_counter.fetch_add(1) + 1);
+#ifdef O_TMPFILE
+  // Linux: write an unnamed file in the target's folder, then give it a name and rename it
+  // over the target. A process killed while writing leaves nothing behind.
+  {
+    int fd = ::open(parent_dir(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      int err = write_all(fd, text);
+      if (err == 0 && ::fsync(fd) != 0) err = errno;
+      bool linked = false;
+      if (err == 0) {
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0;
+      }
+      ::close(fd);
+      if (err != 0) throw FileError("cannot write '" + path + "': " + std::strerror(err));
+      if (linked) {
+        rename_over(tmp, path);
+        return;
+      }
+      // no /proc or no linkat here: fall back to a named temporary file
+    }
+  }
+#endif
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw FileError("cannot write '" + path + "': " + std::strerror(errno));
+  int err = write_all(fd, text);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw FileError("cannot write '" + path + "': " + std::strerror(err));
+  }
+  rename_over(tmp, path);
 }
 
 std::string format_float(float x) {

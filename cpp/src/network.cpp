@@ -51,8 +51,9 @@ std::int32_t Network::index(const std::string& id) const {
 
 void Network::check_params(const std::string& id, float thr, float leak, float rest) {
   if (id.empty()) throw ValueError("neuron id must not be empty");
+  // every character the .net/.seq tokenizer splits on, so that saved files read back
   for (char c : id)
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#')
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '#')
       throw ValueError("neuron id '" + id + "' contains whitespace or '#'");
   if (!std::isfinite(thr)) throw ValueError("threshold of '" + id + "' is not finite");
   if (!std::isfinite(rest)) throw ValueError("resting value of '" + id + "' is not finite");

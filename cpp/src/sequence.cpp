@@ -13,6 +13,9 @@ void Sequence::add_event(std::int64_t tick, const std::string& id, float value) 
                      std::to_string(tick));
   if (!std::isfinite(value)) throw ValueError("event value must be finite");
   if (id.empty()) throw ValueError("event neuron id must not be empty");
+  for (char c : id)  // what the .seq tokenizer splits on: such an id could not be saved
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '#')
+      throw ValueError("event neuron id '" + id + "' contains whitespace or '#'");
   auto it = name_index_.find(id);
   std::int32_t name;
   if (it == name_index_.end()) {
