@@ -8,7 +8,15 @@ __all__ = ["GliaError", "FormatError"]
 
 
 class GliaError(Exception):
-    """Base class of glia's own exceptions."""
+    """Base class of glia's own exceptions.
+
+    Example::
+
+        try:
+            net = glia.Network.from_file("model.net")
+        except glia.GliaError as e:      # any glia-specific error (FormatError, ...)
+            print("could not load:", e)
+    """
 
 
 class FormatError(GliaError, ValueError):

@@ -60,6 +60,11 @@ class EvoMetrics:
     ``margin`` (mean over the validation set) and ``edges``.
 
     Also readable as a mapping: ``m["accuracy"]``, ``m["acc"]``, ``dict(m)``.
+
+    Example::
+
+        def fitness_fn(metrics, base_edges):          # GliaGL's signature
+            return metrics.accuracy - 0.1 * metrics.edges / base_edges
     """
 
     __slots__ = ("fitness", "accuracy", "margin", "edges")
@@ -73,9 +78,11 @@ class EvoMetrics:
 
     @property
     def acc(self) -> float:
+        """GliaGL's name for :attr:`accuracy`."""
         return self.accuracy
 
     def keys(self):
+        """The metric names (mapping protocol)."""
         return self._KEYS
 
     def __getitem__(self, key):
@@ -86,6 +93,7 @@ class EvoMetrics:
         return getattr(self, key)
 
     def to_dict(self) -> dict:
+        """The metrics as a plain dict."""
         return {k: getattr(self, k) for k in self._KEYS}
 
     def __eq__(self, other):
@@ -116,6 +124,13 @@ class EvolutionResult:
       generation 0), ``generation``, ``fitness``, ``accuracy``, ``margin``, ``edges``,
       ``elite`` (carried over unchanged from the previous generation).
     - ``base_edges``: the base network's edge count (the sparsity normaliser).
+
+    Example::
+
+        result = evo.run()
+        print(result.best_fitness, result.best_acc_hist)
+        result.best_genome.save("best.net")
+        result.save_lineage("lineage.json")
     """
 
     def __init__(self, base_edges: int = 1, config: dict | None = None):
@@ -136,6 +151,7 @@ class EvolutionResult:
 
     @property
     def best_fitness(self) -> float:
+        """The best fitness ever seen."""
         return self.best_metrics.fitness if self.best_metrics is not None else float("nan")
 
     @property
@@ -150,6 +166,7 @@ class EvolutionResult:
         return self.best_genome.copy()
 
     def histories(self) -> dict:
+        """Every per-generation history as a dict of lists."""
         return {k: list(getattr(self, k)) for k in (
             "best_fitness_hist", "best_acc_hist", "best_margin_hist", "mean_fitness_hist",
             "median_fitness_hist", "generation_best_fitness_hist")}
@@ -181,7 +198,12 @@ class EvolutionResult:
 def load_lineage(path) -> list:
     """The lineage written by ``EvolutionConfig.lineage_json`` /
     :meth:`EvolutionResult.save_lineage`: a list of dicts (``id``, ``parent``,
-    ``generation``, ``fitness``, ``accuracy``, ``margin``, ``edges``, ``elite``)."""
+    ``generation``, ``fitness``, ``accuracy``, ``margin``, ``edges``, ``elite``).
+
+    Example::
+
+        glia.viz.plot_lineage(glia.load_lineage("lineage.json"))
+    """
     with open(os.fspath(path), encoding="utf-8") as f:
         doc = json.load(f)
     nodes = doc["nodes"] if isinstance(doc, dict) else doc
@@ -460,6 +482,7 @@ class Evolution:
 
     @property
     def train_config(self) -> TrainingConfig:
+        """The inner trainer's configuration."""
         return self._train_config
 
     @property
@@ -469,6 +492,7 @@ class Evolution:
 
     @property
     def base_edges(self) -> int:
+        """The base network's edge count (the sparsity normaliser, at least 1)."""
         return max(1, self._base.num_connections)
 
     def _make_task(self, evo: EvolutionConfig) -> _Task:
@@ -664,7 +688,12 @@ def _load_base(network):
 # ---------------------------------------------------------------- score_population
 class PopulationScores(NamedTuple):
     """Per-network scores, by network index: ``accuracy`` and ``margin`` (float64) and
-    ``edges`` (int64)."""
+    ``edges`` (int64).
+
+    Example::
+
+        acc, margin, edges = glia.score_population(pop, val, cfg)
+    """
     accuracy: np.ndarray
     margin: np.ndarray
     edges: np.ndarray

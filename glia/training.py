@@ -279,10 +279,12 @@ class Trainer:
 
     @property
     def epoch_accuracy(self) -> list:
+        """GliaGL's name for ``history["accuracy"]``."""
         return self.history["accuracy"]
 
     @property
     def epoch_margin(self) -> list:
+        """GliaGL's name for ``history["margin"]``."""
         return self.history["margin"]
 
     def __repr__(self):
@@ -309,14 +311,27 @@ def _check_epochs(epochs):
 
 
 class RateGDTrainer(Trainer):
-    """The rate-gradient trainer (``Trainer(net, config, use_gradient=True)``)."""
+    """The rate-gradient trainer (``Trainer(net, config, use_gradient=True)``).
+
+    Example::
+
+        tr = glia.RateGDTrainer(net, glia.create_config(optimizer="adamw", lr=0.01))
+        tr.train(train, epochs=20)
+    """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
         super().__init__(net, config, use_gradient=True)
 
 
 class HebbianTrainer(Trainer):
-    """The reward-modulated eligibility-trace trainer (``use_gradient=False``)."""
+    """The reward-modulated eligibility-trace trainer (``use_gradient=False``).
+
+    Example::
+
+        cfg = glia.create_config(**glia.datasets.THREE_CLASS_HEBBIAN_CONFIG)
+        tr = glia.HebbianTrainer(glia.datasets.three_class_network(), cfg)
+        tr.train(train, epochs=60, lr_schedule="cosine")
+    """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
         super().__init__(net, config, use_gradient=False)
@@ -325,5 +340,11 @@ class HebbianTrainer(Trainer):
 def evaluate_dataset(net: Network, dataset, config: TrainingConfig | None = None,
                      num_threads: int | None = None) -> dict:
     """Evaluates a network on a data set in parallel without making a trainer; see
-    :meth:`Trainer.evaluate_dataset`."""
+    :meth:`Trainer.evaluate_dataset`.
+
+    Example::
+
+        r = glia.evaluate_dataset(net, test, num_threads=2)
+        print(r["accuracy"], r["predictions"][:5])
+    """
     return Trainer(net, config).evaluate_dataset(dataset, num_threads=num_threads)
