@@ -163,6 +163,36 @@ def _as_path(path, name="path"):
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(path).__name__}") from None
 
 
+def _physical_memory():
+    try:
+        n = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return n if n > 0 else None
+
+
+# An array bigger than the machine's memory can never be made without swapping the machine
+# to a halt (or the kernel killing the process): such requests are refused up front.
+_MEMORY_LIMIT = _physical_memory()
+
+
+def _check_bytes(nbytes, what):
+    """Raises ValueError when making ``nbytes`` of arrays would exceed the machine's memory."""
+    if _MEMORY_LIMIT is not None and nbytes > _MEMORY_LIMIT:
+        raise ValueError(f"{what} would need {nbytes / 2**30:.1f} GiB, more than this machine's "
+                         f"{_MEMORY_LIMIT / 2**30:.1f} GiB of memory")
+
+
+def _all_finite(arr):
+    """np.isfinite(arr).all() in blocks, so a huge array needs no huge temporary."""
+    flat = arr.reshape(-1)
+    step = 1 << 22
+    for i in range(0, flat.size, step):
+        if not np.isfinite(flat[i:i + step]).all():
+            return False
+    return True
+
+
 def _as_float_array(x, name, ndim=None, shape=None, finite=True):
     """Converts an array-like to a C-contiguous float32 array (no copy if it is one),
     checking dtype, shape and finiteness; errors name the argument."""
@@ -182,8 +212,9 @@ def _as_float_array(x, name, ndim=None, shape=None, finite=True):
             if want is not None and want != got:
                 raise ValueError(f"{name} must have shape {_shape_str(shape)}, got {arr.shape}")
     if arr.dtype != np.float32 or not arr.flags.c_contiguous:
+        _check_bytes(arr.size * 4, f"{name}: converting shape {arr.shape} to float32")
         arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if finite and arr.size and not np.isfinite(arr).all():
+    if finite and arr.size and not _all_finite(arr):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 

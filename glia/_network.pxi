@@ -5,6 +5,10 @@
 # re-take can wait a whole switch interval (DESIGN §5). ~20k units is about 10 µs.
 GIL_RELEASE_WORK = 20000
 
+# The most neurons a network may have (the NEWNET generator's limit too): about 1.5 GB of ids,
+# parameters and state. Larger requests are refused up front.
+_MAX_NEURONS = 10_000_000
+
 _KIND_NAMES = ("sensory", "hidden", "output")
 
 
@@ -104,8 +108,12 @@ cdef class Network:
         for name, v in (("num_sensory", num_sensory), ("num_neurons", num_neurons)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                 raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-            if v < 0 or v > 100_000_000:
-                raise ValueError(f"{name} must be in [0, 1e8], got {v}")
+            if v < 0 or v > _MAX_NEURONS:
+                raise ValueError(f"{name} must be in [0, {_MAX_NEURONS:,}] (the most neurons a "
+                                 f"network may have), got {v}")
+        if num_sensory + num_neurons > _MAX_NEURONS:
+            raise ValueError(f"num_sensory + num_neurons must be at most {_MAX_NEURONS:,}, "
+                             f"got {num_sensory + num_neurons}")
         self._net = new CNetwork(<int32_t>num_sensory, <int32_t>num_neurons)
         self._busy = False
 
@@ -235,6 +243,7 @@ cdef class Network:
             self._leave()
 
     def _set_arrays(self, d):
+        _check_network_arrays(d)
         cdef CNetwork tmp
         cdef Py_ssize_t i, n = len(d["ids"])
         cdef float[::1] thr = np.ascontiguousarray(d["threshold"], np.float32)
@@ -388,6 +397,11 @@ cdef class Network:
         cdef float[:, ::1] tv
         cdef int64_t[::1] cv
         raster = traces = counts = None
+        if trace is not None:
+            trace = [trace] if isinstance(trace, (str, bytes)) else list(trace)
+        t_len = int(T)
+        _check_bytes(t_len * int(n) * (record == "raster") + t_len * (len(trace) if trace else 0) * 4,
+                     f"run: recording {t_len} steps of {n} neurons")
         self._enter()
         try:
             if trace is not None:
@@ -729,6 +743,33 @@ cdef class Network:
                 f"<tr><th>output</th><td>{kinds[2]}</td></tr>"
                 f"<tr><th>connections</th><td>{self._net.num_edges()}</td></tr>"
                 f"<tr><th>weight range</th><td>{wr}</td></tr></table>")
+
+
+def _check_network_arrays(d):
+    """Checks a network's array dict (pickles, process pools) before any of it is read:
+    every per-neuron array has one entry per id and the edge arrays have equal lengths."""
+    if not isinstance(d, dict):
+        raise TypeError(f"network arrays must be a dict, got {type(d).__name__}")
+    need = ("ids", "threshold", "leak", "resting", "src", "dst", "weight")
+    missing = [k for k in need if k not in d]
+    if missing:
+        raise ValueError(f"network arrays lack {missing}")
+    n = len(d["ids"])
+    if n > _MAX_NEURONS:
+        raise ValueError(f"network arrays: {n} neurons, at most {_MAX_NEURONS:,} are allowed")
+    for k in ("threshold", "leak", "resting"):
+        _as_float_array(d[k], f"network arrays[{k!r}]", ndim=1, shape=(n,))
+    m = np.shape(d["src"])
+    if len(m) != 1 or np.shape(d["dst"]) != m or np.shape(d["weight"]) != m:
+        raise ValueError(f"network arrays: src, dst and weight must be 1-D of equal length, got "
+                         f"shapes {np.shape(d['src'])}, {np.shape(d['dst'])} and {np.shape(d['weight'])}")
+    _as_float_array(d["weight"], "network arrays['weight']", ndim=1)
+    if "value" in d:
+        for k in ("value", "input", "fired"):
+            if k not in d or np.shape(d[k]) != (n,):
+                raise ValueError(f"network arrays[{k!r}] must have shape ({n},)")
+        _as_float_array(d["value"], "network arrays['value']", ndim=1, shape=(n,))
+        _as_float_array(d["input"], "network arrays['input']", ndim=1, shape=(n,))
 
 
 def _rebuild_network(d):

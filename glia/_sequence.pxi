@@ -156,6 +156,7 @@ cdef class InputSequence:
         T = self.length if length is None else int(length)
         if T < 0:
             raise ValueError("length must be >= 0")
+        _check_bytes(T * len(neuron_ids) * 4, f"to_array: a ({T}, {len(neuron_ids)}) float32 array")
         X = np.zeros((T, len(neuron_ids)), dtype=np.float32)
         ticks, ids, vals = self.get_events()
         if not len(ticks) or T == 0:

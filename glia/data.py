@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from glia._core import InputSequence
+from glia._core import InputSequence, _all_finite, _check_bytes
 
 __all__ = [
     "EpisodeData", "EpisodeMetrics", "Dataset", "load_sequence_file",
@@ -134,8 +134,9 @@ class Dataset:
         if X.ndim != 3:
             raise ValueError(f"X must have shape (n_episodes, T, n_sensory), got shape {X.shape}")
         if X.dtype != np.float32 or not X.flags.c_contiguous:
+            _check_bytes(X.size * 4, f"X: converting shape {X.shape} to float32")
             X = np.ascontiguousarray(X, dtype=np.float32)
-        if X.size and not np.isfinite(X).all():
+        if X.size and not _all_finite(X):
             raise ValueError("X must be finite (no NaN or inf)")
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
