@@ -108,7 +108,13 @@ def set_num_threads(n_threads):
 
 
 def get_num_threads():
-    """The thread count a parallel call made now would use."""
+    """The thread count a parallel call made now would use.
+
+    Example::
+
+        glia.set_num_threads(1)
+        assert glia.get_num_threads() == 1
+    """
     return effective_n_threads(None)
 
 
@@ -122,7 +128,12 @@ def _check_thread_arg(n):
 
 cpdef int effective_n_threads(n_threads=None) except -1:
     """Thread count for a call: the argument, else set_num_threads()'s, else OpenMP's
-    maximum (which follows OMP_NUM_THREADS and threadpoolctl). n < 0 means max + 1 + n."""
+    maximum (which follows OMP_NUM_THREADS and threadpoolctl). n < 0 means max + 1 + n.
+
+    Example::
+
+        glia.effective_n_threads(-1)     # all cores
+    """
     n = _default_n_threads if n_threads is None else _check_thread_arg(n_threads)
     cdef int max_threads = glia_omp_max_threads()
     if n is None:

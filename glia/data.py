@@ -64,7 +64,13 @@ def _rebuild_episode(seq, target_id, array):
 class EpisodeMetrics:
     """What evaluating one episode gives: ``winner_id`` ('' when no output won),
     ``margin`` (top rate − second), ``rates`` ({output id: detector rate}) and
-    ``ticks_run``. ``firing_rates`` is GliaGL's name for ``rates``."""
+    ``ticks_run``. ``firing_rates`` is GliaGL's name for ``rates``.
+
+    Example::
+
+        m = trainer.evaluate(seq)
+        print(m.winner_id, m.margin, m.rates["O0"])
+    """
 
     __slots__ = ("winner_id", "margin", "rates", "ticks_run")
 
@@ -77,6 +83,7 @@ class EpisodeMetrics:
 
     @property
     def firing_rates(self) -> dict:
+        """GliaGL's name for :attr:`rates`."""
         return self.rates
 
     def __repr__(self):
@@ -217,14 +224,24 @@ class Dataset:
 
 
 def load_sequence_file(path) -> InputSequence:
-    """Reads a ``.seq`` file (GliaGL's name for ``InputSequence.from_file``)."""
+    """Reads a ``.seq`` file (GliaGL's name for ``InputSequence.from_file``).
+
+    Example::
+
+        seq = glia.load_sequence_file("episode.seq")
+    """
     return InputSequence.from_file(path)
 
 
 def create_sequence_from_array(array, neuron_ids: Sequence[str] | None = None,
                                duration: int | None = None, loop: bool = False) -> InputSequence:
     """A sequence from a (T, k) array: nonzero ``array[t, c]`` → event of ``neuron_ids[c]``
-    (default ``S0…``) at tick t. A 1-D array is one tick."""
+    (default ``S0…``) at tick t. A 1-D array is one tick.
+
+    Example::
+
+        seq = glia.create_sequence_from_array(np.eye(2) * 200, ["S0", "S1"])
+    """
     a = np.asarray(array)
     if a.ndim == 1:
         a = a[None, :]
@@ -241,6 +258,10 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
     The target of each file comes from ``target_mapping``: a dict from file name (or
     stem) to output id, or a callable taking the file name. Without one, a name like
     ``class2_017.seq`` gives ``O2``; a file name that does not say its class is an error.
+
+    Example::
+
+        ds = glia.load_dataset_from_directory("data/", "*.seq", {"a.seq": "O0", "b.seq": "O1"})
     """
     d = Path(directory)
     if not d.is_dir():
