@@ -9,6 +9,14 @@ Example::
     net = glia.Network.from_file("xor.net")
     raster = net.run(np.zeros((100, net.num_sensory), np.float32))
 """
+import os as _os
+
+# OpenMP worker threads sleep as soon as a parallel region ends instead of spinning: glia
+# runs beside the user's own Python threads, which need the cores, and on virtual machines
+# spinning workers made short parallel regions (a batch of episodes) slower, not faster.
+# An explicit OMP_WAIT_POLICY wins; it must be set before the OpenMP runtime loads.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from glia._core import (
     GIL_RELEASE_WORK,
     InputSequence,

@@ -34,6 +34,7 @@ def build_info() -> dict:
         "cpu_count": os.cpu_count(),
         "num_threads": get_num_threads(),
         "num_threads_source": source,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
     })
     return info
 
@@ -57,6 +58,7 @@ def show_config(file=None) -> None:
         ("OpenMP", f"yes (version {info['openmp_version']})" if info["openmp"] else "no (serial build)"),
         ("CPU cores", info["cpu_count"]),
         ("threads", f"{info['num_threads']}  ({info['num_threads_source']})"),
+        ("OMP_WAIT_POLICY", info["omp_wait_policy"] or "(unset)"),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

@@ -19,6 +19,10 @@ def test_notebooks_exist():
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("CI", os.environ.get("CI", "true") or "true")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # the kernel imports the same glia as this test process
+    import glia
+    root = str(Path(glia.__file__).resolve().parent.parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
         "notebooks are committed without outputs"
