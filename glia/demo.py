@@ -102,7 +102,7 @@ def run(out_dir: Path = Path("glia_demo_output"), quick: bool = False, n_threads
 
     # 4. simulation ----------------------------------------------------------
     _say("[4/4] simulation of a generated 1,000-neuron network")
-    big = glia.Network.from_string("NEWNET S=32 H=1000 O=8\nDENSITY H->H 0.05\nW_SCALE 25\nSEED 1\n")
+    big = glia.Network.from_string("NEWNET S=32 H=1000 O=8\nDENSITY H->H 0.05\nW_SCALE 12\nSEED 1\n")
     rng = np.random.default_rng(0)
     T = 500 if quick else 5000
     X = ((rng.random((T, big.num_sensory)) < 0.2) * 200).astype(np.float32)
