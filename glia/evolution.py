@@ -186,6 +186,18 @@ class EvolutionResult:
         doc = {"nodes": self.lineage, "base_edges": self.base_edges, "config": self.config}
         _write_json_atomic(os.fspath(path), doc)
 
+    def _repr_html_(self):
+        if self.best_metrics is None:
+            return "<p>EvolutionResult: no generation completed</p>"
+        m = self.best_metrics
+        rows = [("generations", self.generations), ("best fitness", f"{m.fitness:.4f}"),
+                ("accuracy", f"{m.accuracy:.3f}"), ("margin", f"{m.margin:.3f}"),
+                ("edges", f"{m.edges} (base {self.base_edges})"),
+                ("best id / generation", f"{self.best_id} / {self.best_generation}"),
+                ("individuals in lineage", len(self.lineage))]
+        body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        return f"<table><caption>glia.EvolutionResult</caption>{body}</table>"
+
     def __repr__(self):
         if self.best_metrics is None:
             return "<EvolutionResult: no generation completed>"

@@ -375,3 +375,11 @@ def test_bad_input_fails_before_any_work(task, cfg, tmp_path):
         E(net, train, val, cfg, network_path="x.net")
     with pytest.raises(TypeError):
         E(net, train, val, cfg, evo_config=42)
+
+
+def test_result_shows_as_a_table_in_notebooks():
+    train, val = glia.datasets.three_class(n_per_class=10).split(0.7, seed=0)
+    res = glia.Evolution(glia.datasets.three_class_network(), train, val, None,
+                         glia.create_evo_config(population=4, generations=2)).run(verbose=False)
+    html = res._repr_html_()
+    assert "<table>" in html and "best fitness" in html and f"{res.best_fitness:.4f}" in html
