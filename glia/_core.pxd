@@ -268,7 +268,8 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         float lr_scale()
         const vector[int32_t]& outputs()
         void set_outputs(const vector[int32_t]& outputs) except +raise_glia_error
-        CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx) except +raise_glia_error
+        CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx,
+                                  cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
                                     CHook hook, void* ctx, CEpochHook epoch_hook, void* epoch_ctx) except +raise_glia_error
         CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,

@@ -189,12 +189,14 @@ cdef class _CoreTrainer:
     def build(self, episodes, dict target_index, bint require_target=True):
         return _build_episodes(self._net, episodes, target_index, require_target)
 
-    def train_epoch(self, _Episodes eps, int n_threads):
+    def train_epoch(self, _Episodes eps, int n_threads, bint checked=False):
+        """One epoch; ``checked``: ``eps`` went through an earlier call unchanged (the
+        per-episode checks are skipped)."""
         cdef CEpochMetrics m
         self._net._enter()
         try:
             with nogil:
-                m = self._t.train_epoch(eps.eps, n_threads, _poll_signals, NULL)
+                m = self._t.train_epoch(eps.eps, n_threads, _poll_signals, NULL, checked)
         finally:
             self._net._leave()
         return _metrics_dict(m)

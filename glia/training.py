@@ -189,7 +189,7 @@ class Trainer:
             for e in range(epochs):
                 if lr_schedule is not None:
                     core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
-                m = core.train_epoch(built, nt)
+                m = core.train_epoch(built, nt, e > 0)
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(acc=f"{m['accuracy']:.3f}", margin=f"{m['margin']:.3f}",

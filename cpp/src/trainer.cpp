@@ -162,7 +162,7 @@ float Trainer::softmax_xent(const float* r, std::int32_t n, std::int32_t target,
   return static_cast<float>(-(r[target] / T - mx - std::log(s)));
 }
 
-void Trainer::prepare(const std::vector<Episode>& eps, bool for_training) {
+void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked) {
   validate_config(cfg_);
   if (!outputs_explicit_) outputs_ = default_outputs(net_);
   check_outputs(net_, outputs_);
@@ -170,8 +170,9 @@ void Trainer::prepare(const std::vector<Episode>& eps, bool for_training) {
   if (cfg_.detector.default_id >= no)
     throw ValueError("config.detector.default_id " + std::to_string(cfg_.detector.default_id) +
                      " is not an index into the " + std::to_string(no) + " outputs");
-  for (std::size_t i = 0; i < eps.size(); ++i)
-    check_episode(eps[i], net_, no, for_training, static_cast<std::int64_t>(i));
+  if (!episodes_checked)
+    for (std::size_t i = 0; i < eps.size(); ++i)
+      check_episode(eps[i], net_, no, for_training, static_cast<std::int64_t>(i));
   ensure_edge_arrays();
 }
 
@@ -514,9 +515,9 @@ EpochMetrics Trainer::run_epoch(const std::vector<Episode>& eps, int n_threads, 
 }
 
 EpochMetrics Trainer::train_epoch(const std::vector<Episode>& episodes, int n_threads, Hook hook,
-                                  void* ctx) {
+                                  void* ctx, bool episodes_checked) {
   BusyGuard guard(busy_);
-  prepare(episodes, true);
+  prepare(episodes, true, episodes_checked);
   if (episodes.empty()) return EpochMetrics();  // nothing to learn from: nothing changes
   Poller poller(hook, ctx);
   return run_epoch(episodes, n_threads, poller);

@@ -61,8 +61,11 @@ class Trainer {
   /// One epoch over `episodes` (shuffled per cfg), in batches of cfg.batch_size. `hook` is
   /// polled between batches (about every 100 ms, calling thread); on stop throws
   /// Cancelled with the network as of the last finished batch (the epoch is not recorded).
+  /// `episodes_checked`: the caller passes the very vector an earlier call already checked
+  /// (unchanged), so the per-episode checks are skipped (a Python loop over epochs).
   EpochMetrics train_epoch(const std::vector<Episode>& episodes, int n_threads,
-                           Hook hook = nullptr, void* ctx = nullptr);
+                           Hook hook = nullptr, void* ctx = nullptr,
+                           bool episodes_checked = false);
   /// `epochs` epochs; `epoch_hook` (may be null) after each. Returns every epoch's metrics.
   std::vector<EpochMetrics> train(const std::vector<Episode>& episodes, std::int64_t epochs,
                                   int n_threads, Hook hook = nullptr, void* ctx = nullptr,
@@ -106,7 +109,7 @@ class Trainer {
                          EpisodeMetrics* metrics, double& loss_sum) = 0;
 
   // shared pieces for the subclasses
-  void prepare(const std::vector<Episode>& eps, bool for_training);
+  void prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked = false);
   void ensure_edge_arrays();
   /// Keeps edges with keep[e] != 0 in the network and in every edge-aligned array.
   void filter_edges(const std::vector<std::uint8_t>& keep);
