@@ -194,10 +194,11 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
   r.rates.assign(static_cast<std::size_t>(n * no), 0.0f);
   const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads < 1 ? 1 : n_threads, n)));
   std::vector<EpisodeWorkspace> ws(static_cast<std::size_t>(nt));
-  std::vector<EpisodeMetrics> ms(static_cast<std::size_t>(nt));
+  struct alignas(64) Slot { EpisodeMetrics m; };   // one cache line or more per thread
+  std::vector<Slot> ms(static_cast<std::size_t>(nt));
   Poller poller(hook, ctx);
   detail::for_each_item(n, nt, &poller, "evaluate_dataset", [&](std::int64_t i, int tid) {
-    EpisodeMetrics& m = ms[static_cast<std::size_t>(tid)];
+    EpisodeMetrics& m = ms[static_cast<std::size_t>(tid)].m;
     evaluate_episode(net, episodes[static_cast<std::size_t>(i)], cfg, outputs,
                      ws[static_cast<std::size_t>(tid)], m);
     r.winners[static_cast<std::size_t>(i)] = m.winner;

@@ -89,7 +89,7 @@ void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det
                    std::int32_t& winner, float& margin) noexcept;
 
 /// Scratch space for running episodes; reuse it: nothing is allocated once it is sized.
-struct EpisodeWorkspace {
+struct alignas(64) EpisodeWorkspace {
   State state;
   std::vector<float> det;  ///< detector rate per output
 };
