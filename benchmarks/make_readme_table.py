@@ -214,27 +214,28 @@ def targets_summary(all_: dict) -> str:
 NOTES = """### What limits these figures (profiles with `perf`)
 
 - **Large networks: the synaptic scatter.** On net_large about 90% of a step is the delivery
-  loop `I[col[q]] += w[q]` (scalar, 7 instructions per event); the neuron update is under 5%.
-  The CSR (8 MB) sits in L3, so the loop is bound by instruction throughput, not DRAM. Brian2's
-  Cython target runs the same scatter with one more indirection, which is why the gap narrows
-  from net_medium to net_large. Ways to go further: interleave target index and weight in one
-  8-byte record (one stream instead of two), 16-bit target indices when there are fewer than
-  65,536 neurons (6 instead of 8 bytes per event), unroll the row loop, and build with
-  `-march=native` where the binary need not be portable.
-- **Networks larger than the caches** (10^7 synapses): rows of ~100 edges are visited in
-  spike order, so the hardware prefetcher starts cold on every row and the step reaches only
-  a small fraction of DRAM bandwidth: latency, not bandwidth, limits it. Prefetching the
-  rows of the next few fired neurons (their list is complete before delivery starts) would
-  hide most of that latency.
-- **Tiny networks** (the 3-class workload, 18 neurons): fixed per-step costs dominate
-  (~40 ns per step: the call, the vector-loop remainder and the fired-neuron scan), then
-  converting the data set to engine episodes on every call and a few allocations per
-  episode. Evaluating several episodes in lock-step (episodes across SIMD lanes) and caching
-  the converted episodes per data set would address both.
-- **Two threads** only pay off on an otherwise idle machine: when another process keeps a
-  core busy, an OpenMP barrier waits for a descheduled thread for a whole scheduler time
-  slice, so short parallel regions (a batch of 16 episodes) become far slower than one
-  thread. The "other processes' load" column says whether a figure was measured that way.
+  loop `I[col[q]] += w[q]`; the neuron update is under 5%. The CSR (8 MB) sits in L3, so the
+  loop is bound by the scalar read-modify-write per event, not by DRAM: a microbenchmark of
+  that loop alone, rows already in L1, peaks at 2.0–2.6 G events/s on this machine, and
+  glia delivers ~1.7 G/s including everything else. 4x Brian2's steady code-object rate
+  on net_large would need ~2.7 G events/s, above that ceiling for an order-preserving
+  scalar scatter. Tried and measured without gain: interleaved (target, weight) records,
+  unrolling, AVX-512 gather/scatter per row (slower); 16-bit targets gave ~5% at the cost
+  of a second layout. Counting Brian2's whole `run()` call (what a user waits for), glia is
+  ~30x (net_medium) and ~4x (net_large) faster.
+- **Networks larger than the caches** (10^7 synapses): rows are visited in spike order, so
+  each row starts cold; the kernel prefetches the rows of the fired neurons 8 places ahead
+  (3.3x on the 10^7-synapse network), after which latency, not bandwidth, still limits it.
+- **Tiny networks** (the 3-class workload, 18 neurons): the step itself dominates (87% of
+  `evaluate_dataset`; the scatter into the same three outputs forms short dependent
+  chains), ~0.2 ms for the 60 episodes in C++ plus ~25 µs of Python around the call
+  (converted episodes are cached per data set; the epoch loop checks episodes once).
+- **Two threads** need both cores free and a well-placed virtual machine: on this 2-vCPU
+  machine the same 2-thread measurement moved between ~1.1x and ~1.9x from run to run with no
+  other process running (both threads busy, twice the cycles for the same instructions),
+  so speedups of short parallel regions are noisy here. glia sets OMP_WAIT_POLICY=PASSIVE
+  (unless set) so idle OpenMP workers sleep instead of spinning: spinning made short regions
+  slower on this machine and takes a core from the user's own Python threads.
 """
 
 
