@@ -125,6 +125,7 @@ cdef class Network:
 cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
+    cdef readonly uint64_t version   # bumped by every change
 
 
 # ---------------------------------------------------------------- training
@@ -276,7 +277,7 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
                                   vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error
         CDatasetMetrics evaluate_dataset(const vector[CEpisode]& episodes, int n_threads,
-                                         CHook hook, void* ctx) except +raise_glia_error
+                                         CHook hook, void* ctx, cbool episodes_checked) except +raise_glia_error
         cbool revert_checkpoint() except +raise_glia_error
         int64_t num_checkpoints()
         void clear_checkpoints()

@@ -35,6 +35,7 @@ cdef class InputSequence:
             tmp = load_sequence(p)
         self._seq[0] = tmp
         self._cursor = max(self._seq.last_tick() + 1, 0)
+        self.version += 1
         return self
 
     def save(self, path):
@@ -47,6 +48,7 @@ cdef class InputSequence:
         if isinstance(tick, bool) or not isinstance(tick, (int, np.integer)):
             raise TypeError(f"tick must be an int, got {type(tick).__name__}")
         self._seq.add_event(<int64_t>tick, _s(neuron_id), _finite(value, "value"))
+        self.version += 1
         if tick + 1 > self._cursor:
             self._cursor = tick + 1
 
@@ -56,6 +58,7 @@ cdef class InputSequence:
         if not hasattr(inputs, "items"):
             raise TypeError(f"inputs must be a dict of neuron id -> value, got {type(inputs).__name__}")
         items = [(_s(k), _finite(v, f"inputs[{k!r}]")) for k, v in inputs.items()]
+        self.version += 1
         for k, v in items:
             self._seq.add_event(self._cursor, k, v)
         self._cursor += 1
@@ -66,6 +69,7 @@ cdef class InputSequence:
         return self._seq.num_events() == 0
 
     def clear(self):
+        self.version += 1
         self._seq.clear()
         self._cursor = 0
 
@@ -81,6 +85,7 @@ cdef class InputSequence:
         if value < 0 or value > kMaxTick:
             raise ValueError(f"duration must be in [0, {kMaxTick}], got {value}")
         self._seq.duration = value
+        self.version += 1
 
     @property
     def loop(self) -> bool:
@@ -89,6 +94,7 @@ cdef class InputSequence:
     @loop.setter
     def loop(self, value):
         self._seq.loop = bool(value)
+        self.version += 1
 
     @property
     def length(self) -> int:

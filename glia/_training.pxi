@@ -81,10 +81,12 @@ cdef class _Episodes:
     cdef vector[CEpisode] eps
     cdef list _keep
     cdef readonly int64_t size
+    cdef public object checked_by   # the trainer whose engine last accepted these episodes
 
     def __cinit__(self):
         self._keep = []
         self.size = 0
+        self.checked_by = None
 
 
 cdef _Episodes _build_episodes(Network net, episodes, dict target_index, bint require_target):
@@ -241,12 +243,14 @@ cdef class _CoreTrainer:
 
     def evaluate_dataset(self, _Episodes eps, int n_threads):
         cdef CDatasetMetrics m
+        cdef bint checked = eps.checked_by is self
         self._net._enter()
         try:
             with nogil:
-                m = self._t.evaluate_dataset(eps.eps, n_threads, _poll_signals, NULL)
+                m = self._t.evaluate_dataset(eps.eps, n_threads, _poll_signals, NULL, checked)
         finally:
             self._net._leave()
+        eps.checked_by = self
         n = eps.size
         winners = np.empty(n, dtype=np.int32)
         margins = np.empty(n, dtype=np.float32)

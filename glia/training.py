@@ -86,6 +86,7 @@ class Trainer:
         self._outputs: dict | None = None
         self._core = None
         self._built = None          # (key, resolved episodes): the last data set resolved
+        self._pushed = None         # the (config dict, default index) the engine has
 
     # ---------------------------------------------------------------- configuration
     @staticmethod
@@ -124,11 +125,14 @@ class Trainer:
             self._config = self._check_config(config)
         if self._outputs is None:
             self._outputs = _output_map(self.net, episodes)
+        d = self._config.to_dict()
+        idx = self._default_index()
         if self._core is None:
-            self._core = _CoreTrainer(self.net, self.use_gradient, self._config.to_dict(), self._default_index())
+            self._core = _CoreTrainer(self.net, self.use_gradient, d, idx)
             self._core.set_outputs(self._output_indices())
-        else:
-            self._core.set_config(self._config.to_dict(), self._default_index())
+        elif (d, idx) != self._pushed:
+            self._core.set_config(d, idx)
+        self._pushed = (d, idx)
         return self._core
 
     def _resolve(self, eps, require_target=True):
@@ -298,8 +302,7 @@ def _episode_mark(ep):
     arr = getattr(ep, "array", None)
     if seq is None and isinstance(ep, InputSequence):
         seq = ep
-    return (getattr(ep, "target_id", ""), id(arr), id(seq),
-            None if seq is None else (seq.num_events, seq.duration, seq.loop))
+    return (getattr(ep, "target_id", ""), id(arr), id(seq), None if seq is None else seq.version)
 
 
 def _check_epochs(epochs):

@@ -274,3 +274,21 @@ def test_resolved_episodes_follow_changes(cls3):
         seq.add_event(t, "S1", 200.0)
         seq.add_event(t, "S2", 200.0)
     assert tr.evaluate_dataset(ds)["rates"][0].tolist() != before
+
+
+def test_sequence_changes_are_seen_by_cached_evaluation():
+    net = D.three_class_network()
+    tr = glia.Trainer(net)
+    seq = glia.InputSequence()
+    ds = glia.Dataset([glia.EpisodeData(seq, "O0")])
+    quiet = tr.evaluate_dataset(ds)["rates"][0].tolist()
+    v = seq.version
+    seq.loop = False
+    seq.duration = 70
+    assert seq.version > v
+    for t in range(70):
+        seq.add_event(t, "S1", 200.0)
+    loud = tr.evaluate_dataset(ds)["rates"][0].tolist()
+    assert loud != quiet
+    seq.clear()
+    assert tr.evaluate_dataset(ds)["rates"][0].tolist() == quiet

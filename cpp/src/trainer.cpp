@@ -576,10 +576,10 @@ EpisodeMetrics Trainer::evaluate(const Episode& ep) const {
 }
 
 DatasetMetrics Trainer::evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
-                                         Hook hook, void* ctx) const {
+                                         Hook hook, void* ctx, bool episodes_checked) const {
   const TrainConfig c = eval_config();
   std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
-  return glia::evaluate_dataset(net_, episodes, c, outs, n_threads, hook, ctx);
+  return glia::evaluate_dataset(net_, episodes, c, outs, n_threads, hook, ctx, episodes_checked);
 }
 
 // ------------------------------------------------------------------------------------------

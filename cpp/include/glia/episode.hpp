@@ -112,9 +112,12 @@ EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const Tra
 /// results by episode index, so identical for any thread count. `hook` is called from the
 /// calling thread about every 100 ms; a nonzero return stops and throws Cancelled.
 /// Episodes are checked first (ValueError); targets may be -1 (never correct).
+/// `episodes_checked`: the very vector went through an earlier call unchanged, so the
+/// per-episode checks are skipped.
 DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& episodes,
                                 const TrainConfig& cfg,
                                 const std::vector<std::int32_t>& outputs, int n_threads,
-                                Hook hook = nullptr, void* ctx = nullptr);
+                                Hook hook = nullptr, void* ctx = nullptr,
+                                bool episodes_checked = false);
 
 }  // namespace glia

@@ -79,7 +79,8 @@ class Trainer {
   // ---- evaluation (this trainer's detector; never changes anything)
   EpisodeMetrics evaluate(const Episode& ep) const;
   DatasetMetrics evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
-                                  Hook hook = nullptr, void* ctx = nullptr) const;
+                                  Hook hook = nullptr, void* ctx = nullptr,
+                                  bool episodes_checked = false) const;
   /// The configuration evaluation uses (the rate-gradient trainer reads rate_alpha rates
   /// with no abstention, as GliaGL's did).
   virtual TrainConfig eval_config() const { return cfg_; }
