@@ -332,3 +332,18 @@ def target(value: float, limit: float, higher_is_better: bool = True) -> str:
     """'ok' or 'MISS' for a figure against its target (reported, never asserted)."""
     ok = value >= limit if higher_is_better else value <= limit
     return "ok" if ok else "MISS"
+
+
+def cls3():
+    """(network, dataset) of the shared 3-class workload (cls3_baseline.net and the 60
+    episodes listed in cls3_dataset.tsv)."""
+    import glia
+    tsv = workload_path("cls3_dataset.tsv")
+    paths, targets = [], []
+    for line in tsv.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            p, t = line.split("\t")
+            paths.append(str(tsv.parent / p))
+            targets.append(t.strip())
+    net = glia.Network.from_file(str(workload_path("cls3_baseline.net")), verbose=False)
+    return net, glia.Dataset.from_files(paths, targets)

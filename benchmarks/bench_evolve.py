@@ -21,8 +21,8 @@ import logging
 import threading
 import time
 
-from _common import (foreign_load, machine_info, make_parser, measure, print_machine,
-                     print_table, repeats_of, target, usable_cores, workload_path, write_json)
+from _common import (cls3, foreign_load, machine_info, make_parser, measure, print_machine,
+                     print_table, repeats_of, target, usable_cores, write_json)
 
 import glia
 
@@ -38,17 +38,6 @@ DIGITS_CONFIG = dict(getattr(D, "DIGITS_CONFIG",
                                   warmup_ticks=5, decision_window=40)))
 
 
-def cls3():
-    """(network, dataset) of the shared 3-class workload."""
-    tsv = workload_path("cls3_dataset.tsv")
-    paths, targets = [], []
-    for line in tsv.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            p, t = line.split("\t")
-            paths.append(str(tsv.parent / p))
-            targets.append(t.strip())
-    net = glia.Network.from_file(str(workload_path("cls3_baseline.net")), verbose=False)
-    return net, glia.Dataset.from_files(paths, targets)
 
 
 def same(a, b) -> bool:

@@ -16,7 +16,6 @@ Prints a table, writes results/bench_sim.json. Targets are reported, never asser
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import time
 from pathlib import Path
 
 __all__ = ["main"]

@@ -36,10 +36,10 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from glia._util import write_text_atomic
 
 __all__ = [
     "ConfigTypeError",
@@ -369,19 +369,7 @@ class _ConfigBase:
         text = json.dumps(self.to_dict(), indent=indent) + "\n"
         if path is None:
             return text
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".glia-config-", suffix=".json", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_text_atomic(path, text, prefix=".glia-config-")
         return None
 
     @classmethod

@@ -5,7 +5,6 @@ array row) plus the id of the output neuron that should win.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence

@@ -47,6 +47,7 @@ from glia._core import (
 )
 from glia.config import EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
+from glia._util import write_text_atomic
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
            "load_lineage"]
@@ -225,19 +226,7 @@ def load_lineage(path) -> list:
 
 
 def _write_json_atomic(path: str, doc) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".lineage-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomic(path, json.dumps(doc, indent=1) + "\n", prefix=".lineage-")
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -622,7 +611,7 @@ class Evolution:
                 if gen + 1 == G:
                     break
                 # the next generation: elites, then mutated children of the best R
-                new_pop, new_ids, new_parents = [], [], []
+                new_pop, new_parents = [], []
                 for k in range(E):
                     j = int(order[k])
                     new_pop.append(genomes[j])

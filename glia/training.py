@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from glia._core import InputSequence, Network, _CoreTrainer, _evaluate_network, effective_n_threads
+from glia._core import InputSequence, Network, _CoreTrainer, effective_n_threads
 from glia.config import TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
 

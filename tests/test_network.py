@@ -2,10 +2,9 @@
 import pickle
 
 import numpy as np
-import pytest
 
 import glia
-from conftest import CHAIN, random_net
+from conftest import random_net
 
 
 def fired_ids(net):
