@@ -179,11 +179,7 @@ class Trainer:
         of the last finished batch.
         """
         epochs = _check_epochs(epochs)
-        eps = _episodes_of(dataset)
-        if not eps:
-            raise ValueError("the training data set is empty")
-        core = self._use(config, eps)
-        built = self._resolve(eps)
+        core, built = self._training_data(dataset, config)
         nt = effective_n_threads(num_threads)
         bar = None
         if verbose:
@@ -215,13 +211,17 @@ class Trainer:
         """Trains ``epochs`` epochs in one GIL-free call (no progress bar or callbacks);
         Ctrl-C still stops it. Returns the history dict."""
         epochs = _check_epochs(epochs)
+        core, built = self._training_data(dataset, config)
+        core.train(built, epochs, effective_n_threads(num_threads))
+        return self.history
+
+    def _training_data(self, dataset, config):
+        """The engine trainer and the resolved episodes of a non-empty training set."""
         eps = _episodes_of(dataset)
         if not eps:
             raise ValueError("the training data set is empty")
         core = self._use(config, eps)
-        built = self._resolve(eps)
-        core.train(built, epochs, effective_n_threads(num_threads))
-        return self.history
+        return core, self._resolve(eps)
 
     def train_epoch(self, dataset, epochs: int = 1, config: TrainingConfig | None = None) -> dict:
         """GliaGL's name: ``train(dataset, epochs, config, verbose=False)``."""
