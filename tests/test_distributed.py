@@ -74,7 +74,7 @@ def test_executor_errors_propagate(setup):
 
 
 def test_dask_local_cluster_matches_in_process(setup):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     evo, local = setup
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   host="127.0.0.1", dashboard_address=None,

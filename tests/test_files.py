@@ -27,61 +27,72 @@ def _files(d):
     return sorted(p.name for p in Path(d).iterdir())
 
 
-# ---------------------------------------------------------------- a small, full file system
-@pytest.fixture
-def tiny_fs(tmp_path):
-    """A 64 KiB tmpfs (needs root and mount(8)); skipped where it cannot be mounted."""
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
-                       capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+# ---------------------------------------------------------------- a write that fails midway
+_LIMITED = textwrap.dedent("""
+    import resource, signal, sys
+    import glia
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)     # a too-large write fails with EFBIG
+    limit = int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    net = glia.Network.from_string(sys.argv[2])
     try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        net.save(sys.argv[1])
+    except OSError as e:
+        print("OSError", e)
+        sys.exit(3)
+    print("saved")
+""")
 
 
-def test_full_disk_keeps_the_previous_file(tiny_fs):
+def _save_with_file_size_limit(path, text, limit):
+    """Saves the network of ``text`` from a child process that may write at most ``limit``
+    bytes per file (RLIMIT_FSIZE: the disk is 'full' after that many bytes)."""
+    return subprocess.run([sys.executable, "-c", _LIMITED, str(path), text, str(limit)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize("limit", [0, 4096, 65536])
+def test_failed_write_keeps_the_previous_file(tmp_path, limit):
     small = _text_net(h=5)
-    path = tiny_fs / "model.net"
+    path = tmp_path / "model.net"
     small.save(path)
     before = path.read_bytes()
-    big = _text_net(h=400)                       # ~ 1 MB of text: cannot fit in 64 KiB
-    assert len(big.to_string()) > 200_000
-    for _ in range(3):
-        with pytest.raises(OSError, match="No space left|cannot write"):
-            big.save(path)
-        assert path.read_bytes() == before       # the previous file is intact ...
-        assert _files(tiny_fs) == ["model.net"]  # ... and no half file is left
-    assert glia.Network.from_file(path, verbose=False).to_string() == small.to_string()
-    # a failed save changes nothing in memory either, and a save that fits still works
-    small.add_neuron("H99", 3.0)
-    small.save(path)
-    assert glia.Network.from_file(path, verbose=False).to_string() == small.to_string()
+    big_text = "NEWNET S=3 H=400 O=2\nSEED 1\n"      # ~ 1 MB of .net text
+    r = _save_with_file_size_limit(path, big_text, limit)
+    assert r.returncode == 3 and "OSError" in r.stdout, r.stdout + r.stderr
+    assert "cannot write" in r.stdout
+    assert path.read_bytes() == before                 # the previous file is intact ...
+    assert _files(tmp_path) == ["model.net"]           # ... and no half file is left
+    # a save that fits still works afterwards
+    r = _save_with_file_size_limit(path, "NEWNET S=3 H=5 O=2\nSEED 2\n", 1 << 20)
+    assert r.returncode == 0 and "saved" in r.stdout
+    assert _files(tmp_path) == ["model.net"]
 
 
-def test_read_only_folder_keeps_the_previous_file(tiny_fs):
-    net = _text_net()
-    path = tiny_fs / "model.net"
-    net.save(path)
+def test_failed_sequence_write_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "a.seq"
+    seq = glia.InputSequence()
+    seq.add_event(0, "S0", 1.0)
+    seq.save(path)
     before = path.read_bytes()
-    r = subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip("cannot remount read-only")
-    try:
-        with pytest.raises(OSError, match="Read-only|cannot write"):
-            _text_net(seed=2).save(path)
-        seq = glia.InputSequence()
-        seq.add_event(0, "S0", 1.0)
-        with pytest.raises(OSError):
-            seq.save(tiny_fs / "a.seq")
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(tiny_fs)], capture_output=True)
-    assert path.read_bytes() == before and _files(tiny_fs) == ["model.net"]
+    child = textwrap.dedent("""
+        import resource, signal, sys
+        import glia
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+        s = glia.InputSequence()
+        for t in range(10000):
+            s.add_event(t, "S0", 200.0)
+        try:
+            s.save(sys.argv[1])
+        except OSError:
+            sys.exit(3)
+    """)
+    r = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 3, r.stderr
+    assert path.read_bytes() == before and _files(tmp_path) == ["a.seq"]
 
 
 def test_save_errors_name_the_path(tmp_path):
