@@ -247,6 +247,16 @@ def busy_python_thread():
         t.join()
 
 
+def run_in_threads(work, objs) -> None:
+    """Calls ``work(o)`` for every ``o`` of ``objs``, each on its own Python thread, and
+    waits for all of them."""
+    ts = [threading.Thread(target=work, args=(o,)) for o in objs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
 def _system_busy_seconds() -> float | None:
     """CPU seconds all processes spent busy since boot (Linux /proc/stat), or None."""
     try:

@@ -15,11 +15,11 @@ Prints a table, writes results/bench_sim.json. Targets are reported, never asser
 """
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 
 from _common import (busy_python_thread, drive_array, foreign_load, load_net, machine_info, make_parser,
+                     run_in_threads,
                      measure, print_machine, print_table, repeats_of, target, write_json)
 
 import glia
@@ -99,11 +99,7 @@ def bench_two_threads(repeats: int, quick: bool) -> dict:
             work(net)
 
     def two_threads():
-        ts = [threading.Thread(target=work, args=(net,)) for net in nets]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_in_threads(work, nets)
 
     # alternate the two cases so that load from other processes hits both alike
     one_t, two_t, load = [], [], {}

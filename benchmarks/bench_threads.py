@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, foreign_load, load_net, machine_info, make_parser, measure,
+from _common import (drive_array, foreign_load, load_net, machine_info, make_parser, measure, run_in_threads,
                      print_machine, print_table, repeats_of, target, write_json)
 
 import glia
@@ -95,11 +95,7 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
                 work(o)
 
         def two():
-            ts = [threading.Thread(target=work, args=(o,)) for o in objs]
-            for t in ts:
-                t.start()
-            for t in ts:
-                t.join()
+            run_in_threads(work, objs)
 
         with foreign_load({}) as load:
             r = alternate({"one": one, "two": two}, repeats, number=1)

@@ -20,21 +20,7 @@ from glia import viz  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-CHAIN_NET = """
-NEURON S0 0.5 1 0
-NEURON H0 0.5 1 0
-NEURON H1 0.5 1 0
-NEURON O0 0.5 1 0
-CONNECTION S0 H0 1
-CONNECTION H0 H1 1
-CONNECTION H1 O0 1
-"""
-
-
-@pytest.fixture
-def chain():
-    """S0 -> H0 -> H1 -> O0; every edge makes its target fire one step later."""
-    return glia.Network.from_string(CHAIN_NET)
+# the chain fixture (S0 -> H0 -> H1 -> O0, one step per edge) comes from conftest.py
 
 
 @pytest.fixture
