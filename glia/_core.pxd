@@ -114,6 +114,7 @@ cdef extern from "glia/io.hpp" namespace "glia" nogil:
 cdef class Network:
     cdef CNetwork* _net
     cdef bint _busy
+    cdef readonly uint64_t layout_version   # bumped when neuron ids/indices may change
     cdef object __weakref__
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
@@ -126,6 +127,7 @@ cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
     cdef readonly uint64_t version   # bumped by every change
+    cdef void _edited(self) noexcept  # version and the module-wide edit count += 1
 
 
 # ---------------------------------------------------------------- training

@@ -157,6 +157,7 @@ cdef class Network:
             with nogil:
                 load_network(tmp, p)
             self._net.swap(tmp)
+            self.layout_version += 1
         finally:
             self._leave()
         if verbose:
@@ -277,6 +278,7 @@ cdef class Network:
         self._enter()
         try:
             self._net.swap(tmp)
+            self.layout_version += 1
         finally:
             self._leave()
 
@@ -542,6 +544,7 @@ cdef class Network:
         self._enter()
         try:
             self._net.add_neuron(_s(neuron_id), t, l, r)
+            self.layout_version += 1
         finally:
             self._leave()
 

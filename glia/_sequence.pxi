@@ -1,5 +1,14 @@
 # InputSequence: timed injections (included by _core.pyx).
 
+cdef uint64_t _sequence_edits = 0   # bumped by every change to any InputSequence
+
+
+def _sequence_edit_count():
+    """How many changes InputSequence objects have seen (a cheap "nothing changed" test
+    for caches of resolved episodes)."""
+    return _sequence_edits
+
+
 cdef class InputSequence:
     """Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
 
@@ -20,6 +29,11 @@ cdef class InputSequence:
     def __dealloc__(self):
         del self._seq
 
+    cdef void _edited(self) noexcept:
+        global _sequence_edits
+        self.version += 1
+        _sequence_edits += 1
+
     @classmethod
     def from_file(cls, path):
         """Reads a ``.seq`` file (FileNotFoundError / glia.FormatError on failure)."""
@@ -35,7 +49,7 @@ cdef class InputSequence:
             tmp = load_sequence(p)
         self._seq[0] = tmp
         self._cursor = max(self._seq.last_tick() + 1, 0)
-        self.version += 1
+        self._edited()
         return self
 
     def save(self, path):
@@ -48,7 +62,7 @@ cdef class InputSequence:
         if isinstance(tick, bool) or not isinstance(tick, (int, np.integer)):
             raise TypeError(f"tick must be an int, got {type(tick).__name__}")
         self._seq.add_event(<int64_t>tick, _s(neuron_id), _finite(value, "value"))
-        self.version += 1
+        self._edited()
         if tick + 1 > self._cursor:
             self._cursor = tick + 1
 
@@ -58,7 +72,7 @@ cdef class InputSequence:
         if not hasattr(inputs, "items"):
             raise TypeError(f"inputs must be a dict of neuron id -> value, got {type(inputs).__name__}")
         items = [(_s(k), _finite(v, f"inputs[{k!r}]")) for k, v in inputs.items()]
-        self.version += 1
+        self._edited()
         for k, v in items:
             self._seq.add_event(self._cursor, k, v)
         self._cursor += 1
@@ -69,7 +83,7 @@ cdef class InputSequence:
         return self._seq.num_events() == 0
 
     def clear(self):
-        self.version += 1
+        self._edited()
         self._seq.clear()
         self._cursor = 0
 
@@ -85,7 +99,7 @@ cdef class InputSequence:
         if value < 0 or value > kMaxTick:
             raise ValueError(f"duration must be in [0, {kMaxTick}], got {value}")
         self._seq.duration = value
-        self.version += 1
+        self._edited()
 
     @property
     def loop(self) -> bool:
@@ -94,7 +108,7 @@ cdef class InputSequence:
     @loop.setter
     def loop(self, value):
         self._seq.loop = bool(value)
-        self.version += 1
+        self._edited()
 
     @property
     def length(self) -> int:

@@ -35,6 +35,7 @@ import html
 import json
 import math
 import numbers
+import operator
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -223,6 +224,9 @@ def _config(cls):
     cls._docs = {f.name: f.metadata["doc"] for f in flds}
     cls._nested = {f.name: globals()[f.metadata["check"].name]
                    for f in flds if isinstance(f.metadata["check"], _Nested)}
+    cls._values = operator.attrgetter(*cls._checks) if len(cls._checks) > 1 else (
+        lambda obj, _n=next(iter(cls._checks)): (getattr(obj, _n),))
+    cls._nested_at = tuple(k for k, name in enumerate(cls._checks) if name in cls._nested)
     # Fields of nested configs that may be given by their own name
     # (create_config(optimizer="adam")); a name is routed only if unique.
     paths: dict[str, tuple[str, ...]] = {name: (name,) for name in cls._checks}
@@ -292,6 +296,16 @@ class _ConfigBase:
 
     def __post_init__(self) -> None:
         self._validate_relations()
+
+    def _fingerprint(self) -> tuple:
+        """Every field's value as a (nested) tuple: a cheap "did anything change" test."""
+        v = type(self)._values(self)
+        if not type(self)._nested_at:
+            return v
+        v = list(v)
+        for k in type(self)._nested_at:
+            v[k] = v[k]._fingerprint()
+        return tuple(v)
 
     # -- copying and conversion --------------------------------------------
     def copy(self):

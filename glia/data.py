@@ -19,6 +19,9 @@ __all__ = [
 ]
 
 
+_episode_edits = [0]   # bumped by every attribute set on any EpisodeData
+
+
 class EpisodeData:
     """One labelled episode: ``seq`` (an InputSequence) or ``array`` (a (T, n_sensory)
     float32 array, injected into the sensory neurons in order) and ``target_id``.
@@ -31,6 +34,10 @@ class EpisodeData:
     """
 
     __slots__ = ("seq", "target_id", "array")
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        _episode_edits[0] += 1
 
     def __init__(self, seq: InputSequence | None = None, target_id: str = "", *, array=None):
         if seq is not None and not isinstance(seq, InputSequence):

@@ -11,7 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from glia._core import InputSequence, Network, _CoreTrainer, effective_n_threads
+from glia import data as _data
+from glia._core import (InputSequence, Network, _CoreTrainer, _sequence_edit_count,
+                        effective_n_threads)
 from glia.config import TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
 
@@ -86,7 +88,8 @@ class Trainer:
         self._outputs: dict | None = None
         self._core = None
         self._built = None          # (key, resolved episodes): the last data set resolved
-        self._pushed = None         # the (config dict, default index) the engine has
+        self._pushed = None         # the (config fingerprint, default index) the engine has
+        self._layout = None         # the network's layout_version the engine's indices match
 
     # ---------------------------------------------------------------- configuration
     @staticmethod
@@ -108,8 +111,7 @@ class Trainer:
     @config.setter
     def config(self, cfg):
         self._config = self._check_config(cfg)
-        if self._core is not None:
-            self._core.set_config(self._config.to_dict(), self._default_index())
+        self._pushed = None             # the next call pushes it
 
     def _default_index(self) -> int:
         d = self._config.detector.default_id
@@ -125,25 +127,42 @@ class Trainer:
             self._config = self._check_config(config)
         if self._outputs is None:
             self._outputs = _output_map(self.net, episodes)
-        d = self._config.to_dict()
+        fp = self._config._fingerprint()
         idx = self._default_index()
         if self._core is None:
-            self._core = _CoreTrainer(self.net, self.use_gradient, d, idx)
+            self._core = _CoreTrainer(self.net, self.use_gradient, self._config.to_dict(), idx)
             self._core.set_outputs(self._output_indices())
-        elif (d, idx) != self._pushed:
-            self._core.set_config(d, idx)
-        self._pushed = (d, idx)
+        else:
+            if (fp, idx) != self._pushed:
+                self._core.set_config(self._config.to_dict(), idx)
+            if self.net.layout_version != self._layout:
+                # neurons were added or the network reloaded: indices may have moved
+                self._core.set_outputs(self._output_indices())
+                self._built = None
+        self._pushed = (fp, idx)
+        self._layout = self.net.layout_version
         return self._core
 
     def _resolve(self, eps, require_target=True):
         """The engine's episodes for ``eps``, reused while the same episode objects come
-        back in the same order (repeated evaluation of one data set costs nothing)."""
+        back in the same order, unchanged (repeated evaluation of one data set costs
+        nothing). When no EpisodeData or InputSequence anywhere has changed since the
+        episodes were resolved, their identities alone decide; otherwise each episode's
+        target, array and sequence (and the sequence's version) are compared."""
         key = (tuple(map(id, eps)), require_target, self.net.num_neurons, self.net.num_sensory)
-        marks = [_episode_mark(ep) for ep in eps]
-        if self._built is not None and self._built[0] == key and self._built[2] == marks:
-            return self._built[1]
+        edits = (_data._episode_edits[0], _sequence_edit_count())
+        b = self._built
+        if b is not None and b[0] == key:
+            if b[3] == edits:
+                return b[1]
+            marks = [_episode_mark(ep) for ep in eps]
+            if _same_marks(b[2], marks):
+                self._built = (key, b[1], b[2], edits, b[4])
+                return b[1]
+        else:
+            marks = [_episode_mark(ep) for ep in eps]
         built = self._core.build(eps, self._outputs, require_target)
-        self._built = (key, built, marks, list(eps))     # eps kept alive: their ids stay theirs
+        self._built = (key, built, marks, edits, list(eps))   # eps kept alive: ids stay theirs
         return built
 
     def _output_indices(self):
@@ -297,12 +316,25 @@ class Trainer:
 
 
 def _episode_mark(ep):
-    """What must not change for a resolved episode to be reused."""
+    """What must not change for a resolved episode to be reused: its target, and its array
+    and sequence objects themselves (held, so that a new object cannot take a freed one's
+    id) with the sequence's version."""
     seq = getattr(ep, "seq", None)
     arr = getattr(ep, "array", None)
     if seq is None and isinstance(ep, InputSequence):
         seq = ep
-    return (getattr(ep, "target_id", ""), id(arr), id(seq), None if seq is None else seq.version)
+    return (getattr(ep, "target_id", ""), arr, seq, None if seq is None else seq.version)
+
+
+def _same_marks(old, new) -> bool:
+    """Marks compared by identity for the objects (``==`` on arrays would compare
+    elements)."""
+    if len(old) != len(new):
+        return False
+    for (t0, a0, s0, v0), (t1, a1, s1, v1) in zip(old, new):
+        if t0 != t1 or a0 is not a1 or s0 is not s1 or v0 != v1:
+            return False
+    return True
 
 
 def _check_epochs(epochs):

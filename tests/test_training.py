@@ -276,6 +276,53 @@ def test_resolved_episodes_follow_changes(cls3):
     assert tr.evaluate_dataset(ds)["rates"][0].tolist() != before
 
 
+def test_cached_evaluation_follows_targets_config_and_network_reloads(cls3, tmp_path):
+    train, val = cls3
+    net = D.three_class_network()
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG))
+    tr.train_fast(train, epochs=20)
+    r = tr.evaluate_dataset(val)
+    assert r["correct"] > 0
+    # a target changed in place is seen: the episode's correctness flips
+    ep = val[0]
+    keep = ep.target_id
+    hit = r["predictions"][0] == keep
+    ep.target_id = next(o for o in ("O0", "O1", "O2") if o != keep and o != r["predictions"][0])
+    assert tr.evaluate_dataset(val)["correct"] == r["correct"] - int(hit)
+    ep.target_id = keep
+    assert tr.evaluate_dataset(val)["correct"] == r["correct"]
+    # a config field changed by attribute is pushed; setting it back restores the result
+    # (the rate-gradient trainer judges by the rate_alpha EMA)
+    tr.config.rate_alpha = 0.5
+    sharp = tr.evaluate_dataset(val)["rates"]
+    fresh = glia.Trainer(net, tr.config.copy()).evaluate_dataset(val)["rates"]
+    assert np.array_equal(sharp, fresh) and not np.array_equal(sharp, r["rates"])
+    tr.config = tr.config.copy()       # an equal config through the setter, then back
+    tr.config.rate_alpha = glia.TrainingConfig().rate_alpha
+    assert np.array_equal(tr.evaluate_dataset(val)["rates"], r["rates"])
+    # reloading a network of the same size whose neurons are in another order: the cached
+    # episodes and output indices must follow the new layout
+    text = net.to_string()
+    lines = text.splitlines()
+    outs = [ln for ln in lines if ln.startswith("NEURON O")]
+    others = [ln for ln in lines if ln not in outs]
+    first_conn = next(k for k, ln in enumerate(others) if ln.startswith("CONNECTION"))
+    permuted = "\n".join(others[:first_conn] + outs[::-1] + others[first_conn:]) + "\n"
+    path = tmp_path / "permuted.net"
+    path.write_text(permuted)
+    assert glia.Network.from_file(str(path), verbose=False).neuron_ids != net.neuron_ids
+    net.load(str(path), verbose=False)
+    fresh = glia.Trainer(glia.Network.from_file(str(path), verbose=False), tr.config.copy())
+    expect = fresh.evaluate_dataset(val)
+    got = tr.evaluate_dataset(val)
+    assert got["predictions"].tolist() == expect["predictions"].tolist()
+    # the rates' columns follow each trainer's outputs order (tr keeps its first one)
+    cols = [fresh.output_ids.index(o) for o in tr.output_ids]
+    assert tr.output_ids != fresh.output_ids
+    assert np.array_equal(got["rates"], expect["rates"][:, cols])
+    assert got["correct"] == r["correct"]
+
+
 def test_sequence_changes_are_seen_by_cached_evaluation():
     net = D.three_class_network()
     tr = glia.Trainer(net)

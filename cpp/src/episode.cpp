@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -167,6 +169,160 @@ void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& 
   m.ticks_run = T;
 }
 
+DenseModel::DenseModel(const Network& net) : n(net.size()), stride((net.size() + 7) / 8 * 8) {
+  const auto un = static_cast<std::size_t>(n), us = static_cast<std::size_t>(stride);
+  w.assign(un * us, 0.0f);
+  const auto& rp = net.row_ptr();
+  const auto& col = net.col();
+  const auto& wt = net.weight();
+  for (std::size_t j = 0; j < un; ++j)
+    for (std::int64_t q = rp[j]; q < rp[j + 1]; ++q)
+      w[j * us + static_cast<std::size_t>(col[static_cast<std::size_t>(q)])] = wt[static_cast<std::size_t>(q)];
+  // padding neurons: V stays 0 and never exceeds an infinite threshold
+  threshold.assign(us, INFINITY);
+  leak.assign(us, 0.0f);
+  resting.assign(us, 0.0f);
+  std::copy(net.threshold().begin(), net.threshold().end(), threshold.begin());
+  std::copy(net.leak().begin(), net.leak().end(), leak.begin());
+  std::copy(net.resting().begin(), net.resting().end(), resting.begin());
+}
+
+namespace {
+
+/// Input rows for ticks [t0, t0 + rows) of `ep`, each `stride` wide, into `x` (zeroed
+/// first), the injections of a tick summed as `inject_tick` would. A row where some neuron
+/// gets two nonzero values cannot be added as one sum with the exact result of adding them
+/// one by one into the accumulator: it is left zero and `row_cursor[r]` keeps the sparse
+/// cursor to replay it with `inject_tick`; every other row gets -1.
+void input_rows(const Episode& ep, std::int64_t t0, std::int64_t rows, std::int64_t period,
+                std::int32_t stride, float* x, std::int64_t* row_cursor,
+                std::int64_t& cursor) noexcept {
+  std::fill(x, x + rows * stride, 0.0f);
+  const std::int64_t n = static_cast<std::int64_t>(ep.tick.size());
+  const std::int32_t* tk = ep.tick.data();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * stride;
+    row_cursor[r] = -1;
+    std::int64_t s = t0 + r;
+    if (ep.loop && period > 0) s %= period;
+    const std::int64_t before = cursor;
+    bool exact = true;
+    if (n > 0) {
+      if (s == 0) cursor = 0;
+      while (cursor < n && tk[cursor] < s) ++cursor;
+      while (cursor < n && tk[cursor] == s) {
+        const std::int32_t c = ep.neuron[static_cast<std::size_t>(cursor)];
+        const float v = ep.value[static_cast<std::size_t>(cursor)];
+        if (row[c] != 0.0f && v != 0.0f) exact = false;
+        row[c] += v;
+        ++cursor;
+      }
+    }
+    if (ep.dense != nullptr && s < ep.dense_ticks) {
+      const float* d = ep.dense + s * ep.dense_width;
+      for (std::int32_t c = 0; c < ep.dense_width; ++c) {
+        if (d[c] == 0.0f) continue;
+        if (row[c] != 0.0f) exact = false;
+        row[c] += d[c];
+      }
+    }
+    if (!exact) {
+      std::fill(row, row + stride, 0.0f);
+      row_cursor[r] = before;
+    }
+  }
+}
+
+/// update_neurons with the tick's input row added to the accumulators first
+/// (I + x is the accumulator after the injections, bit for bit, see input_rows).
+void update_neurons_x(std::int32_t n, float* __restrict V, const float* __restrict I,
+                      const float* __restrict x, std::uint8_t* __restrict mask,
+                      const float* __restrict thr, const float* __restrict lk,
+                      const float* __restrict rest) noexcept {
+  for (std::int32_t i = 0; i < n; ++i) {
+    const float r = rest[i], th = thr[i];
+    float v = lk[i] * V[i] + (I[i] + x[i]);
+    v = v > 0.0f ? v : 0.0f;
+    const bool f = v > th;
+    V[i] = f ? r : v;
+    mask[i] = static_cast<std::uint8_t>(f);
+  }
+}
+
+/// I[b..b+8) = the sum, in order, of the rows of the `nf` fired neurons over the block:
+/// eight accumulators held in registers, one whole-vector store per block.
+void deliver_dense(float* __restrict I, const float* __restrict W, std::int32_t stride,
+                   const std::int32_t* __restrict fired, std::int32_t nf) noexcept {
+  for (std::int32_t b = 0; b < stride; b += 8) {
+    float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    for (std::int32_t k = 0; k < nf; ++k) {
+      const float* row = W + static_cast<std::size_t>(fired[k]) * static_cast<std::size_t>(stride) + b;
+      for (int l = 0; l < 8; ++l) acc[l] += row[l];
+    }
+    for (int l = 0; l < 8; ++l) I[b + l] = acc[l];
+  }
+}
+
+/// Rows of input prepared at a time (a block stays in L1 and its stores have left the
+/// store buffer by the time a row is read).
+constexpr std::int64_t kInputRows = 32;
+
+}  // namespace
+
+void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig& cfg,
+                      const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
+                      EpisodeMetrics& m) {
+  State& st = ws.state;
+  const std::int32_t S = dm.stride;
+  const auto us = static_cast<std::size_t>(S);
+  st.value.assign(dm.resting.begin(), dm.resting.end());
+  st.input.assign(us, 0.0f);
+  st.fired_mask.assign(us, 0);
+  st.fired.assign(us, 0);
+  ws.x.resize(static_cast<std::size_t>(kInputRows) * us);
+  ws.x_cursor.resize(static_cast<std::size_t>(kInputRows));
+  float* V = st.value.data();
+  float* I = st.input.data();
+  std::uint8_t* mask = st.fired_mask.data();
+  std::int32_t* fired = st.fired.data();
+  const std::int32_t no = static_cast<std::int32_t>(outputs.size());
+  ws.det.assign(static_cast<std::size_t>(no), 0.0f);
+  float* det = ws.det.data();
+  const std::int32_t* out = outputs.data();
+  const float a = cfg.detector.alpha, keep = 1.0f - a;
+  const std::int64_t T = static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
+  const std::int64_t period = ep.period();
+  const float* W = dm.w.data();
+  std::int64_t cursor = 0;
+  for (std::int64_t t0 = 0; t0 < T; t0 += kInputRows) {
+    const std::int64_t rows = std::min(kInputRows, T - t0);
+    input_rows(ep, t0, rows, period, S, ws.x.data(), ws.x_cursor.data(), cursor);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      if (ws.x_cursor[static_cast<std::size_t>(r)] >= 0) {
+        std::int64_t c = ws.x_cursor[static_cast<std::size_t>(r)];
+        inject_tick(ep, t0 + r, 0, period, I, c);
+      }
+      update_neurons_x(S, V, I, ws.x.data() + r * S, mask, dm.threshold.data(), dm.leak.data(),
+                       dm.resting.data());
+      std::int32_t nf = 0;
+      for (std::int32_t i = 0; i < S; i += 8) {
+        std::uint64_t block;
+        std::memcpy(&block, mask + i, 8);
+        if (block == 0) continue;
+        for (std::int32_t k = i; k < i + 8; ++k) {
+          fired[nf] = k;
+          nf += mask[k];
+        }
+      }
+      deliver_dense(I, W, S, fired, nf);
+      for (std::int32_t o = 0; o < no; ++o) det[o] = keep * det[o] + a * (mask[out[o]] ? 1.0f : 0.0f);
+    }
+  }
+  m.rates.assign(ws.det.begin(), ws.det.end());
+  detect_winner(det, no, cfg.detector, m.winner, m.margin);
+  m.ticks_run = T;
+}
+
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
                                 const std::vector<std::int32_t>& outputs) {
   validate_config(cfg);
@@ -197,11 +353,16 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
   std::vector<EpisodeWorkspace> ws(static_cast<std::size_t>(nt));
   struct alignas(64) Slot { EpisodeMetrics m; };   // one cache line or more per thread
   std::vector<Slot> ms(static_cast<std::size_t>(nt));
+  std::unique_ptr<const DenseModel> dense;
+  if (DenseModel::suits(net)) dense = std::make_unique<const DenseModel>(net);
   Poller poller(hook, ctx);
   detail::for_each_item(n, nt, &poller, "evaluate_dataset", [&](std::int64_t i, int tid) {
     EpisodeMetrics& m = ms[static_cast<std::size_t>(tid)].m;
-    evaluate_episode(net, episodes[static_cast<std::size_t>(i)], cfg, outputs,
-                     ws[static_cast<std::size_t>(tid)], m);
+    const Episode& ep = episodes[static_cast<std::size_t>(i)];
+    if (dense)
+      evaluate_episode(*dense, ep, cfg, outputs, ws[static_cast<std::size_t>(tid)], m);
+    else
+      evaluate_episode(net, ep, cfg, outputs, ws[static_cast<std::size_t>(tid)], m);
     r.winners[static_cast<std::size_t>(i)] = m.winner;
     r.margins[static_cast<std::size_t>(i)] = m.margin;
     std::copy(m.rates.begin(), m.rates.end(), r.rates.begin() + i * no);

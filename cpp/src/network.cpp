@@ -254,9 +254,11 @@ inline void prefetch(std::uintptr_t a) noexcept {
 #endif
 }
 
-/// Steps 1-2 of DESIGN §2 for neurons [0, n). A free function so that the restrict
-/// qualifiers apply (GCC ignores them on local pointers) and the loop vectorises; every
-/// operand is loaded unconditionally (a conditional load blocks the selects).
+}  // namespace
+
+// A free function so that the restrict qualifiers apply (GCC ignores them on local
+// pointers) and the loop vectorises; every operand is loaded unconditionally (a
+// conditional load blocks the selects).
 void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
                     std::uint8_t* __restrict mask, const float* __restrict thr,
                     const float* __restrict lk, const float* __restrict rest) noexcept {
@@ -270,8 +272,6 @@ void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
     mask[i] = static_cast<std::uint8_t>(f);
   }
 }
-
-}  // namespace
 
 void Network::step_state(State& s) const noexcept {
   const std::int32_t n = size();

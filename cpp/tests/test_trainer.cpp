@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -205,6 +206,83 @@ TEST_CASE("evaluate_dataset is the same for 1 and 2 threads and counts correct",
   }
   REQUIRE(a.correct == correct);
   REQUIRE(a.accuracy == Approx(static_cast<double>(correct) / 30.0));
+}
+
+TEST_CASE("the dense evaluation of small networks is bit-identical to the sparse one",
+          "[trainer][eval][dense]") {
+  // random networks around the dense form's padding and size limits, with negative
+  // weights and thresholds, leaks in [0, 1], nonzero resting values; every neuron is an
+  // output so every spike train is compared, and the final membrane values too
+  for (const int n : {3, 8, 9, 18, 40, DenseModel::kMaxNeurons}) {
+    for (int seed = 0; seed < 4; ++seed) {
+      Rng rng(stream_key(static_cast<std::uint64_t>(seed), static_cast<std::uint64_t>(n), 11));
+      Network net;
+      const int ns = std::max(1, n / 4);
+      for (int i = 0; i < n; ++i) {
+        const float thr = static_cast<float>(i < ns ? 1.0 + rng.uniform() : -0.5 + 3.0 * rng.uniform());
+        const float rest = static_cast<float>(rng.uniform() < 0.3 ? 0.5 * rng.uniform() : 0.0);
+        net.add_neuron((i < ns ? "S" : "H") + std::to_string(i), thr,
+                       static_cast<float>(rng.uniform()), rest);
+      }
+      for (int s = 0; s < n; ++s)
+        for (int d = 0; d < n; ++d)
+          if (s != d && rng.uniform() < 0.3)
+            net.set_edge(s, d, static_cast<float>(2.5 * rng.uniform() - 1.0));
+      for (int d = ns; d < n; ++d) net.set_edge(d % ns, d, 2.0f);  // every neuron is driven
+      REQUIRE(DenseModel::suits(net));
+      const DenseModel dm(net);
+      REQUIRE(dm.stride % 8 == 0);
+      REQUIRE(dm.stride >= n);
+
+      // inputs: sparse events (some ticks with two values for one neuron, some zero
+      // values), a dense block overlapping them, looping or not
+      std::vector<float> X(static_cast<std::size_t>(37 * ns), 0.0f);
+      for (auto& x : X)
+        if (rng.uniform() < 0.2) x = static_cast<float>(3.0 * rng.uniform());
+      std::vector<Episode> eps(6);
+      for (std::size_t e = 0; e < eps.size(); ++e) {
+        Episode& ep = eps[e];
+        for (int t = 0; t < 45; ++t)
+          for (int c = 0; c < ns; ++c) {
+            const double u = rng.uniform();
+            if (u < 0.15) ep.add(t, c, static_cast<float>(3.0 * rng.uniform()));
+            if (u < 0.03) ep.add(t, c, static_cast<float>(rng.uniform()));  // same tick again
+            if (u > 0.97) ep.add(t, c, 0.0f);
+          }
+        if (e % 2 == 1 || e == 4) ep.set_dense(X.data(), 37, ns);
+        if (e == 4) ep.tick.clear(), ep.neuron.clear(), ep.value.clear();
+        ep.loop = e >= 3;
+      }
+      TrainConfig cfg;
+      cfg.warmup_ticks = 7;
+      cfg.decision_window = 90;  // several input blocks, and past the loop period
+      cfg.detector.alpha = 0.1f;
+      std::vector<std::int32_t> outs(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) outs[static_cast<std::size_t>(i)] = i;
+      for (const Episode& ep : eps) {
+        INFO("n " << n << ", seed " << seed << ", episode " << (&ep - eps.data()));
+        EpisodeWorkspace wd, ws;
+        EpisodeMetrics md, ms;
+        evaluate_episode(dm, ep, cfg, outs, wd, md);
+        evaluate_episode(net, ep, cfg, outs, ws, ms);
+        REQUIRE(md.rates == ms.rates);
+        REQUIRE(md.winner == ms.winner);
+        REQUIRE(md.margin == ms.margin);
+        for (int i = 0; i < n; ++i)
+          REQUIRE(wd.state.value[static_cast<std::size_t>(i)] == ws.state.value[static_cast<std::size_t>(i)]);
+        // something happened: a comparison of silent networks would prove nothing
+        REQUIRE(std::any_of(ms.rates.begin() + ns, ms.rates.end(), [](float r) { return r > 0.0f; }));
+      }
+      // and evaluate_dataset (which takes the dense form here) matches episode by episode
+      DatasetMetrics dd = evaluate_dataset(net, eps, cfg, outs, 2);
+      for (std::size_t e = 0; e < eps.size(); ++e) {
+        EpisodeMetrics m = evaluate_episode(net, eps[e], cfg, outs);
+        for (int i = 0; i < n; ++i)
+          REQUIRE(dd.rates[e * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)] ==
+                  m.rates[static_cast<std::size_t>(i)]);
+      }
+    }
+  }
 }
 
 TEST_CASE("bad configurations and episodes are refused with ValueError", "[trainer]") {

@@ -92,6 +92,32 @@ void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det
 struct alignas(64) EpisodeWorkspace {
   State state;
   std::vector<float> det;  ///< detector rate per output
+  // dense-form runs (DenseModel): a block of input rows and the ticks needing exact order
+  std::vector<float> x;
+  std::vector<std::int64_t> x_cursor;  ///< sparse-event cursor before each row, -1: row ok
+};
+
+/// A small network's model in dense form for evaluation: weights as an n x stride matrix
+/// (row = source, zero where there is no edge) and parameters padded to `stride` (a
+/// multiple of 8) with neurons that never fire. A fired neuron then adds a whole row with
+/// vector operations, and no accumulator is written one float at a time between two
+/// vectorised neuron updates; on small networks the scalar scatter chains into the same
+/// few targets and the store-forwarding stalls they cause dominate a step.
+///
+/// Its runs are bit-identical to `Network::step_state`: each accumulator receives the same
+/// nonzero weights in the same (ascending source) order, and adding +0.0 changes at most
+/// the sign of a zero accumulator, which the clamp V = max(0, ...) removes.
+struct DenseModel {
+  std::int32_t n = 0;       ///< neurons
+  std::int32_t stride = 0;  ///< padded row length
+  std::vector<float> w;     ///< n x stride
+  std::vector<float> threshold, leak, resting;  ///< stride each
+
+  /// Largest network (in neurons) stored densely by `evaluate_dataset`.
+  static constexpr std::int32_t kMaxNeurons = 64;
+  /// Whether `evaluate_dataset` uses the dense form for `net`.
+  static bool suits(const Network& net) noexcept { return net.size() <= kMaxNeurons; }
+  explicit DenseModel(const Network& net);
 };
 
 /// Adds the injections of tick `t` of `ep` (delayed by `shift` ticks) into `input`.
@@ -103,6 +129,10 @@ void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int
 /// decision_window steps from reset, the EMA detector of the outputs updated after every
 /// step. Fills `m` (rates resized to the outputs count).
 void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
+                      const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
+                      EpisodeMetrics& m);
+/// The same on a network's dense form (see DenseModel): identical results.
+void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig& cfg,
                       const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
                       EpisodeMetrics& m);
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,

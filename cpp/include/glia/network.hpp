@@ -41,6 +41,12 @@ struct RunOutput {
   std::int64_t* spike_count = nullptr;     ///< N, spikes per neuron (accumulated)
 };
 
+/// Steps 1-2 of DESIGN §2 for neurons [0, n): V = max(0, leak * V + I), a neuron fires
+/// where V > threshold (mask 1, V = resting), and I is cleared.
+void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
+                    std::uint8_t* __restrict mask, const float* __restrict thr,
+                    const float* __restrict lk, const float* __restrict rest) noexcept;
+
 /// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
 /// within a row), plus one default simulation state.
 ///
