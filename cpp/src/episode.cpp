@@ -334,6 +334,25 @@ EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const Tra
   return m;
 }
 
+namespace {
+
+/// Each thread's scratch for evaluate_dataset, kept between calls (per thread, so never
+/// shared). Buffers made afresh on every call were allocated by the pool's threads and
+/// freed by the caller's; with glibc's per-thread caches that hands memory back and forth
+/// between cores and made two threads slower than one on short evaluations. It holds one
+/// network state per thread, sized for the largest network the thread has evaluated.
+struct alignas(64) EvalScratch {
+  EpisodeWorkspace ws;
+  EpisodeMetrics m;
+};
+
+EvalScratch& eval_scratch() {
+  static thread_local EvalScratch s;
+  return s;
+}
+
+}  // namespace
+
 DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& episodes,
                                 const TrainConfig& cfg,
                                 const std::vector<std::int32_t>& outputs, int n_threads,
@@ -350,19 +369,17 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
   r.margins.assign(static_cast<std::size_t>(n), 0.0f);
   r.rates.assign(static_cast<std::size_t>(n * no), 0.0f);
   const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads < 1 ? 1 : n_threads, n)));
-  std::vector<EpisodeWorkspace> ws(static_cast<std::size_t>(nt));
-  struct alignas(64) Slot { EpisodeMetrics m; };   // one cache line or more per thread
-  std::vector<Slot> ms(static_cast<std::size_t>(nt));
   std::unique_ptr<const DenseModel> dense;
   if (DenseModel::suits(net)) dense = std::make_unique<const DenseModel>(net);
   Poller poller(hook, ctx);
-  detail::for_each_item(n, nt, &poller, "evaluate_dataset", [&](std::int64_t i, int tid) {
-    EpisodeMetrics& m = ms[static_cast<std::size_t>(tid)].m;
+  detail::for_each_item(n, nt, &poller, "evaluate_dataset", [&](std::int64_t i, int) {
+    EvalScratch& sc = eval_scratch();
+    EpisodeMetrics& m = sc.m;
     const Episode& ep = episodes[static_cast<std::size_t>(i)];
     if (dense)
-      evaluate_episode(*dense, ep, cfg, outputs, ws[static_cast<std::size_t>(tid)], m);
+      evaluate_episode(*dense, ep, cfg, outputs, sc.ws, m);
     else
-      evaluate_episode(net, ep, cfg, outputs, ws[static_cast<std::size_t>(tid)], m);
+      evaluate_episode(net, ep, cfg, outputs, sc.ws, m);
     r.winners[static_cast<std::size_t>(i)] = m.winner;
     r.margins[static_cast<std::size_t>(i)] = m.margin;
     std::copy(m.rates.begin(), m.rates.end(), r.rates.begin() + i * no);

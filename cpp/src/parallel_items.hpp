@@ -1,6 +1,8 @@
-// Internal: runs independent items (episodes) on OpenMP threads, static schedule, with the
-// caller's hook polled from the calling thread only and no exception leaving the region.
+// Internal: runs independent items (episodes) on OpenMP threads, handed out in small chunks
+// (dynamic schedule), with the caller's hook polled from the calling thread only and no
+// exception leaving the region.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -36,6 +38,11 @@ void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* wh
       }
     }
   } else {
+    // Chunks of about 1/8 of a thread's share: a worker that wakes late (a parked thread
+    // takes tens of microseconds to wake on some machines) or runs slower leaves its items
+    // to the others instead of holding up the region's end, and the hand-out costs one
+    // atomic per chunk. Which thread runs an item never changes a result.
+    const std::int64_t chunk = std::max<std::int64_t>(1, n / (8 * static_cast<std::int64_t>(nt)));
     std::atomic<bool> stop{false};
     std::atomic<bool> stop_by_hook{false};
     std::exception_ptr first_error;
@@ -46,7 +53,7 @@ void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* wh
 #else
       const int tid = 0;
 #endif
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
       for (std::int64_t i = 0; i < n; ++i) {
         if (stop.load(std::memory_order_relaxed)) continue;
         try {

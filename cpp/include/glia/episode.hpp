@@ -138,7 +138,7 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
                                 const std::vector<std::int32_t>& outputs);
 
-/// Evaluates every episode (OpenMP over episodes, static schedule, a state per thread),
+/// Evaluates every episode (OpenMP over episodes in small dynamic chunks, a state per thread),
 /// results by episode index, so identical for any thread count. `hook` is called from the
 /// calling thread about every 100 ms; a nonzero return stops and throws Cancelled.
 /// Episodes are checked first (ValueError); targets may be -1 (never correct).
