@@ -226,16 +226,22 @@ NOTES = """### What limits these figures (profiles with `perf`)
 - **Networks larger than the caches** (10^7 synapses): rows are visited in spike order, so
   each row starts cold; the kernel prefetches the rows of the fired neurons 8 places ahead
   (3.3x on the 10^7-synapse network), after which latency, not bandwidth, still limits it.
-- **Tiny networks** (the 3-class workload, 18 neurons): the step itself dominates (87% of
-  `evaluate_dataset`; the scatter into the same three outputs forms short dependent
-  chains), ~0.2 ms for the 60 episodes in C++ plus ~25 µs of Python around the call
-  (converted episodes are cached per data set; the epoch loop checks episodes once).
+- **Tiny networks** (the 3-class workload, 18 neurons): with the sparse step, 20% of a step
+  was a store-forwarding stall (the vectorised neuron update reading accumulators just
+  written one float at a time by the scatter) and most of the rest the scatter's dependent
+  chains into the same three outputs. `evaluate_dataset` therefore runs networks of up to
+  64 neurons on a dense padded weight matrix: a fired neuron adds a whole row with vector
+  adds held in registers, and input rows are prepared 32 ticks ahead; the results are
+  bit-identical to the sparse step (a Catch2 test compares both on random networks). About
+  20 µs of the call is Python (cached episode conversion, a config fingerprint).
 - **Two threads** need both cores free and a well-placed virtual machine: on this 2-vCPU
-  machine the same 2-thread measurement moved between ~1.1x and ~1.9x from run to run with no
-  other process running (both threads busy, twice the cycles for the same instructions),
-  so speedups of short parallel regions are noisy here. glia sets OMP_WAIT_POLICY=PASSIVE
-  (unless set) so idle OpenMP workers sleep instead of spinning: spinning made short regions
-  slower on this machine and takes a core from the user's own Python threads.
+  machine the same 2-thread measurement can move between ~1.1x and ~1.9x from run to run with
+  no other process running (both threads busy, twice the cycles for the same instructions).
+  Short parallel regions were also slowed by glia itself until each thread's evaluation
+  scratch was kept between calls: buffers allocated by the pool's threads and freed by the
+  caller crossed glibc's per-thread caches, and two threads were slower than one on the
+  3-class evaluation. glia sets OMP_WAIT_POLICY=PASSIVE (unless set) so idle OpenMP workers
+  sleep instead of spinning and leave the cores to the user's own Python threads.
 """
 
 
