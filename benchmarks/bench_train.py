@@ -75,7 +75,7 @@ def speedup(fn1, fn2, repeats: int, number: int | None = None) -> dict:
     """fn1 (1 thread) against fn2 (2 threads), alternated; medians and best times."""
     one, two = [], []
     with foreign_load({}) as load:
-        for _ in range(max(3, repeats)):
+        for _ in range(max(7, repeats)):
             one.append(measure(fn1, repeats=1, number=number, min_time=0.1)["median"])
             two.append(measure(fn2, repeats=1, number=number, min_time=0.1)["median"])
     m1, m2 = float(np.median(one)), float(np.median(two))

@@ -90,6 +90,7 @@ class Trainer:
         self._built = None          # (key, resolved episodes): the last data set resolved
         self._pushed = None         # the (config fingerprint, default index) the engine has
         self._layout = None         # the network's layout_version the engine's indices match
+        self._names = None          # (output ids, their str array) for predictions
 
     # ---------------------------------------------------------------- configuration
     @staticmethod
@@ -164,6 +165,13 @@ class Trainer:
         built = self._core.build(eps, self._outputs, require_target)
         self._built = (key, built, marks, edits, list(eps))   # eps kept alive: ids stay theirs
         return built
+
+    def _winner_names(self) -> np.ndarray:
+        """The output ids as a str array, then '' (a winner of -1 picks it)."""
+        ids = tuple(self._outputs)
+        if self._names is None or self._names[0] != ids:
+            self._names = (ids, np.array(list(ids) + [""], dtype=str))
+        return self._names[1]
 
     def _output_indices(self):
         ids = self.net.neuron_ids
@@ -280,8 +288,7 @@ class Trainer:
         eps = _episodes_of(dataset)
         core = self._use(config, eps)
         r = core.evaluate_dataset(self._resolve(eps), effective_n_threads(num_threads))
-        names = np.array(list(self._outputs) + [""], dtype=object)
-        r["predictions"] = names[r.pop("winners")].astype(str) if len(eps) else np.zeros(0, str)
+        r["predictions"] = self._winner_names()[r.pop("winners")]
         r["episodes"] = r["total"]
         return r
 
