@@ -35,6 +35,7 @@ def build_info() -> dict:
         "num_threads": get_num_threads(),
         "num_threads_source": source,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""),
     })
     return info
 
@@ -59,6 +60,7 @@ def show_config(file=None) -> None:
         ("CPU cores", info["cpu_count"]),
         ("threads", f"{info['num_threads']}  ({info['num_threads_source']})"),
         ("OMP_WAIT_POLICY", info["omp_wait_policy"] or "(unset)"),
+        ("GOMP_SPINCOUNT", info["gomp_spincount"] or "(unset)"),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

@@ -122,6 +122,17 @@ void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det
   if (n >= 2) margin = top - second;
 }
 
+namespace {
+
+/// input[c] += x[c] for every column, zeros included: adding +0.0 changes at most the sign
+/// of a zero accumulator, which the clamp V = max(0, ...) removes, and without a branch per
+/// column the loop vectorises (a branch on Poisson-coded input mispredicts often).
+void add_dense_row(float* __restrict input, const float* __restrict x, std::int32_t width) noexcept {
+  for (std::int32_t c = 0; c < width; ++c) input[c] += x[c];
+}
+
+}  // namespace
+
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
                  float* input, std::int64_t& cursor) noexcept {
   std::int64_t s = t - shift;
@@ -138,11 +149,8 @@ void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int
       ++cursor;
     }
   }
-  if (ep.dense != nullptr && s < ep.dense_ticks) {
-    const float* x = ep.dense + s * ep.dense_width;
-    for (std::int32_t c = 0; c < ep.dense_width; ++c)
-      if (x[c] != 0.0f) input[c] += x[c];
-  }
+  if (ep.dense != nullptr && s < ep.dense_ticks)
+    add_dense_row(input, ep.dense + s * ep.dense_width, ep.dense_width);
 }
 
 void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
