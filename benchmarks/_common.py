@@ -226,6 +226,17 @@ def measure(fn, repeats: int = 5, warmup: int = 1, number: int | None = None,
             "times": times}
 
 
+def alternate(fns: dict, repeats: int, number: int | None = None, min_rounds: int = 7) -> dict:
+    """``{key: (median, min)}`` seconds per call of each fn, measured round by round in
+    turn (so slow phases of the machine hit every fn alike). Each sample calls the fn
+    ``number`` times, by default as often as fills 0.1 s."""
+    times = {k: [] for k in fns}
+    for _ in range(max(min_rounds, repeats)):
+        for k, fn in fns.items():
+            times[k].append(measure(fn, repeats=1, number=number, min_time=0.1, warmup=0)["median"])
+    return {k: (float(statistics.median(v)), min(v)) for k, v in times.items()}
+
+
 @contextmanager
 def busy_python_thread():
     """Runs a pure-Python busy loop (``while not stop: x += 1``) in another thread for the

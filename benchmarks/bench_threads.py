@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, foreign_load, load_net, machine_info, make_parser, measure, run_in_threads,
+from _common import (alternate, drive_array, foreign_load, load_net, machine_info, make_parser, measure, run_in_threads,
                      print_machine, print_table, repeats_of, target, write_json)
 
 import glia
@@ -30,22 +30,13 @@ D = glia.datasets
 TARGETS = {"speedup": 1.7, "counter_ratio": 0.8}
 
 
-def alternate(fns: dict, repeats: int, number=None) -> dict:
-    """Median seconds per call of each fn, alternating them round by round."""
-    times = {k: [] for k in fns}
-    for _ in range(max(3, repeats)):
-        for k, fn in fns.items():
-            times[k].append(measure(fn, repeats=1, number=number, min_time=0.1, warmup=0)["median"])
-    return {k: (float(np.median(v)), min(v)) for k, v in times.items()}
-
-
 def bench_openmp(repeats: int, digits, quick: bool) -> list[dict]:
     train, test = digits
     rows = []
     tr = glia.Trainer(D.digits_network(), glia.create_config(**DIGITS_BASE))
     tr.evaluate_dataset(test)
     cases = [("evaluate_dataset, digits test", lambda n: tr.evaluate_dataset(test, num_threads=n), None),
-             ("train_fast epoch, digits", lambda n: tr.train_fast(train, epochs=1, num_threads=n), 1)]
+             ("train_fast epoch, digits", lambda n: tr.train_fast(train, epochs=1, num_threads=n), None)]
     if hasattr(glia, "score_population"):
         net0, ds = cls3()
         rng = np.random.default_rng(0)

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from _common import (cls3, foreign_load, machine_info, make_parser, measure, print_machine,
+from _common import (alternate, cls3, foreign_load, machine_info, make_parser, measure, print_machine,
                      print_table, repeats_of, target, usable_cores, write_json)
 
 import glia
@@ -71,16 +71,14 @@ def bench_cls3(repeats: int, quick: bool) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- two threads
-def speedup(fn1, fn2, repeats: int, number: int | None = None) -> dict:
+def speedup(fn1, fn2, repeats: int) -> dict:
     """fn1 (1 thread) against fn2 (2 threads), alternated; medians and best times."""
-    one, two = [], []
+    fn1()
     with foreign_load({}) as load:
-        for _ in range(max(7, repeats)):
-            one.append(measure(fn1, repeats=1, number=number, min_time=0.1)["median"])
-            two.append(measure(fn2, repeats=1, number=number, min_time=0.1)["median"])
-    m1, m2 = float(np.median(one)), float(np.median(two))
+        r = alternate({1: fn1, 2: fn2}, repeats)
+    (m1, b1), (m2, b2) = r[1], r[2]
     return {"ms_1_thread": m1 * 1e3, "ms_2_threads": m2 * 1e3, "speedup": m1 / m2,
-            "speedup_best": min(one) / min(two), "foreign_cores": load.get("foreign_cores")}
+            "speedup_best": b1 / b2, "foreign_cores": load.get("foreign_cores")}
 
 
 def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
@@ -98,8 +96,7 @@ def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
     rows.append({"case": f"train_fast epoch, digits ({len(train)} episodes, "
                          f"batch {DIGITS_BASE.get('batch_size', 1)})",
                  **speedup(lambda: trd.train_fast(train, epochs=1, num_threads=1),
-                           lambda: trd.train_fast(train, epochs=1, num_threads=2), repeats,
-                           number=1)})
+                           lambda: trd.train_fast(train, epochs=1, num_threads=2), repeats)})
     return rows
 
 
