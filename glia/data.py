@@ -5,6 +5,7 @@ array row) plus the id of the output neuron that should win.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -19,7 +20,10 @@ __all__ = [
 ]
 
 
-_episode_edits = [0]   # bumped by every attribute set on any EpisodeData
+# Changed by every attribute set on any EpisodeData, to a value it never had before (a
+# ticket from a counter, so concurrent edits cannot write back a value a cache has seen).
+_edit_tickets = itertools.count(1)
+_episode_edits = [0]
 
 
 class EpisodeData:
@@ -37,7 +41,7 @@ class EpisodeData:
 
     def __setattr__(self, name, value):
         object.__setattr__(self, name, value)
-        _episode_edits[0] += 1
+        _episode_edits[0] = next(_edit_tickets)
 
     def __init__(self, seq: InputSequence | None = None, target_id: str = "", *, array=None):
         if seq is not None and not isinstance(seq, InputSequence):
