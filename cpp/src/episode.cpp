@@ -131,24 +131,68 @@ void add_dense_row(float* __restrict input, const float* __restrict x, std::int3
   for (std::int32_t c = 0; c < width; ++c) input[c] += x[c];
 }
 
+/// The input tick that step `t` reads (delayed by `shift`, wrapped when looping), or -1.
+std::int64_t input_tick(const Episode& ep, std::int64_t t, std::int64_t shift,
+                        std::int64_t period) noexcept {
+  std::int64_t s = t - shift;
+  if (s < 0) return -1;
+  if (ep.loop && period > 0) s %= period;
+  return s;
+}
+
+/// Calls fn(neuron, value) for the sparse events of input tick `s`, in order. The cursor
+/// only moves forward, except when the input starts over (s == 0).
+template <class F>
+void sparse_events_at(const Episode& ep, std::int64_t s, std::int64_t& cursor, F&& fn) {
+  const std::int64_t n = static_cast<std::int64_t>(ep.tick.size());
+  if (n == 0) return;
+  if (s == 0) cursor = 0;
+  const std::int32_t* tk = ep.tick.data();
+  while (cursor < n && tk[cursor] < s) ++cursor;
+  for (; cursor < n && tk[cursor] == s; ++cursor)
+    fn(ep.neuron[static_cast<std::size_t>(cursor)], ep.value[static_cast<std::size_t>(cursor)]);
+}
+
+/// The EMA detector over the outputs' spikes, in the workspace's `det`.
+class EmaDetector {
+ public:
+  EmaDetector(const TrainConfig& cfg, const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws)
+      : a_(cfg.detector.alpha), keep_(1.0f - cfg.detector.alpha), out_(outputs.data()),
+        no_(static_cast<std::int32_t>(outputs.size())), ws_(ws) {
+    ws.det.assign(static_cast<std::size_t>(no_), 0.0f);
+    det_ = ws.det.data();
+  }
+  /// After every step.
+  void update(const std::uint8_t* mask) noexcept {
+    for (std::int32_t o = 0; o < no_; ++o)
+      det_[o] = keep_ * det_[o] + a_ * (mask[out_[o]] ? 1.0f : 0.0f);
+  }
+  /// Rates, winner and margin into `m`.
+  void finish(const TrainConfig& cfg, std::int64_t ticks, EpisodeMetrics& m) const {
+    m.rates.assign(ws_.det.begin(), ws_.det.end());
+    detect_winner(det_, no_, cfg.detector, m.winner, m.margin);
+    m.ticks_run = ticks;
+  }
+
+ private:
+  float a_, keep_;
+  const std::int32_t* out_;
+  std::int32_t no_;
+  EpisodeWorkspace& ws_;
+  float* det_ = nullptr;
+};
+
+std::int64_t episode_ticks(const TrainConfig& cfg) noexcept {
+  return static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
+}
+
 }  // namespace
 
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
                  float* input, std::int64_t& cursor) noexcept {
-  std::int64_t s = t - shift;
+  const std::int64_t s = input_tick(ep, t, shift, period);
   if (s < 0) return;
-  if (ep.loop && period > 0) s %= period;
-  // sparse events: the cursor only moves forward, except when the input starts over
-  const std::int64_t n = static_cast<std::int64_t>(ep.tick.size());
-  if (n > 0) {
-    if (s == 0) cursor = 0;
-    const std::int32_t* tk = ep.tick.data();
-    while (cursor < n && tk[cursor] < s) ++cursor;
-    while (cursor < n && tk[cursor] == s) {
-      input[ep.neuron[static_cast<std::size_t>(cursor)]] += ep.value[static_cast<std::size_t>(cursor)];
-      ++cursor;
-    }
-  }
+  sparse_events_at(ep, s, cursor, [input](std::int32_t c, float v) { input[c] += v; });
   if (ep.dense != nullptr && s < ep.dense_ticks)
     add_dense_row(input, ep.dense + s * ep.dense_width, ep.dense_width);
 }
@@ -158,23 +202,16 @@ void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& 
                       EpisodeMetrics& m) {
   State& st = ws.state;
   st.reset(net);
-  const std::int32_t no = static_cast<std::int32_t>(outputs.size());
-  ws.det.assign(static_cast<std::size_t>(no), 0.0f);
-  float* det = ws.det.data();
-  const std::int32_t* out = outputs.data();
-  const float a = cfg.detector.alpha, keep = 1.0f - a;
-  const std::int64_t T = static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
+  EmaDetector det(cfg, outputs, ws);
+  const std::int64_t T = episode_ticks(cfg);
   const std::int64_t period = ep.period();
   std::int64_t cursor = 0;
   for (std::int64_t t = 0; t < T; ++t) {
     inject_tick(ep, t, 0, period, st.input.data(), cursor);
     net.step_state(st);
-    const std::uint8_t* mask = st.fired_mask.data();
-    for (std::int32_t o = 0; o < no; ++o) det[o] = keep * det[o] + a * (mask[out[o]] ? 1.0f : 0.0f);
+    det.update(st.fired_mask.data());
   }
-  m.rates.assign(ws.det.begin(), ws.det.end());
-  detect_winner(det, no, cfg.detector, m.winner, m.margin);
-  m.ticks_run = T;
+  det.finish(cfg, T, m);
 }
 
 DenseModel::DenseModel(const Network& net) : n(net.size()), stride((net.size() + 7) / 8 * 8) {
@@ -206,54 +243,26 @@ void input_rows(const Episode& ep, std::int64_t t0, std::int64_t rows, std::int6
                 std::int32_t stride, float* x, std::int64_t* row_cursor,
                 std::int64_t& cursor) noexcept {
   std::fill(x, x + rows * stride, 0.0f);
-  const std::int64_t n = static_cast<std::int64_t>(ep.tick.size());
-  const std::int32_t* tk = ep.tick.data();
   for (std::int64_t r = 0; r < rows; ++r) {
     float* row = x + r * stride;
     row_cursor[r] = -1;
-    std::int64_t s = t0 + r;
-    if (ep.loop && period > 0) s %= period;
+    const std::int64_t s = input_tick(ep, t0 + r, 0, period);
     const std::int64_t before = cursor;
     bool exact = true;
-    if (n > 0) {
-      if (s == 0) cursor = 0;
-      while (cursor < n && tk[cursor] < s) ++cursor;
-      while (cursor < n && tk[cursor] == s) {
-        const std::int32_t c = ep.neuron[static_cast<std::size_t>(cursor)];
-        const float v = ep.value[static_cast<std::size_t>(cursor)];
-        if (row[c] != 0.0f && v != 0.0f) exact = false;
-        row[c] += v;
-        ++cursor;
-      }
-    }
+    auto add = [&](std::int32_t c, float v) {
+      if (v == 0.0f) return;
+      if (row[c] != 0.0f) exact = false;
+      row[c] += v;
+    };
+    sparse_events_at(ep, s, cursor, add);
     if (ep.dense != nullptr && s < ep.dense_ticks) {
       const float* d = ep.dense + s * ep.dense_width;
-      for (std::int32_t c = 0; c < ep.dense_width; ++c) {
-        if (d[c] == 0.0f) continue;
-        if (row[c] != 0.0f) exact = false;
-        row[c] += d[c];
-      }
+      for (std::int32_t c = 0; c < ep.dense_width; ++c) add(c, d[c]);
     }
     if (!exact) {
       std::fill(row, row + stride, 0.0f);
       row_cursor[r] = before;
     }
-  }
-}
-
-/// update_neurons with the tick's input row added to the accumulators first
-/// (I + x is the accumulator after the injections, bit for bit, see input_rows).
-void update_neurons_x(std::int32_t n, float* __restrict V, const float* __restrict I,
-                      const float* __restrict x, std::uint8_t* __restrict mask,
-                      const float* __restrict thr, const float* __restrict lk,
-                      const float* __restrict rest) noexcept {
-  for (std::int32_t i = 0; i < n; ++i) {
-    const float r = rest[i], th = thr[i];
-    float v = lk[i] * V[i] + (I[i] + x[i]);
-    v = v > 0.0f ? v : 0.0f;
-    const bool f = v > th;
-    V[i] = f ? r : v;
-    mask[i] = static_cast<std::uint8_t>(f);
   }
 }
 
@@ -293,12 +302,8 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
   float* I = st.input.data();
   std::uint8_t* mask = st.fired_mask.data();
   std::int32_t* fired = st.fired.data();
-  const std::int32_t no = static_cast<std::int32_t>(outputs.size());
-  ws.det.assign(static_cast<std::size_t>(no), 0.0f);
-  float* det = ws.det.data();
-  const std::int32_t* out = outputs.data();
-  const float a = cfg.detector.alpha, keep = 1.0f - a;
-  const std::int64_t T = static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
+  EmaDetector det(cfg, outputs, ws);
+  const std::int64_t T = episode_ticks(cfg);
   const std::int64_t period = ep.period();
   const float* W = dm.w.data();
   std::int64_t cursor = 0;
@@ -310,25 +315,14 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
         std::int64_t c = ws.x_cursor[static_cast<std::size_t>(r)];
         inject_tick(ep, t0 + r, 0, period, I, c);
       }
-      update_neurons_x(S, V, I, ws.x.data() + r * S, mask, dm.threshold.data(), dm.leak.data(),
-                       dm.resting.data());
-      std::int32_t nf = 0;
-      for (std::int32_t i = 0; i < S; i += 8) {
-        std::uint64_t block;
-        std::memcpy(&block, mask + i, 8);
-        if (block == 0) continue;
-        for (std::int32_t k = i; k < i + 8; ++k) {
-          fired[nf] = k;
-          nf += mask[k];
-        }
-      }
-      deliver_dense(I, W, S, fired, nf);
-      for (std::int32_t o = 0; o < no; ++o) det[o] = keep * det[o] + a * (mask[out[o]] ? 1.0f : 0.0f);
+      // I + x is the accumulator after the injections, bit for bit (see input_rows)
+      update_neurons(S, V, I, ws.x.data() + r * S, mask, dm.threshold.data(), dm.leak.data(),
+                     dm.resting.data());
+      deliver_dense(I, W, S, fired, collect_fired(mask, S, fired));
+      det.update(mask);
     }
   }
-  m.rates.assign(ws.det.begin(), ws.det.end());
-  detect_winner(det, no, cfg.detector, m.winner, m.margin);
-  m.ticks_run = T;
+  det.finish(cfg, T, m);
 }
 
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,

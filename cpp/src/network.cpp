@@ -256,44 +256,13 @@ inline void prefetch(std::uintptr_t a) noexcept {
 
 }  // namespace
 
-// A free function so that the restrict qualifiers apply (GCC ignores them on local
-// pointers) and the loop vectorises; every operand is loaded unconditionally (a
-// conditional load blocks the selects).
-void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
-                    std::uint8_t* __restrict mask, const float* __restrict thr,
-                    const float* __restrict lk, const float* __restrict rest) noexcept {
-  for (std::int32_t i = 0; i < n; ++i) {
-    const float r = rest[i], th = thr[i];
-    float v = lk[i] * V[i] + I[i];
-    v = v > 0.0f ? v : 0.0f;
-    const bool f = v > th;
-    V[i] = f ? r : v;
-    I[i] = 0.0f;
-    mask[i] = static_cast<std::uint8_t>(f);
-  }
-}
-
 void Network::step_state(State& s) const noexcept {
   const std::int32_t n = size();
   float* __restrict I = s.input.data();
   std::uint8_t* __restrict mask = s.fired_mask.data();
   update_neurons(n, s.value.data(), I, mask, threshold_.data(), leak_.data(), resting_.data());
-  // collect the fired neurons, skipping silent 8-byte blocks
   std::int32_t* fired = s.fired.data();
-  std::int32_t nf = 0, i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t block;
-    std::memcpy(&block, mask + i, 8);
-    if (block == 0) continue;
-    for (std::int32_t k = 0; k < 8; ++k) {
-      fired[nf] = i + k;
-      nf += mask[i + k];
-    }
-  }
-  for (; i < n; ++i) {
-    fired[nf] = i;
-    nf += mask[i];
-  }
+  const std::int32_t nf = collect_fired(mask, n, fired);
   s.n_fired = nf;
   // 3. deliver: every fired source adds its weights into its targets' accumulators, rows
   // in ascending source order (the order of the additions into each I[i] is part of the

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,11 +42,62 @@ struct RunOutput {
   std::int64_t* spike_count = nullptr;     ///< N, spikes per neuron (accumulated)
 };
 
+namespace detail {
+// A free function so that the restrict qualifiers apply (GCC ignores them on local
+// pointers) and the loop vectorises; every operand is loaded unconditionally (a conditional
+// load blocks the selects). Inline, so that each caller's copy is specialised in place.
+template <bool kWithInput>
+inline void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
+                           const float* __restrict x, std::uint8_t* __restrict mask,
+                           const float* __restrict thr, const float* __restrict lk,
+                           const float* __restrict rest) noexcept {
+  for (std::int32_t i = 0; i < n; ++i) {
+    const float r = rest[i], th = thr[i];
+    float v = lk[i] * V[i] + (kWithInput ? I[i] + x[i] : I[i]);
+    v = v > 0.0f ? v : 0.0f;
+    const bool f = v > th;
+    V[i] = f ? r : v;
+    I[i] = 0.0f;
+    mask[i] = static_cast<std::uint8_t>(f);
+  }
+}
+}  // namespace detail
+
 /// Steps 1-2 of DESIGN §2 for neurons [0, n): V = max(0, leak * V + I), a neuron fires
 /// where V > threshold (mask 1, V = resting), and I is cleared.
-void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
-                    std::uint8_t* __restrict mask, const float* __restrict thr,
-                    const float* __restrict lk, const float* __restrict rest) noexcept;
+inline void update_neurons(std::int32_t n, float* V, float* I, std::uint8_t* mask,
+                           const float* thr, const float* lk, const float* rest) noexcept {
+  detail::update_neurons<false>(n, V, I, nullptr, mask, thr, lk, rest);
+}
+
+/// The same with the tick's injections `x` added first: the accumulator is I + x, the
+/// value `I[i] += x[i]` would leave.
+inline void update_neurons(std::int32_t n, float* V, float* I, const float* x,
+                           std::uint8_t* mask, const float* thr, const float* lk,
+                           const float* rest) noexcept {
+  detail::update_neurons<true>(n, V, I, x, mask, thr, lk, rest);
+}
+
+/// Writes the indices i < n with mask[i] != 0 to `fired`, ascending (room for n entries);
+/// returns how many.
+inline std::int32_t collect_fired(const std::uint8_t* mask, std::int32_t n, std::int32_t* fired) noexcept {
+  // branch-free appends, skipping silent 8-byte blocks
+  std::int32_t nf = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t block;
+    std::memcpy(&block, mask + i, 8);
+    if (block == 0) continue;
+    for (std::int32_t k = 0; k < 8; ++k) {
+      fired[nf] = i + k;
+      nf += mask[i + k];
+    }
+  }
+  for (; i < n; ++i) {
+    fired[nf] = i;
+    nf += mask[i];
+  }
+  return nf;
+}
 
 /// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
 /// within a row), plus one default simulation state.
