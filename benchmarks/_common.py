@@ -237,6 +237,18 @@ def alternate(fns: dict, repeats: int, number: int | None = None, min_rounds: in
     return {k: (float(statistics.median(v)), min(v)) for k, v in times.items()}
 
 
+def speedup(fn1, fn2, repeats: int, number: int | None = None) -> dict:
+    """fn1 (one thread) against fn2 (two), after one warm-up call, alternated round by
+    round (see ``alternate``): medians and best times in ms, their ratios, and the load
+    other processes put on the machine meanwhile."""
+    fn1()
+    with foreign_load({}) as load:
+        r = alternate({1: fn1, 2: fn2}, repeats, number)
+    (m1, b1), (m2, b2) = r[1], r[2]
+    return {"ms_1_thread": m1 * 1e3, "ms_2_threads": m2 * 1e3, "speedup": m1 / m2,
+            "speedup_best": b1 / b2, "foreign_cores": load.get("foreign_cores")}
+
+
 @contextmanager
 def busy_python_thread():
     """Runs a pure-Python busy loop (``while not stop: x += 1``) in another thread for the

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from _common import (alternate, drive_array, foreign_load, load_net, machine_info, make_parser, measure, run_in_threads,
-                     print_machine, print_table, repeats_of, target, write_json)
+from _common import (drive_array, load_net, machine_info, make_parser, run_in_threads,
+                     print_machine, print_table, repeats_of, speedup, target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -52,12 +52,8 @@ def bench_openmp(repeats: int, digits, quick: bool) -> list[dict]:
                       lambda n: glia.score_population(pop, ds, cfg, train_epochs=epochs, num_threads=n),
                       1))
     for name, fn, number in cases:
-        fn(1)
-        with foreign_load({}) as load:
-            r = alternate({1: lambda: fn(1), 2: lambda: fn(2)}, repeats, number)
-        rows.append({"case": name, "ms_1_thread": r[1][0] * 1e3, "ms_2_threads": r[2][0] * 1e3,
-                     "speedup": r[1][0] / r[2][0], "speedup_best": r[1][1] / r[2][1],
-                     "foreign_cores": load.get("foreign_cores")})
+        rows.append({"case": name,
+                     **speedup(lambda: fn(1), lambda: fn(2), repeats, number)})
     return rows
 
 
@@ -88,11 +84,7 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
         def two():
             run_in_threads(work, objs)
 
-        with foreign_load({}) as load:
-            r = alternate({"one": one, "two": two}, repeats, number=1)
-        rows.append({"case": name, "ms_1_thread": r["one"][0] * 1e3, "ms_2_threads": r["two"][0] * 1e3,
-                     "speedup": r["one"][0] / r["two"][0], "speedup_best": r["one"][1] / r["two"][1],
-                     "foreign_cores": load.get("foreign_cores")})
+        rows.append({"case": name, **speedup(one, two, repeats, number=1)})
     return rows
 
 

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from _common import (alternate, cls3, foreign_load, machine_info, make_parser, measure, print_machine,
+from _common import (cls3, machine_info, make_parser, measure, print_machine, speedup,
                      print_table, repeats_of, target, usable_cores, write_json)
 
 import glia
@@ -71,16 +69,6 @@ def bench_cls3(repeats: int, quick: bool) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- two threads
-def speedup(fn1, fn2, repeats: int) -> dict:
-    """fn1 (1 thread) against fn2 (2 threads), alternated; medians and best times."""
-    fn1()
-    with foreign_load({}) as load:
-        r = alternate({1: fn1, 2: fn2}, repeats)
-    (m1, b1), (m2, b2) = r[1], r[2]
-    return {"ms_1_thread": m1 * 1e3, "ms_2_threads": m2 * 1e3, "speedup": m1 / m2,
-            "speedup_best": b1 / b2, "foreign_cores": load.get("foreign_cores")}
-
-
 def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
     rows = []
     net0, ds = cls3()
