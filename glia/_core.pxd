@@ -127,7 +127,7 @@ cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
     cdef readonly uint64_t version   # bumped by every change
-    cdef void _edited(self) noexcept  # version and the module-wide edit count += 1
+    cdef void _edited(self) noexcept  # version and the input edit count += 1
 
 
 # ---------------------------------------------------------------- training

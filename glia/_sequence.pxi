@@ -1,12 +1,20 @@
 # InputSequence: timed injections (included by _core.pyx).
 
-cdef uint64_t _sequence_edits = 0   # bumped by every change to any InputSequence
+# Bumped by every change to any InputSequence or EpisodeData: a cheap "nothing changed"
+# test for caches of resolved episodes. Increments hold the GIL and run no Python code
+# in between, so concurrent edits never lose one.
+cdef uint64_t _input_edits = 0
 
 
-def _sequence_edit_count():
-    """How many changes InputSequence objects have seen (a cheap "nothing changed" test
-    for caches of resolved episodes)."""
-    return _sequence_edits
+def _note_input_edit():
+    """Records a change to an episode's input or target (EpisodeData calls it)."""
+    global _input_edits
+    _input_edits += 1
+
+
+def _input_edit_count():
+    """How many changes InputSequence and EpisodeData objects have seen."""
+    return _input_edits
 
 
 cdef class InputSequence:
@@ -30,9 +38,9 @@ cdef class InputSequence:
         del self._seq
 
     cdef void _edited(self) noexcept:
-        global _sequence_edits
+        global _input_edits
         self.version += 1
-        _sequence_edits += 1
+        _input_edits += 1
 
     @classmethod
     def from_file(cls, path):

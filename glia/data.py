@@ -5,25 +5,18 @@ array row) plus the id of the output neuron that should win.
 """
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from glia._core import InputSequence, _all_finite, _check_bytes
+from glia._core import InputSequence, _all_finite, _check_bytes, _note_input_edit
 
 __all__ = [
     "EpisodeData", "EpisodeMetrics", "Dataset", "load_sequence_file",
     "create_sequence_from_array", "load_dataset_from_directory",
 ]
-
-
-# Changed by every attribute set on any EpisodeData, to a value it never had before (a
-# ticket from a counter, so concurrent edits cannot write back a value a cache has seen).
-_edit_tickets = itertools.count(1)
-_episode_edits = [0]
 
 
 class EpisodeData:
@@ -41,7 +34,7 @@ class EpisodeData:
 
     def __setattr__(self, name, value):
         object.__setattr__(self, name, value)
-        _episode_edits[0] = next(_edit_tickets)
+        _note_input_edit()
 
     def __init__(self, seq: InputSequence | None = None, target_id: str = "", *, array=None):
         if seq is not None and not isinstance(seq, InputSequence):

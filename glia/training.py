@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from glia import data as _data
-from glia._core import (InputSequence, Network, _CoreTrainer, _sequence_edit_count,
+from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
 from glia.config import TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
@@ -87,7 +86,7 @@ class Trainer:
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
-        self._built = None          # (key, resolved episodes): the last data set resolved
+        self._built: _Resolved | None = None   # the last data set resolved
         self._pushed = None         # the (config fingerprint, default index) the engine has
         self._layout = None         # the network's layout_version the engine's indices match
         self._names = None          # (output ids, their str array) for predictions
@@ -137,9 +136,9 @@ class Trainer:
             if (fp, idx) != self._pushed:
                 self._core.set_config(self._config.to_dict(), idx)
             if self.net.layout_version != self._layout:
-                # neurons were added or the network reloaded: indices may have moved
+                # neurons were added or the network reloaded: indices may have moved (the
+                # resolved episodes' key holds the layout too)
                 self._core.set_outputs(self._output_indices())
-                self._built = None
         self._pushed = (fp, idx)
         self._layout = self.net.layout_version
         return self._core
@@ -150,20 +149,18 @@ class Trainer:
         nothing). When no EpisodeData or InputSequence anywhere has changed since the
         episodes were resolved, their identities alone decide; otherwise each episode's
         target, array and sequence (and the sequence's version) are compared."""
-        key = (tuple(map(id, eps)), require_target, self.net.num_neurons, self.net.num_sensory)
-        edits = (_data._episode_edits[0], _sequence_edit_count())
+        key = (tuple(map(id, eps)), require_target, self.net.layout_version)
+        edits = _input_edit_count()
         b = self._built
-        if b is not None and b[0] == key:
-            if b[3] == edits:
-                return b[1]
-            marks = [_episode_mark(ep) for ep in eps]
-            if _same_marks(b[2], marks):
-                self._built = (key, b[1], b[2], edits, b[4])
-                return b[1]
-        else:
-            marks = [_episode_mark(ep) for ep in eps]
+        same = b is not None and b.key == key
+        if same and b.edits == edits:
+            return b.episodes
+        marks = [_episode_mark(ep) for ep in eps]
+        if same and _same_marks(b.marks, marks):
+            self._built = b._replace(edits=edits)
+            return b.episodes
         built = self._core.build(eps, self._outputs, require_target)
-        self._built = (key, built, marks, edits, list(eps))   # eps kept alive: ids stay theirs
+        self._built = _Resolved(key, built, marks, edits, list(eps))
         return built
 
     def _winner_names(self) -> np.ndarray:
@@ -320,6 +317,15 @@ class Trainer:
     def __repr__(self):
         kind = "rate-gradient" if self.use_gradient else "reward-modulated"
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
+
+
+class _Resolved(NamedTuple):
+    """A data set's episodes as the engine has them, and what they were made from."""
+    key: tuple           # episode ids, require_target, the network's layout_version
+    episodes: object     # the engine's episodes
+    marks: list          # _episode_mark of each episode
+    edits: int           # _input_edit_count() when they were last known current
+    keep: list           # the episode objects, kept alive so that their ids stay theirs
 
 
 def _episode_mark(ep):
