@@ -182,10 +182,6 @@ class EmaDetector {
   float* det_ = nullptr;
 };
 
-std::int64_t episode_ticks(const TrainConfig& cfg) noexcept {
-  return static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
-}
-
 }  // namespace
 
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
@@ -203,7 +199,7 @@ void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& 
   State& st = ws.state;
   st.reset(net);
   EmaDetector det(cfg, outputs, ws);
-  const std::int64_t T = episode_ticks(cfg);
+  const std::int64_t T = episode_steps(cfg);
   const std::int64_t period = ep.period();
   std::int64_t cursor = 0;
   for (std::int64_t t = 0; t < T; ++t) {
@@ -303,7 +299,7 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
   std::uint8_t* mask = st.fired_mask.data();
   std::int32_t* fired = st.fired.data();
   EmaDetector det(cfg, outputs, ws);
-  const std::int64_t T = episode_ticks(cfg);
+  const std::int64_t T = episode_steps(cfg);
   const std::int64_t period = ep.period();
   const float* W = dm.w.data();
   std::int64_t cursor = 0;

@@ -85,7 +85,7 @@ void RateGDTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_
   const std::int32_t N = net_.size();
   const std::int64_t E = net_.num_edges();
   const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  const std::int64_t T = static_cast<std::int64_t>(cfg_.warmup_ticks) + cfg_.decision_window;
+  const std::int64_t T = episode_steps(cfg_);
   const std::int32_t nt = n_threads_used(n_threads, n);
   if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
   coef_.resize(static_cast<std::size_t>(n * N));

@@ -457,7 +457,7 @@ void Trainer::run_one_batch(const std::vector<Episode>& eps, const std::int64_t*
       shift_[static_cast<std::size_t>(k)] =
           static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(cfg_.timing_jitter) + 1));
     }
-  const std::int64_t T = static_cast<std::int64_t>(cfg_.warmup_ticks) + cfg_.decision_window;
+  const std::int64_t T = episode_steps(cfg_);
   pow_.resize(static_cast<std::size_t>(T) + 1);
   pow_[0] = 1.0f;
   for (std::int64_t k = 1; k <= T; ++k)
@@ -630,7 +630,7 @@ void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64
   const std::int32_t N = net_.size();
   const std::int64_t E = net_.num_edges();
   const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  const std::int64_t T = static_cast<std::int64_t>(cfg_.warmup_ticks) + cfg_.decision_window;
+  const std::int64_t T = episode_steps(cfg_);
   const std::int32_t nt = n_threads_used(n_threads, n);
   if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
   elig_.resize(static_cast<std::size_t>(n * E));

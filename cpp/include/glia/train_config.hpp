@@ -127,6 +127,11 @@ struct TrainConfig {
 /// (0, 1], non-finite numbers, ...). Called by the trainers before any work.
 void validate_config(const TrainConfig& cfg);
 
+/// Steps an episode runs: warmup_ticks + decision_window (not the unused `episode_ticks`).
+inline std::int64_t episode_steps(const TrainConfig& cfg) noexcept {
+  return static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
+}
+
 /// Whether growth may create edge from -> to under `p`.
 inline bool edge_allowed(const TopologyPolicy& p, NeuronKind from_kind, NeuronKind to_kind,
                          bool self) noexcept {
