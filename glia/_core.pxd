@@ -207,7 +207,8 @@ cdef extern from *:
     """
     #include "glia/train_config.hpp"
     static inline void glia_set_config_enums(glia::TrainConfig& c, int reward_mode, int gating,
-                                             int revert_metric, int optimizer) {
+                                             int revert_metric, int optimizer, int detector) {
+      c.detector.type = static_cast<glia::DetectorType>(detector);
       c.reward_mode = static_cast<glia::RewardMode>(reward_mode);
       c.update_gating = static_cast<glia::UpdateGating>(gating);
       c.revert_metric = static_cast<glia::RevertMetric>(revert_metric);
@@ -215,7 +216,7 @@ cdef extern from *:
     }
     """
     void glia_set_config_enums(CTrainConfig& c, int reward_mode, int gating, int revert_metric,
-                               int optimizer)
+                               int optimizer, int detector)
 
 
 cdef extern from "glia/episode.hpp" namespace "glia" nogil:

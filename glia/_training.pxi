@@ -4,6 +4,7 @@ _REWARD_MODES = {"binary": 0, "margin_linear": 1, "softplus_margin": 2}
 _GATINGS = {"none": 0, "winner_only": 1, "target_only": 2}
 _REVERT_METRICS = {"accuracy": 0, "margin": 1}
 _OPTIMIZERS = {"sgd": 0, "adam": 1, "adamw": 2}
+_DETECTORS = {"ema": 0, "count": 1}
 
 
 cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
@@ -70,7 +71,8 @@ cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
     c.grad.adam_eps = g["adam_eps"]
     c.grad.clip_grad_norm = g["clip_grad_norm"]
     glia_set_config_enums(c, _REWARD_MODES[d["reward_mode"]], _GATINGS[d["update_gating"]],
-                          _REVERT_METRICS[d["revert_metric"]], _OPTIMIZERS[g["optimizer"]])
+                          _REVERT_METRICS[d["revert_metric"]], _OPTIMIZERS[g["optimizer"]],
+                          _DETECTORS[det["type"]])
     validate_config(c)
     return c
 

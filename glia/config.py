@@ -20,7 +20,7 @@ Differences from GliaGL, all of them stricter:
 
 >>> cfg = create_config(lr=0.05, optimizer="adam")
 >>> cfg.grad.optimizer, cfg.lr, cfg.warmup_ticks
-('adam', 0.05, 50)
+('adam', 0.05, 0)
 >>> cfg.lrr = 0.1
 Traceback (most recent call last):
     ...
@@ -567,16 +567,19 @@ class _ConfigBase:
 class OutputDetectorConfig(_ConfigBase):
     """How the winning output neuron of an episode is chosen.
 
-    Each output's firing rate is tracked as an exponential moving average
-    over the decision window; the output with the highest rate wins, unless
-    no rate reaches ``threshold`` (then ``default_id``, or no winner).
+    Each output's firing rate is its spike count over the decision window
+    divided by the window's length (``'count'``: spikes per tick, in [0, 1]),
+    or GliaGL's exponential moving average over every step (``'ema'``, factor
+    ``alpha``); the output with the highest rate wins, unless no rate reaches
+    ``threshold`` (then ``default_id``, or no winner).
 
     >>> det = OutputDetectorConfig(alpha=0.1, default_id="O0")
     >>> det.type, det.alpha, det.threshold
-    ('ema', 0.1, 0.01)
+    ('count', 0.1, 0.01)
     """
 
-    type: str = _field("ema", _Choice("ema"), "detector kind ('ema': moving average of spikes)")
+    type: str = _field("count", _Choice("count", "ema"),
+                       "'count' (spikes per tick in the window) or 'ema' (moving average)")
     alpha: float = _field(0.05, _Float(0.0, 1.0, lo_open=True), "EMA smoothing factor, in (0, 1]")
     threshold: float = _field(0.01, _Float(0.0, 1.0), "minimum rate for a winner, else abstain")
     default_id: str = _field("", _Str(), "output id chosen when abstaining ('' = none)")
@@ -596,9 +599,10 @@ class GradConfig(_ConfigBase):
 
     loss: str = _field("softmax_xent", _Choice("softmax_xent"),
                        "loss on output rates ('softmax_xent')")
-    temperature: float = _field(1.0, _Float(0.0, lo_open=True), "softmax temperature, > 0")
+    temperature: float = _field(0.1, _Float(0.0, lo_open=True),
+                                "softmax temperature of rates in spikes per tick, > 0")
     optimizer: str = _field("sgd", _Choice("sgd", "adam", "adamw"), "'sgd', 'adam' or 'adamw'")
-    momentum: float = _field(0.9, _Float(0.0, 1.0, hi_open=True), "SGD momentum, in [0, 1)")
+    momentum: float = _field(0.0, _Float(0.0, 1.0, hi_open=True), "SGD momentum, in [0, 1)")
     adam_beta1: float = _field(0.9, _Float(0.0, 1.0, hi_open=True), "Adam beta1, in [0, 1)")
     adam_beta2: float = _field(0.999, _Float(0.0, 1.0, hi_open=True), "Adam beta2, in [0, 1)")
     adam_eps: float = _field(1e-8, _Float(0.0, lo_open=True), "Adam epsilon, > 0")
@@ -648,24 +652,26 @@ class TrainingConfig(_ConfigBase):
     >>> cfg = TrainingConfig(lr=0.02, batch_size=8)
     >>> cfg.grad.optimizer = "adamw"
     >>> cfg.warmup_ticks, cfg.decision_window, cfg.batch_size, cfg.grad.optimizer
-    (20, 50, 8, 'adamw')
+    (0, 0, 8, 'adamw')
     >>> cfg
     TrainingConfig(lr=0.02, batch_size=8, grad=GradConfig(optimizer='adamw'))
     """
 
     # Episode timing
-    warmup_ticks: int = _field(20, _Int(0), "ticks run before the decision window")
-    decision_window: int = _field(50, _Int(1), "ticks over which output rates are measured")
+    warmup_ticks: int = _field(0, _Int(0), "ticks run before the decision window")
+    decision_window: int = _field(0, _Int(0), "ticks over which output rates are measured "
+                                  "(0: the rest of each episode)")
     episode_ticks: int = _field(200, _Int(1), "total ticks of an episode (GliaGL field)")
     # Learning
-    lr: float = _field(0.01, _Float(0.0), "learning rate, >= 0")
+    lr: float = _field(0.05, _Float(0.0), "learning rate (in units of the target's "
+                       "|threshold|), >= 0")
     elig_lambda: float = _field(0.95, _Float(0.0, 1.0), "eligibility trace decay, in [0, 1]")
     weight_decay: float = _field(1e-4, _Float(0.0), "L2 weight decay, >= 0")
     # Reward shaping and update gating (Hebbian/reward trainer)
     margin_delta: float = _field(0.05, _Float(0.0), "margin counted as 'satisfied'")
     reward_pos: float = _field(1.2, _Float(), "reward for a correct winner ('binary' mode)")
     reward_neg: float = _field(-0.8, _Float(), "reward for a wrong winner ('binary' mode)")
-    reward_mode: str = _field("softplus_margin",
+    reward_mode: str = _field("binary",
                               _Choice("binary", "margin_linear", "softplus_margin"),
                               "'binary', 'margin_linear' or 'softplus_margin'")
     reward_gain: float = _field(1.0, _Float(0.0), "scale of margin-based rewards, >= 0")
@@ -875,7 +881,7 @@ def _is_gliagl_layout(d: Mapping) -> bool:
 # --------------------------------------------------------------------------
 
 _CREATE_CONFIG_DEFAULTS = {
-    "lr": 0.01, "batch_size": 1, "warmup_ticks": 50, "decision_window": 50,
+    "lr": 0.05, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
     "optimizer": "sgd", "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8,
 }
 
@@ -897,14 +903,15 @@ def _create(cls, named: dict, named_defaults: dict, kwargs: dict, what: str):
     return cfg
 
 
-def create_config(lr: float = 0.01, batch_size: int = 1, warmup_ticks: int = 50,
-                  decision_window: int = 50, optimizer: str = "sgd",
+def create_config(lr: float = 0.05, batch_size: int = 1, warmup_ticks: int = 0,
+                  decision_window: int = 0, optimizer: str = "sgd",
                   adam_beta1: float = 0.9, adam_beta2: float = 0.999,
                   adam_eps: float = 1e-8, **kwargs: Any) -> TrainingConfig:
     """Create a TrainingConfig, GliaGL style.
 
-    The parameters and their defaults are GliaGL's; note that
-    ``warmup_ticks`` defaults to 50 here while ``TrainingConfig()`` has 20.
+    The parameters are GliaGL's, and so are their defaults except the episode
+    timing: no warm-up and a decision window to the end of each episode
+    (GliaGL's 50 + 50 ticks ran past the end of shorter episodes).
     ``**kwargs`` may name any TrainingConfig field, any field of ``grad``
     (``temperature``, ``momentum``, ``clip_grad_norm``, ...), of ``detector``
     (``alpha``, ``threshold``, ``default_id``, ``type``) or of ``topology``
@@ -915,7 +922,7 @@ def create_config(lr: float = 0.01, batch_size: int = 1, warmup_ticks: int = 50,
     >>> cfg = create_config(lr=0.005, batch_size=16, optimizer="adamw",
     ...                     temperature=2.0, default_id="O0", reward_mode="binary")
     >>> cfg.lr, cfg.batch_size, cfg.warmup_ticks, cfg.grad.optimizer, cfg.grad.temperature
-    (0.005, 16, 50, 'adamw', 2.0)
+    (0.005, 16, 0, 'adamw', 2.0)
     >>> cfg.detector.default_id, cfg.reward_mode
     ('O0', 'binary')
     """

@@ -111,7 +111,11 @@ def test_evaluate_and_metrics(cls3):
     tr = glia.Trainer(net)
     m = tr.evaluate(val[0])
     assert isinstance(m, glia.EpisodeMetrics) and set(m.rates) == {"O0", "O1", "O2"}
-    assert m.ticks_run == tr.config.warmup_ticks + tr.config.decision_window
+    assert tr.config.decision_window == 0   # the default window runs to the episode's end
+    assert m.ticks_run == len(val[0].array) == 70
+    tr.config.warmup_ticks, tr.config.decision_window = 5, 20
+    assert tr.evaluate(val[0]).ticks_run == 25
+    tr.config.warmup_ticks, tr.config.decision_window = 0, 0
     r = tr.evaluate_dataset(val)
     assert r["total"] == r["episodes"] == len(val) and r["predictions"].shape == (len(val),)
     assert r["margins"].dtype == np.float32 and r["rates"].shape == (len(val), 3)
@@ -296,13 +300,13 @@ def test_cached_evaluation_follows_targets_config_and_network_reloads(cls3, tmp_
     ep.target_id = keep
     assert tr.evaluate_dataset(val)["correct"] == r["correct"]
     # a config field changed by attribute is pushed; setting it back restores the result
-    # (the rate-gradient trainer judges by the rate_alpha EMA)
-    tr.config.rate_alpha = 0.5
+    warmup = tr.config.warmup_ticks
+    tr.config.warmup_ticks = 30
     sharp = tr.evaluate_dataset(val)["rates"]
     fresh = glia.Trainer(net, tr.config.copy()).evaluate_dataset(val)["rates"]
     assert np.array_equal(sharp, fresh) and not np.array_equal(sharp, r["rates"])
     tr.config = tr.config.copy()       # an equal config through the setter, then back
-    tr.config.rate_alpha = glia.TrainingConfig().rate_alpha
+    tr.config.warmup_ticks = warmup
     assert np.array_equal(tr.evaluate_dataset(val)["rates"], r["rates"])
     # reloading a network of the same size whose neurons are in another order: the cached
     # episodes and output indices must follow the new layout

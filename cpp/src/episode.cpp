@@ -153,34 +153,33 @@ void sparse_events_at(const Episode& ep, std::int64_t s, std::int64_t& cursor, F
     fn(ep.neuron[static_cast<std::size_t>(cursor)], ep.value[static_cast<std::size_t>(cursor)]);
 }
 
-/// The EMA detector over the outputs' spikes, in the workspace's `det`.
-class EmaDetector {
- public:
-  EmaDetector(const TrainConfig& cfg, const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws)
-      : a_(cfg.detector.alpha), keep_(1.0f - cfg.detector.alpha), out_(outputs.data()),
-        no_(static_cast<std::int32_t>(outputs.size())), ws_(ws) {
-    ws.det.assign(static_cast<std::size_t>(no_), 0.0f);
-    det_ = ws.det.data();
-  }
-  /// After every step.
-  void update(const std::uint8_t* mask) noexcept {
-    for (std::int32_t o = 0; o < no_; ++o)
-      det_[o] = keep_ * det_[o] + a_ * (mask[out_[o]] ? 1.0f : 0.0f);
-  }
-  /// Rates, winner and margin into `m`.
-  void finish(const TrainConfig& cfg, std::int64_t ticks, EpisodeMetrics& m) const {
-    m.rates.assign(ws_.det.begin(), ws_.det.end());
-    detect_winner(det_, no_, cfg.detector, m.winner, m.margin);
-    m.ticks_run = ticks;
-  }
+}  // namespace
 
- private:
-  float a_, keep_;
-  const std::int32_t* out_;
-  std::int32_t no_;
-  EpisodeWorkspace& ws_;
-  float* det_ = nullptr;
-};
+float softmax_xent(const float* r, std::int32_t n, std::int32_t target, float temperature,
+                   float* probs) noexcept {
+  if (n <= 0) return 0.0f;
+  const double T = temperature > 0.0f ? temperature : 1.0;
+  double mx = r[0] / T;
+  for (std::int32_t k = 1; k < n; ++k) mx = std::max(mx, r[k] / T);
+  double s = 0.0;
+  for (std::int32_t k = 0; k < n; ++k) s += std::exp(r[k] / T - mx);
+  if (probs != nullptr)
+    for (std::int32_t k = 0; k < n; ++k) probs[k] = static_cast<float>(std::exp(r[k] / T - mx) / s);
+  if (target < 0 || target >= n) return 0.0f;
+  return static_cast<float>(-(r[target] / T - mx - std::log(s)));
+}
+
+namespace {
+
+/// Rates, winner and margin of a finished detector into `m`.
+void finish_metrics(OutputDetector& det, const TrainConfig& cfg, const std::vector<float>& rates,
+                    std::int64_t ticks, EpisodeMetrics& m) {
+  det.finish();
+  m.rates.assign(rates.begin(), rates.end());
+  detect_winner(m.rates.data(), static_cast<std::int32_t>(m.rates.size()), cfg.detector,
+                m.winner, m.margin);
+  m.ticks_run = ticks;
+}
 
 }  // namespace
 
@@ -198,16 +197,17 @@ void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& 
                       EpisodeMetrics& m) {
   State& st = ws.state;
   st.reset(net);
-  EmaDetector det(cfg, outputs, ws);
-  const std::int64_t T = episode_steps(cfg);
+  const std::int64_t T = episode_steps(cfg, ep);
+  ws.det.resize(outputs.size());
+  OutputDetector det(cfg, T, outputs.data(), static_cast<std::int32_t>(outputs.size()), ws.det.data());
   const std::int64_t period = ep.period();
   std::int64_t cursor = 0;
   for (std::int64_t t = 0; t < T; ++t) {
     inject_tick(ep, t, 0, period, st.input.data(), cursor);
     net.step_state(st);
-    det.update(st.fired_mask.data());
+    det.update(t, st.fired_mask.data());
   }
-  det.finish(cfg, T, m);
+  finish_metrics(det, cfg, ws.det, T, m);
 }
 
 DenseModel::DenseModel(const Network& net) : n(net.size()), stride((net.size() + 7) / 8 * 8) {
@@ -298,8 +298,9 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
   float* I = st.input.data();
   std::uint8_t* mask = st.fired_mask.data();
   std::int32_t* fired = st.fired.data();
-  EmaDetector det(cfg, outputs, ws);
-  const std::int64_t T = episode_steps(cfg);
+  const std::int64_t T = episode_steps(cfg, ep);
+  ws.det.resize(outputs.size());
+  OutputDetector det(cfg, T, outputs.data(), static_cast<std::int32_t>(outputs.size()), ws.det.data());
   const std::int64_t period = ep.period();
   const float* W = dm.w.data();
   std::int64_t cursor = 0;
@@ -315,10 +316,10 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
       update_neurons(S, V, I, ws.x.data() + r * S, mask, dm.threshold.data(), dm.leak.data(),
                      dm.resting.data());
       deliver_dense(I, W, S, fired, collect_fired(mask, S, fired));
-      det.update(mask);
+      det.update(t0 + r, mask);
     }
   }
-  det.finish(cfg, T, m);
+  finish_metrics(det, cfg, ws.det, T, m);
 }
 
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,

@@ -52,7 +52,7 @@ void validate_config(const TrainConfig& c) {
   nonneg("warmup_ticks", c.warmup_ticks);
   nonneg("decision_window", c.decision_window);
   nonneg("episode_ticks", c.episode_ticks);
-  enum_in("detector.type", c.detector.type, 0);
+  enum_in("detector.type", c.detector.type, 1);
   unit_open("detector.alpha", c.detector.alpha);
   if (std::isnan(c.detector.threshold)) bad("detector.threshold", "must not be NaN");
   if (c.detector.default_id < -1) bad("detector.default_id", "must be an output index or -1");
@@ -120,6 +120,10 @@ Trainer::Trainer(Network& net, const TrainConfig& cfg) : net_(net), cfg_(cfg) {
   prune_count_.assign(static_cast<std::size_t>(net_.num_edges()), 0);
   rate_.assign(static_cast<std::size_t>(net_.size()), 0.0f);
   inactive_count_.assign(static_cast<std::size_t>(net_.size()), 0);
+  m1_.assign(static_cast<std::size_t>(net_.num_edges()), 0.0f);
+  m2_.assign(static_cast<std::size_t>(net_.num_edges()), 0.0f);
+  edge_arrays_.push_back(&m1_);
+  edge_arrays_.push_back(&m2_);
 }
 
 Trainer::~Trainer() = default;
@@ -138,11 +142,13 @@ void Trainer::set_outputs(const std::vector<std::int32_t>& outputs) {
   if (outputs.empty()) {  // back to the default
     outputs_explicit_ = false;
     outputs_ = default_outputs(net_);
+    plan_valid_ = false;
     return;
   }
   check_outputs(net_, outputs);
   outputs_ = outputs;
   outputs_explicit_ = true;
+  plan_valid_ = false;
 }
 
 std::int32_t Trainer::n_threads_used(int n_threads, std::int64_t n) const noexcept {
@@ -151,22 +157,16 @@ std::int32_t Trainer::n_threads_used(int n_threads, std::int64_t n) const noexce
   return static_cast<std::int32_t>(nt < 1 ? 1 : nt);
 }
 
-float Trainer::softmax_xent(const float* r, std::int32_t n, std::int32_t target,
-                            float temperature) noexcept {
-  if (n <= 0 || target < 0 || target >= n) return 0.0f;
-  const double T = temperature > 0.0f ? temperature : 1.0;
-  double mx = r[0] / T;
-  for (std::int32_t k = 1; k < n; ++k) mx = std::max(mx, r[k] / T);
-  double s = 0.0;
-  for (std::int32_t k = 0; k < n; ++k) s += std::exp(r[k] / T - mx);
-  return static_cast<float>(-(r[target] / T - mx - std::log(s)));
-}
-
 void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked) {
   validate_config(cfg_);
-  if (!outputs_explicit_) outputs_ = default_outputs(net_);
+  if (!outputs_explicit_) {
+    std::vector<std::int32_t> outs = default_outputs(net_);
+    if (outs != outputs_) plan_valid_ = false;
+    outputs_.swap(outs);
+  }
   check_outputs(net_, outputs_);
   const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  if (static_cast<std::int32_t>(baseline_.size()) != no) baseline_.assign(static_cast<std::size_t>(no), 0.0f);
   if (cfg_.detector.default_id >= no)
     throw ValueError("config.detector.default_id " + std::to_string(cfg_.detector.default_id) +
                      " is not an index into the " + std::to_string(no) + " outputs");
@@ -392,6 +392,149 @@ void Trainer::apply_weight_jitter() {
   }
 }
 
+// ---- the shared learning machinery
+
+void Trainer::compute_weight_scale() {
+  const std::int32_t N = net_.size();
+  scale_.resize(static_cast<std::size_t>(N));
+  const float* thr = net_.threshold().data();
+  for (std::int32_t i = 0; i < N; ++i) {
+    const float a = std::fabs(thr[i]);
+    scale_[static_cast<std::size_t>(i)] = (a > 0.0f && std::isfinite(a)) ? a : 1.0f;
+  }
+}
+
+void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
+  const std::int64_t E = net_.num_edges();
+  const std::int32_t N = net_.size();
+  const std::int64_t* rp = net_.row_ptr().data();
+  const std::int32_t* col = net_.col().data();
+  const float* sc = scale_.data();
+  const float inv_n = 1.0f / static_cast<float>(n);
+  const GradConfig& g = cfg_.grad;
+  float clip_scale = 1.0f;
+  if (g.clip_grad_norm > 0.0f) {
+    double ss = 0.0;
+    for (std::int64_t q = 0; q < E; ++q) {
+      const double x = static_cast<double>(grad[static_cast<std::size_t>(q)] * inv_n);
+      ss += x * x;
+    }
+    const double norm = std::sqrt(std::max(1e-30, ss));
+    if (norm > static_cast<double>(g.clip_grad_norm))
+      clip_scale = static_cast<float>(static_cast<double>(g.clip_grad_norm) / norm);
+  }
+  float* W = net_.weight_data();
+  const float lr = cfg_.lr * lr_scale_;
+  const float wd = cfg_.weight_decay;
+  // the step is taken on u = w / scale[target]: w -= scale * lr * step(dL/du)
+  if (g.optimizer == Optimizer::kSgd) {
+    const float mu = g.momentum;
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
+        const float s = sc[col[q]];
+        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
+        if (wd > 0.0f) x += wd * (W[q] / s);  // L2 in the gradient (coupled)
+        float& v = m1_[static_cast<std::size_t>(q)];
+        v = mu * v + x;
+        W[q] -= s * lr * v;
+      }
+  } else {
+    ++opt_step_;
+    const float b1 = g.adam_beta1, b2 = g.adam_beta2, eps = g.adam_eps;
+    const double bias1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(opt_step_));
+    const double bias2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(opt_step_));
+    const bool decoupled = g.optimizer == Optimizer::kAdamW;
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
+        const float s = sc[col[q]];
+        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
+        if (wd > 0.0f) {
+          if (decoupled) W[q] -= lr * wd * W[q];
+          else x += wd * (W[q] / s);
+        }
+        float& m = m1_[static_cast<std::size_t>(q)];
+        float& v = m2_[static_cast<std::size_t>(q)];
+        m = b1 * m + (1.0f - b1) * x;
+        v = b2 * v + (1.0f - b2) * (x * x);
+        const double mhat = static_cast<double>(m) / (bias1 > 1e-20 ? bias1 : 1.0);
+        const double vhat = static_cast<double>(v) / (bias2 > 1e-20 ? bias2 : 1.0);
+        W[q] -= s * lr * static_cast<float>(mhat / (std::sqrt(vhat) + static_cast<double>(eps)));
+      }
+  }
+  clip_weights();
+}
+
+void Trainer::ensure_backprop_plan() {
+  if (plan_valid_ && !structure_changed_) return;
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const auto& rp = net_.row_ptr();
+  const auto& col = net_.col();
+  // inbound lists (CSC), sources ascending
+  std::vector<std::int64_t> in_ptr(static_cast<std::size_t>(N) + 1, 0);
+  for (std::int64_t q = 0; q < E; ++q) ++in_ptr[static_cast<std::size_t>(col[static_cast<std::size_t>(q)]) + 1];
+  for (std::int32_t i = 0; i < N; ++i) in_ptr[static_cast<std::size_t>(i) + 1] += in_ptr[static_cast<std::size_t>(i)];
+  std::vector<std::int32_t> in_src(static_cast<std::size_t>(E));
+  {
+    std::vector<std::int64_t> fill(in_ptr.begin(), in_ptr.end() - 1);
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
+        in_src[static_cast<std::size_t>(fill[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])]++)] = i;
+  }
+  // breadth-first distance from the outputs along inbound edges
+  std::vector<std::int32_t> dist(static_cast<std::size_t>(N), -1);
+  std::vector<std::int32_t> queue;
+  queue.reserve(static_cast<std::size_t>(N));
+  for (std::int32_t o : outputs_) {
+    if (dist[static_cast<std::size_t>(o)] >= 0) continue;
+    dist[static_cast<std::size_t>(o)] = 0;
+    queue.push_back(o);
+  }
+  for (std::size_t h = 0; h < queue.size(); ++h) {
+    const std::int32_t u = queue[h];
+    for (std::int64_t q = in_ptr[static_cast<std::size_t>(u)]; q < in_ptr[static_cast<std::size_t>(u) + 1]; ++q) {
+      const std::int32_t p = in_src[static_cast<std::size_t>(q)];
+      if (dist[static_cast<std::size_t>(p)] >= 0) continue;
+      dist[static_cast<std::size_t>(p)] = dist[static_cast<std::size_t>(u)] + 1;
+      queue.push_back(p);
+    }
+  }
+  // BFS order is by increasing distance; a neuron reads only nearer neurons
+  plan_node_.clear();
+  plan_ptr_.assign(1, 0);
+  plan_edge_.clear();
+  for (std::int32_t j : queue) {
+    const std::int32_t dj = dist[static_cast<std::size_t>(j)];
+    if (dj == 0) continue;
+    plan_node_.push_back(j);
+    for (std::int64_t q = rp[static_cast<std::size_t>(j)]; q < rp[static_cast<std::size_t>(j) + 1]; ++q) {
+      const std::int32_t dk = dist[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])];
+      if (dk >= 0 && dk < dj) plan_edge_.push_back(q);
+    }
+    plan_ptr_.push_back(static_cast<std::int64_t>(plan_edge_.size()));
+  }
+  structure_changed_ = false;
+  plan_valid_ = true;
+}
+
+void Trainer::carry_back(float* sig, const float* pre, const float* post) const noexcept {
+  const std::int32_t* col = net_.col().data();
+  const float* W = net_.weight().data();
+  const float* sc = scale_.data();
+  const std::int64_t n_plan = static_cast<std::int64_t>(plan_node_.size());
+  for (std::int64_t s = 0; s < n_plan; ++s) {
+    const std::int32_t j = plan_node_[static_cast<std::size_t>(s)];
+    float g = 0.0f;
+    for (std::int64_t p = plan_ptr_[static_cast<std::size_t>(s)]; p < plan_ptr_[static_cast<std::size_t>(s) + 1]; ++p) {
+      const std::int64_t q = plan_edge_[static_cast<std::size_t>(p)];
+      const std::int32_t k = col[q];
+      const float x = (W[q] / sc[k]) * sig[k];
+      g += pre != nullptr ? x * pre[k] : x;
+    }
+    sig[j] = post != nullptr ? g * post[j] : g;
+  }
+}
+
 // ---- checkpoints
 
 void Trainer::capture_checkpoint() {
@@ -457,7 +600,10 @@ void Trainer::run_one_batch(const std::vector<Episode>& eps, const std::int64_t*
       shift_[static_cast<std::size_t>(k)] =
           static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(cfg_.timing_jitter) + 1));
     }
-  const std::int64_t T = episode_steps(cfg_);
+  std::int64_t T = 0;
+  for (std::int64_t k = 0; k < n; ++k)
+    T = std::max(T, episode_steps(cfg_, eps[static_cast<std::size_t>(order[k])]));
+  max_steps_ = T;
   pow_.resize(static_cast<std::size_t>(T) + 1);
   pow_[0] = 1.0f;
   for (std::int64_t k = 1; k <= T; ++k)
@@ -569,7 +715,7 @@ EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threa
 }
 
 EpisodeMetrics Trainer::evaluate(const Episode& ep) const {
-  const TrainConfig c = eval_config();
+  const TrainConfig& c = cfg_;
   std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
   check_outputs(net_, outs);
   return evaluate_episode(net_, ep, c, outs);
@@ -577,194 +723,9 @@ EpisodeMetrics Trainer::evaluate(const Episode& ep) const {
 
 DatasetMetrics Trainer::evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
                                          Hook hook, void* ctx, bool episodes_checked) const {
-  const TrainConfig c = eval_config();
+  const TrainConfig& c = cfg_;
   std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
   return glia::evaluate_dataset(net_, episodes, c, outs, n_threads, hook, ctx, episodes_checked);
-}
-
-// ------------------------------------------------------------------------------------------
-// HebbianTrainer
-
-HebbianTrainer::HebbianTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
-namespace {
-
-/// GliaGL's target margin: rate[target] - max(rate[others]) (0 when there are no others).
-float target_margin(const float* r, std::int32_t n, std::int32_t target) noexcept {
-  const float rt = (target >= 0 && target < n) ? r[target] : 0.0f;
-  float other = 0.0f;
-  bool init = false;
-  for (std::int32_t k = 0; k < n; ++k) {
-    if (k == target) continue;
-    if (!init || r[k] > other) other = r[k];
-    init = true;
-  }
-  return rt - other;
-}
-
-float compute_reward(const EpisodeMetrics& m, const TrainConfig& c, std::int32_t target) noexcept {
-  const float* r = m.rates.data();
-  const std::int32_t n = static_cast<std::int32_t>(m.rates.size());
-  switch (c.reward_mode) {
-    case RewardMode::kMarginLinear: {
-      float x = c.reward_gain * target_margin(r, n, target);
-      return x < c.reward_min ? c.reward_min : (x > c.reward_max ? c.reward_max : x);
-    }
-    case RewardMode::kSoftplusMargin: {
-      const float x = c.reward_gain * (c.margin_delta - target_margin(r, n, target));
-      float y = 1.0f / (1.0f + std::exp(-x));
-      if (c.reward_min < c.reward_max) y = y < c.reward_min ? c.reward_min : (y > c.reward_max ? c.reward_max : y);
-      return y;
-    }
-    case RewardMode::kBinary:
-    default:
-      return (m.winner == target && m.margin >= c.margin_delta) ? c.reward_pos : c.reward_neg;
-  }
-}
-
-}  // namespace
-
-void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
-                               std::int64_t n, int n_threads, Poller* poller,
-                               EpisodeMetrics* metrics, double& loss_sum) {
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  const std::int64_t T = episode_steps(cfg_);
-  const std::int32_t nt = n_threads_used(n_threads, n);
-  if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
-  elig_.resize(static_cast<std::size_t>(n * E));
-  end_rate_.resize(static_cast<std::size_t>(n * N));
-
-  const TrainConfig& c = cfg_;
-  const std::int64_t* rp = net_.row_ptr().data();
-  const std::int32_t* col = net_.col().data();
-  const std::int32_t* out = outputs_.data();
-  const float* pw = pow_.data();
-  const Network& net = net_;
-
-  detail::for_each_item(n, nt, poller, "training", [&](std::int64_t k, int tid) {
-    Work& w = work_[static_cast<std::size_t>(tid)];
-    const Episode& ep = eps[static_cast<std::size_t>(order[k])];
-    State& st = w.state;
-    st.reset(net);
-    w.rate.assign(rate_.begin(), rate_.end());
-    w.det.assign(static_cast<std::size_t>(no), 0.0f);
-    w.last.assign(static_cast<std::size_t>(N), 0);
-    w.prev_fired.resize(static_cast<std::size_t>(N));
-    float* e = elig_.data() + k * E;
-    std::fill(e, e + E, 0.0f);
-    float* rate = w.rate.data();
-    float* det = w.det.data();
-    std::int32_t* last = w.last.data();
-    std::int32_t* prev = w.prev_fired.data();
-    std::int32_t n_prev = 0;
-    const float ar = c.rate_alpha, kr = 1.0f - ar;
-    const float ad = c.detector.alpha, kd = 1.0f - ad;
-    const bool post_rate = c.elig_post_use_rate;
-    const std::int64_t period = ep.period();
-    const std::int64_t shift = shift_[static_cast<std::size_t>(k)];
-    std::int64_t cursor = 0;
-    for (std::int64_t t = 0; t < T; ++t) {
-      inject_tick(ep, t, shift, period, st.input.data(), cursor);
-      net.step_state(st);
-      const std::uint8_t* mask = st.fired_mask.data();
-      for (std::int32_t i = 0; i < N; ++i) rate[i] = kr * rate[i] + ar * (mask[i] ? 1.0f : 0.0f);
-      for (std::int32_t o = 0; o < no; ++o) det[o] = kd * det[o] + ad * (mask[out[o]] ? 1.0f : 0.0f);
-      // the spikes of step t - 1 arrived in step t: pre(t-1) * post(t), decayed lazily
-      for (std::int32_t p = 0; p < n_prev; ++p) {
-        const std::int32_t i = prev[p];
-        const float f = pw[t - last[i]];
-        last[i] = static_cast<std::int32_t>(t);
-        if (post_rate) {
-          for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] = e[q] * f + rate[col[q]];
-        } else {
-          for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q)
-            e[q] = e[q] * f + (mask[col[q]] ? 1.0f : 0.0f);
-        }
-      }
-      n_prev = st.n_fired;
-      std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
-    }
-    if (T > 0)
-      for (std::int32_t i = 0; i < N; ++i) {
-        const std::int64_t age = T - 1 - last[i];
-        if (age == 0) continue;
-        const float f = pw[age];
-        for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] *= f;
-      }
-    std::copy(rate, rate + N, end_rate_.begin() + k * N);
-    EpisodeMetrics& m = metrics[k];
-    m.rates.assign(det, det + no);
-    detect_winner(det, no, c.detector, m.winner, m.margin);
-    m.ticks_run = T;
-  });
-
-  // ---- combine in episode order
-  delta_.assign(static_cast<std::size_t>(E), 0.0f);
-  const bool use_usage = c.usage_boost_gain != 0.0f;
-  if (use_usage) usage_.assign(static_cast<std::size_t>(E), 0.0f);
-  double sum_raw = 0.0;
-  for (std::int64_t k = 0; k < n; ++k) {
-    const EpisodeMetrics& m = metrics[k];
-    const std::int32_t target = eps[static_cast<std::size_t>(order[k])].target;
-    loss_sum += softmax_xent(m.rates.data(), no, target, c.grad.temperature);
-    const float raw = compute_reward(m, c, target);
-    float reward = raw;
-    if (c.use_advantage_baseline) {
-      reward = raw - baseline_;
-      baseline_ = (1.0f - c.baseline_beta) * baseline_ + c.baseline_beta * raw;
-    }
-    if (c.no_update_if_satisfied && m.winner == target && m.margin >= c.margin_delta) reward = 0.0f;
-    sum_raw += raw;
-    std::int32_t only = -1;  // -1: every edge
-    if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0) only = out[m.winner];
-    if (c.update_gating == UpdateGating::kTargetOnly) only = out[target];
-    const float* e = elig_.data() + k * E;
-    if (only < 0) {
-      if (reward != 0.0f)
-        for (std::int64_t q = 0; q < E; ++q) delta_[static_cast<std::size_t>(q)] += reward * e[q];
-      if (use_usage)
-        for (std::int64_t q = 0; q < E; ++q) usage_[static_cast<std::size_t>(q)] += e[q];
-    } else {
-      for (std::int64_t q = 0; q < E; ++q) {
-        if (col[q] != only) continue;
-        delta_[static_cast<std::size_t>(q)] += reward * e[q];
-        if (use_usage) usage_[static_cast<std::size_t>(q)] += e[q];
-      }
-    }
-  }
-
-  // ---- apply: dw = lr * mean(reward * e), decay, clip, usage boost
-  float* W = net_.weight_data();
-  const float scale = c.lr * lr_scale_ / static_cast<float>(n);
-  const float wd = c.weight_decay;
-  for (std::int64_t q = 0; q < E; ++q) {
-    float x = W[q] + scale * delta_[static_cast<std::size_t>(q)];
-    W[q] = x - wd * x;
-  }
-  clip_weights();
-  if (use_usage) {
-    const float avg_raw = static_cast<float>(sum_raw / static_cast<double>(n));
-    const float inv = 1.0f / static_cast<float>(n);
-    for (std::int64_t q = 0; q < E; ++q) {
-      float u = usage_[static_cast<std::size_t>(q)] * inv;
-      u = u < 0.0f ? 0.0f : (u > 1.0f ? 1.0f : u);
-      W[q] += c.usage_boost_gain * avg_raw * u;
-    }
-  }
-
-  // the persistent rates: the batch's mean final rate, summed in episode order
-  for (std::int32_t i = 0; i < N; ++i) {
-    float s = 0.0f;
-    for (std::int64_t k = 0; k < n; ++k) s += end_rate_[static_cast<std::size_t>(k * N + i)];
-    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
-  }
-
-  prune_small(true);
-  grow();
-  intrinsic_plasticity();
-  prune_inactive();
 }
 
 }  // namespace glia

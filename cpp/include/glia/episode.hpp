@@ -1,5 +1,6 @@
 // Episodes (one labelled input sequence resolved to neuron indices) and their evaluation.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -50,6 +51,24 @@ struct Episode {
   std::int64_t period() const noexcept;
 };
 
+/// The input's length in ticks: `length` when set, else `period()`.
+inline std::int64_t input_length(const Episode& ep) noexcept {
+  return ep.length > 0 ? ep.length : ep.period();
+}
+
+/// Steps of the decision window: cfg.decision_window, or (when 0) the rest of the episode's
+/// input after the warm-up, at least 1.
+inline std::int64_t window_steps(const TrainConfig& cfg, const Episode& ep) noexcept {
+  if (cfg.decision_window > 0) return cfg.decision_window;
+  const std::int64_t w = input_length(ep) - cfg.warmup_ticks;
+  return w > 1 ? w : 1;
+}
+
+/// Steps an episode runs: warmup_ticks + its decision window.
+inline std::int64_t episode_steps(const TrainConfig& cfg, const Episode& ep) noexcept {
+  return static_cast<std::int64_t>(cfg.warmup_ticks) + window_steps(cfg, ep);
+}
+
 /// Builds an episode from a sequence (ids resolved on `net`; an unknown id throws KeyError
 /// naming it). `target` is an index into the outputs list.
 Episode episode_from_sequence(const Sequence& seq, const Network& net, std::int32_t target);
@@ -88,6 +107,55 @@ struct DatasetMetrics {
 void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det,
                    std::int32_t& winner, float& margin) noexcept;
 
+/// Softmax cross-entropy of `rates / temperature` at `target` (0 for a target out of
+/// range); with `probs` (may be null) also writes the softmax.
+float softmax_xent(const float* rates, std::int32_t n, std::int32_t target, float temperature,
+                   float* probs = nullptr) noexcept;
+
+/// The output detector of one episode (DetectorConfig), the one place that turns spikes
+/// into output rates for evaluation and for both trainers. Call `update` after every step
+/// t = 0 .. steps-1, then `finish`.
+class OutputDetector {
+ public:
+  OutputDetector(const TrainConfig& cfg, std::int64_t steps, const std::int32_t* outputs,
+                 std::int32_t n_outputs, float* rates) noexcept
+      : count_(cfg.detector.type == DetectorType::kCount), a_(cfg.detector.alpha),
+        keep_(1.0f - cfg.detector.alpha), warmup_(cfg.warmup_ticks), steps_(steps),
+        out_(outputs), n_(n_outputs), r_(rates) {
+    for (std::int32_t o = 0; o < n_; ++o) r_[o] = 0.0f;
+  }
+  void update(std::int64_t t, const std::uint8_t* mask) noexcept {
+    if (count_) {
+      if (t < warmup_) return;
+      for (std::int32_t o = 0; o < n_; ++o) r_[o] += mask[out_[o]] ? 1.0f : 0.0f;
+    } else {
+      for (std::int32_t o = 0; o < n_; ++o) r_[o] = keep_ * r_[o] + a_ * (mask[out_[o]] ? 1.0f : 0.0f);
+    }
+  }
+  /// Counts become rates (spikes per window tick).
+  void finish() noexcept {
+    if (!count_) return;
+    const float inv = 1.0f / static_cast<float>(steps_ - warmup_);
+    for (std::int32_t o = 0; o < n_; ++o) r_[o] *= inv;
+  }
+  /// The weight a spike at step t carries in a rate measured at the end of `steps` steps
+  /// (the same weighting for any neuron: 1/window inside the window, alpha (1-alpha)^age
+  /// for the EMA).
+  float weight(std::int64_t t) const noexcept {
+    if (count_) return (t >= warmup_ && t < steps_) ? 1.0f / static_cast<float>(steps_ - warmup_) : 0.0f;
+    return t < steps_ ? a_ * std::pow(keep_, static_cast<float>(steps_ - 1 - t)) : 0.0f;
+  }
+  bool counts() const noexcept { return count_; }
+
+ private:
+  bool count_;
+  float a_, keep_;
+  std::int64_t warmup_, steps_;
+  const std::int32_t* out_;
+  std::int32_t n_;
+  float* r_;
+};
+
 /// Scratch space for running episodes; reuse it: nothing is allocated once it is sized.
 struct alignas(64) EpisodeWorkspace {
   State state;
@@ -125,8 +193,8 @@ struct DenseModel {
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
                  float* input, std::int64_t& cursor) noexcept;
 
-/// Runs one episode on a read-only network with the workspace's own state: warmup_ticks +
-/// decision_window steps from reset, the EMA detector of the outputs updated after every
+/// Runs one episode on a read-only network with the workspace's own state:
+/// `episode_steps(cfg, ep)` steps from reset, the output detector updated after every
 /// step. Fills `m` (rates resized to the outputs count).
 void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
                       const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,

@@ -11,7 +11,9 @@ namespace glia {
 enum class RewardMode : std::int32_t {
   kBinary = 0,          ///< reward_pos if winner == target and margin >= margin_delta, else reward_neg
   kMarginLinear = 1,    ///< clamp(reward_gain * target_margin, reward_min, reward_max)
-  kSoftplusMargin = 2,  ///< sigmoid(reward_gain * (margin_delta - target_margin)), clamped
+  /// reward_min + (reward_max - reward_min) * sigmoid(reward_gain * (target_margin -
+  /// margin_delta)): high when the target leads (GliaGL's had the sign the other way round)
+  kSoftplusMargin = 2,
 };
 
 /// Which edges an episode's reward may change.
@@ -22,14 +24,19 @@ enum class UpdateGating : std::int32_t {
 };
 
 enum class RevertMetric : std::int32_t { kAccuracy = 0, kMargin = 1 };
-enum class DetectorType : std::int32_t { kEma = 0 };
+/// How an episode's output rates are measured.
+enum class DetectorType : std::int32_t {
+  kEma = 0,    ///< GliaGL's: rate = (1 - alpha) * rate + alpha * spike after every step
+  kCount = 1,  ///< spikes in the decision window / its length (spikes per tick, in [0, 1])
+};
 enum class LossType : std::int32_t { kSoftmaxXent = 0 };
 enum class Optimizer : std::int32_t { kSgd = 0, kAdam = 1, kAdamW = 2 };
 
-/// The output detector: an EMA of each output's spikes, updated every tick of the episode.
+/// The output detector. Default: each output's spike count over the decision window
+/// divided by the window's length. `kEma` is GliaGL's moving average over every step.
 struct DetectorConfig {
-  DetectorType type = DetectorType::kEma;
-  float alpha = 0.05f;      ///< EMA factor: rate = (1 - alpha) * rate + alpha * spike
+  DetectorType type = DetectorType::kCount;
+  float alpha = 0.05f;      ///< kEma's factor: rate = (1 - alpha) * rate + alpha * spike
   float threshold = 0.01f;  ///< below this top rate there is no winner ...
   std::int32_t default_id = -1;  ///< ... but this output index instead (-1: none)
 };
@@ -37,9 +44,9 @@ struct DetectorConfig {
 /// The rate-gradient trainer's loss and optimizer.
 struct GradConfig {
   LossType loss = LossType::kSoftmaxXent;
-  float temperature = 1.0f;  ///< softmax over rate / temperature
+  float temperature = 0.1f;  ///< softmax over rate / temperature (rates in spikes per tick)
   Optimizer optimizer = Optimizer::kSgd;
-  float momentum = 0.9f;     ///< SGD heavy-ball momentum (0 = plain SGD)
+  float momentum = 0.0f;     ///< SGD heavy-ball momentum (0 = plain SGD, as GliaGL ran)
   float adam_beta1 = 0.9f;
   float adam_beta2 = 0.999f;
   float adam_eps = 1e-8f;
@@ -53,24 +60,25 @@ struct TopologyPolicy {
   bool allow_self_loops = false;           ///< growth never makes self loops in any case
 };
 
-/// Every training knob. Defaults are GliaGL's.
+/// Every training knob. Defaults are GliaGL's except where GliaGL's stopped learning
+/// (episode timing, detector, temperature, reward sign: see the README).
 struct TrainConfig {
   // ---- episode timing
-  std::int32_t warmup_ticks = 20;     ///< U: ticks before the decision window
-  std::int32_t decision_window = 50;  ///< W: an episode runs U + W ticks
+  std::int32_t warmup_ticks = 0;     ///< U: ticks before the decision window
+  std::int32_t decision_window = 0;  ///< W: an episode runs U + W ticks; 0: to its end
   std::int32_t episode_ticks = 200;   ///< kept for GliaGL compatibility; not read (nor was it there)
 
   DetectorConfig detector;
   TopologyPolicy topology;
 
   // ---- learning
-  float lr = 0.01f;
+  float lr = 0.05f;
   float elig_lambda = 0.95f;     ///< per-tick decay of eligibility traces
   float weight_decay = 0.0001f;
   float margin_delta = 0.05f;    ///< the margin that counts as "satisfied"
   float reward_pos = 1.2f;
   float reward_neg = -0.8f;
-  RewardMode reward_mode = RewardMode::kSoftplusMargin;
+  RewardMode reward_mode = RewardMode::kBinary;
   float reward_gain = 1.0f;
   float reward_min = -1.0f;
   float reward_max = 1.0f;
@@ -127,10 +135,6 @@ struct TrainConfig {
 /// (0, 1], non-finite numbers, ...). Called by the trainers before any work.
 void validate_config(const TrainConfig& cfg);
 
-/// Steps an episode runs: warmup_ticks + decision_window (not the unused `episode_ticks`).
-inline std::int64_t episode_steps(const TrainConfig& cfg) noexcept {
-  return static_cast<std::int64_t>(cfg.warmup_ticks) + cfg.decision_window;
-}
 
 /// Whether growth may create edge from -> to under `p`.
 inline bool edge_allowed(const TopologyPolicy& p, NeuronKind from_kind, NeuronKind to_kind,

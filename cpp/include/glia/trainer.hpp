@@ -76,14 +76,11 @@ class Trainer {
                            std::vector<EpisodeMetrics>* metrics_out = nullptr,
                            Hook hook = nullptr, void* ctx = nullptr);
 
-  // ---- evaluation (this trainer's detector; never changes anything)
+  // ---- evaluation (the configured detector; never changes anything)
   EpisodeMetrics evaluate(const Episode& ep) const;
   DatasetMetrics evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
                                   Hook hook = nullptr, void* ctx = nullptr,
                                   bool episodes_checked = false) const;
-  /// The configuration evaluation uses (the rate-gradient trainer reads rate_alpha rates
-  /// with no abstention, as GliaGL's did).
-  virtual TrainConfig eval_config() const { return cfg_; }
 
   // ---- checkpoints (the network at the start of each epoch; rolling levels l0/l1/l2)
   /// Restores the most recent checkpoint and drops it; false if there is none.
@@ -99,8 +96,11 @@ class Trainer {
   void clear_history() noexcept;
   /// Per-neuron EMA rates as of the last batch (used by intrinsic plasticity).
   const std::vector<float>& neuron_rates() const noexcept { return rate_; }
-  /// The reward baseline (reward-modulated trainer).
-  float reward_baseline() const noexcept { return baseline_; }
+  /// The reward baselines of the reward-modulated trainer, one per target class (an EMA of
+  /// the rewards of that class's episodes).
+  const std::vector<float>& reward_baselines() const noexcept { return baseline_; }
+  /// Optimizer steps taken (Adam's bias correction counts them).
+  std::int64_t optimizer_steps() const noexcept { return opt_step_; }
 
  protected:
   /// Runs the batch's episodes (parallel) and applies the update; fills per-episode
@@ -129,8 +129,26 @@ class Trainer {
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
   std::int32_t n_threads_used(int n_threads, std::int64_t n) const noexcept;
-  static float softmax_xent(const float* rates, std::int32_t n, std::int32_t target,
-                            float temperature) noexcept;
+
+  /// Update scale of each neuron's inbound weights: |threshold|, or 1 for a zero threshold.
+  /// Both trainers learn the weights in these units (w / scale), so `lr` and the gradients
+  /// mean the same on networks whose thresholds are 1 or 100.
+  void compute_weight_scale();
+  /// One optimizer step (SGD with momentum, Adam, AdamW; weight decay, norm clipping) from
+  /// `grad`, the sum over `n` episodes of the gradient with respect to w / scale.
+  void optimizer_step(const std::vector<float>& grad, std::int64_t n);
+  /// The neurons that can reach an output, by increasing distance, with the edges that
+  /// carry a signal back into each (rebuilt when the structure changes).
+  void ensure_backprop_plan();
+  /// Carries a signal back from the outputs: for every planned neuron j (nearest first),
+  /// sig[j] = post[j] * sum over its planned edges j->k of (w / scale_k) * pre[k] * sig[k];
+  /// `pre` and `post` may be null (a factor of 1). Neurons out of the plan keep sig[j].
+  void carry_back(float* sig, const float* pre, const float* post) const noexcept;
+  /// The rate heuristic's slope: c (1 - c) with c = clamp(rate, 0.05, 0.95).
+  static float rate_slope(float rate) noexcept {
+    const float c = rate < 0.05f ? 0.05f : (rate > 0.95f ? 0.95f : rate);
+    return c * (1.0f - c);
+  }
 
   Network& net_;
   TrainConfig cfg_;
@@ -146,12 +164,20 @@ class Trainer {
   std::vector<std::int64_t> known_rp_;   ///< the CSR structure the edge arrays follow
   std::vector<std::int32_t> known_col_;
 
-  std::vector<float> rate_;         ///< per-neuron EMA rate (persistent, batch means)
-  float baseline_ = 0.0f;
+  std::vector<float> rate_;         ///< per-neuron rate (detector weighting), batch means
+  std::vector<float> baseline_;     ///< reward baseline per target class
+  std::vector<float> scale_;        ///< per neuron, see compute_weight_scale
+  std::vector<float> m1_, m2_;      ///< optimizer moments, edge-aligned
+  std::int64_t opt_step_ = 0;
+  std::int64_t max_steps_ = 0;      ///< the longest episode of the current batch
   std::vector<std::int32_t> prune_count_;  ///< edge-aligned
   std::vector<std::int32_t> inactive_count_;  ///< per neuron
   /// Further edge-aligned float arrays a subclass owns (optimizer moments); kept aligned.
   std::vector<std::vector<float>*> edge_arrays_;
+  std::vector<std::int32_t> plan_node_;
+  std::vector<std::int64_t> plan_ptr_;
+  std::vector<std::int64_t> plan_edge_;
+  bool plan_valid_ = false;
 
   std::vector<double> acc_hist_, margin_hist_, loss_hist_;
 
@@ -180,12 +206,20 @@ class Trainer {
   std::vector<EpisodeMetrics> batch_metrics_;
 };
 
-/// Reward-modulated eligibility learning (GliaGL's Trainer): per episode, traces
-/// e = lambda * e + pre * post on every edge (pre: the source's spike at t - 1, post: the
-/// target's rate or spike at t, the step that spike arrives in), a reward from the
-/// detector's outcome, then dw = lr * reward * e, batch-averaged, with weight decay,
-/// clipping, usage boost, pruning with patience, growth, intrinsic plasticity and
-/// inactive-neuron pruning. Work per tick follows spikes x fan-out (lazy trace decay).
+/// Reward-modulated eligibility learning (GliaGL's Trainer), a three-factor rule.
+///
+/// Per episode: an eligibility trace on every edge j->i, e = sum_t lambda^(T-1-t) pre_j(t-1)
+/// post_i(t) / sum_t lambda^t, pairing the source's spike at t-1 with the target at t, the
+/// step that spike arrives in; post is the rate slope of the target's running rate
+/// (elig_post_use_rate) or its spike. At the end the detector names a winner and the
+/// reward R (reward_mode) gives the advantage A = R - b[target], b an EMA of past rewards
+/// of the target's class (use_advantage_baseline). Each output o gets the learning signal
+/// A (1[o = winner] - softmax(rates / temperature)_o) (a policy-gradient step on the
+/// detector's decision), hidden neurons the outputs' signals carried back through the
+/// weights (e-prop's symmetric feedback); the update ascends signal x eligibility through
+/// the shared optimizer, batch-averaged, then usage boost, pruning with patience, growth,
+/// intrinsic plasticity and inactive-neuron pruning. Work per tick follows spikes x
+/// fan-out (lazy trace decay).
 class HebbianTrainer : public Trainer {
  public:
   explicit HebbianTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
@@ -198,26 +232,26 @@ class HebbianTrainer : public Trainer {
  private:
   struct Work {
     State state;
-    std::vector<float> rate, det, pow;
+    std::vector<float> run_rate, psi, rho, det;
     std::vector<std::int32_t> last, prev_fired;
   };
   std::vector<Work> work_;
   std::vector<float> elig_;      ///< n x E, one row per batch episode
-  std::vector<float> end_rate_;  ///< n x N, each episode's final rates
-  std::vector<float> delta_, usage_;
+  std::vector<float> end_rate_;  ///< n x N, each episode's rates (detector weighting)
+  std::vector<float> norm_;      ///< per episode: 1 / sum_t lambda^t
+  std::vector<float> grad_, usage_, sig_, phi_, probs_, rew_;
 };
 
 /// Rate-based gradient descent (GliaGL's RateGDTrainer): softmax cross-entropy over the
-/// outputs' rate_alpha EMA rates / temperature; gradients carried back from the outputs
-/// along inbound edges in order of distance with the rate-derivative approximation
-/// phi'(r) = c (1 - c), c = clamp(r, 0.05, 0.95); per-edge gradient g_k phi'(k) E_j with
-/// E_j = sum_t lambda^(T-1-t) r_j(t). Then SGD with momentum, Adam (L2 in the gradient) or
-/// AdamW (decoupled decay), global norm clipping, pruning, growth, intrinsic plasticity.
+/// detector's output rates (spikes per tick) / temperature. Each neuron's rate r_i and
+/// its sources' rates one step earlier R_j use the detector's weighting; gradients are
+/// carried back from the outputs along inbound edges in order of distance with the slope
+/// phi'(r) = c (1 - c), c = clamp(r, 0.05, 0.95): dL/dw(j->k) = g_k phi'(k) R_j in units
+/// of w / |threshold_k|. Then SGD with momentum, Adam (L2 in the gradient) or AdamW
+/// (decoupled decay), global norm clipping, pruning, growth, intrinsic plasticity.
 class RateGDTrainer : public Trainer {
  public:
   explicit RateGDTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
-  TrainConfig eval_config() const override;
-  std::int64_t optimizer_steps() const noexcept { return adam_step_; }
 
  protected:
   void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
@@ -225,23 +259,16 @@ class RateGDTrainer : public Trainer {
                  double& loss_sum) override;
 
  private:
-  void build_backprop_plan();
   struct Work {
     State state;
-    std::vector<float> rate, elig, phi, g;
+    std::vector<float> rho, pre, phi, probs;
+    std::vector<std::int32_t> prev_fired;
   };
   std::vector<Work> work_;
-  std::vector<float> coef_;     ///< n x N: g_k * phi'(k) per episode
-  std::vector<float> eligs_;    ///< n x N: E_j per episode
+  std::vector<float> coef_;     ///< n x N: dL/d(input) per neuron and episode
+  std::vector<float> pres_;     ///< n x N: R_j per episode
   std::vector<float> end_rate_; ///< n x N
-  std::vector<float> grad_, m1_, m2_, losses_;
-  std::int64_t adam_step_ = 0;
-  // backprop plan: neurons by increasing distance to the outputs, with the edges that
-  // carry gradient back into each
-  std::vector<std::int32_t> plan_node_;
-  std::vector<std::int64_t> plan_ptr_;
-  std::vector<std::int64_t> plan_edge_;
-  std::vector<std::uint8_t> reachable_;
+  std::vector<float> grad_, losses_;
 };
 
 }  // namespace glia
