@@ -259,8 +259,11 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
     """Reads every file matching ``pattern`` in ``directory`` (sorted by name).
 
     The target of each file comes from ``target_mapping``: a dict from file name (or
-    stem) to output id, or a callable taking the file name. Without one, a name like
-    ``class2_017.seq`` gives ``O2``; a file name that does not say its class is an error.
+    stem) to output id, or a callable taking the file name. Without one, a
+    ``labels.csv`` in the folder (GliaGL's layout: ``file,label`` rows, the label an
+    output id like ``O3`` or a class index like ``3``; a header row is allowed) names
+    them; without that, a name like ``class2_017.seq`` gives ``O2``; a file whose
+    target cannot be found is an error.
 
     Example::
 
@@ -272,6 +275,8 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
     files = sorted(p for p in d.glob(pattern) if p.is_file())
     if not files:
         raise ValueError(f"no files match {pattern!r} in '{directory}'")
+    if target_mapping is None and (d / "labels.csv").is_file():
+        target_mapping = _read_labels_csv(d / "labels.csv")
     targets = []
     for p in files:
         if callable(target_mapping):
@@ -289,3 +294,21 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
             t = f"O{int(m.group(1))}"
         targets.append(str(t))
     return Dataset.from_files(files, targets)
+
+
+def _read_labels_csv(path: Path) -> dict:
+    """{file name: output id} from a ``file,label`` CSV (header optional)."""
+    import csv
+    out = {}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        for n, row in enumerate(csv.reader(f), 1):
+            row = [c.strip() for c in row]
+            if not row or not any(row) or row[0].startswith("#"):
+                continue
+            if len(row) < 2:
+                raise ValueError(f"{path}:{n}: expected 'file,label', got {','.join(row)!r}")
+            name, label = row[0], row[1]
+            if n == 1 and not label.isdigit() and not label.startswith("O"):
+                continue  # a header such as 'file,label'
+            out[Path(name).name] = f"O{int(label)}" if label.isdigit() else label
+    return out
