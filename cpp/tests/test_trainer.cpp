@@ -104,7 +104,10 @@ void require_same_network(const Network& a, const Network& b) {
 
 TEST_CASE("evaluation gives the exact detector rates, winner and margin", "[trainer][eval]") {
   Network net = two_channel_net();
-  TrainConfig cfg;  // warmup 20 + window 50, detector alpha 0.05, threshold 0.01
+  TrainConfig cfg;  // GliaGL's detector: EMA alpha 0.05 over warmup 20 + window 50
+  cfg.detector.type = DetectorType::kEma;
+  cfg.warmup_ticks = 20;
+  cfg.decision_window = 50;
   Episode ep;
   for (int t = 0; t < 70; ++t) ep.add(t, 0, 200.0f);  // S0 fires in every step ...
   ep.target = 0;
@@ -136,11 +139,27 @@ TEST_CASE("evaluation gives the exact detector rates, winner and margin", "[trai
   REQUIRE(m2.margin == 0.0f);
   cfg.detector.default_id = 1;
   REQUIRE(evaluate_episode(net, empty, cfg, outs).winner == 1);
+
+  // the default detector: spikes per tick over a window that runs to the input's end
+  TrainConfig dflt;
+  EpisodeMetrics c = evaluate_episode(net, ep, dflt, outs);
+  REQUIRE(c.ticks_run == 70);
+  REQUIRE(c.rates[0] == 69.0f * (1.0f / 70.0f));
+  REQUIRE(c.rates[1] == 0.0f);
+  dflt.warmup_ticks = 10;  // the warm-up is not counted; the window is what is left
+  c = evaluate_episode(net, ep, dflt, outs);
+  REQUIRE(c.ticks_run == 70);
+  REQUIRE(c.rates[0] == 60.0f * (1.0f / 60.0f));
+  dflt.decision_window = 100;  // an explicit window runs past the input's end
+  c = evaluate_episode(net, ep, dflt, outs);
+  REQUIRE(c.ticks_run == 110);
+  REQUIRE(c.rates[0] == 61.0f * (1.0f / 100.0f));
 }
 
 TEST_CASE("dense, sparse and looped inputs inject before the step", "[trainer][eval]") {
   Network net = two_channel_net();
   TrainConfig cfg;
+  cfg.detector.type = DetectorType::kEma;
   cfg.warmup_ticks = 0;
   cfg.decision_window = 30;
   const auto outs = default_outputs(net);
@@ -492,6 +511,7 @@ TEST_CASE("XOR trains to 4/4", "[trainer][learn]") {
   cfg.lr = 0.05f;
   cfg.grad.temperature = 0.1f;
   cfg.batch_size = 4;
+  cfg.warmup_ticks = 20;
   RateGDTrainer tr(net, cfg);
   REQUIRE(tr.evaluate_dataset(eps, 1).correct < 4);
   tr.train(eps, 100, 1);
