@@ -144,15 +144,15 @@ def sec_train(b) -> str:
             ["", "1 thread ms", "2 threads ms", "speedup", "other processes' load (cores)"],
             [[r["case"], num(r["ms_1_thread"]), num(r["ms_2_threads"]), f"{r['speedup']:.2f}×",
               num(r.get("foreign_cores"), 2)] for r in th])
-    dg = b.get("digits", [])
-    if dg:
-        s += (f"\nDigits (scikit-learn 8×8, 1,347 train / 450 test, rate-gradient trainer, "
-              f"{b.get('digits_threads')} thread(s)):\n\n")
-        s += table(["config", "hidden", "lr", "batch", "epochs", "s/epoch", "best test acc",
-                    "at s", "s to 92%"],
-                   [[r["config"], r["n_hidden"], num(r["lr"]), r["batch_size"], r["epochs"],
-                     num(r["s_per_epoch"]), f"{100 * r['best_test_acc']:.1f}%", num(r["best_at_s"]),
-                     num(r["s_to_92pct"])] for r in dg])
+    lr = b.get("learning", [])
+    if lr:
+        s += (f"\nLearning: held-out accuracy of the network after its last epoch (never the "
+              f"best epoch), median over the runs, {b.get('learning_threads')} thread(s):\n\n")
+        s += table(["trainer", "data", "config", "epochs", "runs", "held-out accuracy",
+                    "training s", "final loss"],
+                   [[r["trainer"], r["data"], r["config"], r["epochs"], r["runs"],
+                     f"{100 * r['accuracy']:.1f}%", num(r["seconds"]), num(r["final_loss"])]
+                    for r in lr])
     return s
 
 
