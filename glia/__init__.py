@@ -37,7 +37,7 @@ from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, Topo
                          TrainingConfig, create_config, create_evo_config)
 from glia.data import (Dataset, EpisodeData, EpisodeMetrics, create_sequence_from_array,
                        load_dataset_from_directory, load_sequence_file)
-from glia.training import HebbianTrainer, RateGDTrainer, Trainer, evaluate_dataset
+from glia.training import HebbianTrainer, RateGDTrainer, SurrogateTrainer, Trainer, evaluate_dataset
 from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationScores, load_lineage,
                             score_population)
 from glia import datasets
@@ -50,7 +50,7 @@ __all__ = [
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
-    "Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset", "datasets", "viz",
+    "Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset", "datasets", "viz",
     "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",
     "plot_evolution_result",
     "__version__",

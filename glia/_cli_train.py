@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from glia.config import TRAINERS
+
 
 def _load_data(data_dir, pattern, val_fraction, seed):
     import glia
@@ -33,7 +35,7 @@ def cmd_train(args) -> int:
     cfg_doc = _load_json(args.config)
     cfg = glia.TrainingConfig.from_dict(cfg_doc) if cfg_doc else glia.TrainingConfig()
     train, val = _load_data(args.data_dir, args.pattern, args.val_fraction, args.seed)
-    tr = glia.Trainer(net, cfg, use_gradient=args.trainer == "gradient")
+    tr = glia.Trainer(net, cfg, method=args.trainer)
     t0 = time.perf_counter()
     tr.train(train, epochs=args.epochs, num_threads=args.threads, lr_schedule=args.lr_schedule)
     dt = time.perf_counter() - t0
@@ -86,7 +88,7 @@ def add_commands(sub, positive_int) -> None:
     common(t)
     t.add_argument("--config", default=None, help="TrainingConfig JSON (glia's or GliaGL's layout)")
     t.add_argument("--epochs", type=positive_int, default=10)
-    t.add_argument("--trainer", choices=["gradient", "hebbian"], default="gradient")
+    t.add_argument("--trainer", choices=list(TRAINERS), default="gradient")
     t.add_argument("--lr-schedule", choices=["cosine", "step"], default=None)
     t.add_argument("--history", default=None, help="write the training history as JSON here")
     t.set_defaults(func=cmd_train)

@@ -144,6 +144,7 @@ cdef extern from "glia/train_config.hpp" namespace "glia" nogil:
         float adam_beta2
         float adam_eps
         float clip_grad_norm
+        float surrogate_slope
 
     cdef cppclass CTopologyPolicy "glia::TopologyPolicy":
         cbool allow_inbound_to_sensory
@@ -296,6 +297,12 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
     cdef cppclass CRateGDTrainer "glia::RateGDTrainer"(CTrainer):
         CRateGDTrainer(CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
 
+    cdef cppclass CSurrogateTrainer "glia::SurrogateTrainer"(CTrainer):
+        CSurrogateTrainer(CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
+        vector[float] gradients(const vector[CEpisode]& episodes, int n_threads, CHook hook,
+                                void* ctx) except +raise_glia_error
+        size_t scratch_bytes()
+
 
 # ---------------------------------------------------------------- evolution
 cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
@@ -336,8 +343,8 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
 cdef extern from *:
     """
     #include "glia/evolution.hpp"
-    static inline void glia_set_trainer_kind(glia::ScoreOptions& o, int hebbian) {
-      o.trainer = hebbian ? glia::TrainerKind::kHebbian : glia::TrainerKind::kGradient;
+    static inline void glia_set_trainer_kind(glia::ScoreOptions& o, int kind) {
+      o.trainer = static_cast<glia::TrainerKind>(kind);
     }
     """
-    void glia_set_trainer_kind(CScoreOptions& o, int hebbian)
+    void glia_set_trainer_kind(CScoreOptions& o, int kind)

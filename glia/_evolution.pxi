@@ -47,7 +47,7 @@ def _choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool
 
 
 def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outputs,
-                    bint hebbian, int64_t train_epochs, seeds, int n_threads,
+                    int kind, int64_t train_epochs, seeds, int n_threads,
                     int32_t default_index=-1):
     """Trains (``train_epochs`` > 0) and scores every network of ``nets`` in one GIL-free
     call, OpenMP over networks, each network's work on one thread. Networks are trained
@@ -57,7 +57,7 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
     opt.train_config = _make_config(config, default_index)
     opt.outputs = [int(i) for i in outputs]
     opt.train_epochs = train_epochs
-    glia_set_trainer_kind(opt, hebbian)
+    glia_set_trainer_kind(opt, kind)
     cdef vector[uint64_t] sv = [int(s) for s in seeds]
     cdef vector[CNetwork*] ptrs
     cdef vector[CIndividualScore] res

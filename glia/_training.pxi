@@ -70,6 +70,7 @@ cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
     c.grad.adam_beta2 = g["adam_beta2"]
     c.grad.adam_eps = g["adam_eps"]
     c.grad.clip_grad_norm = g["clip_grad_norm"]
+    c.grad.surrogate_slope = g["surrogate_slope"]
     glia_set_config_enums(c, _REWARD_MODES[d["reward_mode"]], _GATINGS[d["update_gating"]],
                           _REVERT_METRICS[d["revert_metric"]], _OPTIMIZERS[g["optimizer"]],
                           _DETECTORS[det["type"]])
@@ -155,19 +156,28 @@ cdef dict _metrics_dict(const CEpochMetrics& m):
 
 
 cdef class _CoreTrainer:
-    """The engine's trainer over one Network (use glia.Trainer, the public wrapper)."""
+    """The engine's trainer over one Network (use glia.Trainer, the public wrapper).
+    ``kind``: the engine's TrainerKind, the position in glia.config.TRAINERS (0 rate
+    gradient, 1 reward-modulated, 2 surrogate gradient)."""
     cdef CTrainer* _t
+    cdef CSurrogateTrainer* _s     # _t when it is the surrogate trainer, else NULL
     cdef Network _net
-    cdef readonly bint gradient
+    cdef readonly int kind
 
-    def __cinit__(self, Network net, bint gradient, dict config, int32_t default_index=-1):
+    def __cinit__(self, Network net, int kind, dict config, int32_t default_index=-1):
         cdef CTrainConfig c = _make_config(config, default_index)
         self._net = net
-        self.gradient = gradient
-        if gradient:
+        self.kind = kind
+        self._s = NULL
+        if kind == 0:
             self._t = new CRateGDTrainer(deref(net._net), c)
-        else:
+        elif kind == 1:
             self._t = new CHebbianTrainer(deref(net._net), c)
+        elif kind == 2:
+            self._s = new CSurrogateTrainer(deref(net._net), c)
+            self._t = self._s
+        else:
+            raise ValueError(f"kind must be 0, 1 or 2, got {kind}")
 
     def __dealloc__(self):
         del self._t
@@ -265,6 +275,28 @@ cdef class _CoreTrainer:
                 memcpy(cnp.PyArray_DATA(rates), m.rates.data(), n * k * sizeof(float))
         return {"accuracy": m.accuracy, "margin": m.mean_margin, "correct": m.correct,
                 "total": n, "winners": winners, "margins": margins, "rates": rates}
+
+    def gradients(self, _Episodes eps, int n_threads):
+        """The surrogate trainer's mean dL/dw over ``eps`` (float32, CSR edge order)."""
+        cdef vector[float] g
+        if self._s == NULL:
+            raise TypeError("gradients() needs the surrogate-gradient trainer")
+        self._net._enter()
+        try:
+            with nogil:
+                g = self._s.gradients(eps.eps, n_threads, _poll_signals, NULL)
+        finally:
+            self._net._leave()
+        out = np.empty(g.size(), dtype=np.float32)
+        if g.size():
+            memcpy(cnp.PyArray_DATA(out), g.data(), g.size() * sizeof(float))
+        return out
+
+    @property
+    def scratch_bytes(self):
+        """Bytes of the surrogate trainer's own buffers as of its last batch (0 for the
+        other trainers)."""
+        return 0 if self._s == NULL else self._s.scratch_bytes()
 
     def revert_checkpoint(self):
         self._net._enter()

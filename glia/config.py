@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 _INT32_MAX = 2**31 - 1
+
+#: The trainers, by name; a name's position is the engine's TrainerKind code.
+TRAINERS = ("gradient", "hebbian", "surrogate")
 _UINT64_MAX = 2**64 - 1
 
 
@@ -607,6 +610,8 @@ class GradConfig(_ConfigBase):
     adam_beta2: float = _field(0.999, _Float(0.0, 1.0, hi_open=True), "Adam beta2, in [0, 1)")
     adam_eps: float = _field(1e-8, _Float(0.0, lo_open=True), "Adam epsilon, > 0")
     clip_grad_norm: float = _field(0.0, _Float(0.0), "clip the gradient's L2 norm (0 = off)")
+    surrogate_slope: float = _field(5.0, _Float(0.0, lo_open=True),
+                                    "surrogate trainer: k of ds/dv = 1/(1 + k|v - threshold|)^2, > 0")
 
 
 @_config
@@ -804,8 +809,8 @@ class EvolutionConfig(_ConfigBase):
     seed: int = _field(123456, _Int(0, _UINT64_MAX), "random seed")
     lamarckian: bool = _field(True, _Bool(), "keep trained weights in the genome")
     lineage_json: str = _field("", _Str(path=True), "write the lineage tree here ('' = no)")
-    trainer: str = _field("gradient", _Choice("gradient", "hebbian"),
-                          "inner trainer: 'gradient' or 'hebbian'")
+    trainer: str = _field("gradient", _Choice(*TRAINERS),
+                          "inner trainer: 'gradient', 'hebbian' or 'surrogate'")
 
     def _validate_relations(self) -> None:
         for name in ("elite", "parents_pool"):

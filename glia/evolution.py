@@ -45,7 +45,7 @@ from glia._core import (
     _score_networks,
     effective_n_threads,
 )
-from glia.config import EvolutionConfig, TrainingConfig
+from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
 from glia._util import write_text_atomic
 
@@ -264,14 +264,14 @@ class _Task:
     shipped once per worker (picklable; the episodes are rebuilt on the worker)."""
 
     def __init__(self, train, val, config: dict, target_index: dict, outputs: list,
-                 default_index: int, hebbian: bool, train_epochs: int):
+                 default_index: int, kind: int, train_epochs: int):
         self.train = list(train)
         self.val = list(val)
         self.config = config
         self.target_index = target_index
         self.outputs = outputs
         self.default_index = default_index
-        self.hebbian = hebbian
+        self.kind = kind    # the trainer's position in TRAINERS
         self.train_epochs = train_epochs
 
     def build(self, net: Network):
@@ -281,7 +281,7 @@ class _Task:
 
     def score(self, nets: list, seeds: list, built, n_threads: int) -> dict:
         train, val = built
-        return _score_networks(nets, train, val, self.config, self.outputs, self.hebbian,
+        return _score_networks(nets, train, val, self.config, self.outputs, self.kind,
                                self.train_epochs, seeds, n_threads, self.default_index)
 
 
@@ -500,7 +500,7 @@ class Evolution:
         return _Task(self._train_eps if evo.train_epochs > 0 else [], self._val_eps,
                      self._train_config.to_dict(), dict(self._outputs),
                      _output_indices(self._base, self._outputs), self._default_index,
-                     evo.trainer == "hebbian", evo.train_epochs)
+                     TRAINERS.index(evo.trainer), evo.train_epochs)
 
     # ---------------------------------------------------------------- the run
     def run(self, on_generation: Callable | None = None, fitness_fn: Callable | None = None,
@@ -709,7 +709,7 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
     ``(accuracy, margin, edges)`` of NumPy arrays, by network index.
 
     With ``train_epochs`` > 0 each network is first trained that many epochs on
-    ``train_data`` (default: ``dataset``) with ``trainer`` ('gradient' or 'hebbian') —
+    ``train_data`` (default: ``dataset``) with ``trainer`` ('gradient', 'hebbian' or 'surrogate') —
     on a copy: the networks given are never changed. Network i's trainer uses seed
     ``seeds[i]`` (default: ``config.seed`` for all), so score i equals training
     ``net.copy()`` with ``glia.Trainer(.., config).train_fast`` and then
@@ -734,8 +734,8 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
         raise TypeError(f"train_epochs must be an int, got {type(train_epochs).__name__}")
     if train_epochs < 0:
         raise ValueError(f"train_epochs must be >= 0, got {train_epochs}")
-    if trainer not in ("gradient", "hebbian"):
-        raise ValueError(f"trainer must be 'gradient' or 'hebbian', got {trainer!r}")
+    if trainer not in TRAINERS:
+        raise ValueError(f"trainer must be one of {', '.join(map(repr, TRAINERS))}, got {trainer!r}")
     cfg = _check_train_config(config)
     nt = effective_n_threads(num_threads)
     val_eps = _episodes_of(dataset)
@@ -756,7 +756,7 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
     outputs = _output_map(nets[0], (train_eps if train_epochs > 0 else []) + val_eps)
     task = _Task(train_eps if train_epochs > 0 else [], val_eps, cfg.to_dict(), dict(outputs),
                  _output_indices(nets[0], outputs), _default_index(cfg, outputs),
-                 trainer == "hebbian", int(train_epochs))
+                 TRAINERS.index(trainer), int(train_epochs))
     built = task.build(nets[0])
     if train_epochs > 0 or return_networks or len({id(n) for n in nets}) < len(nets):
         nets = [n.copy() for n in nets]

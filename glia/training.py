@@ -1,4 +1,5 @@
-"""Trainers (GliaGL's names): ``glia.Trainer``, ``glia.RateGDTrainer``, ``glia.HebbianTrainer``.
+"""Trainers (GliaGL's names): ``glia.Trainer``, ``glia.RateGDTrainer``, ``glia.HebbianTrainer``;
+and glia's own ``glia.SurrogateTrainer`` (surrogate-gradient back-propagation through time).
 
 The engine trains in C++ with the GIL released; episodes of a batch run in parallel and
 are combined in episode order, so results are bit-identical for any thread count.
@@ -13,10 +14,10 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
-from glia.config import TrainingConfig
+from glia.config import TRAINERS, TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
 
-__all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset"]
+__all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
 
 log = logging.getLogger("glia")
 
@@ -63,7 +64,10 @@ class Trainer:
 
     ``use_gradient=True`` (the default) uses the rate-gradient trainer (softmax
     cross-entropy over the outputs' rates, SGD/Adam/AdamW); ``False`` uses the
-    reward-modulated eligibility-trace trainer (GliaGL's ``Trainer``).
+    reward-modulated eligibility-trace trainer (GliaGL's ``Trainer``). ``method`` names
+    the trainer instead: ``'gradient'``, ``'hebbian'`` or ``'surrogate'``
+    (surrogate-gradient back-propagation through time: ``Trainer(net, cfg,
+    method="surrogate")`` returns a :class:`SurrogateTrainer`).
 
     Example::
 
@@ -78,11 +82,22 @@ class Trainer:
     another thread raises RuntimeError.
     """
 
-    def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True):
+    def __new__(cls, net=None, config=None, use_gradient=True, method=None):
+        if cls is Trainer and method == "surrogate":
+            cls = SurrogateTrainer
+        return super().__new__(cls)
+
+    def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
+                 method: str | None = None):
         if not isinstance(net, Network):
             raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
+        if method is None:
+            method = "gradient" if use_gradient else "hebbian"
+        elif method not in TRAINERS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
         self.net = net
-        self.use_gradient = bool(use_gradient)
+        self.method = method
+        self.use_gradient = method != "hebbian"
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
@@ -130,7 +145,8 @@ class Trainer:
         fp = self._config._fingerprint()
         idx = self._default_index()
         if self._core is None:
-            self._core = _CoreTrainer(self.net, self.use_gradient, self._config.to_dict(), idx)
+            self._core = _CoreTrainer(self.net, TRAINERS.index(self.method), self._config.to_dict(),
+                                      idx)
             self._core.set_outputs(self._output_indices())
         else:
             if (fp, idx) != self._pushed:
@@ -315,7 +331,8 @@ class Trainer:
         return self.history["margin"]
 
     def __repr__(self):
-        kind = "rate-gradient" if self.use_gradient else "reward-modulated"
+        kind = {"gradient": "rate-gradient", "hebbian": "reward-modulated",
+                "surrogate": "surrogate-gradient"}[self.method]
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
 
 
@@ -383,6 +400,55 @@ class HebbianTrainer(Trainer):
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
         super().__init__(net, config, use_gradient=False)
+
+
+class SurrogateTrainer(Trainer):
+    """Surrogate-gradient back-propagation through time on glia's own neuron model
+    (``Trainer(net, config, method="surrogate")``); the same surface as :class:`Trainer`
+    plus :meth:`gradients`.
+
+    Per episode, from the reset state, the engine's step runs ``T = warmup_ticks +
+    window`` steps (``window`` = ``decision_window``, or when it is 0 the rest of the
+    episode's input after the warm-up); the loss is the softmax cross-entropy of the
+    output spike counts in the window / (window × ``grad.temperature``). The backward
+    pass is exact except for the spike's derivative, replaced by the fast sigmoid
+    ``1 / (1 + k |v - threshold|)**2`` with ``k = grad.surrogate_slope``; the reset is
+    detached. The README's "Surrogate-gradient trainer" section states the contract.
+    Thresholds and leaks stay fixed; the weights are updated by the configured
+    optimizer, as with the rate-gradient trainer.
+
+    Example::
+
+        train, test = glia.datasets.digits()
+        net = glia.datasets.digits_network(n_hidden=64)
+        tr = glia.SurrogateTrainer(net, glia.create_config(optimizer="adam", lr=0.01,
+                                                           batch_size=16))
+        tr.train(train, epochs=30)
+        tr.evaluate_dataset(test)["accuracy"]
+    """
+
+    def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
+                 method: str = "surrogate"):
+        if method != "surrogate":
+            raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
+        super().__init__(net, config, method="surrogate")
+
+    def gradients(self, data, config: TrainingConfig | None = None,
+                  num_threads: int | None = None) -> np.ndarray:
+        """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
+        ``net.get_weights()``' edge order. Changes nothing (no update, no shuffling, no
+        timing jitter); the GIL is released and Ctrl-C stops it."""
+        eps = _episodes_of(data)
+        if not eps:
+            raise ValueError("the data set is empty")
+        core = self._use(config, eps)
+        return core.gradients(self._resolve(eps), effective_n_threads(num_threads))
+
+    @property
+    def scratch_bytes(self) -> int:
+        """Bytes of the trainer's own buffers (per-thread episode state, gradient rows) as
+        of its last batch."""
+        return 0 if self._core is None else self._core.scratch_bytes
 
 
 def evaluate_dataset(net: Network, dataset, config: TrainingConfig | None = None,

@@ -55,6 +55,7 @@ TRAINING_DEFAULTS = {
 GRAD_DEFAULTS = {
     "loss": "softmax_xent", "temperature": 0.1, "optimizer": "sgd", "momentum": 0.0,
     "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8, "clip_grad_norm": 0.0,
+    "surrogate_slope": 5.0,
 }
 DETECTOR_DEFAULTS = {"type": "count", "alpha": 0.05, "threshold": 0.01, "default_id": ""}
 TOPOLOGY_DEFAULTS = {"allow_inbound_to_sensory": False, "allow_feedback_to_outputs": False,
@@ -142,7 +143,7 @@ def test_create_config_sets_top_level_grad_and_detector_fields():
         lr=0.005, batch_size=16, warmup_ticks=10, decision_window=80, optimizer="adam",
         adam_beta1=0.8, adam_beta2=0.99, adam_eps=1e-6,
         reward_mode="binary", update_gating="winner_only", seed=7, shuffle=False,
-        temperature=2.5, momentum=0.5, clip_grad_norm=1.0, loss="softmax_xent",
+        temperature=2.5, momentum=0.5, clip_grad_norm=1.0, loss="softmax_xent", surrogate_slope=2.0,
         alpha=0.2, threshold=0.02, default_id="O1",
         allow_feedback_to_outputs=True,
     )
@@ -150,7 +151,8 @@ def test_create_config_sets_top_level_grad_and_detector_fields():
     assert (cfg.reward_mode, cfg.update_gating, cfg.seed, cfg.shuffle) == ("binary", "winner_only", 7, False)
     assert cfg.grad.to_dict() == {
         "loss": "softmax_xent", "temperature": 2.5, "optimizer": "adam", "momentum": 0.5,
-        "adam_beta1": 0.8, "adam_beta2": 0.99, "adam_eps": 1e-6, "clip_grad_norm": 1.0}
+        "adam_beta1": 0.8, "adam_beta2": 0.99, "adam_eps": 1e-6, "clip_grad_norm": 1.0,
+        "surrogate_slope": 2.0}
     assert (cfg.detector.alpha, cfg.detector.threshold, cfg.detector.default_id) == (0.2, 0.02, "O1")
     assert cfg.topology.allow_feedback_to_outputs is True
 

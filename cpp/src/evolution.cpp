@@ -163,6 +163,8 @@ void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& tra
   std::unique_ptr<Trainer> tr;
   if (opt.trainer == TrainerKind::kHebbian)
     tr.reset(new HebbianTrainer(net, cfg));
+  else if (opt.trainer == TrainerKind::kSurrogate)
+    tr.reset(new SurrogateTrainer(net, cfg));
   else
     tr.reset(new RateGDTrainer(net, cfg));
   tr->set_outputs(opt.outputs);

@@ -119,11 +119,7 @@ void RateGDTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_
   }
   optimizer_step(grad_, n);
 
-  for (std::int32_t i = 0; i < N; ++i) {
-    float s = 0.0f;
-    for (std::int64_t k = 0; k < n; ++k) s += end_rate_[static_cast<std::size_t>(k * N + i)];
-    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
-  }
+  set_batch_rates(end_rate_, n);
   prune_small(false);
   grow();
   intrinsic_plasticity();

@@ -226,12 +226,7 @@ void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64
     }
   }
 
-  // the persistent rates: the batch's mean rate, summed in episode order
-  for (std::int32_t i = 0; i < N; ++i) {
-    float s = 0.0f;
-    for (std::int64_t k = 0; k < n; ++k) s += end_rate_[static_cast<std::size_t>(k * N + i)];
-    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
-  }
+  set_batch_rates(end_rate_, n);
 
   prune_small(true);
   grow();

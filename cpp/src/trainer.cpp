@@ -101,6 +101,8 @@ void validate_config(const TrainConfig& c) {
   if (!(std::isfinite(c.grad.adam_eps) && c.grad.adam_eps > 0.0f))
     bad("grad.adam_eps", "must be finite and > 0");
   finite_nonneg("grad.clip_grad_norm", c.grad.clip_grad_norm);
+  if (!(std::isfinite(c.grad.surrogate_slope) && c.grad.surrogate_slope > 0.0f))
+    bad("grad.surrogate_slope", "must be finite and > 0");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -261,6 +263,15 @@ void Trainer::replace_edges(const std::vector<std::int32_t>& s,
   std::vector<std::int32_t> col(known_col_);
   net_.assign_edges(s.data(), d.data(), w.data(), static_cast<std::int64_t>(s.size()));
   remap_after(rp, col);
+}
+
+void Trainer::set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept {
+  const std::int32_t N = net_.size();
+  for (std::int32_t i = 0; i < N; ++i) {
+    float s = 0.0f;
+    for (std::int64_t k = 0; k < n; ++k) s += end_rate[static_cast<std::size_t>(k * N + i)];
+    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
+  }
 }
 
 void Trainer::clip_weights() noexcept {

@@ -49,7 +49,7 @@ std::int64_t choose_parent(std::uint64_t seed, std::int64_t generation, std::int
                            std::int64_t pool);
 
 /// The inner trainer of each individual.
-enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1 };
+enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1, kSurrogate = 2 };
 
 /// What `score_population` does with each network.
 struct ScoreOptions {

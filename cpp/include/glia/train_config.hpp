@@ -51,6 +51,9 @@ struct GradConfig {
   float adam_beta2 = 0.999f;
   float adam_eps = 1e-8f;
   float clip_grad_norm = 0.0f;  ///< global L2 norm clip of the batch gradient (0 = off)
+  /// SurrogateTrainer: k of the fast-sigmoid surrogate ds/dv = 1 / (1 + k |v - threshold|)^2
+  /// (finite, > 0; in 1 / units of V)
+  float surrogate_slope = 5.0f;
 };
 
 /// Which edges structural growth may create (GliaGL's TopologyPolicy).

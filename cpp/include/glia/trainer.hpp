@@ -1,5 +1,6 @@
-// The two trainers: reward-modulated eligibility learning (HebbianTrainer) and rate-based
-// gradient descent (RateGDTrainer), on flat edge-aligned arrays.
+// The trainers: reward-modulated eligibility learning (HebbianTrainer), rate-based
+// gradient descent (RateGDTrainer) and surrogate-gradient back-propagation through time
+// (SurrogateTrainer), on flat edge-aligned arrays.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -126,6 +127,9 @@ class Trainer {
   void grow();
   void intrinsic_plasticity();
   void prune_inactive();
+  /// rate_ = the mean over the batch's n episodes of `end_rate` (n x N, row per episode),
+  /// summed in episode order.
+  void set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept;
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
   std::int32_t n_threads_used(int n_threads, std::int64_t n) const noexcept;
@@ -269,6 +273,64 @@ class RateGDTrainer : public Trainer {
   std::vector<float> pres_;     ///< n x N: R_j per episode
   std::vector<float> end_rate_; ///< n x N
   std::vector<float> grad_, losses_;
+};
+
+/// Surrogate-gradient back-propagation through time on the engine's own neuron model (the
+/// contract is in the README, "Surrogate-gradient trainer"). Per episode, from the reset
+/// state, for T = episode_steps(cfg, ep) = warmup_ticks + window_steps(cfg, ep) steps
+/// (the resolved decision window: cfg.decision_window, or to the end of the input when it
+/// is 0): the engine's step unchanged; the loss is softmax cross-entropy of the
+/// detector's output rates / temperature (with the count detector z = c / (W T_temp), c
+/// the window's spike counts); the backward pass replaces ds/dv by the fast sigmoid
+/// 1 / (1 + k |v - threshold|)^2 (k = grad.surrogate_slope), dv/du = [u > 0], detaches
+/// the reset (dV/dv = 1 - s), and flows through every edge and through the leak:
+/// dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i]. Updates: the shared optimizer on w / scale.
+///
+/// Forward keeps v_t (float32) and s_t (bits) for every step: (4 N + N / 8) bytes per
+/// episode-step, per thread. Backward walks the steps in reverse: the weight gradient
+/// costs spikes x fan-out; the signal to a neuron's spike costs its fan-out at the steps
+/// its u > 0, and only for neurons with inbound edges that reach an output (the others
+/// carry no gradient). Episodes of a batch run in parallel, their gradients summed in
+/// episode order: bit-identical for any thread count.
+class SurrogateTrainer : public Trainer {
+ public:
+  explicit SurrogateTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+
+  /// The mean over `episodes` of dL/dw (not scaled), in CSR edge order; changes nothing
+  /// (no shuffling, no timing jitter). Polls `hook` like training (Cancelled).
+  std::vector<float> gradients(const std::vector<Episode>& episodes, int n_threads,
+                               Hook hook = nullptr, void* ctx = nullptr);
+  /// Bytes of the trainer's own scratch (per-thread episode buffers and the gradient
+  /// rows) as of the last batch.
+  std::size_t scratch_bytes() const noexcept;
+
+ protected:
+  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
+                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
+                 double& loss_sum) override;
+
+ private:
+  struct Work {
+    State state;
+    std::vector<float> v;              ///< T x N: v_t = max(0, u_t)
+    std::vector<std::uint64_t> bits;   ///< T x words: s_t
+    std::vector<float> vprev, acc;     ///< V_{t-1} and a_t of the step being run
+    std::vector<float> dnext, dcur;    ///< dL/du_{t+1} and dL/du_t
+    std::vector<float> wt, ell, rho;   ///< detector weight per step; dL/dr per output; rates
+  };
+  /// Forward and backward of episodes order[0..n): grad_ = the sum of their dL/dw (in
+  /// episode order), metrics and losses per episode, end_rate_ (n x N).
+  void accumulate(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
+                  int n_threads, Poller* poller, EpisodeMetrics* metrics, double& loss_sum);
+  void episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m, float& loss,
+               float* grad_row, float* rates) const;
+
+  std::vector<Work> work_;
+  std::vector<std::int32_t> grad_set_;  ///< neurons whose dL/du is needed, ascending
+  std::vector<std::int32_t> out_pos_;   ///< per neuron: its index in outputs_, or -1
+  std::vector<std::uint8_t> run_;       ///< per neuron: its targets are consecutive indices
+  std::vector<float> rows_;             ///< per-episode gradient rows of one wave
+  std::vector<float> grad_, end_rate_, losses_;
 };
 
 }  // namespace glia

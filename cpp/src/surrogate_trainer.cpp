@@ -1,0 +1,250 @@
+// The surrogate-gradient trainer: exact back-propagation through time of the engine's own
+// step with a fast-sigmoid surrogate for the spike, the shared optimizer and batching.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "glia/error.hpp"
+#include "glia/trainer.hpp"
+#include "parallel_items.hpp"
+
+namespace glia {
+
+namespace {
+
+/// Floats of per-episode gradient rows held at once: a batch's episodes run in waves of
+/// at least one episode per thread and at most this many gradient floats, each wave's
+/// rows added into the batch gradient in episode order.
+constexpr std::int64_t kRowBudget = std::int64_t{1} << 21;
+
+/// g[q] += d[q] for q < n (vectorises: the arrays cannot overlap).
+void add_run(float* __restrict g, const float* __restrict d, std::int64_t n) noexcept {
+  for (std::int64_t q = 0; q < n; ++q) g[q] += d[q];
+}
+
+inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std::int64_t>(n) + 63) / 64; }
+
+}  // namespace
+
+SurrogateTrainer::SurrogateTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
+
+void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
+                               float& loss, float* grad_row, float* rates) const {
+  const TrainConfig& c = cfg_;
+  const Network& net = net_;
+  const std::int32_t N = net.size();
+  const auto uN = static_cast<std::size_t>(N);
+  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  const std::int64_t T = episode_steps(c, ep);
+  const std::int64_t words = words_of(N);
+  const float* lk = net.leak().data();
+  const float* thr = net.threshold().data();
+  const std::int64_t* rp = net.row_ptr().data();
+  const std::int32_t* col = net.col().data();
+  const float* W = net.weight().data();
+
+  // ---- forward: the engine's step, keeping v_t and s_t
+  State& st = w.state;
+  st.reset(net);
+  w.v.resize(static_cast<std::size_t>(T) * uN);
+  w.bits.assign(static_cast<std::size_t>(T * words), 0);
+  w.vprev.resize(uN);
+  w.acc.resize(uN);
+  w.rho.assign(uN, 0.0f);
+  w.wt.resize(static_cast<std::size_t>(T));
+  m.rates.resize(static_cast<std::size_t>(no));
+  OutputDetector det(c, T, outputs_.data(), no, m.rates.data());
+  for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det.weight(t);
+  float* rho = w.rho.data();
+  const std::int64_t period = ep.period();
+  std::int64_t cursor = 0;
+  for (std::int64_t t = 0; t < T; ++t) {
+    inject_tick(ep, t, shift, period, st.input.data(), cursor);
+    std::memcpy(w.vprev.data(), st.value.data(), uN * sizeof(float));
+    std::memcpy(w.acc.data(), st.input.data(), uN * sizeof(float));
+    net.step_state(st);
+    float* vt = w.v.data() + t * N;
+    std::memcpy(vt, st.value.data(), uN * sizeof(float));  // v_t where nothing fired
+    std::uint64_t* bt = w.bits.data() + t * words;
+    const float wgt = w.wt[static_cast<std::size_t>(t)];
+    for (std::int32_t p = 0; p < st.n_fired; ++p) {
+      const std::int32_t i = st.fired[static_cast<std::size_t>(p)];
+      const float u = lk[i] * w.vprev[static_cast<std::size_t>(i)] + w.acc[static_cast<std::size_t>(i)];
+      vt[i] = u > 0.0f ? u : 0.0f;  // before the reset
+      bt[i >> 6] |= std::uint64_t{1} << (i & 63);
+      rho[i] += wgt;
+    }
+    det.update(t, st.fired_mask.data());
+  }
+  det.finish();
+  detect_winner(m.rates.data(), no, c.detector, m.winner, m.margin);
+  m.ticks_run = T;
+  std::copy(rho, rho + N, rates);
+
+  // ---- the loss: dL/dr_o = (softmax(r / temp) - onehot) / temp
+  const float temp = c.grad.temperature;
+  w.ell.resize(static_cast<std::size_t>(no));
+  float* ell = w.ell.data();
+  loss = softmax_xent(m.rates.data(), no, ep.target, temp, ell);
+  for (std::int32_t o = 0; o < no; ++o) ell[o] = (ell[o] - (o == ep.target ? 1.0f : 0.0f)) / temp;
+
+  // ---- backward through time: dnext = dL/du_{t+1}, dcur = dL/du_t
+  const float k = c.grad.surrogate_slope;
+  w.dnext.assign(uN, 0.0f);
+  w.dcur.assign(uN, 0.0f);
+  float* dnext = w.dnext.data();
+  float* dcur = w.dcur.data();
+  const std::int32_t* gs_list = grad_set_.data();
+  const std::int64_t n_gs = static_cast<std::int64_t>(grad_set_.size());
+  const std::int32_t* opos = out_pos_.data();
+  const std::uint8_t* run = run_.data();
+  for (std::int64_t t = T - 1; t >= 0; --t) {
+    const float* vt = w.v.data() + t * N;
+    const std::uint64_t* bt = w.bits.data() + t * words;
+    const bool later = t + 1 < T;  // dL/du_{t+1} is not all zero
+    if (later) {  // dL/dw(j->i) += s_t[j] dL/du_{t+1}[i]: spikes x fan-out
+      for (std::int64_t b = 0; b < words; ++b) {
+        std::uint64_t x = bt[b];
+        while (x != 0) {
+          const std::int32_t j = static_cast<std::int32_t>(b * 64 + __builtin_ctzll(x));
+          x &= x - 1;
+          const std::int64_t b0 = rp[j], e0 = rp[j + 1];
+          if (b0 == e0) continue;
+          if (run[j])  // targets col[b0] .. col[b0] + (e0 - b0) - 1: a plain vector add
+            add_run(grad_row + b0, dnext + col[b0], e0 - b0);
+          else
+            for (std::int64_t q = b0; q < e0; ++q) grad_row[q] += dnext[col[q]];
+        }
+      }
+    }
+    const float wgt = w.wt[static_cast<std::size_t>(t)];
+    for (std::int64_t g = 0; g < n_gs; ++g) {
+      const std::int32_t j = gs_list[g];
+      const float v = vt[j];
+      if (!(v > 0.0f)) {  // dv/du = [u > 0]
+        dcur[j] = 0.0f;
+        continue;
+      }
+      const bool s = ((bt[j >> 6] >> (j & 63)) & 1u) != 0;
+      float ds = 0.0f;  // dL/ds_t[j]: the loss, then every edge j->i
+      if (opos[j] >= 0) ds = wgt * ell[opos[j]];
+      if (later)
+        for (std::int64_t q = rp[j]; q < rp[j + 1]; ++q) ds += W[q] * dnext[col[q]];
+      const float d = 1.0f + k * std::fabs(v - thr[j]);
+      float dv = ds / (d * d);
+      if (!s && later) dv += lk[j] * dnext[j];  // through V_t = v_t (reset detached)
+      dcur[j] = dv;
+    }
+    std::swap(dnext, dcur);
+  }
+}
+
+void SurrogateTrainer::accumulate(const std::vector<Episode>& eps, const std::int64_t* order,
+                                  std::int64_t n, int n_threads, Poller* poller,
+                                  EpisodeMetrics* metrics, double& loss_sum) {
+  ensure_backprop_plan();
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const std::int32_t nt = n_threads_used(n_threads, n);
+  // the neurons whose dL/du is needed: outputs and the neurons that reach one, with
+  // inbound edges (dL/du of a neuron without any reaches no weight)
+  {
+    std::vector<std::uint8_t> has_in(static_cast<std::size_t>(N), 0);
+    for (std::int32_t d : net_.col()) has_in[static_cast<std::size_t>(d)] = 1;
+    out_pos_.assign(static_cast<std::size_t>(N), -1);
+    for (std::size_t o = 0; o < outputs_.size(); ++o)
+      out_pos_[static_cast<std::size_t>(outputs_[o])] = static_cast<std::int32_t>(o);
+    grad_set_.clear();
+    for (std::int32_t o : outputs_) grad_set_.push_back(o);
+    for (std::int32_t j : plan_node_) grad_set_.push_back(j);
+    grad_set_.erase(std::remove_if(grad_set_.begin(), grad_set_.end(),
+                                   [&](std::int32_t j) { return !has_in[static_cast<std::size_t>(j)]; }),
+                    grad_set_.end());
+    std::sort(grad_set_.begin(), grad_set_.end());
+    const std::int64_t* rp = net_.row_ptr().data();
+    const std::int32_t* col = net_.col().data();
+    run_.assign(static_cast<std::size_t>(N), 0);
+    for (std::int32_t j = 0; j < N; ++j) {
+      const std::int64_t b = rp[j], e = rp[j + 1];
+      run_[static_cast<std::size_t>(j)] = e > b && col[e - 1] - col[b] == e - b - 1;
+    }
+  }
+  if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
+  const std::int64_t wave = std::min<std::int64_t>(
+      n, std::max<std::int64_t>(nt, kRowBudget / std::max<std::int64_t>(E, 1)));
+  // the batch's first episode writes its gradient straight into grad_ (0 + x == x), the
+  // others into rows_, added in episode order after their wave
+  rows_.resize(static_cast<std::size_t>((n <= wave ? wave - 1 : wave) * E));
+  end_rate_.resize(static_cast<std::size_t>(n * N));
+  losses_.assign(static_cast<std::size_t>(n), 0.0f);
+  grad_.assign(static_cast<std::size_t>(E), 0.0f);
+  auto row_of = [&](std::int64_t k, std::int64_t k0) {
+    return k == 0 ? grad_.data() : rows_.data() + (k - k0 - (k0 == 0 ? 1 : 0)) * E;
+  };
+  for (std::int64_t k0 = 0; k0 < n; k0 += wave) {
+    const std::int64_t m = std::min(wave, n - k0);
+    detail::for_each_item(m, nt, poller, "training", [&](std::int64_t r, int tid) {
+      const std::int64_t k = k0 + r;
+      float* row = row_of(k, k0);
+      if (k > 0) std::fill(row, row + E, 0.0f);
+      episode(eps[static_cast<std::size_t>(order[k])], shift_[static_cast<std::size_t>(k)],
+              work_[static_cast<std::size_t>(tid)], metrics[k], losses_[static_cast<std::size_t>(k)],
+              row, end_rate_.data() + k * N);
+    });
+    for (std::int64_t k = std::max<std::int64_t>(k0, 1); k < k0 + m; ++k) {  // in episode order
+      const float* row = row_of(k, k0);
+      for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] += row[q];
+    }
+  }
+  for (std::int64_t k = 0; k < n; ++k) loss_sum += losses_[static_cast<std::size_t>(k)];
+}
+
+void SurrogateTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
+                                 std::int64_t n, int n_threads, Poller* poller,
+                                 EpisodeMetrics* metrics, double& loss_sum) {
+  accumulate(eps, order, n, n_threads, poller, metrics, loss_sum);
+  // the optimizer steps on w / scale: dL/d(w / scale_i) = scale_i dL/dw
+  compute_weight_scale();
+  const std::int64_t E = net_.num_edges();
+  const std::int32_t* col = net_.col().data();
+  for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] *= scale_[static_cast<std::size_t>(col[q])];
+  optimizer_step(grad_, n);
+  set_batch_rates(end_rate_, n);
+  prune_small(false);
+  grow();
+  intrinsic_plasticity();
+}
+
+std::vector<float> SurrogateTrainer::gradients(const std::vector<Episode>& episodes, int n_threads,
+                                               Hook hook, void* ctx) {
+  BusyGuard guard(busy_);
+  prepare(episodes, true);
+  const std::int64_t n = static_cast<std::int64_t>(episodes.size());
+  const std::int64_t E = net_.num_edges();
+  if (n == 0) return std::vector<float>(static_cast<std::size_t>(E), 0.0f);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  shift_.assign(static_cast<std::size_t>(n), 0);
+  std::vector<EpisodeMetrics> metrics(static_cast<std::size_t>(n));
+  Poller poller(hook, ctx);
+  double loss_sum = 0.0;
+  accumulate(episodes, order.data(), n, n_threads, &poller, metrics.data(), loss_sum);
+  std::vector<float> out(grad_);
+  const float inv = 1.0f / static_cast<float>(n);
+  for (float& g : out) g *= inv;
+  return out;
+}
+
+std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
+  std::size_t b = 0;
+  auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
+  for (const Work& w : work_) {
+    f(w.state.value), f(w.state.input), f(w.state.fired_mask), f(w.state.fired);
+    f(w.v), f(w.bits), f(w.vprev), f(w.acc), f(w.dnext), f(w.dcur), f(w.wt), f(w.ell), f(w.rho);
+  }
+  f(grad_set_), f(out_pos_), f(run_), f(rows_), f(grad_), f(end_rate_), f(losses_);
+  return b;
+}
+
+}  // namespace glia

@@ -1,0 +1,87 @@
+"""An independent NumPy implementation of the surrogate-gradient trainer's contract (the
+README's "Surrogate-gradient trainer"), written from its formulas, in float64 with dense
+matrices: forward, loss, and back-propagation through time.
+
+For episode steps t = 0 .. T-1, T = warmup + window, a_t the accumulator entering step t:
+
+    u_t = leak * V_{t-1} + a_t          (V_{-1} = resting)
+    v_t = max(0, u_t)
+    s_t = [v_t > threshold]
+    V_t = v_t * (1 - s_t) + resting * s_t
+    a_{t+1} = W^T s_t + x_{t+1}
+
+    c_o = sum_{t >= warmup} s_t[o],  z = c / (window * temperature),  L = -log softmax(z)[target]
+
+Backward: ds_t/dv_t = 1 / (1 + k |v_t - threshold|)^2, dv_t/du_t = [u_t > 0], dV_t/dv_t =
+1 - s_t (reset detached), dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
+"""
+import numpy as np
+
+
+def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, window,
+                     temperature, slope):
+    """dL/dW (N x N, W[j, i] the weight j -> i), the loss and the spike raster of one
+    episode. X: (ticks, n_sensory) injections; X[t, c] enters sensory[c] before step t."""
+    N = len(thr)
+    T = warmup + window
+    x = np.zeros((T + 1, N))
+    rows = min(T + 1, len(X))
+    x[:rows, sensory] = X[:rows]
+    u = np.zeros((T, N))
+    s = np.zeros((T, N))
+    V = rest.astype(np.float64).copy()
+    a = x[0].copy()
+    for t in range(T):
+        u[t] = leak * V + a
+        v = np.maximum(0.0, u[t])
+        s[t] = v > thr
+        V = v * (1 - s[t]) + rest * s[t]
+        a = W.T @ s[t] + x[t + 1]
+    v_all = np.maximum(0.0, u)
+    c = s[warmup:, outputs].sum(axis=0)
+    z = c / (window * temperature)
+    z = z - z.max()
+    p = np.exp(z) / np.exp(z).sum()
+    loss = -np.log(p[target])
+    dz = p.copy()
+    dz[target] -= 1.0
+    dc = dz / (window * temperature)
+    G = np.zeros((N, N))
+    d_next = np.zeros(N)                       # dL/du_{t+1}
+    for t in range(T - 1, -1, -1):
+        G += np.outer(s[t], d_next)
+        ds = W @ d_next
+        if t >= warmup:
+            ds[outputs] += dc
+        surrogate = 1.0 / (1.0 + slope * np.abs(v_all[t] - thr)) ** 2
+        dv = ds * surrogate + leak * d_next * (1 - s[t])
+        d_next = dv * (u[t] > 0)
+    return G, loss, s
+
+
+def mean_gradient(net, dataset, warmup, window, temperature, slope):
+    """The mean dL/dw over a data set of dense episodes, in ``net.get_weights()`` order;
+    ``window`` 0 resolves per episode to its input's length minus the warm-up (at least 1).
+    Also returns the number of hidden spikes seen."""
+    ids, _, thr, leak = net.get_state()
+    index = {n: i for i, n in enumerate(ids)}
+    rest = np.array([net.get_neuron(n).resting for n in ids], dtype=np.float64)
+    src, dst, w = net.get_weights()
+    si = np.array([index[n] for n in src])
+    di = np.array([index[n] for n in dst])
+    W = np.zeros((len(ids), len(ids)))
+    W[si, di] = w
+    sensory = [index[n] for n in net.sensory_ids]
+    outputs = [index[n] for n in net.output_ids]
+    hidden = [i for i, n in enumerate(ids) if not n.startswith(("S", "O"))]
+    total = np.zeros(len(w))
+    hidden_spikes = 0
+    for ep in dataset:
+        win = window if window > 0 else max(1, len(ep.array) - warmup)
+        G, _, s = episode_gradient(np.asarray(thr, float), np.asarray(leak, float), rest, W,
+                                   ep.array.astype(np.float64), sensory, outputs,
+                                   net.output_ids.index(ep.target_id), warmup, win,
+                                   temperature, slope)
+        total += G[si, di]
+        hidden_spikes += int(s[:, hidden].sum())
+    return total / len(dataset), hidden_spikes
