@@ -110,18 +110,18 @@ def test_interrupt_step(task, tmp_path):
     _trials("step", lambda: (lambda: net.step(10**9)), after, tmp_path)
 
 
-@pytest.mark.parametrize("gradient", [True, False])
-def test_interrupt_trainer_train(task, tmp_path, gradient):
+@pytest.mark.parametrize("method", ["gradient", "hebbian", "surrogate"])
+def test_interrupt_trainer_train(task, tmp_path, method):
     net, train, _, _ = task
     net = net.copy()
     tr = glia.Trainer(net, glia.create_config(lr=0.01, warmup_ticks=5, batch_size=8),
-                      use_gradient=gradient)
+                      method=method)
 
     def after(k):
         check_network(net, tmp_path)
         assert len(tr.train(train, epochs=1, verbose=False)["accuracy"]) >= 1
 
-    _trials(f"train-{gradient}", lambda: (lambda: tr.train(train, epochs=10**6, verbose=False)),
+    _trials(f"train-{method}", lambda: (lambda: tr.train(train, epochs=10**6, verbose=False)),
             after, tmp_path)
 
 
