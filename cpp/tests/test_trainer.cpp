@@ -370,7 +370,7 @@ Network train_copy(const TrainConfig& cfg, int n_threads, const Task& task, int 
 }  // namespace
 
 TEMPLATE_TEST_CASE("training is bit-identical for 1 and 2 threads and per seed", "[trainer][openmp]",
-                   HebbianTrainer, RateGDTrainer) {
+                   HebbianTrainer, RateGDTrainer, SurrogateTrainer) {
   Task task = make_task(36, 11);
   TrainConfig cfg = busy_config();
   Network a = train_copy<TestType>(cfg, 1, task, 6);
@@ -546,7 +546,7 @@ int stop_at_epoch_3(void* p, std::int64_t epoch, const EpochMetrics&) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("a hook stops training with Cancelled, weights as of the last finished batch",
-                   "[trainer][hook]", HebbianTrainer, RateGDTrainer) {
+                   "[trainer][hook]", HebbianTrainer, RateGDTrainer, SurrogateTrainer) {
   Task task = make_task(30, 4);
   Network net = make_3class_net(1, 0.5f, 1.0f);
   TrainConfig cfg;
