@@ -12,7 +12,9 @@
    snntorch.surrogate.fast_sigmoid(slope=k)(v - threshold), reset to resting detached, one
    step of synaptic delay) and torch.optim.Adam with the same lr, batch size and L2
    weight decay, on torch's CPU build with ``--threads`` intra-op threads. Reported:
-   seconds per epoch (median over epochs) and held-out accuracy after the last epoch.
+   seconds per epoch (median over epochs) and held-out accuracy after the last epoch;
+   then glia alone with DIGITS_CONFIG, with a cosine learning-rate schedule and with
+   batches of 32.
 
    torch and snnTorch are never a dependency of glia: the snnTorch side runs in
    ``$GLIA_SNNTORCH_PYTHON`` (an interpreter with ``torch==2.13.0`` and ``snntorch``, e.g.
@@ -198,6 +200,27 @@ def trim() -> None:
         pass
 
 
+def glia_variants(args) -> list[dict]:
+    """glia alone: held-out accuracy after ``--epochs`` epochs with the default slope and
+    DIGITS_CONFIG, with a cosine learning-rate schedule or with batches of 32."""
+    import glia
+    import glia.datasets as D
+
+    train, test = D.digits()
+    rows = []
+    for name, kw, schedule in [("DIGITS_CONFIG", {}, None),
+                               ("DIGITS_CONFIG, lr_schedule='cosine'", {}, "cosine"),
+                               ("DIGITS_CONFIG, batch_size=32", {"batch_size": 32}, None)]:
+        tr = glia.SurrogateTrainer(D.digits_network(n_hidden=64),
+                                   glia.create_config(**{**D.DIGITS_CONFIG, **kw}))
+        t0 = time.perf_counter()
+        tr.train(train, epochs=args.epochs, verbose=False, lr_schedule=schedule,
+                 num_threads=args.threads)
+        rows.append({"config": name, "epochs": args.epochs, "train_s": time.perf_counter() - t0,
+                     "held_out_acc": tr.evaluate_dataset(test)["accuracy"]})
+    return rows
+
+
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -259,25 +282,31 @@ def main() -> None:
     p = make_parser(__doc__, default_repeats=1)
     p.add_argument("--epochs", type=int, default=None, help="epochs (default 30, 3 with --quick)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--only", choices=["speed", "memory"], default=None, help="one part only")
+    p.add_argument("--only", choices=["speed", "variants", "memory"], default=None,
+                   help="one part only")
     args = p.parse_args()
     if args.epochs is None:
         args.epochs = 3 if args.quick else 30
     print_machine()
     extra: dict = {}
     speed = mem = []
-    if args.only != "memory":
+    if args.only in (None, "speed"):
         speed = speed_and_accuracy(args, extra)
         print_table(speed, title=f"digits, 64-64-10, {args.epochs} epochs (held-out accuracy after "
                                  "the last epoch; seconds per epoch: median over epochs)")
     if "speedup" in extra:
         print(f"glia is {extra['speedup']:.1f}x faster per epoch (target >= 10x: "
               f"{extra['speedup_target']}); accuracy {extra['accuracy_target']} against snnTorch")
-    if args.only != "speed":
+    variants = []
+    if args.only in (None, "variants"):
+        variants = glia_variants(args)
+        print_table(variants, title=f"glia alone, digits 64-64-10, {args.epochs} epochs, "
+                                    f"{args.threads} threads")
+    if args.only in (None, "memory"):
         mem = memory(args)
         print_table(mem, title="memory: one 100-step episode, batch 1, one thread")
     if not args.no_json:
-        path = write_json("bench_surrogate", {"speed": speed, "memory": mem, **extra})
+        path = write_json("bench_surrogate", {"speed": speed, "variants": variants, "memory": mem, **extra})
         print(f"wrote {path}")
 
 
