@@ -133,90 +133,40 @@ cdef class InputSequence:
 # ---------------------------------------------------------------- training
 cdef extern from "glia/train_config.hpp" namespace "glia" nogil:
     cdef cppclass CDetectorConfig "glia::DetectorConfig":
-        float alpha
-        float threshold
         int32_t default_id
 
-    cdef cppclass CGradConfig "glia::GradConfig":
-        float temperature
-        float momentum
-        float adam_beta1
-        float adam_beta2
-        float adam_eps
-        float clip_grad_norm
-
-    cdef cppclass CTopologyPolicy "glia::TopologyPolicy":
-        cbool allow_inbound_to_sensory
-        cbool allow_feedback_to_outputs
-        cbool allow_self_loops
-
     cdef cppclass CTrainConfig "glia::TrainConfig":
-        int32_t warmup_ticks
-        int32_t decision_window
-        int32_t episode_ticks
         CDetectorConfig detector
-        CTopologyPolicy topology
-        float lr
-        float elig_lambda
-        float weight_decay
-        float margin_delta
-        float reward_pos
-        float reward_neg
-        float reward_gain
-        float reward_min
-        float reward_max
-        cbool no_update_if_satisfied
-        cbool use_advantage_baseline
-        float baseline_beta
-        float r_target
-        float rate_alpha
-        cbool elig_post_use_rate
-        float eta_theta
-        float eta_leak
-        float prune_epsilon
-        int32_t prune_patience
-        int32_t grow_edges
-        float init_weight
-        float weight_clip
-        int32_t batch_size
-        cbool shuffle
-        cbool verbose
-        int32_t log_every
         uint64_t seed
-        float weight_jitter_std
-        int32_t timing_jitter
-        float usage_boost_gain
-        float inactive_rate_threshold
-        int32_t inactive_rate_patience
-        int32_t prune_inactive_max
-        cbool prune_inactive_out
-        cbool prune_inactive_in
-        cbool checkpoints_enable
-        int32_t ckpt_l0
-        int32_t ckpt_l1
-        int32_t ckpt_l2
-        cbool revert_enable
-        int32_t revert_window
-        float revert_drop
-        CGradConfig grad
 
+
+cdef extern from "glia/config_fields.hpp" namespace "glia" nogil:
+    cdef enum class FieldKind(int32_t):
+        kInt
+        kFloat
+        kBool
+        kChoice
+        kSeed
+
+    cdef struct CFieldSpec "glia::FieldSpec":
+        const char* name
+        FieldKind kind
+        size_t offset
+        double lo
+        double hi
+        cbool lo_open
+        cbool hi_open
+        const char* choices
+        const char* doc
+
+    const vector[CFieldSpec]& train_config_fields()
+    const CFieldSpec* find_field(const string& name)
+    double get_field(const CTrainConfig& c, const CFieldSpec& f)
+    void set_field(CTrainConfig& c, const CFieldSpec& f, double v)
+    string field_rule(const CFieldSpec& f) except +raise_glia_error
+    cbool field_accepts(const CFieldSpec& f, double v)
+    string config_relation_error(const CTrainConfig& c) except +raise_glia_error
     void validate_config(const CTrainConfig& cfg) except +raise_glia_error
-
-
-cdef extern from *:
-    """
-    #include "glia/train_config.hpp"
-    static inline void glia_set_config_enums(glia::TrainConfig& c, int reward_mode, int gating,
-                                             int revert_metric, int optimizer, int detector) {
-      c.detector.type = static_cast<glia::DetectorType>(detector);
-      c.reward_mode = static_cast<glia::RewardMode>(reward_mode);
-      c.update_gating = static_cast<glia::UpdateGating>(gating);
-      c.revert_metric = static_cast<glia::RevertMetric>(revert_metric);
-      c.grad.optimizer = static_cast<glia::Optimizer>(optimizer);
-    }
-    """
-    void glia_set_config_enums(CTrainConfig& c, int reward_mode, int gating, int revert_metric,
-                               int optimizer, int detector)
 
 
 cdef extern from "glia/episode.hpp" namespace "glia" nogil:
