@@ -240,11 +240,11 @@ NOTES = """### What limits these figures (profiles with `perf`)
   Short parallel regions were also slowed by glia itself until each thread's evaluation
   scratch was kept between calls: buffers allocated by the pool's threads and freed by the
   caller crossed glibc's per-thread caches, and two threads were slower than one on the
-  3-class evaluation. Unless the user sets OMP_WAIT_POLICY or GOMP_SPINCOUNT, glia lets
-  idle OpenMP workers spin only briefly (GOMP_SPINCOUNT=10000, ~0.1 ms) and then sleep: that
-  covers the gaps between an epoch's batches and between back-to-back calls (a worker woken
-  from sleep for every batch cost the digits epoch up to ~0.3 of its 2-thread speedup), and
-  leaves the cores to the user's own Python threads otherwise.
+  3-class evaluation. glia sets no environment variable: the benchmarks run with OpenMP's
+  default wait policy. Beside busy Python threads, `OMP_WAIT_POLICY=PASSIVE
+  GOMP_SPINCOUNT=10000` (set before Python starts; `glia.show_config()` recommends it) lets
+  idle workers spin ~0.1 ms and then sleep, which covers the gaps between an epoch's batches
+  and leaves the cores to those threads otherwise.
 """
 
 
