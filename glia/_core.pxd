@@ -9,8 +9,24 @@ from libcpp.vector cimport vector
 cdef int raise_glia_error() except -1
 
 
+cdef extern from "glia/build_info.hpp" namespace "glia" nogil:
+    int omp_max_threads()
+    int openmp_version()
+    const char* compiler_name()
+
+
 cdef extern from "glia/error.hpp" namespace "glia":
-    int classify_current_exception(string& msg)
+    cdef enum class ErrorKind(int):
+        kGeneric
+        kFormat
+        kKey
+        kValue
+        kFile
+        kFileNotFound
+        kBusy
+        kCancelled
+        kMemory
+    ErrorKind classify_current_exception(string& msg)
 
 
 cdef extern from "glia/hook.hpp" namespace "glia" nogil:
@@ -263,9 +279,14 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
     vector[int64_t] rank_by_fitness(const vector[double]& fitness) except +raise_glia_error
     int64_t choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool) except +raise_glia_error
 
+    cdef enum class TrainerKind(int32_t):
+        kGradient
+        kHebbian
+
     cdef cppclass CScoreOptions "glia::ScoreOptions":
         CTrainConfig train_config
         vector[int32_t] outputs
+        TrainerKind trainer
         int64_t train_epochs
 
     cdef cppclass CIndividualScore "glia::IndividualScore":
@@ -282,12 +303,3 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
                                               const CScoreOptions& opt, int n_threads,
                                               CHook hook, void* ctx) except +raise_glia_error
 
-
-cdef extern from *:
-    """
-    #include "glia/evolution.hpp"
-    static inline void glia_set_trainer_kind(glia::ScoreOptions& o, int hebbian) {
-      o.trainer = hebbian ? glia::TrainerKind::kHebbian : glia::TrainerKind::kGradient;
-    }
-    """
-    void glia_set_trainer_kind(CScoreOptions& o, int hebbian)

@@ -57,7 +57,7 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
     opt.train_config = _make_config(config, default_index)
     opt.outputs = [int(i) for i in outputs]
     opt.train_epochs = train_epochs
-    glia_set_trainer_kind(opt, hebbian)
+    opt.trainer = TrainerKind.kHebbian if hebbian else TrainerKind.kGradient
     cdef vector[uint64_t] sv = [int(s) for s in seeds]
     cdef vector[CNetwork*] ptrs
     cdef vector[CIndividualScore] res

@@ -316,7 +316,7 @@ bool parse_generator_line(GenSpec& g, const std::vector<std::string>& t, const s
 std::string read_file(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) throw FileError("No such file: '" + path + "'");
+    if (errno == ENOENT) throw FileNotFound("No such file: '" + path + "'");
     throw FileError("cannot open '" + path + "': " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory, not a file");
