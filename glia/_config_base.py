@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from glia import _core
-from glia._util import write_text_atomic
+from glia._core import write_text_atomic
 
 class ConfigTypeError(TypeError, ValueError):
     """A configuration value of the wrong type (both a TypeError and a ValueError).
@@ -220,7 +220,7 @@ class ConfigBase:
         text = json.dumps(self.to_dict(), indent=indent) + "\n"
         if path is None:
             return text
-        write_text_atomic(path, text, prefix=".glia-config-")
+        write_text_atomic(path, text)
         return None
 
     @classmethod

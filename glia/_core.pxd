@@ -9,6 +9,11 @@ from libcpp.vector cimport vector
 cdef int raise_glia_error() except -1
 
 
+cdef extern from "glia/limits.hpp" namespace "glia" nogil:
+    const int32_t kMaxNeurons
+    double physical_memory_bytes()
+
+
 cdef extern from "glia/build_info.hpp" namespace "glia" nogil:
     int omp_max_threads()
     int openmp_version()
@@ -118,6 +123,7 @@ cdef extern from "glia/sequence.hpp" namespace "glia" nogil:
 
 
 cdef extern from "glia/io.hpp" namespace "glia" nogil:
+    void write_file_atomic(const string& path, const string& text) except +raise_glia_error
     void load_network(CNetwork& net, const string& path) except +raise_glia_error
     void parse_network(CNetwork& net, const string& text, const string& name) except +raise_glia_error
     void save_network(const CNetwork& net, const string& path) except +raise_glia_error

@@ -144,17 +144,20 @@ def _as_path(path, name="path"):
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(path).__name__}") from None
 
 
-def _physical_memory():
-    try:
-        n = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-    return n if n > 0 else None
+def write_text_atomic(path, str text):
+    """Writes ``text`` (UTF-8) to ``path`` atomically, as the engine writes .net and .seq
+    files: a temporary file in the target's folder, flushed to disk, renamed over ``path``.
+    Readers see the old file or the new one, never half of one; OSError on failure."""
+    cdef string p = _as_path(path)
+    cdef string t = text.encode("utf-8")
+    with nogil:
+        write_file_atomic(p, t)
 
 
 # An array bigger than the machine's memory can never be made without swapping the machine
-# to a halt (or the kernel killing the process): such requests are refused up front.
-_MEMORY_LIMIT = _physical_memory()
+# to a halt (or the kernel killing the process): such requests are refused up front, against
+# the same figure as the engine's own checks.
+_MEMORY_LIMIT = int(physical_memory_bytes()) or None
 
 
 def _check_bytes(nbytes, what):

@@ -7,7 +7,7 @@ GIL_RELEASE_WORK = 20000
 
 # The most neurons a network may have (the NEWNET generator's limit too): about 1.5 GB of ids,
 # parameters and state. Larger requests are refused up front.
-_MAX_NEURONS = 10_000_000
+_MAX_NEURONS = kMaxNeurons
 
 _KIND_NAMES = ("sensory", "hidden", "output")
 
