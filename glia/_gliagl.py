@@ -175,3 +175,30 @@ def create_evo_config(population: int = 10, generations: int = 20, elite: int = 
              "train_epochs": train_epochs}
     return EvolutionConfig()._set_many(list(named.items()) + list(kwargs.items()), TypeError,
                                        "create_evo_config()")
+
+
+# ---------------------------------------------------------------- GliaGL's plot shorthands
+def plot_network(network, output_path=None, **kwargs):
+    """Shorthand for :func:`glia.viz.plot_network_graph` (GliaGL's documented name).
+
+    Example::
+
+        fig = glia.viz.plot_network(net, "network.png", figsize=(12, 8))
+    """
+    from glia.viz._figure import _save_path
+    from glia.viz.network import plot_network_graph
+    save_path = _save_path(kwargs.pop("save_path", None), output_path)
+    return plot_network_graph(network, save_path=save_path, **kwargs)
+
+
+def plot_weights(network, output_path=None, **kwargs):
+    """Shorthand for :func:`glia.viz.plot_weight_distribution` (GliaGL's documented name).
+
+    Example::
+
+        fig = glia.viz.plot_weights(net, "weights.png")
+    """
+    from glia.viz._figure import _save_path
+    from glia.viz.network import plot_weight_distribution
+    save_path = _save_path(kwargs.pop("save_path", None), output_path)
+    return plot_weight_distribution(network, save_path=save_path, **kwargs)
