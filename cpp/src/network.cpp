@@ -6,6 +6,8 @@
 #include <cstring>
 #include <exception>
 #include <numeric>
+#include <chrono>
+#include <thread>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -336,11 +338,12 @@ constexpr std::int32_t kAlign = 64;
 /// A neuron's update in units of one delivered input, for balancing the ranges.
 constexpr std::int64_t kNeuronCost = 4;
 
-/// The one-thread loop of `run` (DESIGN §2, recorded into `out`).
-void run_serial(const Network& net, State& s, const float* X, std::int64_t T, RunOutput& out,
-                Poller* poller, const char* what) {
+/// The one-thread loop of `run` (DESIGN §2, recorded into `out`) for steps [t0, T): X and
+/// the recordings are indexed by the step from the start of the call.
+void run_serial(const Network& net, State& s, const float* X, std::int64_t t0, std::int64_t T,
+                RunOutput& out, Poller* poller, const char* what) {
   const std::int32_t n = net.size(), ns = net.num_sensory();
-  for (std::int64_t t = 0; t < T; ++t) {
+  for (std::int64_t t = t0; t < T; ++t) {
     if (X != nullptr) {
       const float* x = X + t * ns;
       for (std::int32_t c = 0; c < ns; ++c) s.input[static_cast<std::size_t>(c)] += x[c];
@@ -364,6 +367,44 @@ void run_serial(const Network& net, State& s, const float* X, std::int64_t T, Ru
     if (poller != nullptr && poller->poll()) throw Cancelled(std::string(what) + " interrupted");
   }
 }
+
+inline void cpu_relax() noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_ia32_pause();
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_pause();
+#endif
+}
+
+/// The team's per-step barrier: spins briefly (a step's partner normally arrives within
+/// microseconds), then yields the core, so that on a machine busy with other processes a
+/// waiting thread hands its core over instead of spinning out its time slice while the
+/// thread it waits for is not running. Arrivals before `wait` happen before returns from it.
+class StepBarrier {
+ public:
+  explicit StepBarrier(int n) : n_(n) {}
+  void wait() noexcept {
+    const unsigned g = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.store(g + 1, std::memory_order_release);
+      return;
+    }
+    for (int spin = 0; gen_.load(std::memory_order_acquire) == g; ++spin) {
+      if (spin < kSpins) cpu_relax();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  static constexpr int kSpins = 4000;  // about 10-40 us of pause instructions
+  alignas(64) std::atomic<int> count_{0};
+  alignas(64) std::atomic<unsigned> gen_{0};
+  int n_;
+};
+
+/// Steps per window over which a team compares its wall time with its threads' busy time.
+constexpr std::int64_t kCheckSteps = 64;
 
 }  // namespace
 
@@ -433,7 +474,7 @@ void Network::step(std::int64_t n, Hook hook, void* ctx, int n_threads) {
   const int nt = n > 0 ? step_threads(n_threads) : 1;
   if (nt > 1) {
     RunOutput none;
-    run_team(state_, nullptr, n, none, &poller, nt, "step");
+    run_adaptive(state_, nullptr, n, none, &poller, nt, "step");
     return;
   }
   for (std::int64_t t = 0; t < n; ++t) {
@@ -451,17 +492,33 @@ void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poll
     throw ValueError("the state was sized for another network (call State::reset first)");
   const int nt = T > 0 ? step_threads(n_threads) : 1;
   if (nt > 1)
-    run_team(s, X, T, out, poller, nt, "run");
+    run_adaptive(s, X, T, out, poller, nt, "run");
   else
-    run_serial(*this, s, X, T, out, poller, "run");
+    run_serial(*this, s, X, 0, T, out, poller, "run");
 }
 
-void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-                       int nt, const char* what) const {
+void Network::run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out,
+                           Poller* poller, int nt, const char* what) const {
   struct TeamCount {
     TeamCount() { g_active_teams.fetch_add(1); }
     ~TeamCount() { g_active_teams.fetch_sub(1); }
   } team_count;
+  // When the team stops paying (its threads are not running at once: a machine busy with
+  // other processes), a stretch of steps runs on the calling thread alone, twice as long
+  // at each relapse, then the team tries again. The thread count never changes a result.
+  std::int64_t t = 0, alone = 8 * kCheckSteps;
+  while (t < T) {
+    t = run_team(s, X, t, T, out, poller, nt, what);
+    if (t >= T) break;
+    const std::int64_t t1 = std::min(T, t + alone);
+    run_serial(*this, s, X, t, t1, out, poller, what);
+    t = t1;
+    alone *= 2;
+  }
+}
+
+std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
+                               RunOutput& out, Poller* poller, int nt, const char* what) const {
   const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
   const std::int32_t n = size(), ns = n_sensory_;
   // Spikes of step t go to buffer t % 2, thread u's at offset bound[u] (it has room for its
@@ -478,8 +535,9 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
   // barrier of step t to stop after it and stores t + 1; every thread reads it after that
   // barrier, so all finish the same step and the state is that of a completed step.
   std::atomic<std::int64_t> stop_at{T};
-  bool stopped = false, serial = false;
-  std::int64_t done = 0;
+  bool stopped = false, serial = false, too_slow = false;
+  std::int64_t done = t0;
+  StepBarrier barrier(nt);
   std::exception_ptr error;
   const std::int32_t* const bound = plan->bound.data();
   const std::int32_t* const split = plan->split.data();
@@ -502,7 +560,8 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
       if (tid == 0) {
         serial = true;
         try {
-          run_serial(*this, s, X, T, out, poller, what);
+          run_serial(*this, s, X, t0, T, out, poller, what);
+          done = T;
         } catch (...) {
           error = std::current_exception();
         }
@@ -511,7 +570,13 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
       const std::int32_t a = bound[tid], len = bound[tid + 1] - a;
       const std::int32_t b = a + len;
       const std::int32_t sens_end = std::min(b, ns);
-      for (std::int64_t t = 0; t < T; ++t) {
+      // thread 0's clock: its busy time (all but the barrier waits) and the wall time of
+      // each window of kCheckSteps steps
+      using Clock = std::chrono::steady_clock;
+      Clock::time_point window_start{}, wait_start{};
+      Clock::duration busy{};
+      if (tid == 0) window_start = wait_start = Clock::now();
+      for (std::int64_t t = t0; t < T; ++t) {
         const int p = static_cast<int>(t & 1);
         std::int32_t* const buf = bufs[p];
         // 1-2: inject, update and collect the own range
@@ -535,11 +600,25 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
             if (i >= a && i < b) row[k] = V[i];
           }
         }
-        if (tid == 0 && !stopped && (error || (poller != nullptr && poller->poll()))) {
-          stopped = true;
-          stop_at.store(t + 1);
+        if (tid == 0 && !stopped && !too_slow) {
+          const Clock::time_point now = Clock::now();
+          busy += now - wait_start;
+          if (error || (poller != nullptr && poller->poll())) {
+            stopped = true;
+            stop_at.store(t + 1);
+          } else if ((t - t0 + 1) % kCheckSteps == 0) {
+            // a team that pays takes less wall time than its threads' summed busy time
+            // (estimated as nt x thread 0's); slower than that, one thread would be faster
+            if (now - window_start > busy * nt) {
+              too_slow = true;
+              stop_at.store(t + 1);
+            }
+            window_start = now;
+            busy = Clock::duration::zero();
+          }
         }
-#pragma omp barrier
+        barrier.wait();
+        if (tid == 0) wait_start = Clock::now();
         const bool last = stop_at.load() <= t + 1;
         // 3: deliver every fired source's slice of targets in [a, b), sources ascending
         constexpr std::int32_t kAhead = 8;
@@ -587,7 +666,7 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
       }
     }
   }
-  if (!serial) {
+  if (!serial && done > t0) {
     // the last step's spikes, ascending and contiguous at the front of s.fired
     const int p = static_cast<int>((done - 1) & 1);
     std::int32_t nf = 0;
@@ -597,10 +676,11 @@ void Network::run_team(State& s, const float* X, std::int64_t T, RunOutput& out,
       nf += c;
     }
     s.n_fired = nf;
-    s.tick += done;
+    s.tick += done - t0;
   }
   if (error) std::rethrow_exception(error);
   if (stopped) throw Cancelled(std::string(what) + " interrupted");
+  return done;
 }
 
 std::size_t Network::model_bytes() const noexcept {

@@ -224,9 +224,14 @@ class Network {
   void structure_changed() noexcept { plan_.reset(); }
   /// The plan for a team of `nt` threads (cached; built by the calling thread if stale).
   std::shared_ptr<const detail::StepPlan> step_plan(int nt) const;
-  /// `run` on a team of `nt` threads (`what` names the call in Cancelled's message).
-  void run_team(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-                int nt, const char* what) const;
+  /// `run` on a team of `nt` threads, with stretches on one thread while the team does not
+  /// pay (`what` names the call in Cancelled's message).
+  void run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
+                    int nt, const char* what) const;
+  /// Steps [t0, T) of `run` on a team of `nt` threads; returns the step it ended at: T, or
+  /// earlier when a window of steps took longer than one thread would have.
+  std::int64_t run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
+                        RunOutput& out, Poller* poller, int nt, const char* what) const;
 
   std::vector<std::string> ids_;
   std::unordered_map<std::string, std::int32_t> index_;
