@@ -403,8 +403,10 @@ class StepBarrier {
   int n_;
 };
 
-/// Steps per window over which a team compares its wall time with its threads' busy time.
+/// Steps per window over which a team compares its wall time with its threads' busy time,
+/// and the wall time a window may exceed that by (a stray interrupt or page fault).
 constexpr std::int64_t kCheckSteps = 64;
+constexpr std::chrono::microseconds kSlack{200};
 
 }  // namespace
 
@@ -606,13 +608,13 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
           if (error || (poller != nullptr && poller->poll())) {
             stopped = true;
             stop_at.store(t + 1);
-          } else if ((t - t0 + 1) % kCheckSteps == 0) {
+          } else if (now - window_start > busy * nt + kSlack) {
             // a team that pays takes less wall time than its threads' summed busy time
-            // (estimated as nt x thread 0's); slower than that, one thread would be faster
-            if (now - window_start > busy * nt) {
-              too_slow = true;
-              stop_at.store(t + 1);
-            }
+            // (estimated as nt x thread 0's); slower than that, one thread would be faster.
+            // Checked at every step: a partner descheduled for a time slice shows at once.
+            too_slow = true;
+            stop_at.store(t + 1);
+          } else if ((t - t0 + 1) % kCheckSteps == 0) {
             window_start = now;
             busy = Clock::duration::zero();
           }
