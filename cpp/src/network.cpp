@@ -410,6 +410,11 @@ constexpr std::chrono::microseconds kSlack{200};
 
 }  // namespace
 
+namespace detail {
+ActiveTeam::ActiveTeam() noexcept { g_active_teams.fetch_add(1); }
+ActiveTeam::~ActiveTeam() { g_active_teams.fetch_sub(1); }
+}  // namespace detail
+
 std::int64_t parallel_step_min_work() noexcept { return g_parallel_min_work.load(); }
 
 std::int64_t set_parallel_step_min_work(std::int64_t work) noexcept {
@@ -501,10 +506,7 @@ void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poll
 
 void Network::run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out,
                            Poller* poller, int nt, const char* what) const {
-  struct TeamCount {
-    TeamCount() { g_active_teams.fetch_add(1); }
-    ~TeamCount() { g_active_teams.fetch_sub(1); }
-  } team_count;
+  const detail::ActiveTeam active;
   // When the team stops paying (its threads are not running at once: a machine busy with
   // other processes), a stretch of steps runs on the calling thread alone, twice as long
   // at each relapse, then the team tries again. The thread count never changes a result.

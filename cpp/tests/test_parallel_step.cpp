@@ -209,3 +209,16 @@ TEST_CASE("one thread below the cut-off and inside another parallel region", "[n
 #endif
   }
 }
+
+TEST_CASE("no team while another of glia's parallel regions is under way", "[network][parallel]") {
+  MinWork all(0);
+  Network net = random_net(8, 300, 10, 0.05, 40.0, 1);
+  REQUIRE(net.step_threads(2) == 2);
+  {
+    const glia::detail::ActiveTeam elsewhere;  // what a parallel evaluation holds meanwhile
+    CHECK(net.step_threads(2) == 1);
+    const auto X = random_drive(30, 8, 0.3, 1);
+    require_same(record_run(net, X, 30, 1), record_run(net, X, 30, 2));
+  }
+  CHECK(net.step_threads(2) == 2);
+}

@@ -20,7 +20,18 @@ class Network;
 
 namespace detail {
 struct StepPlan;  // how a team of threads shares a step (network.cpp)
-}
+
+/// Marks one of glia's parallel regions (a team run, or items run in parallel) as under way
+/// for its lifetime: while any is, `Network::step_threads` gives 1, so that a run started
+/// from another thread meanwhile does not oversubscribe the cores.
+class ActiveTeam {
+ public:
+  ActiveTeam() noexcept;
+  ~ActiveTeam();
+  ActiveTeam(const ActiveTeam&) = delete;
+  ActiveTeam& operator=(const ActiveTeam&) = delete;
+};
+}  // namespace detail
 
 /// Networks whose per-step work estimate, neurons + edges, is below this are stepped on one
 /// thread even when more are allowed: a team pays a barrier per step (about a microsecond
@@ -204,8 +215,9 @@ class Network {
   void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
            int n_threads = 1) const;
   /// Threads `run` would use for `n_threads` allowed: 1 below the cut-off, inside another
-  /// OpenMP region, or while another run of a team is active in this process (teams that
-  /// share cores spin at each other's barriers); else n_threads (at most one per 64 neurons).
+  /// OpenMP region, or while another of glia's parallel regions is under way in this
+  /// process (detail::ActiveTeam; teams that share cores stall at each other's barriers);
+  /// else n_threads (at most one per 64 neurons).
   int step_threads(int n_threads) const noexcept;
 
   /// Bytes of model memory (parameters + CSR; ids excluded).
