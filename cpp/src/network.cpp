@@ -542,6 +542,10 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
   bool stopped = false, serial = false, too_slow = false;
   std::int64_t done = t0;
   StepBarrier barrier(nt);
+  std::vector<std::atomic<std::int64_t>> busy_ns(static_cast<std::size_t>(nt * kPad));
+  auto busy_of = [&busy_ns](int u) -> std::atomic<std::int64_t>& {
+    return busy_ns[static_cast<std::size_t>(u * kPad) / 2];
+  };
   std::exception_ptr error;
   const std::int32_t* const bound = plan->bound.data();
   const std::int32_t* const split = plan->split.data();
@@ -574,12 +578,13 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
       const std::int32_t a = bound[tid], len = bound[tid + 1] - a;
       const std::int32_t b = a + len;
       const std::int32_t sens_end = std::min(b, ns);
-      // thread 0's clock: its busy time (all but the barrier waits) and the wall time of
-      // each window of kCheckSteps steps
+      // each thread's busy time (all but its barrier waits), summed since the call began,
+      // and thread 0's wall time of each window of kCheckSteps steps
       using Clock = std::chrono::steady_clock;
-      Clock::time_point window_start{}, wait_start{};
+      Clock::time_point window_start{}, wait_start = Clock::now();
       Clock::duration busy{};
-      if (tid == 0) window_start = wait_start = Clock::now();
+      std::int64_t window_busy = 0;
+      if (tid == 0) window_start = wait_start;
       for (std::int64_t t = t0; t < T; ++t) {
         const int p = static_cast<int>(t & 1);
         std::int32_t* const buf = bufs[p];
@@ -604,25 +609,28 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
             if (i >= a && i < b) row[k] = V[i];
           }
         }
+        const Clock::time_point now = Clock::now();
+        busy += now - wait_start;
+        busy_of(tid).store(static_cast<std::int64_t>(busy.count()), std::memory_order_relaxed);
         if (tid == 0 && !stopped && !too_slow) {
-          const Clock::time_point now = Clock::now();
-          busy += now - wait_start;
+          std::int64_t all_busy = 0;  // the others' may be a step behind: hence the slack
+          for (int u = 0; u < nt; ++u) all_busy += busy_of(u).load(std::memory_order_relaxed);
           if (error || (poller != nullptr && poller->poll())) {
             stopped = true;
             stop_at.store(t + 1);
-          } else if (now - window_start > busy * nt + kSlack) {
+          } else if (now - window_start > Clock::duration(all_busy - window_busy) + kSlack) {
             // a team that pays takes less wall time than its threads' summed busy time
-            // (estimated as nt x thread 0's); slower than that, one thread would be faster.
+            // (about one thread's time); slower than that, one thread would be faster.
             // Checked at every step: a partner descheduled for a time slice shows at once.
             too_slow = true;
             stop_at.store(t + 1);
           } else if ((t - t0 + 1) % kCheckSteps == 0) {
             window_start = now;
-            busy = Clock::duration::zero();
+            window_busy = all_busy;
           }
         }
         barrier.wait();
-        if (tid == 0) wait_start = Clock::now();
+        wait_start = Clock::now();
         const bool last = stop_at.load() <= t + 1;
         // 3: deliver every fired source's slice of targets in [a, b), sources ascending
         constexpr std::int32_t kAhead = 8;
