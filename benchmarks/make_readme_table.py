@@ -98,7 +98,8 @@ def sec_brian2(b) -> str:
              f"{r.get('glia_1_thread_speedup', r.get('glia_speedup', float('nan'))):.1f}×",
              "yes" if r.get("identical", True) else "NO"]
             for r in b.get("throughput", [])]
-    load = [r.get("foreign_cores") for r in b.get("throughput", []) if r.get("foreign_cores") is not None]
+    load = {r["network"]: r["foreign_cores"] for r in b.get("throughput", [])
+            if r.get("foreign_cores") is not None}
     eq = b.get("equivalence", [])
     cases = sorted({r["case"] for r in eq})
     same = b.get("identical")
@@ -112,7 +113,7 @@ def sec_brian2(b) -> str:
          f"threads) is timed by its own loop time (`device._last_run_time`); its whole call adds "
          f"the process start, loading the arrays and writing the results. net_large_sparse is "
          f"net_large with ~1% of neurons firing per step. Other processes' load during the "
-         f"timing: {', '.join(num(x) for x in load) if load else '?'} cores.\n\n")
+         f"timing: {', '.join(f'{k} {num(v)}' for k, v in load.items()) if load else '?'} cores.\n\n")
     s += table(["network", "simulator", "steps/s (min–max)", "whole call, steps/s",
                 "glia (1 thread) is faster by", "spike counts identical"], rows)
     return s
@@ -122,7 +123,8 @@ def sec_scale(b) -> str:
     def two(r):
         if "speedup_2_threads" not in r:
             return "-"
-        return f"{r['speedup_2_threads']:.2f}×{'' if r.get('above_cut_off') else ' (below cut-off)'}"
+        return (f"{r['speedup_2_threads']:.2f}×{'' if r.get('above_cut_off') else ' (below cut-off)'}, "
+                f"load {num(r.get('foreign_cores'))}")
 
     rows = [[num(r["neurons"]), num(r["synapses"]), num(r["load_s"]),
              f"{r['firing_pct_per_step']:.1f}%", eng(r["steps_per_s"]), eng(r["syn_events_per_s"]),
@@ -135,13 +137,13 @@ def sec_scale(b) -> str:
     c, m = b.get("cost_fit", {}), b.get("memory_fit", {})
     s = "### Scale (NEWNET networks, random drive, 200 steps)\n\n"
     s += table(["neurons", "synapses", "load s", "firing/step", "steps/s (1 thread)", "events/s",
-                "ns/event", "model B/synapse", "RSS MB", "2 threads in a step"], rows)
+                "ns/event", "model B/synapse", "RSS MB", "2 threads in a step, other load (cores)"], rows)
     loads = [r.get("foreign_cores") for r in b.get("scale", []) + b.get("net_large", [])
              if r.get("foreign_cores") is not None]
     if loads:
         s += (f"\n2 threads in a step: `run(n_threads=2)` against `n_threads=1`, alternated, the "
-              f"cut-off forced to 0; other processes' load meanwhile "
-              f"{min(loads):.2f}–{max(loads):.2f} cores.\n")
+              f"cut-off forced to 0, with the cores other processes kept busy meanwhile "
+              f"({min(loads):.2f}–{max(loads):.2f} of 2).\n")
     if c:
         s += (f"\nCost fit: {c['ns_per_event']:.2f} ns per synaptic event + "
               f"{c['ns_per_neuron']:.2f} ns per neuron per step (worst error {c['max_abs_error_pct']:.0f}%; "
@@ -272,14 +274,27 @@ NOTES = """### What limits these figures (profiles with `perf`)
   OpenMP's, which with glia's passive wait policy would sleep and wake every step). Each
   thread updates its own neurons and scatters into them only, so the scatter is split
   without atomics, but every thread reads every fired source's row offsets: per step a
-  thread pays its share of events plus the fired list. What limits it: the barrier
-  (~1 µs on two free cores, hence the cut-off: net_medium's ~4–7 µs steps gain little and
-  lose under any load), imbalance (ranges are balanced by in-edges, not by the step's
-  actual spikes), and above all other processes: a step needs both threads running at
-  once, and a thread descheduled for a time slice stalls the other at the barrier. When a
-  window of 64 steps takes longer than one thread's estimated time, the call continues on
-  one thread (64 × 8 steps, doubling at each relapse) and then retries the team; the
-  thread count never changes a result.
+  thread pays its share of events plus the whole fired list. What limits it: the barrier
+  and the fired-list pass (a step of a few µs cannot repay them: hence the cut-off of
+  200,000 neurons + edges, which keeps net_medium's ~4–15 µs steps on one thread; forced
+  onto two threads, networks of 10^3 neurons ran at 0.24–0.75× of one thread in our runs),
+  imbalance (ranges are balanced by in-edges, not by the step's actual spikes; on
+  net_large the events split 50.4/49.6), and above all other processes: a step needs both
+  threads running at once, and a thread descheduled for a time slice stalls the other at
+  the barrier. When the wall time since a window of 64 steps began exceeds the threads'
+  summed busy time by 200 µs, the call continues on one thread (64 × 8 steps, doubling at
+  each relapse) and then retries the team; the thread count never changes a result. In
+  the run behind these tables other processes kept 1.2–1.6 cores of the 2 busy for most
+  figures, so most 2-thread figures show that fall-back (≈1×), not the team; in the scale
+  series, measured while the machine was nearly idle (≤ 0.3 cores of other load), two
+  threads gave 1.32× (10^4 neurons / 10^5 synapses), 1.50× (10^4 / 10^6), 1.56×
+  (10^5 / 10^6) and 1.60× (10^5 / 10^7), short of the 1.7× target; net_large_sparse gave
+  only 1.05× there, not yet explained (each thread then handles ~24k events and ~110
+  fired sources per step).
+- **Brian2's C++ standalone device** is its fastest mode on one thread; with OpenMP on 2
+  threads it was 7–25× slower than on 1 here (it synchronises its threads several times
+  per step, which a loaded 2-vCPU machine punishes), so "at its best thread count" is
+  its 1-thread figure.
 - **Two threads** need both cores free and a well-placed virtual machine: on this 2-vCPU
   machine the same 2-thread measurement can move between ~1.1x and ~1.9x from run to run with
   no other process running (both threads busy, twice the cycles for the same instructions).
