@@ -292,7 +292,7 @@ NOTES = """### What limits these figures (profiles with `perf`)
   only 1.05× there, not yet explained (each thread then handles ~24k events and ~110
   fired sources per step).
 - **Brian2's C++ standalone device** is its fastest mode on one thread; with OpenMP on 2
-  threads it was 7–25× slower than on 1 here (it synchronises its threads several times
+  threads it was 8–24× slower than on 1 here (it synchronises its threads several times
   per step, which a loaded 2-vCPU machine punishes), so "at its best thread count" is
   its 1-thread figure.
 - **Two threads** need both cores free and a well-placed virtual machine: on this 2-vCPU
@@ -309,6 +309,21 @@ NOTES = """### What limits these figures (profiles with `perf`)
 """
 
 
+def _foreign_loads(doc) -> list[float]:
+    """Every ``foreign_cores`` figure (other processes' load, in cores) found in ``doc``."""
+    out = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k == "foreign_cores" and isinstance(v, (int, float)):
+                out.append(float(v))
+            else:
+                out += _foreign_loads(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            out += _foreign_loads(v)
+    return out
+
+
 def render(all_: dict) -> str:
     m, v = all_.get("machine", {}), all_.get("versions", {})
     b = all_.get("benchmarks", {})
@@ -321,6 +336,12 @@ def render(all_: dict) -> str:
             f"runs (min–max in brackets). Reproduce with `python benchmarks/run.py` "
             f"(`python -m glia bench`), then `python benchmarks/make_readme_table.py`. "
             f"Parallel speedups are only meaningful when other processes' load is near 0.\n\n")
+    loads = sorted(_foreign_loads(b))
+    if loads:
+        head += (f"Other processes kept {num(loads[0])}–{num(loads[-1])} of the cores busy "
+                 f"(median {num(loads[len(loads) // 2])}) while these figures were measured: on a "
+                 f"loaded machine one-thread figures are lower and two-thread figures mostly show "
+                 f"the load.\n\n")
     parts = [head]
     known = {"bench_sim": sec_sim, "bench_brian2": sec_brian2, "bench_scale": sec_scale,
              "bench_train": sec_train, "bench_overhead": sec_overhead, "bench_threads": sec_threads}
