@@ -11,6 +11,7 @@ Example::
 """
 from glia._core import (
     GIL_RELEASE_WORK,
+    PARALLEL_STEP_MIN_WORK,
     InputSequence,
     Network,
     Neuron,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Network", "Neuron", "InputSequence", "FormatError", "GliaError",
     "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
+    "PARALLEL_STEP_MIN_WORK",
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",

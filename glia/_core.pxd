@@ -41,6 +41,10 @@ cdef extern from "glia/hook.hpp" namespace "glia" nogil:
 
 
 cdef extern from "glia/network.hpp" namespace "glia" nogil:
+    int64_t kParallelStepMinWork
+    int64_t parallel_step_min_work()
+    int64_t set_parallel_step_min_work(int64_t work)
+
     cdef cppclass CState "glia::State":
         vector[float] value
         vector[float] input
@@ -93,9 +97,10 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
         CState& state()
         void reset() except +raise_glia_error
         void inject(int32_t i, float x) except +raise_glia_error
-        void step(int64_t n, CHook hook, void* ctx) except +raise_glia_error
+        void step(int64_t n, CHook hook, void* ctx, int n_threads) except +raise_glia_error
         void step_state(CState& s)
-        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller) except +raise_glia_error
+        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller, int n_threads) except +raise_glia_error
+        int step_threads(int n_threads)
         size_t model_bytes()
         void validate() except +raise_glia_error
         void swap(CNetwork& other)
@@ -140,7 +145,7 @@ cdef class Network:
     cdef object __weakref__
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
-    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out) except -1
+    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1
     cdef object _vec(self, const float* p, Py_ssize_t n)
     cdef tuple _edge_arrays(self)
 
