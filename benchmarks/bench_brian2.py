@@ -23,6 +23,16 @@ warm-up run (Cython compilation excluded): a whole ``Network.run`` call, and its
 (the time Brian2's own profiler reports inside its code objects for the 1000 steps: the
 per-run set-up left out), the figure the ratios use.
 
+Brian2's fastest mode, its C++ standalone device (``set_device("cpp_standalone")``, OpenMP
+with ``devices.cpp_standalone.openmp_threads`` = 1 and 2), runs the same model: a child
+process builds one project per network and thread count and runs it once (its spike counts
+are checked against glia's); the parent then times the compiled binary round by round
+beside glia, reporting its steady loop time (what the binary writes to
+``results/last_run_info.txt``, i.e. ``device._last_run_time``) and its whole-call time
+(process start, loading the arrays, the loop, writing the results). glia runs at 1 and 2
+threads (``run(n_threads=...)``: two threads inside each step above the cut-off). The
+networks: net_medium, net_large and net_large_sparse (net_large at ~1% firing per step).
+
 Brian2 2.9 does not import with NumPy >= 2.4 (``ndarray.ptp`` is gone; fixed upstream in
 brian2 PR #1705). If ``import brian2`` fails and ``$GLIA_BRIAN2_PYTHON`` names another
 interpreter (e.g. a venv with ``numpy<2.4`` and brian2 that can import this checkout),
@@ -32,9 +42,13 @@ the script re-runs itself there; otherwise it reports Brian2 as unavailable.
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -45,7 +59,14 @@ import glia
 
 T = 1000
 T_SHORT = 10
-TARGETS = {"net_medium": 5.0, "net_large": 4.0}   # glia / Brian2's fastest target, steps/s
+# glia / Brian2, steps/s: (figure, glia threads, Brian2 runs compared, minimum)
+TARGETS = [
+    ("net_medium", 1, "standalone, 1 thread", 2.0),
+    ("net_large", 1, "standalone, 1 thread", 2.0),
+    ("net_large", 2, "standalone, best thread count", 3.5),
+    ("net_large", 2, "cython runtime", 4.0),
+]
+STANDALONE_THREADS = (1, 2)
 REFERENCE = {  # measured elsewhere with Brian2 2.5 (steps/s)
     ("net_medium", "cython"): 22_300, ("net_large", "cython"): 1_355, ("net_medium", "numpy"): 2_670,
 }
@@ -118,7 +139,8 @@ def chain_drive(T_: int = T) -> np.ndarray:
 class Brian2Model:
     """The network of ``net`` as a Brian2 ``Network`` on one codegen target."""
 
-    def __init__(self, b2, net, X, codegen_target: str, delay_steps: int = 0):
+    def __init__(self, b2, net, X, codegen_target: str, delay_steps: int = 0,
+                 standalone: bool = False):
         self.b2 = b2
         b2.prefs.codegen.target = codegen_target
         b2.prefs.core.default_float_dtype = np.float32
@@ -148,7 +170,8 @@ class Brian2Model:
             S.delay = delay_steps * dt
         self.mon = b2.SpikeMonitor(G, record=False)
         self.net = b2.Network(G, S, self.mon)
-        self.net.store()
+        if not standalone:
+            self.net.store()
         self.target = codegen_target
         self.dt = dt
 
@@ -172,6 +195,60 @@ class Brian2Model:
         return np.asarray(self.mon.count[:], dtype=np.int64)
 
 
+# ---------------------------------------------------------------------------- standalone
+def standalone_worker(spec_path: str) -> None:
+    """Child process: the C++ standalone project of one network for one thread count, built
+    and run once; writes the build time and the spike counts as JSON."""
+    import brian2 as b2
+    spec = json.loads(Path(spec_path).read_text())
+    b2.prefs.logging.console_log_level = "ERROR"
+    net = glia.Network.from_file(spec["net"], verbose=False)
+    X = np.load(spec["drive"])
+    b2.set_device("cpp_standalone", directory=spec["workdir"], build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = int(spec["threads"])
+    m = Brian2Model(b2, net, X, "cython", standalone=True)
+    m.net.run(X.shape[0] * m.dt, namespace={"drive": m.drive})
+    t0 = time.perf_counter()
+    b2.device.build(directory=spec["workdir"], compile=True, run=True, with_output=False)
+    build_s = time.perf_counter() - t0
+    Path(spec["out"]).write_text(json.dumps({
+        "build_and_first_run_s": build_s, "counts": m.counts().tolist(),
+        "loop_s": float(b2.device._last_run_time)}))
+
+
+class Standalone:
+    """A built standalone project: ``run()`` executes its binary and returns (loop seconds
+    from last_run_info.txt, whole-call seconds)."""
+
+    def __init__(self, name: str, net, X, threads: int, tmp: Path):
+        self.threads = threads
+        self.workdir = tmp / f"{name}_t{threads}"
+        net_path, drive_path = tmp / f"{name}.net", tmp / f"{name}.npy"
+        if not net_path.exists():
+            net.save(str(net_path))
+            np.save(drive_path, X)
+        spec = {"net": str(net_path), "drive": str(drive_path), "workdir": str(self.workdir),
+                "threads": threads, "out": str(tmp / f"{name}_t{threads}.json")}
+        spec_path = tmp / f"{name}_t{threads}.spec.json"
+        spec_path.write_text(json.dumps(spec))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--standalone-worker",
+                        str(spec_path)], check=True, env=env)
+        res = json.loads(Path(spec["out"]).read_text())
+        self.build_s = res["build_and_first_run_s"]
+        self.counts = np.asarray(res["counts"], dtype=np.int64)
+        self.results = self.workdir / "results"
+
+    def run(self) -> tuple[float, float]:
+        t0 = time.perf_counter()
+        subprocess.run(["./main", "--results_dir", str(self.results) + os.sep], cwd=self.workdir,
+                       check=True, stdout=subprocess.DEVNULL)
+        call = time.perf_counter() - t0
+        loop = float((self.results / "last_run_info.txt").read_text().split()[0])
+        return loop, call
+
+
 # ---------------------------------------------------------------------------- check
 def check_equivalence(b2, cases, targets) -> list[dict]:
     rows = []
@@ -191,53 +268,102 @@ def check_equivalence(b2, cases, targets) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- timing
-def bench(b2, workloads, repeats: int, brian2_targets) -> list[dict]:
-    """glia and each Brian2 target on each workload, interleaved round by round so that
-    load from other processes hits all of them alike."""
+def bench(b2, workloads, repeats: int, brian2_targets, tmp: Path) -> list[dict]:
+    """glia (1 and 2 threads), each Brian2 runtime target and the standalone binaries (1 and
+    2 threads) on each workload, interleaved round by round so that load from other
+    processes hits all of them alike."""
     rows = []
     for name, seq in workloads:
         net = load_net(name)
         X = drive_array(net, seq, length=T)
+        ref = net.run(X, record="counts", reset=True, n_threads=1)
         models = {}
         for tgt in brian2_targets:
             t0 = time.perf_counter()
             models[tgt] = Brian2Model(b2, net, X, tgt)
             models[tgt].run(T)    # warm-up: code generation and (Cython) compilation
             models[tgt].build_s = time.perf_counter() - t0
-        glia_t = []
+        sa = {nt: Standalone(name, net, X, nt, tmp) for nt in STANDALONE_THREADS}
+        glia_t = {1: [], 2: []}
         full = {k: [] for k in models}
         short = {k: [] for k in models}
+        sa_loop = {k: [] for k in sa}
+        sa_call = {k: [] for k in sa}
+        for m in sa.values():
+            m.run()               # warm-up: the binary and its arrays into the page cache
         with foreign_load({}) as load:
             for _ in range(repeats):
-                glia_t.append(measure(lambda: net.run(X, record="counts", reset=True),
-                                      repeats=1, min_time=0.2)["median"])
+                for nt in glia_t:
+                    glia_t[nt].append(measure(
+                        lambda: net.run(X, record="counts", reset=True, n_threads=nt),
+                        repeats=1, min_time=0.2)["median"])
                 for k, m in models.items():
                     full[k].append(m.run(T))
                     short[k].append(m.run_profiled(T))
+                for k, m in sa.items():
+                    loop, call = m.run()
+                    sa_loop[k].append(loop)
+                    sa_call[k].append(call)
         base = {"network": name, "neurons": net.num_neurons, "synapses": net.num_connections,
-                "foreign_cores": load.get("foreign_cores")}
-        g = float(np.median(glia_t))
-        rows.append({**base, "simulator": "glia", "steps_per_s": T / g,
-                     "steps_per_s_min": T / max(glia_t), "steps_per_s_max": T / min(glia_t),
-                     "run_call_steps_per_s": T / g, "run_call_s": g, "repeats": repeats})
+                "spikes_per_step": float(ref.sum()) / T, "foreign_cores": load.get("foreign_cores")}
+        for nt, ts in glia_t.items():
+            g = float(np.median(ts))
+            rows.append({**base, "simulator": f"glia, {nt} thread{'s' if nt > 1 else ''}",
+                         "threads_used": net.step_threads(nt), "steps_per_s": T / g,
+                         "steps_per_s_min": T / max(ts), "steps_per_s_max": T / min(ts),
+                         "run_call_steps_per_s": T / g, "run_call_s": g, "repeats": repeats,
+                         "identical": True})
         for k, m in models.items():
             steady = [max(s_, 1e-9) / T for s_ in short[k]]
             med = float(np.median(steady))
-            rows.append({**base, "simulator": f"brian2 {k}", "steps_per_s": 1.0 / med,
+            rows.append({**base, "simulator": f"brian2 {k} runtime", "steps_per_s": 1.0 / med,
                          "steps_per_s_min": 1.0 / max(steady), "steps_per_s_max": 1.0 / min(steady),
                          "run_call_steps_per_s": T / float(np.median(full[k])),
                          "run_call_s": float(np.median(full[k])),
                          "setup_s": float(np.median(full[k])) - float(np.median(short[k])),
-                         "build_s": m.build_s,
+                         "build_s": m.build_s, "identical": bool(np.array_equal(m.counts(), ref)),
                          "repeats": repeats, "reference_steps_per_s": REFERENCE.get((name, k))})
-        del models
+        for k, m in sa.items():
+            loop = float(np.median(sa_loop[k]))
+            rows.append({**base, "simulator": f"brian2 standalone, {k} thread{'s' if k > 1 else ''}",
+                         "threads_used": k, "steps_per_s": T / loop,
+                         "steps_per_s_min": T / max(sa_loop[k]), "steps_per_s_max": T / min(sa_loop[k]),
+                         "run_call_steps_per_s": T / float(np.median(sa_call[k])),
+                         "run_call_s": float(np.median(sa_call[k])), "build_s": m.build_s,
+                         "identical": bool(np.array_equal(m.counts, ref)), "repeats": repeats})
+        del models, sa
     for r in rows:
-        g = next(x for x in rows if x["network"] == r["network"] and x["simulator"] == "glia")
-        r["glia_speedup"] = g["steps_per_s"] / r["steps_per_s"]
+        g = next(x for x in rows if x["network"] == r["network"] and x["simulator"] == "glia, 1 thread")
+        r["glia_1_thread_speedup"] = g["steps_per_s"] / r["steps_per_s"]
     return rows
 
 
+def ratio_checks(rows: list[dict], workloads) -> list[dict]:
+    """The issue's targets: glia at 1 or 2 threads against the Brian2 runs named."""
+    out = []
+    names = {n for n, _ in workloads}
+    for name, nt, what, limit in TARGETS:
+        if name not in names:
+            continue
+        mine = [r for r in rows if r["network"] == name]
+        g = next(r for r in mine if r["simulator"].startswith(f"glia, {nt} thread"))
+        if what == "standalone, 1 thread":
+            other = next(r for r in mine if r["simulator"] == "brian2 standalone, 1 thread")
+        elif what == "standalone, best thread count":
+            other = max((r for r in mine if r["simulator"].startswith("brian2 standalone")),
+                        key=lambda r: r["steps_per_s"])
+        else:
+            other = next(r for r in mine if r["simulator"] == "brian2 cython runtime")
+        ratio = g["steps_per_s"] / other["steps_per_s"]
+        out.append({"figure": f"{name}: {g['simulator']} / {other['simulator']} (steady)",
+                    "measured": ratio, "target": f">= {limit:g}", "status": target(ratio, limit)})
+    return out
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--standalone-worker":
+        standalone_worker(sys.argv[2])
+        return
     p = make_parser(__doc__, default_repeats=3)
     args = p.parse_args()
     repeats = repeats_of(args, quick_repeats=1)
@@ -256,7 +382,8 @@ def main():
     b2.BrianLogger.suppress_name("brian2.codegen.generators.base")
     info["brian2"] = b2.__version__
     info["brian2_numpy"] = np.__version__
-    print(f"# Brian2 {b2.__version__}, float32, dt = 1 step, single-threaded")
+    print(f"# Brian2 {b2.__version__}, float32, dt = 1 step; runtime targets single-threaded, "
+          f"C++ standalone at {' and '.join(map(str, STANDALONE_THREADS))} OpenMP threads")
 
     small = load_net("net_small")
     medium = load_net("net_medium")
@@ -277,24 +404,23 @@ def main():
 
     workloads = [("net_medium", "drive_s32.seq")]
     if not args.quick:
-        workloads.append(("net_large", "drive_s64.seq"))
-    rows = bench(b2, workloads, repeats, ("numpy", "cython"))
-    print_table(rows, ["network", "simulator", "steps_per_s", "steps_per_s_min", "steps_per_s_max",
-                       "run_call_steps_per_s", "glia_speedup", "reference_steps_per_s", "foreign_cores"],
-                title=f"{T} steps, one core (Brian2: steady rate after warm-up; "
-                      f"run_call includes its per-run set-up); median of {repeats}")
+        workloads += [("net_large", "drive_s64.seq"), ("net_large_sparse", "drive_s64.seq")]
+    with tempfile.TemporaryDirectory(prefix="glia_brian2_") as tmp:
+        rows = bench(b2, workloads, repeats, ("numpy", "cython"), Path(tmp))
+    print_table(rows, ["network", "simulator", "spikes_per_step", "steps_per_s", "steps_per_s_min",
+                       "steps_per_s_max", "run_call_steps_per_s", "glia_1_thread_speedup", "identical",
+                       "foreign_cores"],
+                title=f"{T} steps (Brian2 runtime: steady rate after warm-up, profiled; standalone: "
+                      f"its loop time; run_call: the whole call, set-up and, standalone, the "
+                      f"process); median of {repeats}")
 
-    checks = []
-    for name, _ in workloads:
-        fastest = max((r for r in rows if r["network"] == name and r["simulator"] != "glia"),
-                      key=lambda r: r["steps_per_s"])
-        g = next(r for r in rows if r["network"] == name and r["simulator"] == "glia")
-        ratio = g["steps_per_s"] / fastest["steps_per_s"]
-        checks.append({"figure": f"{name}: glia / {fastest['simulator']} (fastest)",
-                       "measured": ratio, "target": f">= {TARGETS[name]:g}",
-                       "status": target(ratio, TARGETS[name])})
+    checks = ratio_checks(rows, workloads)
+    timed_same = all(r["identical"] for r in rows)
     checks.append({"figure": "spike counts identical", "measured": float(same), "target": "1",
                    "status": "ok" if same else "MISS"})
+    checks.append({"figure": "spike counts identical (timed runs, standalone included)",
+                   "measured": float(timed_same), "target": "1",
+                   "status": "ok" if timed_same else "MISS"})
     print_table(checks, title="targets")
 
     if not args.no_json:

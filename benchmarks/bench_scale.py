@@ -8,6 +8,9 @@
   model memory per synapse and per neuron (``net.memory_bytes``) and the process's RSS
   growth; a least-squares fit of time per step against synaptic events and neurons shows
   whether cost grows linearly in events.
+- Every size, plus net_large and net_large_sparse (net_large at ~1% of neurons firing per
+  step), also on 2 threads inside each step (``run(n_threads=2)`` against ``n_threads=1``,
+  alternated; the cut-off forced to 0 so that sizes below it show what it avoids).
 - The largest network (10^5 neurons, 10^7 synapses) is also trained for a few epochs
   (``glia.Trainer``, rate-gradient, on a small random data set).
 - Physical limit: memory bandwidth from a large NumPy copy, and the bytes net_large (and the
@@ -26,9 +29,10 @@ import time
 import numpy as np
 
 from _common import (drive_array, load_net, machine_info, make_parser, measure, print_machine,
-                     print_table, repeats_of, target, usable_cores, write_json)
+                     print_table, repeats_of, speedup, target, usable_cores, write_json)
 
 import glia
+from glia._core import PARALLEL_STEP_MIN_WORK, _set_parallel_step_min_work
 
 N_SENSORY, N_OUT = 32, 10
 P_SH, P_HO = 0.1, 0.05
@@ -37,7 +41,7 @@ T = 200
 SIZES = [(10**3, 10**4), (10**3, 10**5), (10**4, 10**5), (10**4, 10**6), (10**5, 10**6),
          (10**5, 10**7)]
 QUICK_SIZES = SIZES[:4]
-TARGETS = {"bytes_per_synapse": 8.0}
+TARGETS = {"bytes_per_synapse": 8.0, "two_thread_speedup": 1.7}
 
 
 def gain(in_degree: float) -> float:
@@ -82,24 +86,44 @@ def drive(n_sensory: int, steps: int, seed: int = 0) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- scale
-def bench_size(n: int, m: int, repeats: int) -> tuple[dict, object]:
-    text = newnet(n, m)
+def two_threads(net, X, repeats: int) -> dict:
+    """run on 2 threads inside each step against 1 (the cut-off forced to 0)."""
+    old = _set_parallel_step_min_work(0)
+    try:
+        r = speedup(lambda: net.run(X, record="counts", reset=True, n_threads=1),
+                    lambda: net.run(X, record="counts", reset=True, n_threads=2), repeats)
+    finally:
+        _set_parallel_step_min_work(old)
+    work = net.num_neurons + net.num_connections
+    return {"above_cut_off": work >= PARALLEL_STEP_MIN_WORK,
+            "steps_per_s_2_threads": X.shape[0] / r["ms_2_threads"] * 1e3,
+            "speedup_2_threads": r["speedup"], "speedup_2_threads_best": r["speedup_best"],
+            "foreign_cores": r["foreign_cores"]}
+
+
+def bench_size(n: int, m: int, repeats: int, name: str | None = None) -> tuple[dict, object]:
     _trim()
     r0 = rss_bytes()
     t0 = time.perf_counter()
-    net = glia.Network.from_string(text)
+    if name is None:
+        net = glia.Network.from_string(newnet(n, m))
+        X = drive(net.num_sensory, T)
+    else:
+        net = load_net(name)
+        X = drive_array(net, "drive_s64.seq", length=T)
     load_s = time.perf_counter() - t0
     _trim()
     rss_model = rss_bytes() - r0
-    X = drive(net.num_sensory, T)
     counts = net.run(X, record="counts", reset=True)
     events = int(counts @ out_degree(net))
-    t = measure(lambda: net.run(X, record="counts", reset=True), repeats=repeats, min_time=0.1)
+    t = measure(lambda: net.run(X, record="counts", reset=True, n_threads=1), repeats=repeats,
+                min_time=0.1)
     rss_run = rss_bytes() - r0
     sps = T / t["median"]
     e, nn = net.num_connections, net.num_neurons
     return {
-        "neurons": nn, "synapses": e, "load_s": load_s,
+        "network": name or f"{nn:.0e} / {e:.0e}".replace("e+0", "e"), "neurons": nn, "synapses": e,
+        "load_s": load_s,
         "firing_pct_per_step": 100.0 * counts.sum() / (T * nn),
         "events_per_step": events / T, "steps_per_s": sps,
         "steps_per_s_min": T / t["max"], "steps_per_s_max": T / t["min"],
@@ -107,7 +131,7 @@ def bench_size(n: int, m: int, repeats: int) -> tuple[dict, object]:
         "ns_per_event": t["median"] / max(events, 1) * 1e9,
         "model_bytes": net.memory_bytes, "bytes_per_synapse": net.memory_bytes / e,
         "rss_model_mb": rss_model / 2**20, "rss_after_run_mb": rss_run / 2**20,
-        "rss_bytes_per_synapse": rss_model / e,
+        "rss_bytes_per_synapse": rss_model / e, **two_threads(net, X, repeats),
     }, net
 
 
@@ -180,7 +204,8 @@ def roofline(name: str, net, X, bw: float, repeats: int) -> dict:
     ev = float(counts @ out_degree(net)) / T_
     fired = float(counts.sum()) / T_
     n = net.num_neurons
-    t = measure(lambda: net.run(X, record="counts", reset=True), repeats=repeats, min_time=0.2)
+    t = measure(lambda: net.run(X, record="counts", reset=True, n_threads=1), repeats=repeats,
+                min_time=0.2)
     sps = T_ / t["median"]
     per_step = 8 * ev + 16 * fired + 29 * n
     return {"network": name, "neurons": n, "synapses": net.num_connections,
@@ -208,12 +233,21 @@ def main():
             del net
     cost = fit_cost(rows)
     mem = fit_memory(rows)
+    extra = [bench_size(0, 0, repeats, name)[0] for name in ("net_large", "net_large_sparse")]
     print_table(rows, ["neurons", "synapses", "load_s", "firing_pct_per_step", "events_per_step",
                        "steps_per_s", "syn_events_per_s", "ns_per_event", "ns_per_event_net", "us_per_step",
                        "fit_us_per_step", "fit_error_pct"],
                 title=f"scale: net.run over {T} steps (median of {repeats}); fit: "
                       f"{cost['ns_per_event']:.2f} ns/event + {cost['ns_per_neuron']:.2f} ns/neuron, "
                       f"worst error {cost['max_abs_error_pct']:.0f}%")
+    print_table(extra, ["network", "neurons", "synapses", "firing_pct_per_step", "events_per_step",
+                        "steps_per_s", "syn_events_per_s", "ns_per_event", "us_per_step"],
+                title=f"net_large and net_large_sparse (drive_s64), {T} steps, one thread")
+    print_table(rows + extra, ["network", "neurons", "synapses", "firing_pct_per_step", "above_cut_off",
+                               "steps_per_s", "steps_per_s_2_threads", "speedup_2_threads",
+                               "speedup_2_threads_best", "foreign_cores"],
+                title=f"2 threads inside each step vs 1 (cut-off forced to 0; the default cut-off is "
+                      f"{PARALLEL_STEP_MIN_WORK:,} neurons + edges); medians, alternated")
     print_table(rows, ["neurons", "synapses", "model_bytes", "bytes_per_synapse", "rss_model_mb",
                        "rss_bytes_per_synapse", "rss_after_run_mb"],
                 title=f"memory (fit: {mem['bytes_per_synapse']:.2f} B/synapse + "
@@ -245,6 +279,10 @@ def main():
                "status": target(mem["bytes_per_synapse"], 8.0 + 1e-3, False)},
               {"figure": "model bytes per synapse, 10^7-synapse network (all model memory)",
                "measured": rows[-1]["bytes_per_synapse"], "target": "(info)", "status": "-"},
+              *({"figure": f"{r['network']}: 2 threads in a step / 1", "measured": r["speedup_2_threads"],
+                 "target": f">= {TARGETS['two_thread_speedup']:g}",
+                 "status": target(r["speedup_2_threads"], TARGETS["two_thread_speedup"])}
+                for r in rows[-1:] + extra if r["synapses"] >= 10**6),
               {"figure": "cost ~ a*events + b*neurons: worst error of the fit (%)",
                "measured": cost["max_abs_error_pct"], "target": "(info)", "status": "-"}]
     if trained:
@@ -256,6 +294,7 @@ def main():
     if not args.no_json:
         path = write_json("bench_scale", {
             "quick": args.quick, "repeats": repeats, "steps": T, "scale": rows, "cost_fit": cost,
+            "net_large": extra, "parallel_step_min_work": PARALLEL_STEP_MIN_WORK,
             "memory_fit": mem, "train_big": trained, "bandwidth": {"dram": bw_dram, "l3": bw_l3},
             "roofline": roof, "targets": checks,
         }, machine=info)

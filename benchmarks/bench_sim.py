@@ -7,6 +7,10 @@ Measures, on net_small / net_medium / net_large driven by drive_s2 / s32 / s64 (
 - the per-call cost of ``net.step()`` on net_small, alone and beside a busy Python thread
   (``while not stop: x += 1``), and of ``net.step(1000)``;
 - two Python threads each running its own net_medium copy versus one thread running both;
+- one network on 1 vs 2 threads inside each step (``n_threads=1`` / ``2``) on net_medium,
+  net_large and net_large_sparse (net_large at ~1% of neurons firing per step), each at
+  its default (the cut-off decides) and forced onto two threads (``_set_parallel_step_min_work(0)``,
+  to show what the cut-off avoids);
 - model memory per synapse and per neuron (``net.memory_bytes``).
 
 Prints a table, writes results/bench_sim.json. Targets are reported, never asserted.
@@ -19,13 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from _common import (busy_python_thread, drive_array, foreign_load, load_net, machine_info, make_parser,
-                     run_in_threads,
+                     run_in_threads, speedup,
                      measure, print_machine, print_table, repeats_of, target, write_json)
 
 import glia
+from glia._core import PARALLEL_STEP_MIN_WORK, _set_parallel_step_min_work
 
 WORKLOADS = [("net_small", "drive_s2.seq"), ("net_medium", "drive_s32.seq"),
-             ("net_large", "drive_s64.seq")]
+             ("net_large", "drive_s64.seq"), ("net_large_sparse", "drive_s64.seq")]
+INTRA = WORKLOADS[1:]
 T = 1000
 
 TARGETS = {
@@ -34,6 +40,8 @@ TARGETS = {
     "step_ns": 150,
     "step_busy_ratio": 2.0,
     "two_thread_speedup": 1.8,
+    "net_large_intra_step_speedup": 1.7,
+    "net_medium_intra_step_ratio": 1.0,
     "bytes_per_synapse": 8,
     "bytes_per_neuron": 64,
 }
@@ -53,7 +61,7 @@ def bench_throughput(repeats: int) -> list[dict]:
         spikes = raster.sum(axis=0).astype(np.int64)
         syn_events = int(spikes @ out_degree(net))
         for record in ("counts", "raster"):
-            t = measure(lambda: net.run(X, record=record, reset=True), repeats=repeats)
+            t = measure(lambda: net.run(X, record=record, reset=True, n_threads=1), repeats=repeats)
             sps = T / t["median"]
             rows.append({
                 "network": name, "record": record, "neurons": net.num_neurons,
@@ -62,6 +70,30 @@ def bench_throughput(repeats: int) -> list[dict]:
                 "syn_events_per_s": syn_events / t["median"],
                 "ms_per_run": t["median"] * 1e3, "ms_min": t["min"] * 1e3, "ms_max": t["max"] * 1e3,
             })
+    return rows
+
+
+def bench_intra_step(repeats: int) -> list[dict]:
+    """One network, 1 vs 2 threads inside each step, alternated round by round."""
+    rows = []
+    for name, seq in INTRA:
+        net = load_net(name)
+        X = drive_array(net, seq, length=T)
+        for forced in (False, True):
+            old = _set_parallel_step_min_work(0) if forced else None
+            try:
+                used = net.step_threads(2)
+                r = speedup(lambda: net.run(X, record="counts", reset=True, n_threads=1),
+                            lambda: net.run(X, record="counts", reset=True, n_threads=2), repeats)
+            finally:
+                if forced:
+                    _set_parallel_step_min_work(old)
+            rows.append({"network": name, "neurons": net.num_neurons, "synapses": net.num_connections,
+                         "work": net.num_neurons + net.num_connections,
+                         "cut_off": "forced 0" if forced else f"{PARALLEL_STEP_MIN_WORK:,}",
+                         "threads_used": used,
+                         "steps_per_s_1": T / r["ms_1_thread"] * 1e3,
+                         "steps_per_s_2": T / r["ms_2_threads"] * 1e3, **r})
     return rows
 
 
@@ -117,7 +149,7 @@ def bench_two_threads(repeats: int, quick: bool) -> dict:
 
 def bench_memory() -> list[dict]:
     rows = []
-    for name, _ in WORKLOADS:
+    for name, _ in WORKLOADS[:3]:
         net = load_net(name)
         b, e, n = net.memory_bytes, net.num_connections, net.num_neurons
         rows.append({
@@ -147,6 +179,12 @@ def main():
                       "neuron_updates_per_s", "syn_events_per_s", "ms_per_run", "ms_min", "ms_max"],
                 title=f"net.run over {T} steps (median of {repeats})")
 
+    intra = bench_intra_step(repeats)
+    print_table(intra, ["network", "work", "cut_off", "threads_used", "steps_per_s_1", "steps_per_s_2",
+                        "speedup", "speedup_best", "foreign_cores"],
+                title="one network, 1 vs 2 threads inside each step (run(n_threads=...)); work = "
+                      "neurons + edges; medians, alternated (foreign_cores: CPU other processes used)")
+
     step = bench_step_overhead(repeats, args.quick)
     print_table([
         {"case": "net.step() on net_small", "ns_per_call": step["step_ns"]},
@@ -168,6 +206,7 @@ def main():
                       f" + {mem[0]['fit_bytes_per_neuron']:.1f} B/neuron)")
 
     counts = {r["network"]: r["steps_per_s"] for r in thr if r["record"] == "counts"}
+    intra_default = {r["network"]: r for r in intra if not r["cut_off"].startswith("forced")}
     worst_neuron_bytes = max(r["bytes_per_neuron_beyond_8_per_synapse"] for r in mem)
     checks = [
         ("net_medium steps/s (counts)", counts["net_medium"], TARGETS["net_medium_steps_per_s"], True),
@@ -175,6 +214,12 @@ def main():
         ("net.step() ns/call", step["step_ns"], TARGETS["step_ns"], False),
         ("busy-thread / solo step()", step["step_busy_ratio"], TARGETS["step_busy_ratio"], False),
         ("two-thread speedup (medians)", two["two_thread_speedup"], TARGETS["two_thread_speedup"], True),
+        ("net_large: 2 threads in a step / 1", intra_default["net_large"]["speedup"],
+         TARGETS["net_large_intra_step_speedup"], True),
+        ("net_large_sparse: 2 threads in a step / 1", intra_default["net_large_sparse"]["speedup"],
+         TARGETS["net_large_intra_step_speedup"], True),
+        ("net_medium: run(n_threads=2) / run(n_threads=1)", intra_default["net_medium"]["speedup"],
+         TARGETS["net_medium_intra_step_ratio"] * 0.97, True),
         ("two-thread speedup (best times)", two["two_thread_speedup_best"], TARGETS["two_thread_speedup"], True),
         ("bytes per neuron (beyond 8/synapse)", worst_neuron_bytes, TARGETS["bytes_per_neuron"], False),
         ("all networks within 8 B/syn + 64 B/neuron", float(all(r["within_budget"] for r in mem)), 1.0, True),
@@ -185,7 +230,8 @@ def main():
     if not args.no_json:
         path = write_json("bench_sim", {
             "quick": args.quick, "repeats": repeats, "steps": T, "throughput": thr,
-            "step_overhead": step, "two_threads": two, "memory": mem, "targets": TARGETS,
+            "step_overhead": step, "two_threads": two, "intra_step": intra,
+            "parallel_step_min_work": PARALLEL_STEP_MIN_WORK, "memory": mem, "targets": TARGETS,
         }, machine=info)
         print(f"\nwrote {path}")
 

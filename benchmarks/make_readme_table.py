@@ -72,6 +72,16 @@ def sec_sim(b) -> str:
             for r in b.get("throughput", [])]
     s = "### Simulation (`net.run`, 1000 steps, one thread)\n\n"
     s += table(["network", "record", "neurons", "synapses", "steps/s (min–max)", "synaptic events/s"], rows)
+    intra = b.get("intra_step", [])
+    if intra:
+        s += (f"\nOne network on 2 threads inside each step against 1 (`run(n_threads=...)`; networks "
+              f"of at least {num(b.get('parallel_step_min_work'))} neurons + edges get the team, "
+              f"\"forced\" shows a network below that on two threads anyway):\n\n")
+        s += table(["network", "cut-off", "threads used", "1 thread steps/s", "2 threads steps/s",
+                    "speedup (best)", "other processes' load (cores)"],
+                   [[r["network"], r["cut_off"], r["threads_used"], eng(r["steps_per_s_1"]),
+                     eng(r["steps_per_s_2"]), f"{r['speedup']:.2f}× ({r['speedup_best']:.2f}×)",
+                     num(r.get("foreign_cores"))] for r in intra])
     st = b.get("step_overhead")
     if st:
         s += (f"\n`net.step()` on net_small: {num(st['step_ns'])} ns per call "
@@ -84,31 +94,56 @@ def sec_brian2(b) -> str:
         return f"### Against Brian2\n\nNot measured: {b['skipped']}\n"
     rows = [[r["network"], r["simulator"],
              rng(r["steps_per_s"], r.get("steps_per_s_min"), r.get("steps_per_s_max"), eng),
-             eng(r.get("run_call_steps_per_s")), f"{r['glia_speedup']:.1f}×"]
+             eng(r.get("run_call_steps_per_s")),
+             f"{r.get('glia_1_thread_speedup', r.get('glia_speedup', float('nan'))):.1f}×",
+             "yes" if r.get("identical", True) else "NO"]
             for r in b.get("throughput", [])]
+    load = {r["network"]: r["foreign_cores"] for r in b.get("throughput", [])
+            if r.get("foreign_cores") is not None}
     eq = b.get("equivalence", [])
     cases = sorted({r["case"] for r in eq})
     same = b.get("identical")
-    s = (f"### Against Brian2 {b.get('brian2', '')} (same model, one core)\n\n"
+    s = (f"### Against Brian2 {b.get('brian2', '')} (same model)\n\n"
          f"The same discrete-time network (DESIGN §2) in Brian2: float32, `dt` = one step, the "
          f"update in `run_regularly`, `on_pre='I_post += w'`. Spike counts of every neuron were "
          f"**{'identical' if same else 'NOT identical'}** to glia's on {', '.join(cases)} "
-         f"(numpy and Cython targets). Brian2's steady rate excludes code generation, compilation "
-         f"and its per-`run()` set-up; the whole-call rate includes the set-up.\n\n")
-    s += table(["network", "simulator", "steps/s (min–max)", "whole run() call, steps/s",
-                "glia is faster by"], rows)
+         f"(numpy and Cython targets), and in every timed run (C++ standalone included). "
+         f"Brian2's runtime targets run on one thread; its steady rate excludes code generation, "
+         f"compilation and its per-`run()` set-up. The C++ standalone device (OpenMP, 1 and 2 "
+         f"threads) is timed by its own loop time (`device._last_run_time`); its whole call adds "
+         f"the process start, loading the arrays and writing the results. net_large_sparse is "
+         f"net_large with ~1% of neurons firing per step. Other processes' load during the "
+         f"timing: {', '.join(f'{k} {num(v)}' for k, v in load.items()) if load else '?'} cores.\n\n")
+    s += table(["network", "simulator", "steps/s (min–max)", "whole call, steps/s",
+                "glia (1 thread) is faster by", "spike counts identical"], rows)
     return s
 
 
 def sec_scale(b) -> str:
+    def two(r):
+        if "speedup_2_threads" not in r:
+            return "-"
+        return (f"{r['speedup_2_threads']:.2f}×{'' if r.get('above_cut_off') else ' (below cut-off)'}, "
+                f"load {num(r.get('foreign_cores'))}")
+
     rows = [[num(r["neurons"]), num(r["synapses"]), num(r["load_s"]),
              f"{r['firing_pct_per_step']:.1f}%", eng(r["steps_per_s"]), eng(r["syn_events_per_s"]),
-             num(r["ns_per_event"]), num(r["bytes_per_synapse"]), num(r["rss_model_mb"])]
+             num(r["ns_per_event"]), num(r["bytes_per_synapse"]), num(r["rss_model_mb"]), two(r)]
             for r in b.get("scale", [])]
+    rows += [[f"{r['network']} ({num(r['neurons'])})", num(r["synapses"]), num(r["load_s"]),
+              f"{r['firing_pct_per_step']:.1f}%", eng(r["steps_per_s"]), eng(r["syn_events_per_s"]),
+              num(r["ns_per_event"]), num(r["bytes_per_synapse"]), num(r["rss_model_mb"]), two(r)]
+             for r in b.get("net_large", [])]
     c, m = b.get("cost_fit", {}), b.get("memory_fit", {})
     s = "### Scale (NEWNET networks, random drive, 200 steps)\n\n"
-    s += table(["neurons", "synapses", "load s", "firing/step", "steps/s", "events/s",
-                "ns/event", "model B/synapse", "RSS MB"], rows)
+    s += table(["neurons", "synapses", "load s", "firing/step", "steps/s (1 thread)", "events/s",
+                "ns/event", "model B/synapse", "RSS MB", "2 threads in a step, other load (cores)"], rows)
+    loads = [r.get("foreign_cores") for r in b.get("scale", []) + b.get("net_large", [])
+             if r.get("foreign_cores") is not None]
+    if loads:
+        s += (f"\n2 threads in a step: `run(n_threads=2)` against `n_threads=1`, alternated, the "
+              f"cut-off forced to 0, with the cores other processes kept busy meanwhile "
+              f"({min(loads):.2f}–{max(loads):.2f} of 2).\n")
     if c:
         s += (f"\nCost fit: {c['ns_per_event']:.2f} ns per synaptic event + "
               f"{c['ns_per_neuron']:.2f} ns per neuron per step (worst error {c['max_abs_error_pct']:.0f}%; "
@@ -234,18 +269,59 @@ NOTES = """### What limits these figures (profiles with `perf`)
   adds held in registers, and input rows are prepared 32 ticks ahead; the results are
   bit-identical to the sparse step (a Catch2 test compares both on random networks). About
   20 µs of the call is Python (cached episode conversion, a config fingerprint).
+- **One network on two threads** (`run(n_threads=2)` above the cut-off): one team runs the
+  whole call with one barrier per step (a spin-then-yield barrier of glia's own, not
+  OpenMP's, which with glia's passive wait policy would sleep and wake every step). Each
+  thread updates its own neurons and scatters into them only, so the scatter is split
+  without atomics, but every thread reads every fired source's row offsets: per step a
+  thread pays its share of events plus the whole fired list. What limits it: the barrier
+  and the fired-list pass (a step of a few µs cannot repay them: hence the cut-off of
+  200,000 neurons + edges, which keeps net_medium's ~4–15 µs steps on one thread; forced
+  onto two threads, networks of 10^3 neurons ran at 0.24–0.75× of one thread in our runs),
+  imbalance (ranges are balanced by in-edges, not by the step's actual spikes; on
+  net_large the events split 50.4/49.6), and above all other processes: a step needs both
+  threads running at once, and a thread descheduled for a time slice stalls the other at
+  the barrier. When the wall time since a window of 64 steps began exceeds the threads'
+  summed busy time by 200 µs, the call continues on one thread (64 × 8 steps, doubling at
+  each relapse) and then retries the team; the thread count never changes a result. In
+  the run behind these tables other processes kept 1.2–1.6 cores of the 2 busy for most
+  figures, so most 2-thread figures show that fall-back (≈1×), not the team; in the scale
+  series, measured while the machine was nearly idle (≤ 0.3 cores of other load), two
+  threads gave 1.32× (10^4 neurons / 10^5 synapses), 1.50× (10^4 / 10^6), 1.56×
+  (10^5 / 10^6) and 1.60× (10^5 / 10^7), short of the 1.7× target; net_large_sparse gave
+  only 1.05× there, not yet explained (each thread then handles ~24k events and ~110
+  fired sources per step).
+- **Brian2's C++ standalone device** is its fastest mode on one thread; with OpenMP on 2
+  threads it was 8–24× slower than on 1 here (it synchronises its threads several times
+  per step, which a loaded 2-vCPU machine punishes), so "at its best thread count" is
+  its 1-thread figure.
 - **Two threads** need both cores free and a well-placed virtual machine: on this 2-vCPU
   machine the same 2-thread measurement can move between ~1.1x and ~1.9x from run to run with
   no other process running (both threads busy, twice the cycles for the same instructions).
   Short parallel regions were also slowed by glia itself until each thread's evaluation
   scratch was kept between calls: buffers allocated by the pool's threads and freed by the
   caller crossed glibc's per-thread caches, and two threads were slower than one on the
-  3-class evaluation. Unless the user sets OMP_WAIT_POLICY or GOMP_SPINCOUNT, glia lets
-  idle OpenMP workers spin only briefly (GOMP_SPINCOUNT=10000, ~0.1 ms) and then sleep: that
-  covers the gaps between an epoch's batches and between back-to-back calls (a worker woken
-  from sleep for every batch cost the digits epoch up to ~0.3 of its 2-thread speedup), and
-  leaves the cores to the user's own Python threads otherwise.
+  3-class evaluation. glia sets no environment variable: the benchmarks run with OpenMP's
+  default wait policy. Beside busy Python threads, `OMP_WAIT_POLICY=PASSIVE
+  GOMP_SPINCOUNT=10000` (set before Python starts; `glia.show_config()` recommends it) lets
+  idle workers spin ~0.1 ms and then sleep, which covers the gaps between an epoch's batches
+  and leaves the cores to those threads otherwise.
 """
+
+
+def _foreign_loads(doc) -> list[float]:
+    """Every ``foreign_cores`` figure (other processes' load, in cores) found in ``doc``."""
+    out = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k == "foreign_cores" and isinstance(v, (int, float)):
+                out.append(float(v))
+            else:
+                out += _foreign_loads(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            out += _foreign_loads(v)
+    return out
 
 
 def render(all_: dict) -> str:
@@ -260,6 +336,12 @@ def render(all_: dict) -> str:
             f"runs (min–max in brackets). Reproduce with `python benchmarks/run.py` "
             f"(`python -m glia bench`), then `python benchmarks/make_readme_table.py`. "
             f"Parallel speedups are only meaningful when other processes' load is near 0.\n\n")
+    loads = sorted(_foreign_loads(b))
+    if loads:
+        head += (f"Other processes kept {num(loads[0])}–{num(loads[-1])} of the cores busy "
+                 f"(median {num(loads[len(loads) // 2])}) while these figures were measured: on a "
+                 f"loaded machine one-thread figures are lower and two-thread figures mostly show "
+                 f"the load.\n\n")
     parts = [head]
     known = {"bench_sim": sec_sim, "bench_brian2": sec_brian2, "bench_scale": sec_scale,
              "bench_train": sec_train, "bench_overhead": sec_overhead, "bench_threads": sec_threads}

@@ -9,21 +9,9 @@ Example::
     net = glia.Network.from_file("xor.net")
     raster = net.run(np.zeros((100, net.num_sensory), np.float32))
 """
-import os as _os
-
-# OpenMP worker threads wait for the next parallel region only briefly (GOMP_SPINCOUNT,
-# about 0.1 ms with GCC's runtime) and then sleep: glia runs beside the user's own Python
-# threads, which need the cores, and on virtual machines long-spinning workers made short
-# parallel regions slower. The short spin covers the gaps between the batches of an epoch
-# and between back-to-back calls, where a worker woken from sleep every time lost up to a
-# third of the 2-thread speedup. An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT wins; both
-# must be set before the OpenMP runtime loads.
-if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
-    _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    _os.environ["GOMP_SPINCOUNT"] = "10000"
-
 from glia._core import (
     GIL_RELEASE_WORK,
+    PARALLEL_STEP_MIN_WORK,
     InputSequence,
     Network,
     Neuron,
@@ -47,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Network", "Neuron", "InputSequence", "FormatError", "GliaError",
     "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
+    "PARALLEL_STEP_MIN_WORK",
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",

@@ -9,8 +9,29 @@ from libcpp.vector cimport vector
 cdef int raise_glia_error() except -1
 
 
+cdef extern from "glia/limits.hpp" namespace "glia" nogil:
+    const int32_t kMaxNeurons
+    double physical_memory_bytes()
+
+
+cdef extern from "glia/build_info.hpp" namespace "glia" nogil:
+    int omp_max_threads()
+    int openmp_version()
+    const char* compiler_name()
+
+
 cdef extern from "glia/error.hpp" namespace "glia":
-    int classify_current_exception(string& msg)
+    cdef enum class ErrorKind(int):
+        kGeneric
+        kFormat
+        kKey
+        kValue
+        kFile
+        kFileNotFound
+        kBusy
+        kCancelled
+        kMemory
+    ErrorKind classify_current_exception(string& msg)
 
 
 cdef extern from "glia/hook.hpp" namespace "glia" nogil:
@@ -20,6 +41,10 @@ cdef extern from "glia/hook.hpp" namespace "glia" nogil:
 
 
 cdef extern from "glia/network.hpp" namespace "glia" nogil:
+    int64_t kParallelStepMinWork
+    int64_t parallel_step_min_work()
+    int64_t set_parallel_step_min_work(int64_t work)
+
     cdef cppclass CState "glia::State":
         vector[float] value
         vector[float] input
@@ -72,9 +97,10 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
         CState& state()
         void reset() except +raise_glia_error
         void inject(int32_t i, float x) except +raise_glia_error
-        void step(int64_t n, CHook hook, void* ctx) except +raise_glia_error
+        void step(int64_t n, CHook hook, void* ctx, int n_threads) except +raise_glia_error
         void step_state(CState& s)
-        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller) except +raise_glia_error
+        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller, int n_threads) except +raise_glia_error
+        int step_threads(int n_threads)
         size_t model_bytes()
         void validate() except +raise_glia_error
         void swap(CNetwork& other)
@@ -102,6 +128,7 @@ cdef extern from "glia/sequence.hpp" namespace "glia" nogil:
 
 
 cdef extern from "glia/io.hpp" namespace "glia" nogil:
+    void write_file_atomic(const string& path, const string& text) except +raise_glia_error
     void load_network(CNetwork& net, const string& path) except +raise_glia_error
     void parse_network(CNetwork& net, const string& text, const string& name) except +raise_glia_error
     void save_network(const CNetwork& net, const string& path) except +raise_glia_error
@@ -118,7 +145,7 @@ cdef class Network:
     cdef object __weakref__
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
-    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out) except -1
+    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1
     cdef object _vec(self, const float* p, Py_ssize_t n)
     cdef tuple _edge_arrays(self)
 
@@ -133,91 +160,40 @@ cdef class InputSequence:
 # ---------------------------------------------------------------- training
 cdef extern from "glia/train_config.hpp" namespace "glia" nogil:
     cdef cppclass CDetectorConfig "glia::DetectorConfig":
-        float alpha
-        float threshold
         int32_t default_id
 
-    cdef cppclass CGradConfig "glia::GradConfig":
-        float temperature
-        float momentum
-        float adam_beta1
-        float adam_beta2
-        float adam_eps
-        float clip_grad_norm
-        float surrogate_slope
-
-    cdef cppclass CTopologyPolicy "glia::TopologyPolicy":
-        cbool allow_inbound_to_sensory
-        cbool allow_feedback_to_outputs
-        cbool allow_self_loops
-
     cdef cppclass CTrainConfig "glia::TrainConfig":
-        int32_t warmup_ticks
-        int32_t decision_window
-        int32_t episode_ticks
         CDetectorConfig detector
-        CTopologyPolicy topology
-        float lr
-        float elig_lambda
-        float weight_decay
-        float margin_delta
-        float reward_pos
-        float reward_neg
-        float reward_gain
-        float reward_min
-        float reward_max
-        cbool no_update_if_satisfied
-        cbool use_advantage_baseline
-        float baseline_beta
-        float r_target
-        float rate_alpha
-        cbool elig_post_use_rate
-        float eta_theta
-        float eta_leak
-        float prune_epsilon
-        int32_t prune_patience
-        int32_t grow_edges
-        float init_weight
-        float weight_clip
-        int32_t batch_size
-        cbool shuffle
-        cbool verbose
-        int32_t log_every
         uint64_t seed
-        float weight_jitter_std
-        int32_t timing_jitter
-        float usage_boost_gain
-        float inactive_rate_threshold
-        int32_t inactive_rate_patience
-        int32_t prune_inactive_max
-        cbool prune_inactive_out
-        cbool prune_inactive_in
-        cbool checkpoints_enable
-        int32_t ckpt_l0
-        int32_t ckpt_l1
-        int32_t ckpt_l2
-        cbool revert_enable
-        int32_t revert_window
-        float revert_drop
-        CGradConfig grad
 
+
+cdef extern from "glia/config_fields.hpp" namespace "glia" nogil:
+    cdef enum class FieldKind(int32_t):
+        kInt
+        kFloat
+        kBool
+        kChoice
+        kSeed
+
+    cdef struct CFieldSpec "glia::FieldSpec":
+        const char* name
+        FieldKind kind
+        size_t offset
+        double lo
+        double hi
+        cbool lo_open
+        cbool hi_open
+        const char* choices
+        const char* doc
+
+    const vector[CFieldSpec]& train_config_fields()
+    const CFieldSpec* find_field(const string& name)
+    double get_field(const CTrainConfig& c, const CFieldSpec& f)
+    void set_field(CTrainConfig& c, const CFieldSpec& f, double v)
+    string field_rule(const CFieldSpec& f) except +raise_glia_error
+    cbool field_accepts(const CFieldSpec& f, double v)
+    string config_relation_error(const CTrainConfig& c) except +raise_glia_error
     void validate_config(const CTrainConfig& cfg) except +raise_glia_error
-
-
-cdef extern from *:
-    """
-    #include "glia/train_config.hpp"
-    static inline void glia_set_config_enums(glia::TrainConfig& c, int reward_mode, int gating,
-                                             int revert_metric, int optimizer, int detector) {
-      c.detector.type = static_cast<glia::DetectorType>(detector);
-      c.reward_mode = static_cast<glia::RewardMode>(reward_mode);
-      c.update_gating = static_cast<glia::UpdateGating>(gating);
-      c.revert_metric = static_cast<glia::RevertMetric>(revert_metric);
-      c.grad.optimizer = static_cast<glia::Optimizer>(optimizer);
-    }
-    """
-    void glia_set_config_enums(CTrainConfig& c, int reward_mode, int gating, int revert_metric,
-                               int optimizer, int detector)
 
 
 cdef extern from "glia/episode.hpp" namespace "glia" nogil:
@@ -320,9 +296,15 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
     vector[int64_t] rank_by_fitness(const vector[double]& fitness) except +raise_glia_error
     int64_t choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool) except +raise_glia_error
 
+    cdef enum class TrainerKind(int32_t):
+        kGradient
+        kHebbian
+        kSurrogate
+
     cdef cppclass CScoreOptions "glia::ScoreOptions":
         CTrainConfig train_config
         vector[int32_t] outputs
+        TrainerKind trainer
         int64_t train_epochs
 
     cdef cppclass CIndividualScore "glia::IndividualScore":
@@ -339,12 +321,3 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
                                               const CScoreOptions& opt, int n_threads,
                                               CHook hook, void* ctx) except +raise_glia_error
 
-
-cdef extern from *:
-    """
-    #include "glia/evolution.hpp"
-    static inline void glia_set_trainer_kind(glia::ScoreOptions& o, int kind) {
-      o.trainer = static_cast<glia::TrainerKind>(kind);
-    }
-    """
-    void glia_set_trainer_kind(CScoreOptions& o, int kind)

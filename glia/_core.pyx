@@ -23,49 +23,9 @@ from glia.errors import FormatError
 
 cnp.import_array()
 
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static int glia_omp_max_threads(void) { return omp_get_max_threads(); }
-    static int glia_openmp_enabled(void) { return 1; }
-    static int glia_openmp_version(void) { return _OPENMP; }
-    #else
-    static int glia_omp_max_threads(void) { return 1; }
-    static int glia_openmp_enabled(void) { return 0; }
-    static int glia_openmp_version(void) { return 0; }
-    #endif
-    #if defined(__clang__)
-    #define GLIA_COMPILER "clang " __clang_version__
-    #elif defined(__GNUC__)
-    #define GLIA_COMPILER "gcc " __VERSION__
-    #elif defined(_MSC_VER)
-    #define GLIA_COMPILER "msvc"
-    #else
-    #define GLIA_COMPILER "unknown"
-    #endif
-    """
-    int glia_omp_max_threads() nogil
-    int glia_openmp_enabled() nogil
-    int glia_openmp_version() nogil
-    const char* GLIA_COMPILER
-
-
 # ---------------------------------------------------------------- errors
-_ERROR_TYPES = {
-    0: RuntimeError,
-    1: FormatError,
-    2: KeyError,
-    3: ValueError,
-    4: FileNotFoundError,
-    5: RuntimeError,
-    6: KeyboardInterrupt,
-    7: MemoryError,
-}
-
-
 cdef int raise_glia_error() except -1:
-    """Translates the C++ exception being handled into a Python one.
+    """Translates the C++ exception being handled into a Python one (ErrorKind's mapping).
 
     A pending Python error (KeyboardInterrupt from the signal hook, an exception raised
     by a user callback) wins over the C++ Cancelled that carried it out of the loop.
@@ -73,13 +33,23 @@ cdef int raise_glia_error() except -1:
     cdef string msg
     if PyErr_Occurred() != NULL:
         return -1
-    kind = classify_current_exception(msg)
+    cdef ErrorKind kind = classify_current_exception(msg)
     text = msg.decode("utf-8", "replace")
-    if kind == 4:
-        if text.startswith("No such file"):
-            raise FileNotFoundError(text)
+    if kind == ErrorKind.kFormat:
+        raise FormatError(text)
+    if kind == ErrorKind.kKey:
+        raise KeyError(text)
+    if kind == ErrorKind.kValue:
+        raise ValueError(text)
+    if kind == ErrorKind.kFileNotFound:
+        raise FileNotFoundError(text)
+    if kind == ErrorKind.kFile:
         raise OSError(text)
-    raise _ERROR_TYPES.get(kind, RuntimeError)(text)
+    if kind == ErrorKind.kCancelled:
+        raise KeyboardInterrupt(text)
+    if kind == ErrorKind.kMemory:
+        raise MemoryError(text)
+    raise RuntimeError(text)  # kBusy, kGeneric
 
 
 # ---------------------------------------------------------------- hooks
@@ -135,7 +105,7 @@ cpdef int effective_n_threads(n_threads=None) except -1:
         glia.effective_n_threads(-1)     # all cores
     """
     n = _default_n_threads if n_threads is None else _check_thread_arg(n_threads)
-    cdef int max_threads = glia_omp_max_threads()
+    cdef int max_threads = omp_max_threads()
     if n is None:
         return max_threads
     if n < 0:
@@ -146,10 +116,10 @@ cpdef int effective_n_threads(n_threads=None) except -1:
 def _build_info():
     """Compiler, OpenMP and thread facts of this build (used by glia.show_config)."""
     return {
-        "compiler": GLIA_COMPILER.decode(),
-        "openmp": bool(glia_openmp_enabled()),
-        "openmp_version": int(glia_openmp_version()),
-        "omp_max_threads": int(glia_omp_max_threads()),
+        "compiler": compiler_name().decode(),
+        "openmp": openmp_version() > 0,
+        "openmp_version": int(openmp_version()),
+        "omp_max_threads": int(omp_max_threads()),
         "default_n_threads": _default_n_threads,
     }
 
@@ -174,17 +144,20 @@ def _as_path(path, name="path"):
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(path).__name__}") from None
 
 
-def _physical_memory():
-    try:
-        n = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-    return n if n > 0 else None
+def write_text_atomic(path, str text):
+    """Writes ``text`` (UTF-8) to ``path`` atomically, as the engine writes .net and .seq
+    files: a temporary file in the target's folder, flushed to disk, renamed over ``path``.
+    Readers see the old file or the new one, never half of one; OSError on failure."""
+    cdef string p = _as_path(path)
+    cdef string t = text.encode("utf-8")
+    with nogil:
+        write_file_atomic(p, t)
 
 
 # An array bigger than the machine's memory can never be made without swapping the machine
-# to a halt (or the kernel killing the process): such requests are refused up front.
-_MEMORY_LIMIT = _physical_memory()
+# to a halt (or the kernel killing the process): such requests are refused up front, against
+# the same figure as the engine's own checks.
+_MEMORY_LIMIT = int(physical_memory_bytes()) or None
 
 
 def _check_bytes(nbytes, what):

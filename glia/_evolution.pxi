@@ -57,7 +57,12 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
     opt.train_config = _make_config(config, default_index)
     opt.outputs = [int(i) for i in outputs]
     opt.train_epochs = train_epochs
-    glia_set_trainer_kind(opt, kind)
+    if kind == 1:
+        opt.trainer = TrainerKind.kHebbian
+    elif kind == 2:
+        opt.trainer = TrainerKind.kSurrogate
+    else:
+        opt.trainer = TrainerKind.kGradient
     cdef vector[uint64_t] sv = [int(s) for s in seeds]
     cdef vector[CNetwork*] ptrs
     cdef vector[CIndividualScore] res

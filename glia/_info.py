@@ -40,6 +40,13 @@ def build_info() -> dict:
     return info
 
 
+_UNSET = "(unset: OpenMP's default)"
+#: Beside busy Python threads, idle OpenMP workers that spin briefly and then sleep leave the
+#: cores to them and still cover the gaps between an epoch's batches. glia never sets these
+#: itself (an import changes nothing outside the library); set them before Python starts.
+RECOMMENDED_WAIT = "OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=10000"
+
+
 def show_config(file=None) -> None:
     """Prints glia's version, compiler, whether it was built with OpenMP, and the thread
     count it will use and how that was chosen.
@@ -59,9 +66,12 @@ def show_config(file=None) -> None:
         ("OpenMP", f"yes (version {info['openmp_version']})" if info["openmp"] else "no (serial build)"),
         ("CPU cores", info["cpu_count"]),
         ("threads", f"{info['num_threads']}  ({info['num_threads_source']})"),
-        ("OMP_WAIT_POLICY", info["omp_wait_policy"] or "(unset)"),
-        ("GOMP_SPINCOUNT", info["gomp_spincount"] or "(unset)"),
+        ("OMP_WAIT_POLICY", info["omp_wait_policy"] or _UNSET),
+        ("GOMP_SPINCOUNT", info["gomp_spincount"] or _UNSET),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}", file=out)
+    if not (info["omp_wait_policy"] or info["gomp_spincount"]):
+        print(f"{'':<{width}}  beside busy Python threads, start Python with {RECOMMENDED_WAIT}",
+              file=out)

@@ -5,9 +5,19 @@
 # re-take can wait a whole switch interval (DESIGN §5). ~20k units is about 10 µs.
 GIL_RELEASE_WORK = 20000
 
+# A network whose neurons + edges reach this is stepped by several threads inside each
+# step (run, step(n)); smaller ones stay on one thread, where a step is too short to repay
+# the team's barrier. The value is the engine's kParallelStepMinWork (docs/performance.md).
+PARALLEL_STEP_MIN_WORK = kParallelStepMinWork
+
+
+def _set_parallel_step_min_work(work):
+    """Test hook: changes the engine's cut-off (0: every network on a team); returns the old one."""
+    return set_parallel_step_min_work(int(work))
+
 # The most neurons a network may have (the NEWNET generator's limit too): about 1.5 GB of ids,
 # parameters and state. Larger requests are refused up front.
-_MAX_NEURONS = 10_000_000
+_MAX_NEURONS = kMaxNeurons
 
 _KIND_NAMES = ("sensory", "hidden", "output")
 
@@ -283,11 +293,13 @@ cdef class Network:
             self._leave()
 
     # ---------------------------------------------------------------- simulation
-    def step(self, n_steps=1):
+    def step(self, n_steps=1, n_threads=None):
         """Advances the simulation ``n_steps`` synchronous steps.
 
         Releases the GIL unless the work is tiny (see GIL_RELEASE_WORK); Ctrl-C stops a
         long call within about 100 ms, leaving the state as of the last completed step.
+        ``n_threads`` (default: glia's thread count) shares each step of a network above
+        PARALLEL_STEP_MIN_WORK between threads, with bit-identical results (see :meth:`run`).
         """
         if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
             raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
@@ -295,13 +307,17 @@ cdef class Network:
             raise ValueError(f"n_steps must be >= 0, got {n_steps}")
         cdef int64_t n = n_steps
         cdef CNetwork* net = self._net
+        cdef int nt = 1
+        cdef bint tiny = n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK
+        if n_threads is not None or not tiny:
+            nt = effective_n_threads(n_threads)
         self._enter()
         try:
-            if n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK:
-                net.step(n, NULL, NULL)
+            if tiny:
+                net.step(n, NULL, NULL, 1)
             else:
                 with nogil:
-                    net.step(n, _poll_signals, NULL)
+                    net.step(n, _poll_signals, NULL, nt)
         finally:
             self._leave()
 
@@ -363,7 +379,7 @@ cdef class Network:
         finally:
             self._leave()
 
-    def run(self, inputs, *, record="raster", trace=None, reset=False):
+    def run(self, inputs, *, record="raster", trace=None, reset=False, n_threads=None):
         """Runs ``T`` steps driven by ``inputs`` (T, num_sensory): before step t,
         ``inputs[t, c]`` is added to sensory neuron c. The GIL is released throughout.
 
@@ -379,6 +395,12 @@ cdef class Network:
         neurons' values after each step, returned last in a tuple. ``reset=True`` resets
         the state first; otherwise the run continues from the current state.
 
+        ``n_threads`` (default: glia's thread count, see :func:`glia.set_num_threads`) lets
+        a network whose neurons + edges reach PARALLEL_STEP_MIN_WORK be stepped by that
+        many threads, each owning a range of neurons; every input still reaches its
+        target in the one-thread order, so results are bit-identical at any thread count.
+        Smaller networks, and runs inside other parallel glia calls, use one thread.
+
         Example::
 
             raster = net.run(X)                               # (T, N) bool
@@ -387,6 +409,7 @@ cdef class Network:
         """
         if record not in ("raster", "events", "counts", None):
             raise ValueError(f"record must be 'raster', 'events', 'counts' or None, got {record!r}")
+        cdef int nt = effective_n_threads(n_threads)
         cdef int32_t ns = self._net.num_sensory()
         cdef int32_t n = self._net.size()
         X = _as_float_array(inputs, "inputs", ndim=2, shape=(None, ns))
@@ -432,7 +455,7 @@ cdef class Network:
                     out.spike_count = &cv[0]
             if reset:
                 self._net.reset()
-            self._run_nogil(&xv[0, 0] if (T and ns) else NULL, T, out)
+            self._run_nogil(&xv[0, 0] if (T and ns) else NULL, T, out, nt)
         finally:
             self._leave()
         if record == "raster":
@@ -456,12 +479,12 @@ cdef class Network:
             return result + (traces,)
         return (result, traces)
 
-    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out) except -1:
+    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1:
         cdef CNetwork* net = self._net
         cdef CPoller* poller = new CPoller(_poll_signals, NULL, 0.1)
         try:
             with nogil:
-                net.run(net.state(), X, T, out, poller)
+                net.run(net.state(), X, T, out, poller, n_threads)
         finally:
             del poller
         return 0
@@ -715,6 +738,13 @@ cdef class Network:
     def memory_bytes(self) -> int:
         """Bytes of model memory (parameters and edges; ids excluded)."""
         return self._net.model_bytes()
+
+    def step_threads(self, n_threads=None) -> int:
+        """Threads :meth:`run` and :meth:`step` would use inside each step now: 1 below
+        PARALLEL_STEP_MIN_WORK or while another network's multi-threaded run is under way,
+        else ``n_threads`` (glia's thread count by default), at most one per 64 neurons."""
+        cdef int nt = effective_n_threads(n_threads)
+        return self._net.step_threads(nt)
 
     def validate(self):
         """Checks every internal invariant; raises RuntimeError if one is broken."""

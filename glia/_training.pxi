@@ -1,79 +1,102 @@
 # Trainers and parallel evaluation (included by _core.pyx).
 
-_REWARD_MODES = {"binary": 0, "margin_linear": 1, "softplus_margin": 2}
-_GATINGS = {"none": 0, "winner_only": 1, "target_only": 2}
-_REVERT_METRICS = {"accuracy": 0, "margin": 1}
-_OPTIMIZERS = {"sgd": 0, "adam": 1, "adamw": 2}
-_DETECTORS = {"ema": 0, "count": 1}
+# ---------------------------------------------------------------- the config field table
+_FIELD_KINDS = ("int", "float", "bool", "choice", "seed")
+_SEED_MAX = 2**64 - 1
+
+
+cdef list _field_rows():
+    """(name, path, kind, choices) of every field of the engine's table, in its order."""
+    rows = []
+    cdef const vector[CFieldSpec]* table = &train_config_fields()
+    cdef size_t k
+    for k in range(table.size()):
+        name = table.at(k).name.decode()
+        choices = tuple(table.at(k).choices.decode().split("|")) if table.at(k).choices[0] else ()
+        rows.append((name, tuple(name.split(".")), _FIELD_KINDS[<int>table.at(k).kind], choices))
+    return rows
+
+
+cdef list _FIELDS = _field_rows()
+
+
+def _train_config_fields():
+    """The engine's table of training fields: (name, kind, default, choices, doc) each, with
+    the defaults of a default-constructed TrainConfig (floats as their shortest decimal)."""
+    cdef CTrainConfig d
+    cdef const vector[CFieldSpec]* table = &train_config_fields()
+    out = []
+    for k, (name, path, kind, choices) in enumerate(_FIELDS):
+        v = get_field(d, table.at(k))
+        if kind == "seed":
+            default = int(d.seed)
+        elif kind == "float":
+            default = float(str(np.float32(v)))
+        elif kind == "choice":
+            default = choices[int(v)]
+        else:
+            default = bool(v) if kind == "bool" else int(v)
+        out.append((name, kind, default, choices, table.at(k).doc.decode()))
+    return tuple(out)
+
+
+def _field_problem(rule, str kind, value):
+    """None when ``value`` (of the field's Python type) obeys ``rule``, else the rule as text.
+
+    ``rule`` names a field of the engine's table, or is (lo, hi, lo_open, hi_open) for a
+    number that is not in it (checked by the same engine function)."""
+    cdef CFieldSpec spec
+    cdef const CFieldSpec* f
+    if isinstance(rule, str):
+        f = find_field(rule.encode())
+        if f == NULL:
+            raise KeyError(rule)
+        spec = f[0]
+    else:
+        spec.kind = FieldKind.kFloat if kind == "float" else FieldKind.kInt
+        spec.lo, spec.hi, spec.lo_open, spec.hi_open = rule
+        spec.choices = b""
+    if spec.kind == FieldKind.kSeed:
+        return None if 0 <= value <= _SEED_MAX else field_rule(spec).decode()
+    try:
+        x = float(value)
+    except OverflowError:
+        x = float("inf")
+    return None if field_accepts(spec, x) else field_rule(spec).decode()
+
+
+cdef CTrainConfig _fill_config(dict d) except *:
+    """The engine's TrainConfig from TrainingConfig.to_dict() (values already checked)."""
+    cdef CTrainConfig c
+    cdef const vector[CFieldSpec]* table = &train_config_fields()
+    for k, (name, path, kind, choices) in enumerate(_FIELDS):
+        v = d
+        for part in path:
+            v = v[part]
+        if kind == "seed":
+            c.seed = v
+        else:
+            set_field(c, table.at(k), choices.index(v) if kind == "choice" else float(v))
+    return c
+
+
+def _train_config_relation_error(dict d):
+    """The first rule between fields that the config breaks (a message), or None."""
+    cdef CTrainConfig c = _fill_config(d)
+    text = config_relation_error(c).decode()
+    return text or None
+
+
+def _engine_validate(dict d):
+    """Checks TrainingConfig.to_dict() with the engine's own validator alone (as the trainers
+    do before any work): ValueError("config.<field> must be ..., got ...")."""
+    _make_config(d, -1)
 
 
 cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
-    """Fills the engine's TrainConfig from TrainingConfig.to_dict() (already validated)."""
-    cdef CTrainConfig c
-    c.warmup_ticks = d["warmup_ticks"]
-    c.decision_window = d["decision_window"]
-    c.episode_ticks = d["episode_ticks"]
-    c.lr = d["lr"]
-    c.elig_lambda = d["elig_lambda"]
-    c.weight_decay = d["weight_decay"]
-    c.margin_delta = d["margin_delta"]
-    c.reward_pos = d["reward_pos"]
-    c.reward_neg = d["reward_neg"]
-    c.reward_gain = d["reward_gain"]
-    c.reward_min = d["reward_min"]
-    c.reward_max = d["reward_max"]
-    c.no_update_if_satisfied = d["no_update_if_satisfied"]
-    c.use_advantage_baseline = d["use_advantage_baseline"]
-    c.baseline_beta = d["baseline_beta"]
-    c.r_target = d["r_target"]
-    c.rate_alpha = d["rate_alpha"]
-    c.elig_post_use_rate = d["elig_post_use_rate"]
-    c.eta_theta = d["eta_theta"]
-    c.eta_leak = d["eta_leak"]
-    c.prune_epsilon = d["prune_epsilon"]
-    c.prune_patience = d["prune_patience"]
-    c.grow_edges = d["grow_edges"]
-    c.init_weight = d["init_weight"]
-    c.weight_clip = d["weight_clip"]
-    c.batch_size = d["batch_size"]
-    c.shuffle = d["shuffle"]
-    c.verbose = d["verbose"]
-    c.log_every = d["log_every"]
-    c.seed = d["seed"]
-    c.weight_jitter_std = d["weight_jitter_std"]
-    c.timing_jitter = d["timing_jitter"]
-    c.usage_boost_gain = d["usage_boost_gain"]
-    c.inactive_rate_threshold = d["inactive_rate_threshold"]
-    c.inactive_rate_patience = d["inactive_rate_patience"]
-    c.prune_inactive_max = d["prune_inactive_max"]
-    c.prune_inactive_out = d["prune_inactive_out"]
-    c.prune_inactive_in = d["prune_inactive_in"]
-    c.checkpoints_enable = d["checkpoints_enable"]
-    c.ckpt_l0 = d["ckpt_l0"]
-    c.ckpt_l1 = d["ckpt_l1"]
-    c.ckpt_l2 = d["ckpt_l2"]
-    c.revert_enable = d["revert_enable"]
-    c.revert_window = d["revert_window"]
-    c.revert_drop = d["revert_drop"]
-    det = d["detector"]
-    c.detector.alpha = det["alpha"]
-    c.detector.threshold = det["threshold"]
+    """The engine's TrainConfig for a trainer: every field, the detector's default output."""
+    cdef CTrainConfig c = _fill_config(d)
     c.detector.default_id = default_index
-    top = d["topology"]
-    c.topology.allow_inbound_to_sensory = top["allow_inbound_to_sensory"]
-    c.topology.allow_feedback_to_outputs = top["allow_feedback_to_outputs"]
-    c.topology.allow_self_loops = top["allow_self_loops"]
-    g = d["grad"]
-    c.grad.temperature = g["temperature"]
-    c.grad.momentum = g["momentum"]
-    c.grad.adam_beta1 = g["adam_beta1"]
-    c.grad.adam_beta2 = g["adam_beta2"]
-    c.grad.adam_eps = g["adam_eps"]
-    c.grad.clip_grad_norm = g["clip_grad_norm"]
-    c.grad.surrogate_slope = g["surrogate_slope"]
-    glia_set_config_enums(c, _REWARD_MODES[d["reward_mode"]], _GATINGS[d["update_gating"]],
-                          _REVERT_METRICS[d["revert_metric"]], _OPTIMIZERS[g["optimizer"]],
-                          _DETECTORS[det["type"]])
     validate_config(c)
     return c
 

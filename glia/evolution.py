@@ -47,7 +47,7 @@ from glia._core import (
 )
 from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
-from glia._util import write_text_atomic
+from glia._core import write_text_atomic
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
            "load_lineage"]
@@ -226,7 +226,7 @@ def load_lineage(path) -> list:
 
 
 def _write_json_atomic(path: str, doc) -> None:
-    write_text_atomic(path, json.dumps(doc, indent=1) + "\n", prefix=".lineage-")
+    write_text_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
 # ---------------------------------------------------------------- shared helpers

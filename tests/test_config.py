@@ -2,24 +2,18 @@
 
 import copy
 import doctest
-import importlib.util
 import json
 import math
 import pickle
-import sys
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-try:
-    import glia.config as config_module
-except ImportError:  # the package imports its extension, which may not be built yet
-    _path = Path(__file__).resolve().parents[1] / "glia" / "config.py"
-    _spec = importlib.util.spec_from_file_location("glia_config_standalone", _path)
-    config_module = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = config_module
-    _spec.loader.exec_module(config_module)
+import glia._core as _core
+import glia.config as config_module
+import glia._gliagl as gliagl_module
 
 ConfigTypeError = config_module.ConfigTypeError
 EvolutionConfig = config_module.EvolutionConfig
@@ -37,7 +31,7 @@ create_evo_config = config_module.create_evo_config
 # ---------------------------------------------------------------------------
 
 TRAINING_DEFAULTS = {
-    "warmup_ticks": 0, "decision_window": 0, "episode_ticks": 200,
+    "warmup_ticks": 0, "decision_window": 0,
     "lr": 0.05, "elig_lambda": 0.95, "weight_decay": 1e-4, "margin_delta": 0.05,
     "reward_pos": 1.2, "reward_neg": -0.8, "reward_mode": "binary",
     "reward_gain": 1.0, "reward_min": -1.0, "reward_max": 1.0, "update_gating": "none",
@@ -45,12 +39,14 @@ TRAINING_DEFAULTS = {
     "r_target": 0.05, "rate_alpha": 0.05, "elig_post_use_rate": True,
     "eta_theta": 0.0, "eta_leak": 0.0, "prune_epsilon": 1e-4, "prune_patience": 3,
     "grow_edges": 0, "init_weight": 0.01, "weight_clip": 0.0, "batch_size": 1,
-    "shuffle": True, "verbose": False, "log_every": 1, "seed": 123456,
+    "shuffle": True, "seed": 123456,
     "weight_jitter_std": 0.0, "timing_jitter": 0, "usage_boost_gain": 0.0,
     "inactive_rate_threshold": 0.0, "inactive_rate_patience": 0, "prune_inactive_max": 0,
     "prune_inactive_out": True, "prune_inactive_in": False, "checkpoints_enable": True,
     "ckpt_l0": 4, "ckpt_l1": 2, "ckpt_l2": 1, "revert_enable": False,
     "revert_metric": "accuracy", "revert_window": 1, "revert_drop": 0.2,
+    # GliaGL's fields that the engine does not read
+    "episode_ticks": 200, "verbose": False, "log_every": 1,
 }
 GRAD_DEFAULTS = {
     "loss": "softmax_xent", "temperature": 0.1, "optimizer": "sgd", "momentum": 0.0,
@@ -240,7 +236,7 @@ INVALID_TRAINING = [
     ("update_gating", "all"), ("revert_metric", "loss"), ("reward_gain", -1.0),
     ("reward_pos", float("inf")), ("prune_patience", -1), ("ckpt_l0", -1),
     ("seed", -1), ("seed", 2**64), ("timing_jitter", -3), ("weight_clip", -0.5),
-    ("eta_theta", -0.1), ("batch_size", 2**40),
+    ("eta_theta", -0.1), ("batch_size", 2**40), ("rate_alpha", 0.0),
 ]
 
 
@@ -353,9 +349,9 @@ def test_validate_checks_relations_and_construction_does_too():
     assert cfg.validate() is cfg
     with pytest.raises(ValueError, match="reward_min"):
         TrainingConfig(reward_min=2.0)
-    cfg.topology.allow_self_loops = True
     with pytest.raises(ValueError, match="allow_self_loops"):
-        cfg.validate()
+        cfg.topology.allow_self_loops = True  # a value no config may hold: refused at once
+    assert cfg.topology.allow_self_loops is False
     with pytest.raises(ValueError, match="allow_inbound_to_sensory"):
         TopologyPolicy(allow_inbound_to_sensory=True)
     assert TopologyPolicy(allow_feedback_to_outputs=True).allow_feedback_to_outputs is True
@@ -392,6 +388,62 @@ def test_evolution_config_validation():
         evo.validate()
     evo.population = 9
     assert evo.validate() is evo
+
+
+# ---------------------------------------------------------------------------
+# One rule in one place: the engine's field table
+# ---------------------------------------------------------------------------
+
+def _at(cfg, path):
+    *outer, leaf = path.split(".")
+    for part in outer:
+        cfg = getattr(cfg, part)
+    return cfg, leaf
+
+
+def test_every_engine_field_is_a_python_field_with_the_tables_default_and_doc():
+    table = _core._train_config_fields()
+    assert len(table) == len({row[0] for row in table}) >= 55
+    cfg = TrainingConfig()
+    for name, kind, default, choices, doc in table:
+        obj, leaf = _at(cfg, name)
+        assert getattr(obj, leaf) == default and type(obj)._fields[leaf].doc == doc, name
+        if kind == "choice":
+            assert type(obj)._fields[leaf].choices == choices and default in choices
+
+
+BOUNDS = [("rate_alpha", 0.0, "in (0, 1]"), ("lr", -1.0, ">= 0"), ("decision_window", -1, "an integer >= 0"),
+          ("grad.temperature", 0.0, "> 0"), ("detector.alpha", 0.0, "in (0, 1]"),
+          ("batch_size", 0, "an integer >= 1"), ("grad.momentum", 1.0, "in [0, 1)"),
+          ("detector.threshold", 1.5, "in [0, 1]"), ("reward_gain", -1.0, ">= 0"),
+          ("topology.allow_self_loops", True, "False")]
+
+
+@pytest.mark.parametrize("path,bad,rule", BOUNDS)
+def test_python_refuses_exactly_what_the_engine_refuses(path, bad, rule):
+    cfg = TrainingConfig()
+    obj, leaf = _at(cfg, path)
+    with pytest.raises(ValueError, match=re.escape(f"{type(obj).__name__}.{leaf} must be {rule}")):
+        setattr(obj, leaf, bad)
+    object.__setattr__(obj, leaf, bad)  # behind Python's back: the engine's check alone
+    with pytest.raises(ValueError, match=re.escape(f"config.{path} must be {rule}, got")):
+        _core._engine_validate(cfg.to_dict())
+    with pytest.raises(ValueError, match=re.escape(leaf)):
+        cfg.validate()
+
+
+def test_engine_relation_rule_reaches_python():
+    cfg = TrainingConfig()
+    object.__setattr__(cfg, "reward_min", 2.0)
+    with pytest.raises(ValueError, match=re.escape("config.reward_min (2) must be <= reward_max (1)")):
+        _core._engine_validate(cfg.to_dict())
+    with pytest.raises(ValueError, match=re.escape("TrainingConfig: reward_min (2) must be <=")):
+        cfg.validate()
+
+
+def test_gliagl_module_docstring_examples_run():
+    result = doctest.testmod(gliagl_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 7 and result.failed == 0
 
 
 # ---------------------------------------------------------------------------
@@ -616,9 +668,14 @@ def test_public_names_have_docstrings_with_examples():
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(config_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 30
-    assert result.failed == 0
+    import glia._config_base as base_module
+    attempted = 0
+    for module in (config_module, base_module, gliagl_module):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS,
+                                 extraglobs=vars(config_module))
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 25
 
 
 def test_float_defaults_are_exact_decimal_values():

@@ -1,4 +1,4 @@
-"""glia.show_config / build_info and the OpenMP wait defaults set by ``import glia``."""
+"""glia.show_config / build_info, and ``import glia`` leaving the environment alone."""
 import io
 import os
 import subprocess
@@ -6,8 +6,9 @@ import sys
 
 import glia
 
-PROBE = ("import os, glia; "
-         "print(os.environ.get('OMP_WAIT_POLICY', '-'), os.environ.get('GOMP_SPINCOUNT', '-'))")
+PROBE = ("import os; before = dict(os.environ); import glia, glia.viz, glia.datasets; "
+         "print(os.environ.get('OMP_WAIT_POLICY', '-'), os.environ.get('GOMP_SPINCOUNT', '-'), "
+         "dict(os.environ) == before)")
 
 
 def _probe(**env):
@@ -18,10 +19,10 @@ def _probe(**env):
     return out.stdout.split()
 
 
-def test_import_sets_a_short_spin_then_sleep_unless_the_user_chose():
-    assert _probe() == ["PASSIVE", "10000"]
-    assert _probe(OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE", "-"]
-    assert _probe(GOMP_SPINCOUNT="0") == ["-", "0"]
+def test_import_changes_nothing_in_the_environment():
+    assert _probe() == ["-", "-", "True"]
+    assert _probe(OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE", "-", "True"]
+    assert _probe(GOMP_SPINCOUNT="0") == ["-", "0", "True"]
 
 
 def test_build_info_and_show_config():
@@ -36,3 +37,5 @@ def test_build_info_and_show_config():
     assert "glia" in text and glia.__version__ in text
     assert "OMP_WAIT_POLICY" in text and "GOMP_SPINCOUNT" in text
     assert ("yes (version" in text) == bool(info["openmp"])
+    if not (info["omp_wait_policy"] or info["gomp_spincount"]):
+        assert "OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=10000" in text

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "glia/config_fields.hpp"
 #include "glia/error.hpp"
 #include "parallel_items.hpp"
 

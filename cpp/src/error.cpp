@@ -4,39 +4,42 @@
 
 namespace glia {
 
-int classify_current_exception(std::string& msg) {
+ErrorKind classify_current_exception(std::string& msg) {
   try {
     throw;
   } catch (const FormatError& e) {
     msg = e.what();
-    return kFormat;
+    return ErrorKind::kFormat;
   } catch (const KeyError& e) {
     msg = e.what();
-    return kKey;
+    return ErrorKind::kKey;
   } catch (const ValueError& e) {
     msg = e.what();
-    return kValue;
+    return ErrorKind::kValue;
+  } catch (const FileNotFound& e) {
+    msg = e.what();
+    return ErrorKind::kFileNotFound;
   } catch (const FileError& e) {
     msg = e.what();
-    return kFile;
+    return ErrorKind::kFile;
   } catch (const BusyError& e) {
     msg = e.what();
-    return kBusy;
+    return ErrorKind::kBusy;
   } catch (const Cancelled& e) {
     msg = e.what();
-    return kCancelled;
+    return ErrorKind::kCancelled;
   } catch (const std::bad_alloc&) {
     msg = "out of memory";
-    return kMemory;
+    return ErrorKind::kMemory;
   } catch (const std::length_error& e) {
     msg = std::string("too large: ") + e.what();
-    return kMemory;
+    return ErrorKind::kMemory;
   } catch (const std::exception& e) {
     msg = e.what();
-    return kGeneric;
+    return ErrorKind::kGeneric;
   } catch (...) {
     msg = "unknown C++ exception";
-    return kGeneric;
+    return ErrorKind::kGeneric;
   }
 }
 

@@ -12,6 +12,7 @@
 #include <omp.h>
 #endif
 
+#include "glia/config_fields.hpp"
 #include "glia/error.hpp"
 #include "glia/random.hpp"
 #include "glia/trainer.hpp"

@@ -112,11 +112,15 @@ void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64
       net.step_state(st);
       const std::uint8_t* mask = st.fired_mask.data();
       det.update(t, mask);
-      for (std::int32_t i = 0; i < N; ++i) {
-        const float s = mask[i] ? 1.0f : 0.0f;
-        const float r = kr * run[i] + ar * s;
-        run[i] = r;
-        psi[i] = post_rate ? rate_slope(r) : s;
+      if (post_rate) {  // two branch-free loops (they vectorise)
+        for (std::int32_t i = 0; i < N; ++i) run[i] = kr * run[i] + ar * static_cast<float>(mask[i]);
+        for (std::int32_t i = 0; i < N; ++i) psi[i] = rate_slope(run[i]);
+      } else {
+        for (std::int32_t i = 0; i < N; ++i) {
+          const float s = static_cast<float>(mask[i]);
+          run[i] = kr * run[i] + ar * s;
+          psi[i] = s;
+        }
       }
       if (counts) {
         if (t >= U)

@@ -14,6 +14,7 @@
 
 #include "glia/error.hpp"
 #include "glia/hook.hpp"
+#include "glia/network.hpp"
 
 namespace glia {
 namespace detail {
@@ -46,6 +47,7 @@ void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* wh
     std::atomic<bool> stop{false};
     std::atomic<bool> stop_by_hook{false};
     std::exception_ptr first_error;
+    const ActiveTeam active;  // no team runs started elsewhere meanwhile
 #pragma omp parallel num_threads(nt)
     {
 #ifdef _OPENMP

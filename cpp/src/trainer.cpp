@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "glia/config_fields.hpp"
 #include "glia/error.hpp"
 #include "glia/random.hpp"
 #include "parallel_items.hpp"
@@ -19,91 +20,7 @@ constexpr std::uint64_t kPurposeTiming = 2;
 constexpr std::uint64_t kPurposeGrow = 3;
 constexpr std::uint64_t kPurposeJitter = 4;
 
-[[noreturn]] void bad(const std::string& field, const std::string& what) {
-  throw ValueError("config." + field + " " + what);
-}
-void finite(const char* f, float x) {
-  if (!std::isfinite(x)) bad(f, "must be finite");
-}
-void finite_nonneg(const char* f, float x) {
-  if (!(std::isfinite(x) && x >= 0.0f)) bad(f, "must be finite and >= 0, got " + std::to_string(x));
-}
-void unit_open(const char* f, float x) {  // (0, 1]
-  if (!(x > 0.0f && x <= 1.0f)) bad(f, "must be in (0, 1], got " + std::to_string(x));
-}
-void unit_closed(const char* f, float x) {  // [0, 1]
-  if (!(x >= 0.0f && x <= 1.0f)) bad(f, "must be in [0, 1], got " + std::to_string(x));
-}
-void unit_half(const char* f, float x) {  // [0, 1)
-  if (!(x >= 0.0f && x < 1.0f)) bad(f, "must be in [0, 1), got " + std::to_string(x));
-}
-void nonneg(const char* f, std::int64_t x) {
-  if (x < 0) bad(f, "must be >= 0, got " + std::to_string(x));
-}
-template <class E>
-void enum_in(const char* f, E e, int hi) {
-  const int v = static_cast<int>(e);
-  if (v < 0 || v > hi) bad(f, "has no value " + std::to_string(v));
-}
-
 }  // namespace
-
-void validate_config(const TrainConfig& c) {
-  nonneg("warmup_ticks", c.warmup_ticks);
-  nonneg("decision_window", c.decision_window);
-  nonneg("episode_ticks", c.episode_ticks);
-  enum_in("detector.type", c.detector.type, 1);
-  unit_open("detector.alpha", c.detector.alpha);
-  if (std::isnan(c.detector.threshold)) bad("detector.threshold", "must not be NaN");
-  if (c.detector.default_id < -1) bad("detector.default_id", "must be an output index or -1");
-  finite("lr", c.lr);
-  unit_closed("elig_lambda", c.elig_lambda);
-  finite_nonneg("weight_decay", c.weight_decay);
-  finite("margin_delta", c.margin_delta);
-  finite("reward_pos", c.reward_pos);
-  finite("reward_neg", c.reward_neg);
-  enum_in("reward_mode", c.reward_mode, 2);
-  finite("reward_gain", c.reward_gain);
-  finite("reward_min", c.reward_min);
-  finite("reward_max", c.reward_max);
-  enum_in("update_gating", c.update_gating, 2);
-  unit_closed("baseline_beta", c.baseline_beta);
-  finite("r_target", c.r_target);
-  unit_open("rate_alpha", c.rate_alpha);
-  finite("eta_theta", c.eta_theta);
-  finite("eta_leak", c.eta_leak);
-  finite_nonneg("prune_epsilon", c.prune_epsilon);
-  nonneg("prune_patience", c.prune_patience);
-  nonneg("grow_edges", c.grow_edges);
-  finite("init_weight", c.init_weight);
-  finite_nonneg("weight_clip", c.weight_clip);
-  if (c.batch_size < 1) bad("batch_size", "must be >= 1, got " + std::to_string(c.batch_size));
-  nonneg("log_every", c.log_every);
-  finite_nonneg("weight_jitter_std", c.weight_jitter_std);
-  nonneg("timing_jitter", c.timing_jitter);
-  finite("usage_boost_gain", c.usage_boost_gain);
-  finite("inactive_rate_threshold", c.inactive_rate_threshold);
-  nonneg("inactive_rate_patience", c.inactive_rate_patience);
-  nonneg("prune_inactive_max", c.prune_inactive_max);
-  nonneg("ckpt_l0", c.ckpt_l0);
-  nonneg("ckpt_l1", c.ckpt_l1);
-  nonneg("ckpt_l2", c.ckpt_l2);
-  enum_in("revert_metric", c.revert_metric, 1);
-  nonneg("revert_window", c.revert_window);
-  finite("revert_drop", c.revert_drop);
-  enum_in("grad.loss", c.grad.loss, 0);
-  if (!(std::isfinite(c.grad.temperature) && c.grad.temperature > 0.0f))
-    bad("grad.temperature", "must be finite and > 0");
-  enum_in("grad.optimizer", c.grad.optimizer, 2);
-  unit_half("grad.momentum", c.grad.momentum);
-  unit_half("grad.adam_beta1", c.grad.adam_beta1);
-  unit_half("grad.adam_beta2", c.grad.adam_beta2);
-  if (!(std::isfinite(c.grad.adam_eps) && c.grad.adam_eps > 0.0f))
-    bad("grad.adam_eps", "must be finite and > 0");
-  finite_nonneg("grad.clip_grad_norm", c.grad.clip_grad_norm);
-  if (!(std::isfinite(c.grad.surrogate_slope) && c.grad.surrogate_slope > 0.0f))
-    bad("grad.surrogate_slope", "must be finite and > 0");
-}
 
 // ------------------------------------------------------------------------------------------
 // Trainer (shared)

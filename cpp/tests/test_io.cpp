@@ -181,8 +181,30 @@ TEST_CASE("a failed load leaves the network unchanged", "[io][errors]") {
   CHECK_THROWS_AS(glia::parse_network(net, "NEURON S9 1 1 0\nCONNECTION S9 Q 1\n", "x.net"),
                   glia::FormatError);
   require_identical(net, before);
-  CHECK_THROWS_AS(glia::load_network(net, "/nonexistent/dir/file.net"), glia::FileError);
+  CHECK_THROWS_AS(glia::load_network(net, "/nonexistent/dir/file.net"), glia::FileNotFound);
   require_identical(net, before);
+}
+
+TEST_CASE("every engine error is classified by its kind, not by its message", "[io]") {
+  auto kind_of = [](auto&& fn) {
+    std::string msg;
+    try {
+      fn();
+    } catch (...) {
+      return glia::classify_current_exception(msg);
+    }
+    return glia::ErrorKind::kGeneric;
+  };
+  glia::Network net;
+  CHECK(kind_of([&] { glia::load_network(net, "/nonexistent/dir/file.net"); }) ==
+        glia::ErrorKind::kFileNotFound);
+  CHECK(kind_of([&] { glia::load_network(net, "/"); }) == glia::ErrorKind::kFile);
+  CHECK(kind_of([&] { glia::parse_network(net, "NEURON S0 x 1 0\n", "x.net"); }) ==
+        glia::ErrorKind::kFormat);
+  CHECK(kind_of([] { throw glia::FileError("No such file: but not a missing one"); }) ==
+        glia::ErrorKind::kFile);
+  CHECK(kind_of([] { throw glia::BusyError("busy"); }) == glia::ErrorKind::kBusy);
+  CHECK(kind_of([] { throw std::bad_alloc(); }) == glia::ErrorKind::kMemory);
 }
 
 TEST_CASE(".seq errors name the file and the line", "[io][errors][seq]") {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "glia/config_fields.hpp"
 #include "glia/episode.hpp"
 #include "glia/error.hpp"
 #include "glia/random.hpp"

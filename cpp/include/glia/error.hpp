@@ -30,6 +30,11 @@ class FileError : public Error {
  public:
   using Error::Error;
 };
+/// A file that does not exist (maps to FileNotFoundError).
+class FileNotFound : public FileError {
+ public:
+  using FileError::FileError;
+};
 /// An instance used from two threads at once (maps to RuntimeError).
 class BusyError : public Error {
  public:
@@ -41,20 +46,21 @@ class Cancelled : public Error {
   using Error::Error;
 };
 
-/// Kinds returned by classify_current_exception().
-enum ErrorKind : int {
-  kGeneric = 0,
-  kFormat = 1,
-  kKey = 2,
-  kValue = 3,
-  kFile = 4,
-  kBusy = 5,
-  kCancelled = 6,
-  kMemory = 7,
+/// What classify_current_exception() found: one kind per Python exception it maps to.
+enum class ErrorKind : int {
+  kGeneric = 0,       ///< RuntimeError
+  kFormat = 1,        ///< glia.FormatError
+  kKey = 2,           ///< KeyError
+  kValue = 3,         ///< ValueError
+  kFile = 4,          ///< OSError
+  kFileNotFound = 5,  ///< FileNotFoundError
+  kBusy = 6,          ///< RuntimeError
+  kCancelled = 7,     ///< the pending Python error (KeyboardInterrupt if none)
+  kMemory = 8,        ///< MemoryError
 };
 
-/// Must be called inside a catch block: rethrows the current exception, classifies it,
-/// stores its message in `msg` and returns its ErrorKind.
-int classify_current_exception(std::string& msg);
+/// Must be called inside a catch block: rethrows the current exception, classifies it and
+/// stores its message in `msg`.
+ErrorKind classify_current_exception(std::string& msg);
 
 }  // namespace glia

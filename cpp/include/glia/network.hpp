@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,32 @@ enum class NeuronKind : std::uint8_t { kSensory = 0, kHidden = 1, kOutput = 2 };
 NeuronKind kind_of(const std::string& id) noexcept;
 
 class Network;
+
+namespace detail {
+struct StepPlan;  // how a team of threads shares a step (network.cpp)
+
+/// Marks one of glia's parallel regions (a team run, or items run in parallel) as under way
+/// for its lifetime: while any is, `Network::step_threads` gives 1, so that a run started
+/// from another thread meanwhile does not oversubscribe the cores.
+class ActiveTeam {
+ public:
+  ActiveTeam() noexcept;
+  ~ActiveTeam();
+  ActiveTeam(const ActiveTeam&) = delete;
+  ActiveTeam& operator=(const ActiveTeam&) = delete;
+};
+}  // namespace detail
+
+/// Networks whose per-step work estimate, neurons + edges, is below this are stepped on one
+/// thread even when more are allowed: a team pays a barrier per step (about a microsecond
+/// on two cores, more on a loaded machine), which a step that small does not repay. Measured
+/// in benchmarks/bench_sim.py (see docs/performance.md).
+constexpr std::int64_t kParallelStepMinWork = 200000;
+
+/// The cut-off in force (kParallelStepMinWork unless changed; process-wide).
+std::int64_t parallel_step_min_work() noexcept;
+/// Changes the cut-off (tests use 0 to run small networks on a team); returns the old one.
+std::int64_t set_parallel_step_min_work(std::int64_t work) noexcept;
 
 /// Everything that changes while a network runs: one per independent run (episode,
 /// individual), so many runs can share one read-only model on different threads.
@@ -169,7 +196,8 @@ class Network {
   /// Adds x to neuron i's accumulator: it acts in the next step.
   void inject(std::int32_t i, float x);
   /// `n` steps of the own state; `hook` is polled about every 100 ms (Cancelled on stop).
-  void step(std::int64_t n, Hook hook = nullptr, void* ctx = nullptr);
+  /// `n_threads` as for `run`.
+  void step(std::int64_t n, Hook hook = nullptr, void* ctx = nullptr, int n_threads = 1);
 
   // ---- simulation of any state on this (read-only) model
   /// One synchronous step of `s` (DESIGN §2).
@@ -178,7 +206,19 @@ class Network {
   /// (X is T x num_sensory, row-major; may be null for no input). Records into `out`.
   /// Polls `poller` (may be null) between steps; on stop throws Cancelled with `s`
   /// as of the last completed step.
-  void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller) const;
+  ///
+  /// With `n_threads` > 1 and a network above the cut-off (`step_threads`), one team of
+  /// threads runs all T steps, each thread owning a contiguous range of neurons: it updates
+  /// them and sums their inputs, walking every fired source's edges into its range in
+  /// ascending source order. Each accumulator thus receives its inputs in the one-thread
+  /// order: results are bit-identical for any thread count.
+  void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
+           int n_threads = 1) const;
+  /// Threads `run` would use for `n_threads` allowed: 1 below the cut-off, inside another
+  /// OpenMP region, or while another of glia's parallel regions is under way in this
+  /// process (detail::ActiveTeam; teams that share cores stall at each other's barriers);
+  /// else n_threads (at most one per 64 neurons).
+  int step_threads(int n_threads) const noexcept;
 
   /// Bytes of model memory (parameters + CSR; ids excluded).
   std::size_t model_bytes() const noexcept;
@@ -192,6 +232,18 @@ class Network {
                         float rest);
   void build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
                  std::vector<float>& w);
+  /// Drops the cached StepPlan: called by every edit of the neurons or the CSR structure.
+  void structure_changed() noexcept { plan_.reset(); }
+  /// The plan for a team of `nt` threads (cached; built by the calling thread if stale).
+  std::shared_ptr<const detail::StepPlan> step_plan(int nt) const;
+  /// `run` on a team of `nt` threads, with stretches on one thread while the team does not
+  /// pay (`what` names the call in Cancelled's message).
+  void run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
+                    int nt, const char* what) const;
+  /// Steps [t0, T) of `run` on a team of `nt` threads; returns the step it ended at: T, or
+  /// earlier when a window of steps took longer than one thread would have.
+  std::int64_t run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
+                        RunOutput& out, Poller* poller, int nt, const char* what) const;
 
   std::vector<std::string> ids_;
   std::unordered_map<std::string, std::int32_t> index_;
@@ -202,6 +254,10 @@ class Network {
   std::vector<std::int32_t> col_;
   std::vector<float> weight_;
   State state_;
+  /// Partition of the neurons and per-row split points for stepping on a team; depends
+  /// on the structure only (weights may change). Read and replaced with atomic_load /
+  /// atomic_store so that concurrent const runs may share the model.
+  mutable std::shared_ptr<const detail::StepPlan> plan_;
 };
 
 }  // namespace glia

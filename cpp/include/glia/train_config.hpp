@@ -1,5 +1,6 @@
-// Training configuration: every knob of GliaGL's TrainingConfig, with GliaGL's defaults,
-// as a flat struct of numbers, bools and enums (the Python layer fills it field by field).
+// Training configuration: every knob of the trainers as a struct of numbers, bools and enums,
+// with its defaults. Ranges, choices and meanings are in the one field table
+// (config_fields.hpp), which the Python layer reads too.
 #pragma once
 #include <cstdint>
 
@@ -69,7 +70,6 @@ struct TrainConfig {
   // ---- episode timing
   std::int32_t warmup_ticks = 0;     ///< U: ticks before the decision window
   std::int32_t decision_window = 0;  ///< W: an episode runs U + W ticks; 0: to its end
-  std::int32_t episode_ticks = 200;   ///< kept for GliaGL compatibility; not read (nor was it there)
 
   DetectorConfig detector;
   TopologyPolicy topology;
@@ -104,9 +104,7 @@ struct TrainConfig {
   std::int32_t batch_size = 1;
   bool shuffle = true;
 
-  // ---- logging and reproducibility
-  bool verbose = false;           ///< the engine never prints; the Python layer logs
-  std::int32_t log_every = 1;
+  // ---- reproducibility
   std::uint64_t seed = 123456u;
   float weight_jitter_std = 0.0f; ///< one-time N(0, std) added to every weight at train start
   std::int32_t timing_jitter = 0; ///< training episodes start 0..timing_jitter ticks late
@@ -133,10 +131,6 @@ struct TrainConfig {
 
   GradConfig grad;
 };
-
-/// Throws ValueError naming the first field out of range (negative ticks, alpha outside
-/// (0, 1], non-finite numbers, ...). Called by the trainers before any work.
-void validate_config(const TrainConfig& cfg);
 
 
 /// Whether growth may create edge from -> to under `p`.

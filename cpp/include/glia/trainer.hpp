@@ -2,6 +2,7 @@
 // gradient descent (RateGDTrainer) and surrogate-gradient back-propagation through time
 // (SurrogateTrainer), on flat edge-aligned arrays.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -150,7 +151,7 @@ class Trainer {
   void carry_back(float* sig, const float* pre, const float* post) const noexcept;
   /// The rate heuristic's slope: c (1 - c) with c = clamp(rate, 0.05, 0.95).
   static float rate_slope(float rate) noexcept {
-    const float c = rate < 0.05f ? 0.05f : (rate > 0.95f ? 0.95f : rate);
+    const float c = std::min(std::max(rate, 0.05f), 0.95f);  // branch-free: vectorises
     return c * (1.0f - c);
   }
 

@@ -1,0 +1,108 @@
+// The .net format: NEURON and CONNECTION lines, and GliaGL's NEWNET block.
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "glia/error.hpp"
+#include "glia/io.hpp"
+#include "net_generator.hpp"
+#include "text_lines.hpp"
+
+namespace glia {
+
+using detail::expect_args;
+using detail::fail;
+using detail::LineReader;
+using detail::number;
+
+std::string format_float(float x) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), x);
+  return std::string(buf, r.ptr);
+}
+
+void parse_network(Network& out, const std::string& text, const std::string& name) {
+  struct Explicit {
+    std::int64_t line;
+    std::vector<std::string> tok;
+  };
+  detail::GenSpec gen;
+  std::vector<Explicit> lines;
+  LineReader rd(text);
+  std::vector<std::string> t;
+  while (rd.next(t)) {
+    if (t.empty()) continue;
+    if (t[0] == "NEURON") {
+      expect_args(t, 5, name, rd.line_no, "NEURON <id> <threshold> <leak> <resting>");
+      lines.push_back({rd.line_no, t});
+    } else if (t[0] == "CONNECTION") {
+      expect_args(t, 4, name, rd.line_no, "CONNECTION <from> <to> <weight>");
+      lines.push_back({rd.line_no, t});
+    } else if (!detail::parse_generator_line(gen, t, name, rd.line_no)) {
+      fail(name, rd.line_no, "expected NEURON, CONNECTION or a NEWNET block keyword, got '" + t[0] + "'");
+    }
+  }
+  Network net;
+  if (gen.active) detail::generate(net, gen, name);
+  // explicit lines add to or override the generated network, in file order
+  std::vector<std::int32_t> S, D;
+  std::vector<float> W;
+  auto flush_edges = [&]() {
+    if (!S.empty()) net.set_edges(S.data(), D.data(), W.data(), static_cast<std::int64_t>(S.size()));
+    S.clear(); D.clear(); W.clear();
+  };
+  for (const auto& l : lines) {
+    const auto& k = l.tok;
+    if (k[0] == "NEURON") {
+      float thr = number(k[2], name, l.line, "threshold");
+      float leak = number(k[3], name, l.line, "leak");
+      float rest = number(k[4], name, l.line, "resting");
+      if (leak < 0.0f || leak > 1.0f) fail(name, l.line, "leak must be in [0, 1], got " + k[3]);
+      try {
+        Network::check_params(k[1], thr, leak, rest);
+      } catch (const ValueError& e) {
+        fail(name, l.line, e.what());
+      }
+      // a new sensory neuron shifts indices: flush pending edges first
+      if (kind_of(k[1]) == NeuronKind::kSensory && net.find(k[1]) < 0) flush_edges();
+      net.add_neuron(k[1], thr, leak, rest);
+    } else {
+      std::int32_t s = net.find(k[1]), d = net.find(k[2]);
+      if (s < 0) fail(name, l.line, "CONNECTION from unknown neuron '" + k[1] + "'");
+      if (d < 0) fail(name, l.line, "CONNECTION to unknown neuron '" + k[2] + "'");
+      float w = number(k[3], name, l.line, "weight");
+      S.push_back(s); D.push_back(d); W.push_back(w);
+    }
+  }
+  flush_edges();
+  net.reset();
+  out.swap(net);
+}
+
+void load_network(Network& net, const std::string& path) {
+  parse_network(net, read_file(path), path);
+}
+
+std::string format_network(const Network& net) {
+  std::string s;
+  s.reserve(static_cast<std::size_t>(net.size()) * 32 + static_cast<std::size_t>(net.num_edges()) * 24);
+  s += "# glia network: " + std::to_string(net.size()) + " neurons, " +
+       std::to_string(net.num_edges()) + " connections\n";
+  for (std::int32_t i = 0; i < net.size(); ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    s += "NEURON " + net.id(i) + " " + format_float(net.threshold()[k]) + " " +
+         format_float(net.leak()[k]) + " " + format_float(net.resting()[k]) + "\n";
+  }
+  const auto& rp = net.row_ptr();
+  for (std::int32_t i = 0; i < net.size(); ++i)
+    for (std::int64_t e = rp[static_cast<std::size_t>(i)]; e < rp[static_cast<std::size_t>(i) + 1]; ++e)
+      s += "CONNECTION " + net.id(i) + " " + net.id(net.col()[static_cast<std::size_t>(e)]) + " " +
+           format_float(net.weight()[static_cast<std::size_t>(e)]) + "\n";
+  return s;
+}
+
+void save_network(const Network& net, const std::string& path) {
+  write_file_atomic(path, format_network(net));
+}
+
+}  // namespace glia

@@ -1,0 +1,153 @@
+"""Shared pieces of the plots: figures without pyplot, Axes handling, saving, colours."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+PathLike = Union[str, "os.PathLike[str]"]
+AxesArg = Union["Axes", Sequence["Axes"], None]
+
+#: Resolution of saved files, in dots per inch.
+DEFAULT_DPI = 120
+#: Layouts accepted by :func:`plot_network_graph`.
+LAYOUTS = ("layered", "spring", "circular", "shell", "kamada_kawai")
+#: Above this many neurons, graphs are drawn without labels, arrows or weight labels.
+LABEL_LIMIT = 300
+
+_KIND_NAMES = ("sensory", "hidden", "output")
+_KIND_COLORS = ("#8ecae6", "#9bd39b", "#f4a582")
+_EXC = "#2a9d3a"
+_INH = "#d62728"
+_ZERO = "#8c8c8c"
+
+
+# ---------------------------------------------------------------- figure plumbing
+def _is_axes(obj: Any) -> bool:
+    from matplotlib.axes import Axes
+    return isinstance(obj, Axes)
+
+
+def _root_figure(ax: "Axes") -> "Figure":
+    try:
+        return ax.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10
+        fig = ax.figure
+        while hasattr(fig, "figure") and fig.figure is not fig:
+            fig = fig.figure
+        return fig
+
+
+_FIGURE_CLASS = None
+
+
+def _figure_class():
+    """A Figure subclass that renders itself as PNG in Jupyter even when no pyplot
+    backend has registered its display hooks (a registered hook still takes over)."""
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        from matplotlib.figure import Figure
+
+        class _GliaFigure(Figure):
+            def _repr_png_(self):
+                import io
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+                return buf.getvalue()
+
+        _GliaFigure.__module__ = __name__
+        _GliaFigure.__qualname__ = _GliaFigure.__name__
+        _FIGURE_CLASS = _GliaFigure
+    return _FIGURE_CLASS
+
+
+def __getattr__(name: str):
+    if name == "_GliaFigure":  # lets pickle find the lazily created class
+        return _figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _new_figure(figsize, show: bool) -> "Figure":
+    if show:
+        import matplotlib.pyplot as plt
+        return plt.figure(figsize=figsize, layout="constrained")
+    return _figure_class()(figsize=figsize, layout="constrained")
+
+
+def _axes(ax: AxesArg, n_panels: int, figsize, show: bool, **gridspec):
+    """``(figure, axes, compact)``: new axes, the given single Axes (``compact`` when
+    the plot has several panels), or the given sequence of ``n_panels`` Axes."""
+    if ax is None:
+        fig = _new_figure(figsize, show)
+        axes = fig.subplots(1, n_panels, squeeze=False, gridspec_kw=gridspec or None)[0]
+        return fig, list(axes), False
+    if _is_axes(ax):
+        return _root_figure(ax), [ax], n_panels > 1
+    try:
+        seq = list(ax)
+    except TypeError:
+        raise TypeError(f"ax must be a matplotlib Axes or a sequence of Axes, got {type(ax).__name__}") from None
+    if len(seq) != n_panels or not all(_is_axes(a) for a in seq):
+        raise ValueError(f"ax must be one Axes or a sequence of {n_panels} Axes, got {len(seq)} items")
+    return _root_figure(seq[0]), seq, False
+
+
+def _first_axes(ax: AxesArg):
+    """The Axes to use for a one-panel fallback (the first of a sequence)."""
+    if ax is None or _is_axes(ax):
+        return ax
+    seq = list(ax)
+    if not seq or not all(_is_axes(a) for a in seq):
+        raise ValueError("ax must be one Axes or a sequence of Axes")
+    return seq[0]
+
+
+def _save_path(save_path, output_path):
+    if save_path is not None and output_path is not None and save_path != output_path:
+        raise ValueError("give save_path or output_path, not both")
+    return save_path if save_path is not None else output_path
+
+
+def _finish(fig: "Figure", save_path, dpi, show: bool) -> "Figure":
+    if save_path is not None:
+        fig.savefig(os.fspath(save_path), dpi=dpi, bbox_inches="tight")
+    if show:
+        import matplotlib.pyplot as plt
+        plt.show()
+    return fig
+
+
+def _note(ax: "Axes", text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _check_dpi(dpi) -> None:
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float, np.integer, np.floating)) or not dpi > 0:
+        raise ValueError(f"dpi must be a positive number, got {dpi!r}")
+
+
+def _natural_key(x):
+    s = str(x)
+    head = s.rstrip("0123456789")
+    tail = s[len(head):]
+    return (head, int(tail) if tail else -1, s)
+
+
+def _series(values, name: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(0)
+    try:
+        a = np.asarray(values, np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a list of numbers") from None
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
+    return a
