@@ -9,16 +9,30 @@ Example::
     net = glia.Network.from_file("xor.net")
     raster = net.run(np.zeros((100, net.num_sensory), np.float32))
 """
-from glia._core import (
-    GIL_RELEASE_WORK,
-    PARALLEL_STEP_MIN_WORK,
-    InputSequence,
-    Network,
-    Neuron,
-    effective_n_threads,
-    get_num_threads,
-    set_num_threads,
-)
+import os as _os
+
+try:
+    from glia._core import (
+        GIL_RELEASE_WORK,
+        PARALLEL_STEP_MIN_WORK,
+        InputSequence,
+        Network,
+        Neuron,
+        effective_n_threads,
+        get_num_threads,
+        set_num_threads,
+    )
+except ModuleNotFoundError as _e:
+    if _e.name != "glia._core":
+        raise
+    # a source folder without its compiled extension (e.g. a regular install run from the
+    # clone's root, where ./glia shadows the installed package)
+    raise ModuleNotFoundError(
+        f"glia's compiled extension glia._core is not in {_os.path.dirname(__file__)}: this "
+        "is a source folder that was never built. From a clone's root use an editable "
+        "install (pip install -e .) or build in place (python setup.py build_ext --inplace); "
+        "or run Python from another folder to use an installed glia.",
+        name="glia._core") from None
 from glia.errors import FormatError, GliaError
 from glia._info import build_info, show_config
 from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, TopologyPolicy,
