@@ -48,6 +48,7 @@ from glia._core import (
 from glia.config import EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
 from glia._core import write_text_atomic
+from glia._util import progress_bar
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
            "load_lineage"]
@@ -570,8 +571,7 @@ class Evolution:
 
         bar = None
         if verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=G, desc="evolve", unit="gen", leave=True)
+            bar = progress_bar(total=G, desc="evolve", unit="gen", leave=True)
         try:
             for gen in range(G):
                 seeds = [_evolution_key(seed, gen, i, PURPOSE_TRAIN_SEED) for i in range(P)]

@@ -13,6 +13,7 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
+from glia._util import progress_bar
 from glia.config import TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
 
@@ -207,8 +208,7 @@ class Trainer:
         nt = effective_n_threads(num_threads)
         bar = None
         if verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
+            bar = progress_bar(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
         try:
             for e in range(epochs):
                 if lr_schedule is not None:
