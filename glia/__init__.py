@@ -42,6 +42,7 @@ from glia.data import (Dataset, EpisodeData, EpisodeMetrics, create_sequence_fro
 from glia.training import HebbianTrainer, RateGDTrainer, Trainer, evaluate_dataset
 from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationScores, load_lineage,
                             score_population)
+from glia.snapshot import EdgeRecord, NetworkSnapshot, NeuronRecord
 from glia import datasets
 
 __version__ = "0.1.0"
@@ -55,9 +56,25 @@ __all__ = [
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
     "Trainer", "RateGDTrainer", "HebbianTrainer", "evaluate_dataset", "datasets", "viz",
     "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",
-    "plot_evolution_result",
+    "plot_evolution_result", "NetworkSnapshot", "NeuronRecord", "EdgeRecord", "info",
     "__version__",
 ]
+
+
+def info() -> None:
+    """Prints glia's version and build facts (GliaGL's ``glia.info()``; the full table:
+    :func:`show_config`).
+
+    Example::
+
+        glia.info()
+    """
+    import importlib.util
+    b = build_info()
+    print(f"glia version {__version__}")
+    print(f"C++ core available: True ({b.get('compiler', '?')}, OpenMP "
+          f"{'yes' if b.get('openmp') else 'no'})")
+    print(f"Visualization available: {importlib.util.find_spec('matplotlib') is not None}")
 
 
 def __getattr__(name):

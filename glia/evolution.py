@@ -49,6 +49,7 @@ from glia.config import EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
 from glia._core import write_text_atomic
 from glia._util import progress_bar
+from glia.snapshot import NetworkSnapshot
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
            "load_lineage"]
@@ -650,6 +651,14 @@ class Evolution:
                                 f"{f!r}") from None
         return out
 
+    def plot_history(self, show: bool = True, save_path=None):
+        """Plots the last run's histories (GliaGL's name; see :func:`glia.plot_evolution_result`)
+        and returns the Figure. Raises ValueError before any run."""
+        if self.result is None:
+            raise ValueError("no run yet: call run() first")
+        from glia.viz import plot_evolution_result
+        return plot_evolution_result(self.result, save_path=save_path, show=show)
+
     # ---------------------------------------------------------------- helpers
     @staticmethod
     def load_best_genome(network, result) -> Network:
@@ -658,6 +667,9 @@ class Evolution:
         genome's."""
         base, _ = _load_base(network)
         genome = result.best_genome if isinstance(result, EvolutionResult) else result
+        if isinstance(genome, NetworkSnapshot):        # GliaGL's genome records
+            genome.apply_to(base)
+            return base
         if not isinstance(genome, Network):
             raise TypeError("result must be an EvolutionResult (or its best_genome Network), "
                             f"got {type(result).__name__}")

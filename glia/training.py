@@ -314,6 +314,14 @@ class Trainer:
         """GliaGL's name for ``history["margin"]``."""
         return self.history["margin"]
 
+    def get_epoch_acc_history(self) -> list:
+        """GliaGL's engine-trainer name for ``history["accuracy"]``."""
+        return list(self.history["accuracy"])
+
+    def get_epoch_margin_history(self) -> list:
+        """GliaGL's engine-trainer name for ``history["margin"]``."""
+        return list(self.history["margin"])
+
     def __repr__(self):
         kind = "rate-gradient" if self.use_gradient else "reward-modulated"
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
