@@ -29,6 +29,7 @@ import tempfile
 import uuid
 import zlib
 from collections import OrderedDict
+from concurrent.futures import BrokenExecutor
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -384,13 +385,22 @@ class _ExecutorScorer:
         futures = [self._submit(g, s, False) for g, s in zip(genomes, seeds)]
         self.pending = list(futures)
         out = [None] * n
-        for i in range(n):   # combined in individual order, whatever the completion order
-            r = futures[i].result()
-            if isinstance(r, str) and r == _NEED_DATA:
-                futures[i] = self._submit(genomes[i], seeds[i], True)
-                self.pending.append(futures[i])
+        try:
+            for i in range(n):   # combined in individual order, whatever the completion order
                 r = futures[i].result()
-            out[i] = r
+                if isinstance(r, str) and r == _NEED_DATA:
+                    futures[i] = self._submit(genomes[i], seeds[i], True)
+                    self.pending.append(futures[i])
+                    r = futures[i].result()
+                out[i] = r
+        except BrokenExecutor as e:
+            # a concurrent.futures pool cannot replace a dead worker: it is broken for good
+            # (a Dask cluster reschedules the tasks of a dead worker and never gets here)
+            raise type(e)(
+                f"a worker process of the executor died (or could not start) while scoring "
+                f"this generation's individuals: {e} The executor cannot be used again: "
+                f"make a new executor and run again (the run is deterministic, so it gives "
+                f"the same result; Evolution.result holds the generations completed).") from e
         self.pending = []
         work = [r[0] for r in out]
         acc = np.array([r[1] for r in out], dtype=np.float64)
