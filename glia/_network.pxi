@@ -351,6 +351,7 @@ cdef class Network:
             else:
                 with nogil:
                     net.step(n, _poll_signals, NULL, nt)
+                _signals_at_return()
         finally:
             self._leave()
 
@@ -518,6 +519,7 @@ cdef class Network:
         try:
             with nogil:
                 net.run(net.state(), X, T, out, poller, n_threads)
+            _signals_at_return()
         finally:
             del poller
         return 0

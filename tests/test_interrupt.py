@@ -273,3 +273,37 @@ def test_interrupted_first_import_of_the_progress_bar_leaves_it_importable(monke
     monkeypatch.setattr("builtins.__import__", real_import)
     bar = progress_bar(total=1, disable=True)     # a fresh import works
     bar.close()
+
+
+@pytest.mark.parametrize("which", ["evaluate_dataset", "step", "score_population"])
+def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
+    """A call shorter than the poll interval never polls: a Ctrl-C that arrives during it
+    (or after a long call's last poll) is raised as the call returns, from the call itself
+    (its compiled frame is in the traceback), before any other Python code could run and
+    swallow it (a finalizer or a garbage-collector callback)."""
+    import traceback
+    net, train, _, cfg = task
+    net = net.copy()
+    tr = glia.Trainer(net, cfg)
+    calls = {"evaluate_dataset": (lambda: tr.evaluate_dataset(train, num_threads=1), "_training.pxi"),
+             "step": (lambda: net.step(150000), "_network.pxi"),
+             "score_population": (lambda: glia.score_population([net], train[:16], cfg, train_epochs=2,
+                                                                num_threads=1), "_evolution.pxi")}
+    call, source = calls[which]
+    call()
+    t0 = time.perf_counter()
+    call()
+    took = time.perf_counter() - t0
+    assert took < 0.08, f"the call must be shorter than the 0.1 s poll interval, took {took:.3f} s"
+    main = threading.main_thread().ident
+    inside = 0
+    for k in range(5):
+        timer = threading.Timer(0.6 * took, signal.pthread_kill, (main, signal.SIGINT))
+        with pytest.raises(KeyboardInterrupt) as info:
+            timer.start()
+            call()
+            time.sleep(1.0)              # without the check at return the signal lands here
+        timer.join()
+        inside += any(f.filename.endswith(source) for f in traceback.extract_tb(info.tb))
+    # a signal timer can be late on a loaded machine; without the check none is inside
+    assert inside >= 3, inside
