@@ -49,7 +49,7 @@ from glia._core import (
 from glia.config import EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
 from glia._core import write_text_atomic
-from glia._util import progress_bar
+from glia._util import keeps_interrupts, progress_bar
 from glia.snapshot import NetworkSnapshot
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
@@ -515,6 +515,7 @@ class Evolution:
                      evo.trainer == "hebbian", evo.train_epochs)
 
     # ---------------------------------------------------------------- the run
+    @keeps_interrupts
     def run(self, on_generation: Callable | None = None, fitness_fn: Callable | None = None,
             verbose: bool = True, num_threads: int | None = None, executor=None) -> EvolutionResult:
         """Runs ``generations`` generations and returns an :class:`EvolutionResult`.
@@ -722,6 +723,7 @@ class PopulationScores(NamedTuple):
     edges: np.ndarray
 
 
+@keeps_interrupts
 def score_population(networks, dataset, config: TrainingConfig | None = None,
                      train_epochs: int = 0, num_threads: int | None = None, *,
                      train_data=None, trainer: str = "gradient", seeds=None,

@@ -85,7 +85,8 @@ def test_unbuilt_source_folder_names_the_fix(tmp_path):
     pkg.mkdir()
     for f in src.glob("*.py"):
         shutil.copy(f, pkg / f.name)
-    r = subprocess.run([sys.executable, "-c", "import glia"], cwd=tmp_path,
+    # -S: no site-packages, so no installed (or editable-installed) glia can answer first
+    r = subprocess.run([sys.executable, "-S", "-c", "import glia"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "ModuleNotFoundError" in r.stderr and "pip install -e ." in r.stderr, r.stderr

@@ -9,6 +9,7 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing
 import random
+import sys
 import signal
 import threading
 import time
@@ -309,3 +310,49 @@ def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
         inside += any(f.filename.endswith(source) for f in traceback.extract_tb(info.tb))
     # a signal timer can be late on a loaded machine; without the check none is inside
     assert inside >= 3, inside
+
+
+@pytest.mark.parametrize("which", ["evaluate_dataset", "train", "score_population", "evolution"])
+def test_a_ctrl_c_swallowed_by_a_gc_callback_is_not_lost(task, which):
+    """Python runs a pending Ctrl-C's handler in whatever Python code runs next; when that
+    is a garbage-collector callback (hypothesis registers one; finalizers are the same) the
+    KeyboardInterrupt is printed as "unraisable" and dropped. This lost a Ctrl-C in the
+    suite (an endless call went on). While a glia call runs, such an interrupt is delivered
+    again and the call stops. Here a gc callback raises KeyboardInterrupt itself, the way
+    a signal handled inside it would."""
+    import gc
+    net, train, _, cfg = task
+    net = net.copy()
+    tr = glia.Trainer(net, cfg)
+    calls = {
+        "evaluate_dataset": forever(lambda: tr.evaluate_dataset(list(train), num_threads=1)),
+        "train": lambda: tr.train(train, epochs=ENDLESS, verbose=False, on_epoch=lambda *a: [{}] * 50),
+        "score_population": lambda: glia.score_population([net, net.copy()], train, cfg,
+                                                          train_epochs=ENDLESS),
+        "evolution": lambda: glia.Evolution(net, train, train[:16], cfg, glia.create_evo_config(
+            population=4, generations=ENDLESS, train_epochs=1)).run(verbose=False),
+    }
+    armed = [True]
+    swallowed = []
+
+    def callback(phase, info):
+        if armed and phase == "start":
+            armed.pop()
+            swallowed.append(time.perf_counter())
+            raise KeyboardInterrupt          # dropped by the collector ("Exception ignored")
+
+    gc.collect()
+    gc.callbacks.append(callback)
+    threshold = gc.get_threshold()
+    timer = threading.Timer(0.05, lambda: gc.set_threshold(1))   # a collection at once
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            timer.start()
+            calls[which]()
+        took = time.perf_counter() - swallowed[0]
+    finally:
+        timer.cancel()
+        gc.callbacks.remove(callback)
+        gc.set_threshold(*threshold)
+    assert swallowed and took < LATENCY, took
+    assert sys.unraisablehook is not glia._util._redeliver_interrupts   # put back after the call
