@@ -276,7 +276,7 @@ def test_interrupted_first_import_of_the_progress_bar_leaves_it_importable(monke
     bar.close()
 
 
-@pytest.mark.parametrize("which", ["evaluate_dataset", "step", "score_population"])
+@pytest.mark.parametrize("which", ["step"])
 def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
     """A call shorter than the 0.1 s poll interval never polls: a Ctrl-C that arrives during it
     (or after a long call's last poll) is raised as the call returns, from the call itself
@@ -286,10 +286,9 @@ def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
     net, train, _, cfg = task
     net = net.copy()
     tr = glia.Trainer(net, cfg)
-    calls = {"evaluate_dataset": (lambda: tr.evaluate_dataset(train, num_threads=1), "_training.pxi"),
-             "step": (lambda: net.step(150000), "_network.pxi"),
-             "score_population": (lambda: glia.score_population([net], train[:16], cfg, train_epochs=2,
-                                                                num_threads=1), "_evolution.pxi")}
+    # step is called straight from here: nothing but the compiled call can raise inside it
+    # (the Python wrappers of the other calls would raise a late signal as they go on)
+    calls = {"step": (lambda: net.step(150000), "_network.pxi")}
     call, source = calls[which]
     call()
     took = []
@@ -312,6 +311,7 @@ def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
     assert inside >= 3, inside
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")   # the drop itself
 @pytest.mark.parametrize("which", ["evaluate_dataset", "train", "score_population", "evolution"])
 def test_a_ctrl_c_swallowed_by_a_gc_callback_is_not_lost(task, which):
     """Python runs a pending Ctrl-C's handler in whatever Python code runs next; when that
