@@ -153,6 +153,7 @@ cdef class Network:
 cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
+    cdef int64_t _play      # GliaGL's playback tick (reset/advance/get_current_inputs)
     cdef readonly uint64_t version   # bumped by every change
     cdef void _edited(self) noexcept  # version and the input edit count += 1
 

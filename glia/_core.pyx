@@ -60,6 +60,16 @@ cdef int _poll_signals(void* ctx) except -1 nogil:
     return 0
 
 
+cdef inline int _signals_at_return() except -1:
+    """Called right after a long GIL-free call returns: a Ctrl-C that arrived after its last
+    poll (or during a call shorter than the poll interval) raises KeyboardInterrupt from
+    that call, before any other Python code runs. Left pending, it would go to whatever
+    Python code ran first: a garbage-collector callback or a finalizer (``__del__``, weakref
+    callbacks) run then swallows it ("Exception ignored"), and the interrupt is lost."""
+    PyErr_CheckSignals()
+    return 0
+
+
 # ---------------------------------------------------------------- threads
 _default_n_threads = None
 

@@ -80,6 +80,7 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
             ptrs.push_back(net._net)
         with nogil:
             res = score_population(ptrs, sv, train.eps, val.eps, opt, n_threads, _poll_signals, NULL)
+        _signals_at_return()
     finally:
         for obj in entered:
             (<Network>obj)._leave()

@@ -89,6 +89,39 @@ class Neuron:
     def did_fire(self):
         return _FiredFlag(int(self._p(4)))
 
+    # GliaGL's accessor methods (its C++ Neuron's names)
+    def get_id(self) -> str:
+        """GliaGL's name for :attr:`id`."""
+        return self.id
+
+    def get_value(self) -> float:
+        """GliaGL's name for :attr:`value`."""
+        return self.value
+
+    def get_threshold(self) -> float:
+        """GliaGL's name for :attr:`threshold`."""
+        return self.threshold
+
+    def set_threshold(self, threshold):
+        """GliaGL's name for setting :attr:`threshold`."""
+        self.threshold = threshold
+
+    def get_leak(self) -> float:
+        """GliaGL's name for :attr:`leak`."""
+        return self.leak
+
+    def set_leak(self, leak):
+        """GliaGL's name for setting :attr:`leak` (in [0, 1])."""
+        self.leak = leak
+
+    def get_resting(self) -> float:
+        """GliaGL's name for :attr:`resting`."""
+        return self.resting
+
+    def set_resting(self, resting):
+        """GliaGL's name for setting :attr:`resting`."""
+        self.resting = resting
+
     def __repr__(self):
         return (f"Neuron({self.id!r}, threshold={self.threshold:g}, leak={self.leak:g}, "
                 f"resting={self.resting:g}, value={self.value:g})")
@@ -318,6 +351,7 @@ cdef class Network:
             else:
                 with nogil:
                     net.step(n, _poll_signals, NULL, nt)
+                _signals_at_return()
         finally:
             self._leave()
 
@@ -485,6 +519,7 @@ cdef class Network:
         try:
             with nogil:
                 net.run(net.state(), X, T, out, poller, n_threads)
+            _signals_at_return()
         finally:
             del poller
         return 0
@@ -717,8 +752,36 @@ cdef class Network:
         return [_u(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
 
     @property
-    def state(self):
-        """The neurons' current values (a float32 copy)."""
+    def state(self) -> dict:
+        """GliaGL's state dict: :meth:`get_state` by name — ``ids`` (list of str) and
+        ``values``, ``thresholds``, ``leaks`` (float32 copies, in ``ids`` order). The
+        values alone: :attr:`values`.
+
+        Example::
+
+            s = net.state
+            print(s["ids"][:3], s["thresholds"][:3])
+        """
+        ids, values, thresholds, leaks = self.get_state()
+        return {"ids": ids, "values": values, "thresholds": thresholds, "leaks": leaks}
+
+    @property
+    def weights(self) -> dict:
+        """GliaGL's weights dict: :meth:`get_weights` by name — ``from`` and ``to``
+        (lists of ids) and ``values`` (float32 copy), one entry per edge. The weights
+        alone: :attr:`edge_weights`.
+
+        Example::
+
+            w = net.weights
+            strongest = w["from"][w["values"].argmax()]
+        """
+        from_ids, to_ids, values = self.get_weights()
+        return {"from": from_ids, "to": to_ids, "values": values}
+
+    @property
+    def values(self):
+        """The neurons' current values in :attr:`neuron_ids` order (a float32 copy)."""
         self._enter()
         try:
             return self._vec(self._net.state().value.data(), self._net.size())
@@ -726,7 +789,7 @@ cdef class Network:
             self._leave()
 
     @property
-    def weights(self):
+    def edge_weights(self):
         """All edge weights in :meth:`edges` order (a float32 copy)."""
         self._enter()
         try:
@@ -768,7 +831,7 @@ cdef class Network:
         kinds = [0, 0, 0]
         for i in range(self._net.size()):
             kinds[self._net.kind_code(i)] += 1
-        w = self.weights
+        w = self.edge_weights
         wr = f"{w.min():.4g} … {w.max():.4g}" if w.size else "–"
         return ("<table><caption>glia.Network</caption>"
                 f"<tr><th>sensory</th><td>{kinds[0]}</td></tr>"

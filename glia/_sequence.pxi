@@ -208,6 +208,30 @@ cdef class InputSequence:
         t, i, v = self.get_events()
         return (_rebuild_sequence, (t, i, v, self.duration, self.loop, self._cursor))
 
+    # ---- GliaGL's playback cursor (the engine itself reads sequences whole)
+    def reset(self):
+        """GliaGL's playback: moves the cursor back to tick 0 (see :meth:`get_current_inputs`)."""
+        self._play = 0
+
+    def advance(self):
+        """GliaGL's playback: moves the cursor one tick on; with ``loop``, back to 0 after
+        the last event's tick."""
+        self._play += 1
+        if self.loop and self._play > self._seq.last_tick():
+            self._play = 0
+
+    def get_current_inputs(self) -> dict:
+        """GliaGL's playback: ``{neuron_id: value}`` of the events at the cursor's tick.
+
+        Example::
+
+            seq.reset()
+            first = seq.get_current_inputs()     # tick 0
+            seq.advance()
+        """
+        ticks, ids, values = self.get_events()
+        return {ids[k]: float(values[k]) for k in np.flatnonzero(ticks == self._play)}
+
     def __len__(self):
         return self._seq.length()
 

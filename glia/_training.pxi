@@ -234,6 +234,7 @@ cdef class _CoreTrainer:
         try:
             with nogil:
                 m = self._t.train_epoch(eps.eps, n_threads, _poll_signals, NULL, checked)
+            _signals_at_return()
         finally:
             self._net._leave()
         return _metrics_dict(m)
@@ -249,6 +250,7 @@ cdef class _CoreTrainer:
         try:
             with nogil:
                 ms = self._t.train(eps.eps, epochs, n_threads, _poll_signals, NULL, eh, ctx)
+            _signals_at_return()
         finally:
             self._net._leave()
         return [_metrics_dict(ms[i]) for i in range(ms.size())]
@@ -260,6 +262,7 @@ cdef class _CoreTrainer:
         try:
             with nogil:
                 m = self._t.train_batch(eps.eps, n_threads, &per, _poll_signals, NULL)
+            _signals_at_return()
         finally:
             self._net._leave()
         return _metrics_dict(m)
@@ -283,6 +286,7 @@ cdef class _CoreTrainer:
         try:
             with nogil:
                 m = self._t.evaluate_dataset(eps.eps, n_threads, _poll_signals, NULL, checked)
+            _signals_at_return()
         finally:
             self._net._leave()
         eps.checked_by = self
@@ -350,6 +354,7 @@ def _evaluate_network(Network net, _Episodes eps, dict config, outputs, int n_th
     try:
         with nogil:
             m = evaluate_dataset(deref(net._net), eps.eps, c, o, n_threads, _poll_signals, NULL)
+        _signals_at_return()
     finally:
         net._leave()
     n = eps.size

@@ -29,6 +29,7 @@ import tempfile
 import uuid
 import zlib
 from collections import OrderedDict
+from concurrent.futures import BrokenExecutor
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -48,6 +49,8 @@ from glia._core import (
 from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
 from glia.training import Trainer, _episodes_of, _output_map
 from glia._core import write_text_atomic
+from glia._util import keeps_interrupts, progress_bar
+from glia.snapshot import NetworkSnapshot
 
 __all__ = ["Evolution", "EvolutionResult", "EvoMetrics", "PopulationScores", "score_population",
            "load_lineage"]
@@ -382,13 +385,22 @@ class _ExecutorScorer:
         futures = [self._submit(g, s, False) for g, s in zip(genomes, seeds)]
         self.pending = list(futures)
         out = [None] * n
-        for i in range(n):   # combined in individual order, whatever the completion order
-            r = futures[i].result()
-            if isinstance(r, str) and r == _NEED_DATA:
-                futures[i] = self._submit(genomes[i], seeds[i], True)
-                self.pending.append(futures[i])
+        try:
+            for i in range(n):   # combined in individual order, whatever the completion order
                 r = futures[i].result()
-            out[i] = r
+                if isinstance(r, str) and r == _NEED_DATA:
+                    futures[i] = self._submit(genomes[i], seeds[i], True)
+                    self.pending.append(futures[i])
+                    r = futures[i].result()
+                out[i] = r
+        except BrokenExecutor as e:
+            # a concurrent.futures pool cannot replace a dead worker: it is broken for good
+            # (a Dask cluster reschedules the tasks of a dead worker and never gets here)
+            raise type(e)(
+                f"a worker process of the executor died (or could not start) while scoring "
+                f"this generation's individuals: {e} The executor cannot be used again: "
+                f"make a new executor and run again (the run is deterministic, so it gives "
+                f"the same result; Evolution.result holds the generations completed).") from e
         self.pending = []
         work = [r[0] for r in out]
         acc = np.array([r[1] for r in out], dtype=np.float64)
@@ -503,6 +515,7 @@ class Evolution:
                      TRAINERS.index(evo.trainer), evo.train_epochs)
 
     # ---------------------------------------------------------------- the run
+    @keeps_interrupts
     def run(self, on_generation: Callable | None = None, fitness_fn: Callable | None = None,
             verbose: bool = True, num_threads: int | None = None, executor=None) -> EvolutionResult:
         """Runs ``generations`` generations and returns an :class:`EvolutionResult`.
@@ -570,8 +583,7 @@ class Evolution:
 
         bar = None
         if verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=G, desc="evolve", unit="gen", leave=True)
+            bar = progress_bar(total=G, desc="evolve", unit="gen", leave=True)
         try:
             for gen in range(G):
                 seeds = [_evolution_key(seed, gen, i, PURPOSE_TRAIN_SEED) for i in range(P)]
@@ -650,6 +662,14 @@ class Evolution:
                                 f"{f!r}") from None
         return out
 
+    def plot_history(self, show: bool = True, save_path=None):
+        """Plots the last run's histories (GliaGL's name; see :func:`glia.plot_evolution_result`)
+        and returns the Figure. Raises ValueError before any run."""
+        if self.result is None:
+            raise ValueError("no run yet: call run() first")
+        from glia.viz import plot_evolution_result
+        return plot_evolution_result(self.result, save_path=save_path, show=show)
+
     # ---------------------------------------------------------------- helpers
     @staticmethod
     def load_best_genome(network, result) -> Network:
@@ -658,6 +678,9 @@ class Evolution:
         genome's."""
         base, _ = _load_base(network)
         genome = result.best_genome if isinstance(result, EvolutionResult) else result
+        if isinstance(genome, NetworkSnapshot):        # GliaGL's genome records
+            genome.apply_to(base)
+            return base
         if not isinstance(genome, Network):
             raise TypeError("result must be an EvolutionResult (or its best_genome Network), "
                             f"got {type(result).__name__}")
@@ -700,6 +723,7 @@ class PopulationScores(NamedTuple):
     edges: np.ndarray
 
 
+@keeps_interrupts
 def score_population(networks, dataset, config: TrainingConfig | None = None,
                      train_epochs: int = 0, num_threads: int | None = None, *,
                      train_data=None, trainer: str = "gradient", seeds=None,

@@ -14,6 +14,7 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
+from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
 
@@ -205,6 +206,7 @@ class Trainer:
     reseed = set_seed  # GliaGL's name
 
     # ---------------------------------------------------------------- training
+    @keeps_interrupts
     def train(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
               on_epoch: Callable | None = None, verbose: bool = True,
               lr_schedule: str | Callable | None = None, num_threads: int | None = None) -> dict:
@@ -223,8 +225,7 @@ class Trainer:
         nt = effective_n_threads(num_threads)
         bar = None
         if verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
+            bar = progress_bar(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
         try:
             for e in range(epochs):
                 if lr_schedule is not None:
@@ -246,6 +247,7 @@ class Trainer:
                 core.set_lr_scale(1.0)
         return self.history
 
+    @keeps_interrupts
     def train_fast(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
                    num_threads: int | None = None) -> dict:
         """Trains ``epochs`` epochs in one GIL-free call (no progress bar or callbacks);
@@ -267,6 +269,7 @@ class Trainer:
         """GliaGL's name: ``train(dataset, epochs, config, verbose=False)``."""
         return self.train(dataset, epochs, config=config, verbose=False)
 
+    @keeps_interrupts
     def train_batch(self, batch, config: TrainingConfig | None = None,
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
@@ -278,6 +281,7 @@ class Trainer:
         return core.train_batch(self._resolve(eps), effective_n_threads(num_threads))
 
     # ---------------------------------------------------------------- evaluation
+    @keeps_interrupts
     def evaluate(self, seq, config: TrainingConfig | None = None) -> EpisodeMetrics:
         """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
         reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing."""
@@ -293,6 +297,7 @@ class Trainer:
         return EpisodeMetrics(names[winner] if winner >= 0 else "", margin,
                               dict(zip(names, rates)), ticks)
 
+    @keeps_interrupts
     def evaluate_dataset(self, dataset, config: TrainingConfig | None = None,
                          num_threads: int | None = None) -> dict:
         """Evaluates every episode in parallel (GIL released). Returns a dict: accuracy,
@@ -329,6 +334,14 @@ class Trainer:
     def epoch_margin(self) -> list:
         """GliaGL's name for ``history["margin"]``."""
         return self.history["margin"]
+
+    def get_epoch_acc_history(self) -> list:
+        """GliaGL's engine-trainer name for ``history["accuracy"]``."""
+        return list(self.history["accuracy"])
+
+    def get_epoch_margin_history(self) -> list:
+        """GliaGL's engine-trainer name for ``history["margin"]``."""
+        return list(self.history["margin"])
 
     def __repr__(self):
         kind = {"gradient": "rate-gradient", "hebbian": "reward-modulated",
@@ -433,6 +446,7 @@ class SurrogateTrainer(Trainer):
             raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
         super().__init__(net, config, method="surrogate")
 
+    @keeps_interrupts
     def gradients(self, data, config: TrainingConfig | None = None,
                   num_threads: int | None = None) -> np.ndarray:
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
@@ -451,6 +465,7 @@ class SurrogateTrainer(Trainer):
         return 0 if self._core is None else self._core.scratch_bytes
 
 
+@keeps_interrupts
 def evaluate_dataset(net: Network, dataset, config: TrainingConfig | None = None,
                      num_threads: int | None = None) -> dict:
     """Evaluates a network on a data set in parallel without making a trainer; see

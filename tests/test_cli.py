@@ -1,7 +1,9 @@
 """The command line: demo, info, train, evolve; bad arguments never give a traceback."""
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,18 @@ def test_command_errors_are_messages(seq_folder):
     (seq_folder / "bad.net").write_text("NEURON S0 1 1\n")
     r = run("evolve", str(seq_folder / "bad.net"), str(seq_folder / "data"))
     assert r.returncode == 1 and "bad.net:1:" in r.stderr
+
+
+def test_unbuilt_source_folder_names_the_fix(tmp_path):
+    """Importing a source folder that has no compiled extension (what a regular install
+    run from the clone's root meets) says what to do instead of a bare ModuleNotFoundError."""
+    src = Path(glia.__file__).resolve().parent
+    pkg = tmp_path / "glia"
+    pkg.mkdir()
+    for f in src.glob("*.py"):
+        shutil.copy(f, pkg / f.name)
+    # -S: no site-packages, so no installed (or editable-installed) glia can answer first
+    r = subprocess.run([sys.executable, "-S", "-c", "import glia"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "ModuleNotFoundError" in r.stderr and "pip install -e ." in r.stderr, r.stderr

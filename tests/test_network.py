@@ -200,7 +200,7 @@ def test_api_surface(chain):
     assert chain.get_state()[2][1] == 7.5 and n.kind == "hidden"
     assert "4 neurons" in repr(chain) and "<table>" in chain._repr_html_()
     assert chain.remove_connection("S0", "H1") and not chain.remove_connection("S0", "H1")
-    assert chain.weights.tolist() == [2.0, 1.0, 1.0]
+    assert chain.edge_weights.tolist() == [2.0, 1.0, 1.0]
     chain.inject_dict({"S0": 1.0})
     chain.step()
     assert chain.get_firing_neurons() == ["S0"]
@@ -262,4 +262,4 @@ def test_net_file_tolerates_gliagl_quirks(tmp_path):
     p = tmp_path / "a.net"
     p.write_bytes("\ufeffNEURON S0 100 1 0   # sensory\r\n\tNEURON O0 50 1 0\r\n\r\nCONNECTION S0 O0 60 # w\r\n".encode())
     net = glia.Network.from_file(p)
-    assert net.neuron_ids == ["S0", "O0"] and net.weights.tolist() == [60.0]
+    assert net.neuron_ids == ["S0", "O0"] and net.edge_weights.tolist() == [60.0]

@@ -123,7 +123,7 @@ def test_huge_sequence_ticks_are_refused(tmp_path):
 
 def test_huge_run_input_is_refused():
     net = glia.Network.from_string(SMALL)
-    before = net.to_string(), net.state.tobytes()
+    before = net.to_string(), net.values.tobytes()
     T = _beyond_memory(3 * 4)
     X = np.broadcast_to(np.float64(1.0), (T, 3))               # no memory behind it
     with pytest.raises(ValueError, match=r"inputs.*GiB.*memory"):
@@ -135,7 +135,7 @@ def test_huge_run_input_is_refused():
     empty = glia.Network(0, 5)
     with pytest.raises(ValueError, match=r"run: recording .*GiB.*memory"):
         empty.run(np.broadcast_to(np.float32(0), (_beyond_memory(5), 0)))
-    assert (net.to_string(), net.state.tobytes()) == before
+    assert (net.to_string(), net.values.tobytes()) == before
 
 
 def test_huge_dataset_arrays_are_refused():
@@ -199,11 +199,11 @@ _ALLOWED = (TypeError, ValueError, KeyError)
 def test_fuzz_network_run(X, record, trace):
     net = glia.Network.from_string(SMALL)
     net.inject("S0", 150.0)
-    before = (net.to_string(), net.state.tobytes())
+    before = (net.to_string(), net.values.tobytes())
     try:
         out = net.run(X, record=record, trace=trace)
     except _ALLOWED:
-        assert (net.to_string(), net.state.tobytes()) == before   # refused: nothing changed
+        assert (net.to_string(), net.values.tobytes()) == before   # refused: nothing changed
     else:
         T = X.shape[0]
         assert X.ndim == 2 and X.shape[1] == 3 and record in ("raster", "events", "counts", None)
@@ -211,7 +211,7 @@ def test_fuzz_network_run(X, record, trace):
             r = out if trace is None else out[0]
             assert r.shape == (T, net.num_neurons) and r.dtype == np.bool_
     net.validate()
-    assert np.isfinite(net.state).all()
+    assert np.isfinite(net.values).all()
 
 
 @given(X=arrays(max_dims=4), y=arrays(max_dims=2),
@@ -249,7 +249,7 @@ def test_fuzz_set_weights(f, t, w):
     except _ALLOWED:
         assert net.to_string() == before
     net.validate()
-    assert np.isfinite(net.weights).all()
+    assert np.isfinite(net.edge_weights).all()
     text = net.to_string()
     assert glia.Network.from_string(text).to_string() == text
 

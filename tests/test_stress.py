@@ -32,7 +32,7 @@ def _workload(k, net, data, drive, n_threads):
         net.reset()
         net.inject_array(drive[it % len(drive)])
         net.step(3)
-        out.append(net.state.tobytes())
+        out.append(net.values.tobytes())
         out.append(net.run(drive, record="counts").tobytes())
         tr.train_fast(data, epochs=1, num_threads=n_threads)
         r = tr.evaluate_dataset(data, num_threads=n_threads)
@@ -134,7 +134,7 @@ def test_two_threads_hammering_one_instance(tmp_path):
     # both sides collided: a long call found the instance busy, and so did a short one
     assert a_busy > 0 and b_busy > 0, (a_busy, b_busy)
     net.validate()
-    assert np.isfinite(net.state).all() and np.isfinite(net.weights).all()
+    assert np.isfinite(net.values).all() and np.isfinite(net.edge_weights).all()
     glia.Network.from_file(path, verbose=False).validate()   # the last save is a whole file
     text = net.to_string()
     assert glia.Network.from_string(text).to_string() == text

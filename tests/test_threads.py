@@ -116,7 +116,7 @@ def test_ctrl_c_stops_a_long_run(workloads):
         net.step(10**9)
     assert time.perf_counter() - t0 < 2.0
     net.validate()
-    assert np.isfinite(net.state).all()
+    assert np.isfinite(net.values).all()
     net.step(1)                       # still usable
 
 

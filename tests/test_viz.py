@@ -137,7 +137,7 @@ def test_big_network_no_labels_strongest_edges(tmp_path):
     assert len(ax.texts) == 0
     lines = one(fig, "edges")
     assert len(lines.get_segments()) == 500
-    w = np.abs(net.weights)
+    w = np.abs(net.edge_weights)
     s, d, _ = net.edges()
     kept_min = np.sort(w)[-500]
     pos = np.asarray(one(fig, "nodes").get_offsets())
@@ -254,9 +254,9 @@ def test_activity_from_network_exact_spikes(chain, tmp_path):
 def test_activity_leaves_network_untouched(chain):
     chain.inject("S0", 1.0)
     chain.step()
-    before = (chain.state.copy(), chain.get_firing_neurons())
+    before = (chain.values.copy(), chain.get_firing_neurons())
     viz.plot_neuron_activity(chain, 10, input_pattern={"S0": 1.0})
-    assert np.array_equal(chain.state, before[0])
+    assert np.array_equal(chain.values, before[0])
     assert chain.get_firing_neurons() == before[1]
 
 

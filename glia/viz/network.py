@@ -259,7 +259,8 @@ def _weights_of(network) -> np.ndarray:
     if hasattr(network, "get_weights"):
         w = np.asarray(network.get_weights()[2], np.float64)
     elif hasattr(network, "weights") and not isinstance(network, (np.ndarray, list, tuple)):
-        w = np.asarray(network.weights, np.float64)
+        w = network.weights
+        w = np.asarray(w["values"] if isinstance(w, dict) else w, np.float64)
     else:
         try:
             w = np.asarray(network, np.float64)

@@ -1,0 +1,66 @@
+"""Small helpers shared by the pure-Python modules."""
+from __future__ import annotations
+
+import _thread
+import functools
+import sys
+import threading
+
+
+def progress_bar(**kwargs):
+    """A tqdm progress bar (``tqdm.auto``: a widget in notebooks), imported on first use.
+
+    Ctrl-C during that first import (it pulls in asyncio) would leave half-initialised
+    modules in ``sys.modules``, and every later import of them would then fail with a
+    NameError: an interrupted import removes what it added before the KeyboardInterrupt
+    propagates, so the next call imports afresh."""
+    before = set(sys.modules)
+    try:
+        from tqdm.auto import tqdm
+    except BaseException:
+        for name in set(sys.modules) - before:
+            sys.modules.pop(name, None)
+        raise
+    return tqdm(**kwargs)
+
+
+_keep_lock = threading.Lock()
+_keep_depth = 0
+_keep_previous = None
+
+
+def _redeliver_interrupts(unraisable):
+    """sys.unraisablehook while a glia call runs: a KeyboardInterrupt that CPython had to
+    swallow is delivered to the main thread again, then the previous hook reports it."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _thread.interrupt_main()
+    (_keep_previous or sys.__unraisablehook__)(unraisable)
+
+
+def keeps_interrupts(fn):
+    """Decorator of glia's long calls: Ctrl-C is never lost while they run.
+
+    Python runs a pending signal's handler in whatever Python code runs next, and that may
+    be a garbage-collector callback (hypothesis registers one, for example) or a finalizer,
+    which run at any allocation: there the KeyboardInterrupt is "unraisable", printed and
+    dropped, and the call goes on as if Ctrl-C had never been pressed. While a decorated
+    call runs, such a KeyboardInterrupt is delivered again (``_thread.interrupt_main``), so
+    the call stops at its next check. The previous ``sys.unraisablehook`` still sees it."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        global _keep_depth, _keep_previous
+        with _keep_lock:
+            if _keep_depth == 0:
+                _keep_previous = sys.unraisablehook
+                sys.unraisablehook = _redeliver_interrupts
+            _keep_depth += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with _keep_lock:
+                _keep_depth -= 1
+                if _keep_depth == 0:
+                    if sys.unraisablehook is _redeliver_interrupts:
+                        sys.unraisablehook = _keep_previous
+                    _keep_previous = None
+    return call
