@@ -339,7 +339,7 @@ def bench(b2, workloads, repeats: int, brian2_targets, tmp: Path) -> list[dict]:
 
 
 def ratio_checks(rows: list[dict], workloads) -> list[dict]:
-    """The issue's targets: glia at 1 or 2 threads against the Brian2 runs named."""
+    """The targets: glia at 1 or 2 threads against the Brian2 runs named."""
     out = []
     names = {n for n, _ in workloads}
     for name, nt, what, limit in TARGETS:
