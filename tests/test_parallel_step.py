@@ -94,7 +94,7 @@ def test_above_the_real_cut_off_without_the_test_hook():
 
 
 def test_thread_count_rules(any_size):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl  # in the test extra
     net = random_net(4, 400, 0.02, 0.3, seed=1)
     assert net.step_threads(1) == 1
     assert net.step_threads(2) == 2
