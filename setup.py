@@ -16,6 +16,8 @@ DIRECTIVES = {
     "initializedcheck": DEBUG,
     "cdivision": True,
     "embedsignature": True,
+    # Safe without the GIL (docs/threads.md): free-threaded CPython keeps it off on import.
+    "freethreading_compatible": True,
 }
 
 

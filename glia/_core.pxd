@@ -138,24 +138,44 @@ cdef extern from "glia/io.hpp" namespace "glia" nogil:
     void save_sequence(const CSequence& seq, const string& path) except +raise_glia_error
 
 
+# Thread-safety primitives of the Cython layer (docs/threads.md): no reliance on the GIL.
+cdef extern from "_threads.hpp" namespace "glia_py" nogil:
+    cdef enum BusyResult "glia_py::BusyFlag::Result":
+        kEntered "glia_py::BusyFlag::kEntered"
+        kOtherThread "glia_py::BusyFlag::kOtherThread"
+        kSameThread "glia_py::BusyFlag::kSameThread"
+    cdef cppclass BusyFlag:
+        BusyResult enter(uint64_t me, cbool reentrant) noexcept
+        void leave() noexcept
+        cbool busy() noexcept
+    cdef cppclass Counter:
+        uint64_t get() noexcept
+        void bump() noexcept
+    Counter& input_edits() noexcept
+    cbool built_free_threaded() noexcept
+
+
 cdef class Network:
     cdef CNetwork* _net
-    cdef bint _busy
-    cdef readonly uint64_t layout_version   # bumped when neuron ids/indices may change
+    cdef BusyFlag _busy
+    cdef Counter _layout      # bumped when neuron ids/indices may change (layout_version)
     cdef object __weakref__
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
     cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1
     cdef object _vec(self, const float* p, Py_ssize_t n)
     cdef tuple _edge_arrays(self)
+    cdef list _ids(self, Py_ssize_t n)
+    cdef tuple _summary(self, bint with_weights)
 
 
 cdef class InputSequence:
     cdef CSequence* _seq
     cdef int64_t _cursor
     cdef int64_t _play      # GliaGL's playback tick (reset/advance/get_current_inputs)
-    cdef readonly uint64_t version   # bumped by every change
-    cdef void _edited(self) noexcept  # version and the input edit count += 1
+    cdef Counter _version   # bumped by every change (the version property)
+    cdef void _edited(self) noexcept  # version and the input edit count += 1 (under the lock)
+    cdef CSequence _snapshot(self)    # a copy of the engine sequence, taken under the lock
 
 
 # ---------------------------------------------------------------- training

@@ -7,11 +7,13 @@ in ``with nogil:`` blocks. Long loops poll a hook about every 100 ms that takes 
 and runs ``PyErr_CheckSignals()``, so Ctrl-C stops them promptly.
 """
 from cpython.exc cimport PyErr_CheckSignals, PyErr_Occurred
+from cpython.pythread cimport PyThread_get_thread_ident
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 from cython.operator cimport dereference as deref
+cimport cython
 
 import os
 import threading
@@ -71,6 +73,58 @@ cdef inline int _signals_at_return() except -1:
 
 
 # ---------------------------------------------------------------- threads
+# Free-threaded CPython (PEP 703): this module keeps no state that relies on the GIL
+# (freethreading_compatible, see setup.py); docs/threads.md lists what protects each piece.
+FREE_THREADED_BUILD = bool(built_free_threaded())
+
+
+def gil_enabled():
+    """Whether the GIL is on in this process: always on a normal build; on a free-threaded
+    build, off unless PYTHON_GIL=1 or ``-X gil=1`` turned it on."""
+    import sys
+    probe = getattr(sys, "_is_gil_enabled", None)
+    return True if probe is None else bool(probe())
+
+
+cdef int busy_enter(BusyFlag* flag, str what, str hint, bint reentrant=False) except -1:
+    """Marks an object (its ``flag``) busy for this thread, or raises RuntimeError naming
+    ``what`` when another thread (or, unless ``reentrant``, a call under way in this
+    thread, e.g. from a callback) has it. The one busy guard of Network and Trainer."""
+    cdef BusyResult r = flag.enter(<uint64_t>PyThread_get_thread_ident() + 1, reentrant)
+    if r == kEntered:
+        return 0
+    if r == kOtherThread:
+        raise RuntimeError(f"this {what} is in use by another thread; use one instance per "
+                           f"thread ({hint})")
+    raise RuntimeError(f"this {what} is in use by a call under way in this thread (a callback "
+                       f"cannot use the {what} of the call that runs it)")
+
+
+cdef class _Busy:
+    """The busy guard of a Python-level object (glia.Trainer) as a context manager:
+    ``with self._busy:`` around each public call. Re-entrant for the owning thread (a
+    callback may use its trainer); another thread entering meanwhile gets RuntimeError."""
+    cdef BusyFlag _flag
+    cdef str _what, _hint
+
+    def __cinit__(self, str what, str hint):
+        self._what = what
+        self._hint = hint
+
+    def __enter__(self):
+        busy_enter(&self._flag, self._what, self._hint, True)
+        return self
+
+    def __exit__(self, *exc):
+        self._flag.leave()
+        return False
+
+    @property
+    def busy(self) -> bool:
+        """Whether some thread is inside the guard now."""
+        return self._flag.busy()
+
+
 _default_n_threads = None
 
 

@@ -158,21 +158,23 @@ cdef class Network:
             raise ValueError(f"num_sensory + num_neurons must be at most {_MAX_NEURONS:,}, "
                              f"got {num_sensory + num_neurons}")
         self._net = new CNetwork(<int32_t>num_sensory, <int32_t>num_neurons)
-        self._busy = False
 
     def __dealloc__(self):
         del self._net
 
     cdef int _enter(self) except -1:
-        if self._busy:
-            raise RuntimeError(
-                "this Network is in use by another thread; use one instance per thread "
-                "(net.copy() makes an independent one)")
-        self._busy = True
-        return 0
+        """Marks the network busy for this thread (RuntimeError if it is already): every
+        method that reads or changes the engine's network runs between _enter and _leave."""
+        return busy_enter(&self._busy, "Network", "net.copy() makes an independent one")
 
     cdef void _leave(self) noexcept:
-        self._busy = False
+        self._busy.leave()
+
+    @property
+    def layout_version(self) -> int:
+        """Bumped whenever neuron ids or indices may change (load, add_neuron, unpickling):
+        caches of resolved episodes compare it."""
+        return self._layout.get()
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -200,7 +202,7 @@ cdef class Network:
             with nogil:
                 load_network(tmp, p)
             self._net.swap(tmp)
-            self.layout_version += 1
+            self._layout.bump()
         finally:
             self._leave()
         if verbose:
@@ -266,7 +268,7 @@ cdef class Network:
         cdef Py_ssize_t n
         self._enter()
         try:
-            ids = self.neuron_ids
+            ids = self._ids(self._net.size())
             n = self._net.size()
             src, dst, w = self._edge_arrays()
             st = &self._net.state()
@@ -321,7 +323,7 @@ cdef class Network:
         self._enter()
         try:
             self._net.swap(tmp)
-            self.layout_version += 1
+            self._layout.bump()
         finally:
             self._leave()
 
@@ -341,11 +343,14 @@ cdef class Network:
         cdef int64_t n = n_steps
         cdef CNetwork* net = self._net
         cdef int nt = 1
-        cdef bint tiny = n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK
-        if n_threads is not None or not tiny:
+        cdef bint tiny
+        if n_threads is not None:
             nt = effective_n_threads(n_threads)
         self._enter()
         try:
+            tiny = n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK
+            if n_threads is None and not tiny:
+                nt = effective_n_threads(None)
             if tiny:
                 net.step(n, NULL, NULL, 1)
             else:
@@ -444,11 +449,10 @@ cdef class Network:
         if record not in ("raster", "events", "counts", None):
             raise ValueError(f"record must be 'raster', 'events', 'counts' or None, got {record!r}")
         cdef int nt = effective_n_threads(n_threads)
-        cdef int32_t ns = self._net.num_sensory()
-        cdef int32_t n = self._net.size()
-        X = _as_float_array(inputs, "inputs", ndim=2, shape=(None, ns))
-        cdef const float[:, ::1] xv = X
-        cdef int64_t T = X.shape[0]
+        cdef int32_t ns
+        cdef int32_t n
+        cdef const float[:, ::1] xv
+        cdef int64_t T
         cdef CRunOutput out
         cdef vector[int32_t] ev_s, ev_n
         cdef vector[int32_t] tr_idx
@@ -458,14 +462,17 @@ cdef class Network:
         raster = traces = counts = None
         if trace is not None:
             trace = [trace] if isinstance(trace, (str, bytes)) else list(trace)
-        t_len = int(T)
-        _check_bytes(t_len * int(n) * (record == "raster") + t_len * (len(trace) if trace else 0) * 4,
-                     f"run: recording {t_len} steps of {n} neurons")
-        self._enter()
+        self._enter()     # before the sizes are read: they hold until _leave
         try:
+            ns = self._net.num_sensory()
+            n = self._net.size()
+            X = _as_float_array(inputs, "inputs", ndim=2, shape=(None, ns))
+            xv = X
+            T = X.shape[0]
+            t_len = int(T)
+            _check_bytes(t_len * int(n) * (record == "raster") + t_len * (len(trace) if trace else 0) * 4,
+                         f"run: recording {t_len} steps of {n} neurons")
             if trace is not None:
-                if isinstance(trace, (str, bytes)):
-                    trace = [trace]
                 for nid in trace:
                     tr_idx.push_back(self._net.index(_s(nid)))
                 traces = np.zeros((T, tr_idx.size()), dtype=np.float32)
@@ -530,7 +537,7 @@ cdef class Network:
         self._enter()
         try:
             n = self._net.size()
-            return (self.neuron_ids, self._vec(self._net.state().value.data(), n),
+            return (self._ids(n), self._vec(self._net.state().value.data(), n),
                     self._vec(self._net.threshold().data(), n), self._vec(self._net.leak().data(), n))
         finally:
             self._leave()
@@ -602,7 +609,7 @@ cdef class Network:
         self._enter()
         try:
             self._net.add_neuron(_s(neuron_id), t, l, r)
-            self.layout_version += 1
+            self._layout.bump()
         finally:
             self._leave()
 
@@ -649,7 +656,6 @@ cdef class Network:
 
     def set_edges(self, sources, targets, weights):
         """Creates or updates edges given by neuron indices (later duplicates win)."""
-        n = self._net.size()
         s = np.asarray(sources)
         t = np.asarray(targets)
         if s.dtype.kind not in "iu" or t.dtype.kind not in "iu":
@@ -658,13 +664,16 @@ cdef class Network:
         if s.ndim != 1 or t.shape != s.shape:
             raise ValueError(f"sources and targets must be 1-D of equal length, got shapes {s.shape} and {t.shape}")
         w = _as_float_array(weights, "weights", ndim=1, shape=(s.shape[0],))
-        if s.size and (s.min() < 0 or s.max() >= n or t.min() < 0 or t.max() >= n):
-            raise ValueError(f"edge indices must be in [0, {n})")
-        cdef int32_t[::1] sv = np.ascontiguousarray(s, dtype=np.int32)
-        cdef int32_t[::1] tv = np.ascontiguousarray(t, dtype=np.int32)
+        cdef int32_t[::1] sv
+        cdef int32_t[::1] tv
         cdef float[::1] wv = w
         self._enter()
         try:
+            n = self._net.size()
+            if s.size and (s.min() < 0 or s.max() >= n or t.min() < 0 or t.max() >= n):
+                raise ValueError(f"edge indices must be in [0, {n})")
+            sv = np.ascontiguousarray(s, dtype=np.int32)
+            tv = np.ascontiguousarray(t, dtype=np.int32)
             if sv.shape[0]:
                 self._net.set_edges(&sv[0], &tv[0], &wv[0], sv.shape[0])
         finally:
@@ -675,7 +684,7 @@ cdef class Network:
         self._enter()
         try:
             s, d, w = self._edge_arrays()
-            ids = self.neuron_ids
+            ids = self._ids(self._net.size())
             return [ids[i] for i in s.tolist()], [ids[i] for i in d.tolist()], w
         finally:
             self._leave()
@@ -725,31 +734,59 @@ cdef class Network:
         return sp.csr_matrix((w, (s, d)), shape=(n, n))
 
     # ---------------------------------------------------------------- properties
+    cdef list _ids(self, Py_ssize_t n):
+        """The ids of neurons 0..n-1 (the caller has entered)."""
+        return [_u(self._net.id(i)) for i in range(n)]
+
     @property
     def num_neurons(self) -> int:
-        return self._net.size()
+        self._enter()
+        try:
+            return self._net.size()
+        finally:
+            self._leave()
 
     @property
     def num_connections(self) -> int:
-        return self._net.num_edges()
+        self._enter()
+        try:
+            return self._net.num_edges()
+        finally:
+            self._leave()
 
     @property
     def num_sensory(self) -> int:
-        return self._net.num_sensory()
+        self._enter()
+        try:
+            return self._net.num_sensory()
+        finally:
+            self._leave()
 
     @property
     def neuron_ids(self) -> list:
         """All ids: sensory first, then the others in creation order."""
-        return [_u(self._net.id(i)) for i in range(self._net.size())]
+        self._enter()
+        try:
+            return self._ids(self._net.size())
+        finally:
+            self._leave()
 
     @property
     def sensory_ids(self) -> list:
-        return [_u(self._net.id(i)) for i in range(self._net.num_sensory())]
+        self._enter()
+        try:
+            return self._ids(self._net.num_sensory())
+        finally:
+            self._leave()
 
     @property
     def output_ids(self) -> list:
         """Ids of the output neurons (ids starting with 'O')."""
-        return [_u(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
+        self._enter()
+        try:
+            return [_u(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
+        finally:
+            self._leave()
 
     @property
     def state(self) -> dict:
@@ -800,14 +837,22 @@ cdef class Network:
     @property
     def memory_bytes(self) -> int:
         """Bytes of model memory (parameters and edges; ids excluded)."""
-        return self._net.model_bytes()
+        self._enter()
+        try:
+            return self._net.model_bytes()
+        finally:
+            self._leave()
 
     def step_threads(self, n_threads=None) -> int:
         """Threads :meth:`run` and :meth:`step` would use inside each step now: 1 below
         PARALLEL_STEP_MIN_WORK or while another network's multi-threaded run is under way,
         else ``n_threads`` (glia's thread count by default), at most one per 64 neurons."""
         cdef int nt = effective_n_threads(n_threads)
-        return self._net.step_threads(nt)
+        self._enter()
+        try:
+            return self._net.step_threads(nt)
+        finally:
+            self._leave()
 
     def validate(self):
         """Checks every internal invariant; raises RuntimeError if one is broken."""
@@ -818,26 +863,34 @@ cdef class Network:
             self._leave()
 
     def __len__(self):
-        return self._net.size()
+        return self.num_neurons
+
+    cdef tuple _summary(self, bint with_weights):
+        """(sensory, hidden, output, connections, weights or None) in one entered read."""
+        cdef int kinds[3]
+        kinds[0] = kinds[1] = kinds[2] = 0
+        self._enter()
+        try:
+            for i in range(self._net.size()):
+                kinds[self._net.kind_code(i)] += 1
+            return (kinds[0], kinds[1], kinds[2], self._net.num_edges(),
+                    self._vec(self._net.weight().data(), self._net.num_edges()) if with_weights else None)
+        finally:
+            self._leave()
 
     def __repr__(self):
-        kinds = [0, 0, 0]
-        for i in range(self._net.size()):
-            kinds[self._net.kind_code(i)] += 1
-        return (f"<glia.Network: {self._net.size()} neurons ({kinds[0]} sensory, {kinds[1]} hidden, "
-                f"{kinds[2]} output), {self._net.num_edges()} connections>")
+        ns, nh, no, m, _ = self._summary(False)
+        return (f"<glia.Network: {ns + nh + no} neurons ({ns} sensory, {nh} hidden, "
+                f"{no} output), {m} connections>")
 
     def _repr_html_(self):
-        kinds = [0, 0, 0]
-        for i in range(self._net.size()):
-            kinds[self._net.kind_code(i)] += 1
-        w = self.edge_weights
+        ns, nh, no, m, w = self._summary(True)
         wr = f"{w.min():.4g} … {w.max():.4g}" if w.size else "–"
         return ("<table><caption>glia.Network</caption>"
-                f"<tr><th>sensory</th><td>{kinds[0]}</td></tr>"
-                f"<tr><th>hidden</th><td>{kinds[1]}</td></tr>"
-                f"<tr><th>output</th><td>{kinds[2]}</td></tr>"
-                f"<tr><th>connections</th><td>{self._net.num_edges()}</td></tr>"
+                f"<tr><th>sensory</th><td>{ns}</td></tr>"
+                f"<tr><th>hidden</th><td>{nh}</td></tr>"
+                f"<tr><th>output</th><td>{no}</td></tr>"
+                f"<tr><th>connections</th><td>{m}</td></tr>"
                 f"<tr><th>weight range</th><td>{wr}</td></tr></table>")
 
 

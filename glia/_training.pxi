@@ -117,7 +117,17 @@ cdef class _Episodes:
 
 cdef _Episodes _build_episodes(Network net, episodes, dict target_index, bint require_target):
     """Resolves every episode before any work starts: unknown neuron or target ids raise
-    KeyError, badly shaped arrays ValueError, naming the episode."""
+    KeyError, badly shaped arrays ValueError, naming the episode. The network is entered
+    meanwhile (its ids are read); each sequence is read under its own lock."""
+    net._enter()
+    try:
+        return _build_episodes_entered(net, episodes, target_index, require_target)
+    finally:
+        net._leave()
+
+
+cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
+                                       bint require_target):
     cdef _Episodes out = _Episodes()
     cdef int32_t ns = net._net.num_sensory()
     cdef int32_t target
@@ -158,7 +168,8 @@ cdef _Episodes _build_episodes(Network net, episodes, dict target_index, bint re
                                 f"got {type(item).__name__}")
             seq = <InputSequence>s
             try:
-                ep = episode_from_sequence(deref(seq._seq), deref(net._net), target)
+                with cython.critical_section(seq):
+                    ep = episode_from_sequence(deref(seq._seq), deref(net._net), target)
             except KeyError as e:
                 raise KeyError(f"episode {k}: {e.args[0]}") from None
         out.eps.push_back(ep)
@@ -192,36 +203,63 @@ cdef class _CoreTrainer:
         self._net = net
         self.kind = kind
         self._s = NULL
-        if kind == 0:
-            self._t = new CRateGDTrainer(deref(net._net), c)
-        elif kind == 1:
-            self._t = new CHebbianTrainer(deref(net._net), c)
-        elif kind == 2:
-            self._s = new CSurrogateTrainer(deref(net._net), c)
-            self._t = self._s
-        else:
+        self._t = NULL
+        if kind not in (0, 1, 2):
             raise ValueError(f"kind must be 0, 1 or 2, got {kind}")
+        net._enter()      # the engine trainer reads the network as it is made
+        try:
+            if kind == 0:
+                self._t = new CRateGDTrainer(deref(net._net), c)
+            elif kind == 1:
+                self._t = new CHebbianTrainer(deref(net._net), c)
+            else:
+                self._s = new CSurrogateTrainer(deref(net._net), c)
+                self._t = self._s
+        finally:
+            net._leave()
 
     def __dealloc__(self):
         del self._t
 
+    # Every method that reads or changes the engine trainer enters its network: the engine
+    # trainer is part of that network's state (one thread at a time, RuntimeError else).
     def set_config(self, dict config, int32_t default_index=-1):
         cdef CTrainConfig c = _make_config(config, default_index)
-        self._t.set_config(c)
+        self._net._enter()
+        try:
+            self._t.set_config(c)
+        finally:
+            self._net._leave()
 
     def set_seed(self, uint64_t seed):
-        self._t.set_seed(seed)
+        self._net._enter()
+        try:
+            self._t.set_seed(seed)
+        finally:
+            self._net._leave()
 
     def set_lr_scale(self, float s):
-        self._t.set_lr_scale(s)
+        self._net._enter()
+        try:
+            self._t.set_lr_scale(s)
+        finally:
+            self._net._leave()
 
     def set_outputs(self, outputs):
         cdef vector[int32_t] o = [int(i) for i in outputs]
-        self._t.set_outputs(o)
+        self._net._enter()
+        try:
+            self._t.set_outputs(o)
+        finally:
+            self._net._leave()
 
     @property
     def outputs(self):
-        return list(self._t.outputs())
+        self._net._enter()
+        try:
+            return list(self._t.outputs())
+        finally:
+            self._net._leave()
 
     def build(self, episodes, dict target_index, bint require_target=True):
         return _build_episodes(self._net, episodes, target_index, require_target)
@@ -281,7 +319,9 @@ cdef class _CoreTrainer:
 
     def evaluate_dataset(self, _Episodes eps, int n_threads):
         cdef CDatasetMetrics m
-        cdef bint checked = eps.checked_by is self
+        cdef bint checked
+        with cython.critical_section(eps):
+            checked = eps.checked_by is self
         self._net._enter()
         try:
             with nogil:
@@ -289,11 +329,12 @@ cdef class _CoreTrainer:
             _signals_at_return()
         finally:
             self._net._leave()
-        eps.checked_by = self
+        with cython.critical_section(eps):
+            eps.checked_by = self
         n = eps.size
         winners = np.empty(n, dtype=np.int32)
         margins = np.empty(n, dtype=np.float32)
-        k = len(self._t.outputs())
+        k = m.rates.size() // n if n else 0
         rates = np.empty((n, k), dtype=np.float32)
         if n:
             memcpy(cnp.PyArray_DATA(winners), m.winners.data(), n * sizeof(int32_t))
@@ -323,7 +364,13 @@ cdef class _CoreTrainer:
     def scratch_bytes(self):
         """Bytes of the surrogate trainer's own buffers as of its last batch (0 for the
         other trainers)."""
-        return 0 if self._s == NULL else self._s.scratch_bytes()
+        if self._s == NULL:
+            return 0
+        self._net._enter()
+        try:
+            return self._s.scratch_bytes()
+        finally:
+            self._net._leave()
 
     def revert_checkpoint(self):
         self._net._enter()
@@ -334,14 +381,26 @@ cdef class _CoreTrainer:
 
     @property
     def num_checkpoints(self):
-        return self._t.num_checkpoints()
+        self._net._enter()
+        try:
+            return self._t.num_checkpoints()
+        finally:
+            self._net._leave()
 
     def history(self):
-        return {"accuracy": list(self._t.acc_history()), "margin": list(self._t.margin_history()),
-                "loss": list(self._t.loss_history())}
+        self._net._enter()
+        try:
+            return {"accuracy": list(self._t.acc_history()), "margin": list(self._t.margin_history()),
+                    "loss": list(self._t.loss_history())}
+        finally:
+            self._net._leave()
 
     def clear_history(self):
-        self._t.clear_history()
+        self._net._enter()
+        try:
+            self._t.clear_history()
+        finally:
+            self._net._leave()
 
 
 def _evaluate_network(Network net, _Episodes eps, dict config, outputs, int n_threads,

@@ -6,13 +6,14 @@ are combined in episode order, so results are bit-identical for any thread count
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
+from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
@@ -48,6 +49,17 @@ def _output_map(net: Network, episodes) -> dict:
     return {o: k for k, o in enumerate(outs)}
 
 
+def _exclusive(method):
+    """Runs a Trainer method inside the trainer's busy guard: a call from another thread
+    while one runs raises RuntimeError (the same thread may re-enter, from a callback).
+    The guard also covers the Python-level caches (resolved episodes, pushed config)."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with self._busy:
+            return method(self, *args, **kwargs)
+    return call
+
+
 def _lr_scale(schedule, epoch: int, epochs: int) -> float:
     if schedule is None:
         return 1.0
@@ -79,8 +91,9 @@ class Trainer:
         tr.train(train, epochs=20)
         print(tr.evaluate_dataset(val)["accuracy"])
 
-    The network is trained in place. While a call runs the network is busy: using it from
-    another thread raises RuntimeError.
+    The network is trained in place. While a call runs the trainer and the network are
+    busy: using either from another thread raises RuntimeError (one trainer per thread;
+    separate trainers on separate networks run in parallel).
     """
 
     def __new__(cls, net=None, config=None, use_gradient=True, method=None):
@@ -96,6 +109,7 @@ class Trainer:
             method = "gradient" if use_gradient else "hebbian"
         elif method not in TRAINERS:
             raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
+        self._busy = _Busy("Trainer", "make one Trainer per thread, each on its own network")
         self.net = net
         self.method = method
         self.use_gradient = method != "hebbian"
@@ -125,6 +139,7 @@ class Trainer:
         return self._config
 
     @config.setter
+    @_exclusive
     def config(self, cfg):
         self._config = self._check_config(cfg)
         self._pushed = None             # the next call pushes it
@@ -193,10 +208,12 @@ class Trainer:
         return [pos[o] for o in self._outputs]
 
     @property
+    @_exclusive
     def output_ids(self) -> list:
         """The outputs the trainer decides between, in order (known after the first call)."""
         return list(self._outputs) if self._outputs else self.net.output_ids
 
+    @_exclusive
     def set_seed(self, seed: int) -> None:
         """Sets the seed of every random stream (shuffling, jitter, growth)."""
         self._config.seed = seed
@@ -207,6 +224,7 @@ class Trainer:
 
     # ---------------------------------------------------------------- training
     @keeps_interrupts
+    @_exclusive
     def train(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
               on_epoch: Callable | None = None, verbose: bool = True,
               lr_schedule: str | Callable | None = None, num_threads: int | None = None) -> dict:
@@ -248,6 +266,7 @@ class Trainer:
         return self.history
 
     @keeps_interrupts
+    @_exclusive
     def train_fast(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
                    num_threads: int | None = None) -> dict:
         """Trains ``epochs`` epochs in one GIL-free call (no progress bar or callbacks);
@@ -265,11 +284,13 @@ class Trainer:
         core = self._use(config, eps)
         return core, self._resolve(eps)
 
+    @_exclusive
     def train_epoch(self, dataset, epochs: int = 1, config: TrainingConfig | None = None) -> dict:
         """GliaGL's name: ``train(dataset, epochs, config, verbose=False)``."""
         return self.train(dataset, epochs, config=config, verbose=False)
 
     @keeps_interrupts
+    @_exclusive
     def train_batch(self, batch, config: TrainingConfig | None = None,
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
@@ -282,6 +303,7 @@ class Trainer:
 
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
+    @_exclusive
     def evaluate(self, seq, config: TrainingConfig | None = None) -> EpisodeMetrics:
         """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
         reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing."""
@@ -298,6 +320,7 @@ class Trainer:
                               dict(zip(names, rates)), ticks)
 
     @keeps_interrupts
+    @_exclusive
     def evaluate_dataset(self, dataset, config: TrainingConfig | None = None,
                          num_threads: int | None = None) -> dict:
         """Evaluates every episode in parallel (GIL released). Returns a dict: accuracy,
@@ -311,6 +334,7 @@ class Trainer:
         return r
 
     # ---------------------------------------------------------------- state
+    @_exclusive
     def revert_checkpoint(self) -> bool:
         """Restores the network as of the most recent checkpoint (the start of an epoch);
         False when there is none."""
@@ -319,6 +343,7 @@ class Trainer:
         return self._core.revert_checkpoint()
 
     @property
+    @_exclusive
     def history(self) -> dict:
         """``{'accuracy': [...], 'margin': [...], 'loss': [...]}``, one entry per epoch."""
         if self._core is None:
@@ -447,6 +472,7 @@ class SurrogateTrainer(Trainer):
         super().__init__(net, config, method="surrogate")
 
     @keeps_interrupts
+    @_exclusive
     def gradients(self, data, config: TrainingConfig | None = None,
                   num_threads: int | None = None) -> np.ndarray:
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
@@ -459,6 +485,7 @@ class SurrogateTrainer(Trainer):
         return core.gradients(self._resolve(eps), effective_n_threads(num_threads))
 
     @property
+    @_exclusive
     def scratch_bytes(self) -> int:
         """Bytes of the trainer's own buffers (per-thread episode state, gradient rows) as
         of its last batch."""
