@@ -185,6 +185,8 @@ def _build_info():
         "openmp_version": int(openmp_version()),
         "omp_max_threads": int(omp_max_threads()),
         "default_n_threads": _default_n_threads,
+        "free_threaded_build": FREE_THREADED_BUILD,
+        "gil_enabled": gil_enabled(),
     }
 
 

@@ -64,6 +64,8 @@ def show_config(file=None) -> None:
         ("platform", info["platform"]),
         ("compiler", info["compiler"]),
         ("OpenMP", f"yes (version {info['openmp_version']})" if info["openmp"] else "no (serial build)"),
+        ("free-threaded", (f"yes, GIL {'on' if info['gil_enabled'] else 'off'}"
+                           if info["free_threaded_build"] else "no (the GIL build)")),
         ("CPU cores", info["cpu_count"]),
         ("threads", f"{info['num_threads']}  ({info['num_threads_source']})"),
         ("OMP_WAIT_POLICY", info["omp_wait_policy"] or _UNSET),
