@@ -4,6 +4,7 @@ see glia.config), copying, dict/JSON conversion and display. The classes are bui
 from __future__ import annotations
 
 import dataclasses
+import sys
 import difflib
 import html
 import json
@@ -299,5 +300,8 @@ def make_config(name: str, doc: str, fields: dict[str, Field], relations=None,
     cls = dataclasses.make_dataclass(
         name, [(n, f.kind if isinstance(f.kind, type) else types.get(f.kind, str), spec(f))
                for n, f in fields.items()],
-        bases=(ConfigBase,), namespace=ns, slots=True, repr=False, eq=True)
+        bases=(ConfigBase,), namespace=ns, slots=True, repr=False, eq=True,
+        # Python >= 3.12 sets __module__ from this argument (else from the caller's frame,
+        # overriding the namespace's): pickling finds the class by it
+        **({"module": module} if sys.version_info >= (3, 12) else {}))
     return cls
