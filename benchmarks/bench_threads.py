@@ -72,7 +72,7 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     runs = 3 if quick else 10
     small = load_net("net_small")
     smalls = [small.copy(), small.copy()]
-    steps = 5000 if quick else 20000
+    steps = 50000 if quick else 200000
 
     def sim(net):
         for _ in range(runs):

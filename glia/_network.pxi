@@ -2,8 +2,11 @@
 
 # A call keeps the GIL when its work, steps x (neurons + edges), is below this: releasing
 # and re-taking the GIL costs more than a tiny step, and beside a busy Python thread each
-# re-take can wait a whole switch interval (DESIGN §5). ~20k units is about 10 µs.
-GIL_RELEASE_WORK = 20000
+# re-take can wait a whole switch interval (DESIGN §5). ~20k units is about 10 µs. A C
+# constant, so a tiny step touches no shared Python object (on free-threaded CPython two
+# threads reading one object's reference count contend for its cache line).
+cdef int64_t _GIL_RELEASE_WORK = 20000
+GIL_RELEASE_WORK = _GIL_RELEASE_WORK
 
 # A network whose neurons + edges reach this is stepped by several threads inside each
 # step (run, step(n)); smaller ones stay on one thread, where a step is too short to repay
@@ -336,8 +339,9 @@ cdef class Network:
         ``n_threads`` (default: glia's thread count) shares each step of a network above
         PARALLEL_STEP_MIN_WORK between threads, with bit-identical results (see :meth:`run`).
         """
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
-            raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
+        if type(n_steps) is not int:      # the common case first: no global looked up
+            if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+                raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
         if n_steps < 0:
             raise ValueError(f"n_steps must be >= 0, got {n_steps}")
         cdef int64_t n = n_steps
@@ -348,7 +352,7 @@ cdef class Network:
             nt = effective_n_threads(n_threads)
         self._enter()
         try:
-            tiny = n * (net.size() + net.num_edges() + 1) < GIL_RELEASE_WORK
+            tiny = n * (net.size() + net.num_edges() + 1) < _GIL_RELEASE_WORK
             if n_threads is None and not tiny:
                 nt = effective_n_threads(None)
             if tiny:
