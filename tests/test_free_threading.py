@@ -1,7 +1,7 @@
 """Thread safety that does not lean on the GIL (docs/threads.md).
 
-Run on both builds: the normal one, and free-threaded CPython with PYTHON_GIL=0 (CI's
-free-threaded stage), where these threads really run at the same time. Eight threads make
+Run on both builds: the normal one, and free-threaded CPython with PYTHON_GIL=0
+(tools/ci_freethreaded.sh), where these threads really run at the same time. Eight threads make
 thousands of mixed calls on shared and separate objects: a shared Network or Trainer busy in
 another thread raises RuntimeError, never crashes or corrupts; shared InputSequences take
 every edit (none lost); separate objects give exactly their single-threaded twins' results.
@@ -19,8 +19,8 @@ import glia
 from glia import _core
 
 N_THREADS = 8
-# mixed calls per thread on the shared objects: 2000 by default (a few seconds); CI's
-# free-threaded stage sets GLIA_STRESS_CALLS=10000
+# mixed calls per thread on the shared objects: 2000 by default (a few seconds);
+# tools/ci_freethreaded.sh sets GLIA_STRESS_CALLS=10000
 CALLS = int(os.environ.get("GLIA_STRESS_CALLS", "2000"))
 
 
