@@ -18,7 +18,8 @@ py="$ft/venv/bin/python"
 "$py" -m pip install -q --upgrade pip
 "$py" -m pip install -q "Cython>=3.1" "numpy>=2.0" setuptools wheel
 mapfile -t requirements < <("$py" tools/test_requirements.py --without notebooks)
-"$py" -m pip install -q "${requirements[@]}"
+# prefer wheels: a source build of matplotlib downloads FreeType, which fails offline
+"$py" -m pip install -q --prefer-binary "${requirements[@]}"
 rm -f glia/_core.cpp          # regenerated with the default directives (not a debug build's)
 "$py" -m pip install -q --no-build-isolation -e .
 "$py" -c 'import sys, glia; assert glia.build_info()["free_threaded_build"]; print("glia on", sys.version)'
