@@ -186,6 +186,7 @@ cdef extern from "glia/config_fields.hpp" namespace "glia" nogil:
         cbool hi_open
         const char* choices
         const char* doc
+        cbool may_be_unset
 
     const vector[CFieldSpec]& train_config_fields()
     const CFieldSpec* find_field(const string& name)
