@@ -388,6 +388,10 @@ def test_counting_thread_progresses_during_breeding():
     th.join()
     assert len(children) == 4 and time.perf_counter() - t1 > 0.05
     assert breed_rate > 0.3 * idle_rate, (breed_rate, idle_rate)
+    # the same children on two threads (enough draws for a team)
+    again, _, _ = _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 2)
+    for a, b in zip(children, again):
+        assert_same_network(a, b)
 
 
 # ---------------------------------------------------------------- score_population

@@ -95,6 +95,11 @@ std::int64_t choose_parent(std::uint64_t seed, std::int64_t generation, std::int
 
 namespace {
 
+/// Below this many weight draws a generation is bred on one thread: about 5 ms of work,
+/// which a team's start and closing barrier (microseconds on an idle machine, a scheduler
+/// time slice on a busy one) would not repay.
+constexpr std::int64_t kParallelBreedMinDraws = 100000;
+
 void check_breed(const std::vector<const Network*>& previous, const std::vector<std::int64_t>& order,
                  const BreedConfig& cfg) {
   check_mutation(cfg.mutation);
@@ -133,8 +138,13 @@ Brood breed(const std::vector<const Network*>& previous, const std::vector<std::
     out.train_seeds[static_cast<std::size_t>(s)] = evolution_key(seed, generation, s, Purpose::kTrainSeed);
   }
   out.children.resize(static_cast<std::size_t>(P - E));
+  // a team only for a generation whose mutations draw enough numbers to repay its start
+  std::int64_t draws = 0;
+  for (std::int64_t s = E; s < P; ++s)
+    draws += previous[static_cast<std::size_t>(out.parents[static_cast<std::size_t>(s)])]->num_edges();
+  const int nt = draws < kParallelBreedMinDraws ? 1 : n_threads;
   Poller poller(hook, ctx);
-  detail::for_each_item(P - E, n_threads, &poller, "breeding", [&](std::int64_t k, int) {
+  detail::for_each_item(P - E, nt, &poller, "breeding", [&](std::int64_t k, int) {
     const std::int64_t s = E + k;
     Network& child = out.children[static_cast<std::size_t>(k)];
     child = *previous[static_cast<std::size_t>(out.parents[static_cast<std::size_t>(s)])];

@@ -95,7 +95,9 @@ void for_each_item(std::int64_t n, int n_threads, ItemStop& stop, const char* wh
 #else
       const int tid = 0;
 #endif
-#pragma omp for schedule(dynamic, chunk)
+      // nowait: the region's closing barrier is the only one (each barrier costs a
+      // scheduler time slice when a thread of the team has been preempted on a busy machine)
+#pragma omp for schedule(dynamic, chunk) nowait
       for (std::int64_t i = 0; i < n; ++i) {
         if (stop.stopping()) continue;
         try {

@@ -184,6 +184,26 @@ TEST_CASE("breed: elites, then mutated children of the best parents_pool", "[evo
   REQUIRE(used[0] + used[2] + used[3] == 0);  // only the best three are parents
 }
 
+TEST_CASE("breed on a team gives the children of one thread", "[evolution][openmp]") {
+  Network big;
+  for (int i = 0; i < 200; ++i) big.add_neuron("N" + std::to_string(i), 50.0f, 0.9f, 0.0f);
+  for (int a = 0; a < 200; ++a)
+    for (int b = 0; b < 200; ++b) big.set_edge(a, b, static_cast<float>((a * 7 + b) % 13) - 6.0f);
+  BreedConfig cfg;
+  cfg.mutation = MutationConfig{0.5f, 0.2f, 0.1f};
+  cfg.population = 5;  // 4 children x 40000 weights: enough draws for a team
+  cfg.elite = 1;
+  cfg.parents_pool = 1;
+  const Brood b1 = breed({&big}, {0}, cfg, 11, 0, 1);
+  const Brood b2 = breed({&big}, {0}, cfg, 11, 0, 2);
+  REQUIRE(b2.children.size() == 4);
+  for (std::size_t k = 0; k < 4; ++k) {
+    REQUIRE(b1.children[k].weight() == b2.children[k].weight());
+    REQUIRE(b1.children[k].leak() == b2.children[k].leak());
+    REQUIRE(b1.children[k].weight() != big.weight());
+  }
+}
+
 TEST_CASE("breed checks its input before any work", "[evolution]") {
   const auto prev = population(3, 1);
   std::vector<const Network*> ptrs{&prev[0], &prev[1], &prev[2]};
