@@ -46,12 +46,18 @@ def _load_base(network):
     return Network.from_file(path, verbose=False), path
 
 
-def _breed_generation(evo: EvolutionConfig, previous: list, order, generation: int,
-                      n_threads: int, elite: int | None = None):
-    """``_breed`` with the run's settings (one engine call): (children, parents, seeds)."""
-    return _breed(previous, order, evo.population, evo.elite if elite is None else elite,
-                  evo.parents_pool if elite is None else 1, evo.sigma_w, evo.sigma_thr,
-                  evo.sigma_leak, evo.seed, generation, n_threads)
+def _first_generation(evo: EvolutionConfig, base: Network, n_threads: int):
+    """Generation 0 and its trainer seeds: the base network (a copy) and population - 1
+    mutated copies of it, bred from the base alone kept as the one elite."""
+    children, _, seeds = _breed([base], [0], evo.population, 1, 1, evo.sigma_w, evo.sigma_thr,
+                                evo.sigma_leak, evo.seed, 0, n_threads)
+    return [base.copy()] + children, seeds
+
+
+def _next_generation(evo: EvolutionConfig, genomes: list, order, generation: int, n_threads: int):
+    """One engine call: (children, every slot's parent index, trainer seeds)."""
+    return _breed(genomes, order, evo.population, evo.elite, evo.parents_pool, evo.sigma_w,
+                  evo.sigma_thr, evo.sigma_leak, evo.seed, generation, n_threads)
 
 
 class Evolution:
@@ -210,9 +216,7 @@ class Evolution:
         P, G = evo.population, evo.generations
         result = EvolutionResult(self.base_edges, evo.to_dict())
         self.result = result
-        # generation 0: the base network and mutated copies of it
-        children, _, seeds = _breed_generation(evo, [self._base], [0], 0, n_threads, elite=1)
-        pop = [self._base.copy()] + children
+        pop, seeds = _first_generation(evo, self._base, n_threads)
         ids, parents, elite = list(range(P)), [None] * P, [False] * P
         bar = progress_bar(total=G, desc="evolve", unit="gen", leave=True) if verbose else None
         try:
@@ -239,7 +243,7 @@ class Evolution:
                 if gen + 1 == G:
                     break
                 # the next generation: elites, then mutated children of the best parents_pool
-                children, src, seeds = _breed_generation(evo, genomes, order, gen + 1, n_threads)
+                children, src, seeds = _next_generation(evo, genomes, order, gen + 1, n_threads)
                 pop = [genomes[j] for j in src[:evo.elite]] + children
                 parents = [ids[j] for j in src]
                 elite = [k < evo.elite for k in range(P)]
