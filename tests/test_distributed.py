@@ -1,8 +1,11 @@
 """Evolution past one process: a ProcessPoolExecutor and a Dask LocalCluster give the same
 result, bit for bit, as the in-process run."""
+import _thread
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +83,27 @@ def test_process_pool_of_another_evolution_is_refused(setup):
         assert_same_result(evo.run(verbose=False), evo.run(verbose=False, executor=ex))
     with pytest.raises(TypeError, match="initializer"):
         evo.process_pool(1, initializer=print)
+
+
+def test_ctrl_c_on_a_process_pool_stops_the_run_and_keeps_the_pool(setup):
+    evo, _ = setup
+    long = glia.Evolution(evo.base_network, evo._train_eps, evo._val_eps, evo.train_config,
+                          glia.EvolutionConfig(population=6, generations=100000, train_epochs=5,
+                                               seed=3))
+    with long.process_pool(2, mp_context=multiprocessing.get_context("fork")) as ex:
+        timer = threading.Timer(0.5, _thread.interrupt_main)
+        t0 = time.perf_counter()
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                long.run(verbose=False, executor=ex)
+        finally:
+            timer.cancel()
+        assert time.perf_counter() - t0 < 5.0
+        assert long.result is not None
+        # the pool and its workers' data serve the next run
+        long.config.generations = 2
+        assert_same_result(long.run(verbose=False), long.run(verbose=False, executor=ex))
 
 
 def test_darwinian_hebbian_on_a_thread_pool(setup):
