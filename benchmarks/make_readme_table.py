@@ -223,10 +223,14 @@ def sec_surrogate(b) -> str:
     if sp:
         s += ("`DIGITS_CONFIG` (Adam, lr 0.01, batches of 16), the same initial weights, spike "
               "arrays, loss, neuron model, surrogate and optimizer on both sides; seconds per "
-              "epoch are medians over the epochs, accuracy is held out after the last epoch:\n\n")
-        s += table(["trainer", "threads", "s per epoch", "all epochs s", "held-out accuracy"],
-                   [[r["trainer"], r["threads"], num(r["s_per_epoch"]), num(r.get("total_s")),
-                     num(r.get("held_out_acc"))] for r in sp])
+              "epoch are medians over every epoch, accuracy is held out after the last epoch "
+              "(median and range over the config seeds, which set the shuffle order):\n\n")
+        s += table(["trainer", "threads", "seeds", "s per epoch", "all epochs s",
+                    "held-out accuracy"],
+                   [[r["trainer"], r["threads"], r.get("seeds", 1), num(r["s_per_epoch"]),
+                     num(r.get("total_s")),
+                     rng(r.get("held_out_acc"), r.get("held_out_min"), r.get("held_out_max"))]
+                    for r in sp])
         if "speedup" in b:
             s += f"\nglia is {b['speedup']:.1f}× faster per epoch.\n"
     va = b.get("variants", [])
