@@ -240,8 +240,6 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         int64_t total
         cbool reverted
 
-    ctypedef int (*CEpochHook "glia::EpochHook")(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1
-
     cdef cppclass CTrainer "glia::Trainer":
         const CTrainConfig& config()
         void set_config(const CTrainConfig& cfg) except +raise_glia_error
@@ -253,7 +251,7 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx,
                                   cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
-                                    CHook hook, void* ctx, CEpochHook epoch_hook, void* epoch_ctx) except +raise_glia_error
+                                    CHook hook, void* ctx) except +raise_glia_error
         CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
                                   vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error

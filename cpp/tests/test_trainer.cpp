@@ -537,13 +537,6 @@ int stop_now(void* p) {
   return 1;
 }
 
-/// ctx: {first epoch index of this call, last epoch seen}; stops after the third epoch.
-int stop_at_epoch_3(void* p, std::int64_t epoch, const EpochMetrics&) {
-  auto* c = static_cast<std::int64_t*>(p);
-  c[1] = epoch;
-  return epoch == c[0] + 2 ? 1 : 0;
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("a hook stops training with Cancelled, weights as of the last finished batch",
@@ -561,13 +554,6 @@ TEMPLATE_TEST_CASE("a hook stops training with Cancelled, weights as of the last
   REQUIRE(net.weight() == ctx.weights_at_stop);
   REQUIRE(tr.epochs_done() > 0);
   net.validate();
-
-  // the epoch hook: stops after the third epoch, which is recorded
-  const std::int64_t done = tr.epochs_done();
-  std::int64_t seen[2] = {done, -1};
-  REQUIRE_THROWS_AS(tr.train(task.eps, 10, 1, nullptr, nullptr, stop_at_epoch_3, seen), Cancelled);
-  REQUIRE(seen[1] == done + 2);
-  REQUIRE(tr.epochs_done() == done + 3);
 }
 
 TEST_CASE("revert_checkpoint undoes the last epoch; revert on drop", "[trainer][checkpoint]") {

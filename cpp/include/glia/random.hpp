@@ -20,6 +20,23 @@ inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t a, std::uint64
   return splitmix64(seed ^ splitmix64(a ^ splitmix64(b ^ splitmix64(c))));
 }
 
+/// Purposes of the trainers' random streams: the last key of
+/// stream_key(seed, epoch, index, purpose), one value per use so that no two uses share a
+/// stream. (Evolution's purposes, kPurposeMutate and the others in evolution.hpp, use
+/// values far from these.)
+enum class Purpose : std::uint64_t {
+  kShuffle = 1,  ///< an epoch's episode order
+  kTiming = 2,   ///< an episode's input delay (timing_jitter)
+  kGrow = 3,     ///< a batch's new edges (grow_edges)
+  kJitter = 4,   ///< an edge's initial weight jitter (weight_jitter_std)
+};
+
+/// stream_key with a trainer purpose as the last key.
+inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
+                                Purpose purpose) noexcept {
+  return stream_key(seed, a, b, static_cast<std::uint64_t>(purpose));
+}
+
 /// A small generator (SplitMix64 sequence) over one stream; cheap to create per task.
 class Rng {
  public:

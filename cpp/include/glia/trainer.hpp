@@ -10,6 +10,7 @@
 #include "glia/episode.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
+#include "glia/threads.hpp"
 #include "glia/train_config.hpp"
 
 namespace glia {
@@ -24,10 +25,6 @@ struct EpochMetrics {
   std::int64_t total = 0;
   bool reverted = false;      ///< the epoch's result was rolled back (revert_enable)
 };
-
-/// Called after every epoch of `train` from the calling thread; nonzero stops training
-/// (Cancelled) with the network as of that epoch's end.
-using EpochHook = int (*)(void* ctx, std::int64_t epoch, const EpochMetrics& metrics);
 
 /// What the two trainers share: the network reference, the configuration, outputs,
 /// batching, shuffling, structural plasticity, intrinsic plasticity, checkpoints and
@@ -68,10 +65,9 @@ class Trainer {
   EpochMetrics train_epoch(const std::vector<Episode>& episodes, int n_threads,
                            Hook hook = nullptr, void* ctx = nullptr,
                            bool episodes_checked = false);
-  /// `epochs` epochs; `epoch_hook` (may be null) after each. Returns every epoch's metrics.
+  /// `epochs` epochs. Returns every epoch's metrics.
   std::vector<EpochMetrics> train(const std::vector<Episode>& episodes, std::int64_t epochs,
-                                  int n_threads, Hook hook = nullptr, void* ctx = nullptr,
-                                  EpochHook epoch_hook = nullptr, void* epoch_ctx = nullptr);
+                                  int n_threads, Hook hook = nullptr, void* ctx = nullptr);
   /// One batch (all of `batch`, in the given order); no shuffling, no checkpoint, no history.
   /// `metrics_out` (may be null) receives each episode's metrics.
   EpochMetrics train_batch(const std::vector<Episode>& batch, int n_threads,
@@ -105,11 +101,21 @@ class Trainer {
   std::int64_t optimizer_steps() const noexcept { return opt_step_; }
 
  protected:
+  /// One batch: episodes eps[order[0..n)], their metrics' slots (batch order).
+  struct Batch {
+    const std::vector<Episode>& eps;
+    const std::int64_t* order;
+    std::int64_t n;
+    int n_threads;
+    Poller* poller;
+    EpisodeMetrics* metrics;
+    const Episode& episode(std::int64_t k) const noexcept {
+      return eps[static_cast<std::size_t>(order[k])];
+    }
+  };
   /// Runs the batch's episodes (parallel) and applies the update; fills per-episode
-  /// metrics in batch order and the loss sum.
-  virtual void run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
-                         std::int64_t n, int n_threads, Poller* poller,
-                         EpisodeMetrics* metrics, double& loss_sum) = 0;
+  /// metrics in batch order; returns the sum of the episodes' losses.
+  virtual double run_batch(const Batch& b) = 0;
 
   // shared pieces for the subclasses
   void prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked = false);
@@ -133,7 +139,20 @@ class Trainer {
   void set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept;
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
-  std::int32_t n_threads_used(int n_threads, std::int64_t n) const noexcept;
+  /// The start of every run_batch: the backward plan and the weight scale brought up to
+  /// date, one work buffer per thread the batch's `n` episodes use; returns that thread
+  /// count.
+  template <class Work>
+  int begin_batch(std::vector<Work>& work, std::int64_t n, int n_threads) {
+    ensure_backprop_plan();
+    compute_weight_scale();
+    const int nt = threads_for(n_threads, n);
+    if (work.size() < static_cast<std::size_t>(nt)) work.resize(static_cast<std::size_t>(nt));
+    return nt;
+  }
+  /// The start of one training episode: `st` reset to the network's rest state, one rate
+  /// slot per output in `m`; returns the episode's step count.
+  std::int64_t begin_episode(const Episode& ep, State& st, EpisodeMetrics& m) const;
 
   /// Update scale of each neuron's inbound weights: |threshold|, or 1 for a zero threshold.
   /// Both trainers learn the weights in these units (w / scale), so `lr` and the gradients
@@ -230,9 +249,7 @@ class HebbianTrainer : public Trainer {
   explicit HebbianTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
@@ -240,6 +257,14 @@ class HebbianTrainer : public Trainer {
     std::vector<float> run_rate, psi, rho, det;
     std::vector<std::int32_t> last, prev_fired;
   };
+  /// Runs batch episode k (from the reset state): its eligibility row, rates and metrics.
+  void episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m);
+  /// Combines the batch's episodes in order (reward, baseline, learning signal) into one
+  /// optimizer step; returns the loss sum, adds the rewards' sum to `sum_reward`.
+  double learn(const Batch& b, double& sum_reward);
+  /// Moves edges that carried activity with the batch's mean reward (usage_boost_gain).
+  void usage_boost(double sum_reward, std::int64_t n) noexcept;
+
   std::vector<Work> work_;
   std::vector<float> elig_;      ///< n x E, one row per batch episode
   std::vector<float> end_rate_;  ///< n x N, each episode's rates (detector weighting)
@@ -259,9 +284,7 @@ class RateGDTrainer : public Trainer {
   explicit RateGDTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
@@ -269,6 +292,9 @@ class RateGDTrainer : public Trainer {
     std::vector<float> rho, pre, phi, probs;
     std::vector<std::int32_t> prev_fired;
   };
+  /// Runs batch episode k (from the reset state): its loss, rates and dL/d(input) rows.
+  void episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m);
+
   std::vector<Work> work_;
   std::vector<float> coef_;     ///< n x N: dL/d(input) per neuron and episode
   std::vector<float> pres_;     ///< n x N: R_j per episode
@@ -306,9 +332,7 @@ class SurrogateTrainer : public Trainer {
   std::size_t scratch_bytes() const noexcept;
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
@@ -319,10 +343,10 @@ class SurrogateTrainer : public Trainer {
     std::vector<float> dnext, dcur;    ///< dL/du_{t+1} and dL/du_t
     std::vector<float> wt, ell, rho;   ///< detector weight per step; dL/dr per output; rates
   };
-  /// Forward and backward of episodes order[0..n): grad_ = the sum of their dL/dw (in
-  /// episode order), metrics and losses per episode, end_rate_ (n x N).
-  void accumulate(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                  int n_threads, Poller* poller, EpisodeMetrics* metrics, double& loss_sum);
+  /// Forward and backward of the batch's episodes: grad_ = the sum of their dL/dw (in
+  /// episode order), metrics and losses per episode, end_rate_ (n x N); returns the loss
+  /// sum.
+  double accumulate(const Batch& b);
   void episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m, float& loss,
                float* grad_row, float* rates) const;
 
