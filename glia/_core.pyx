@@ -14,6 +14,7 @@ from libcpp.vector cimport vector
 from cython.operator cimport dereference as deref
 
 import os
+from collections import namedtuple
 import threading
 
 import numpy as np
@@ -135,7 +136,7 @@ def _build_info():
 
 
 # ---------------------------------------------------------------- helpers
-cdef inline string _s(obj) except *:
+cdef inline string _to_cpp_str(obj) except *:
     if isinstance(obj, str):
         return (<str>obj).encode("utf-8")
     if isinstance(obj, bytes):
@@ -143,7 +144,7 @@ cdef inline string _s(obj) except *:
     raise TypeError(f"neuron id must be a str, got {type(obj).__name__}")
 
 
-cdef inline str _u(const string& s):
+cdef inline str _to_py_str(const string& s):
     return s.decode("utf-8", "replace")
 
 

@@ -1,7 +1,11 @@
-"""Shared fixtures: small hand-built networks and the shared benchmark workloads."""
+"""Shared fixtures and helpers: small hand-built networks, the shared benchmark workloads,
+a counting Python thread and a Ctrl-C check."""
+import _thread
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,34 @@ def golden():
     finally:
         sys.path.pop(0)
     return g
+
+
+class Counter(threading.Thread):
+    """A Python thread that counts as fast as it can until stopped (``stop = True``)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.count = 0
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            self.count += 1
+
+
+def assert_ctrl_c_stops(call, after=0.3, within=1.5):
+    """Ctrl-C (KeyboardInterrupt in the main thread) ``after`` seconds into ``call()``
+    stops it with KeyboardInterrupt within ``within`` seconds of the call's start."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+        timer.join()
+    assert time.perf_counter() - t0 < within
 
 
 CHAIN = """
