@@ -66,6 +66,16 @@ def repeats_of(args, quick_repeats: int = 2) -> int:
     return quick_repeats if args.quick else args.default_repeats
 
 
+def start(description: str, parser: argparse.ArgumentParser | None = None, *,
+          default_repeats: int = 5) -> tuple[argparse.Namespace, int, dict]:
+    """The start of a benchmark's main: ``(args, repeats, machine info)`` from the command
+    line (``parser``, else :func:`make_parser`'s), the machine line printed."""
+    args = (parser or make_parser(description, default_repeats=default_repeats)).parse_args()
+    info = machine_info()
+    print_machine(info)
+    return args, repeats_of(args), info
+
+
 # ---------------------------------------------------------------------------- machine
 def cpu_model() -> str:
     """The CPU model name from /proc/cpuinfo (Linux), else platform.processor()."""
@@ -379,6 +389,17 @@ def target(value: float, limit: float, higher_is_better: bool = True) -> str:
     """'ok' or 'MISS' for a figure against its target (reported, never asserted)."""
     ok = value >= limit if higher_is_better else value <= limit
     return "ok" if ok else "MISS"
+
+
+def cls3_configs() -> dict:
+    """The training configs used on the shared 3-class workload, by trainer: the data
+    sets' three-class configs with its timing (70-tick episodes: 20 warm-up ticks and a
+    50-tick decision window)."""
+    import glia
+    D = glia.datasets
+    timing = dict(warmup_ticks=20, decision_window=50)
+    return {"gradient": dict(D.THREE_CLASS_GRADIENT_CONFIG, **timing),
+            "hebbian": dict(D.THREE_CLASS_HEBBIAN_CONFIG, **timing)}
 
 
 def cls3():
