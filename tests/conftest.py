@@ -66,6 +66,23 @@ def assert_ctrl_c_stops(call, after=0.3, within=1.5):
     assert time.perf_counter() - t0 < within
 
 
+def endless_calls(tr, train):
+    """Calls of a trainer that would run for hours on ``train``, by name: train,
+    train_fast, evaluate_dataset and (the surrogate trainer's) gradients, the last two
+    repeated without allocating between calls."""
+    big = train + train + train + train
+    big = big + big
+
+    def repeat(fn, *args):
+        for _ in range(10**6):
+            fn(*args)
+
+    return {"train": lambda: tr.train(train, epochs=10**6, verbose=False),
+            "train_fast": lambda: tr.train_fast(train, epochs=10**6),
+            "evaluate_dataset": lambda: repeat(tr.evaluate_dataset, big),
+            "gradients": lambda: repeat(tr.gradients, train)}
+
+
 CHAIN = """
 NEURON S0 0.5 1 0
 NEURON H0 0.5 1 0

@@ -9,7 +9,7 @@ import pytest
 
 import glia
 import glia.datasets as D
-from conftest import assert_ctrl_c_stops
+from conftest import assert_ctrl_c_stops, endless_calls
 from surrogate_reference import mean_gradient
 
 
@@ -156,18 +156,10 @@ def test_training_releases_the_gil():
     assert dt > 0.2 and count[0] > 100_000
 
 
-def _gradients_endlessly(tr, train):
-    for _ in range(10**6):
-        tr.gradients(train)
-
-
 @pytest.mark.parametrize("call", ["train", "train_fast", "gradients"])
 def test_ctrl_c_stops_it_quickly(call):
     tr, train, net = _long_training()
-    calls = {"train": lambda: tr.train(train, epochs=10**6, verbose=False),
-             "train_fast": lambda: tr.train_fast(train, epochs=10**6),
-             "gradients": lambda: _gradients_endlessly(tr, train)}
-    assert_ctrl_c_stops(calls[call])
+    assert_ctrl_c_stops(endless_calls(tr, train)[call])
     net.validate()
     assert np.isfinite(net.get_weights()[2]).all()
     tr.train(train[:10], epochs=1, verbose=False)      # the next call works

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import glia
-from conftest import assert_ctrl_c_stops
+from conftest import assert_ctrl_c_stops, endless_calls
 from glia import datasets as D
 
 
@@ -189,20 +189,10 @@ def _long_training():
     return glia.Trainer(net, glia.create_config(optimizer="adam", lr=0.01)), train, net
 
 
-def _evaluate_endlessly(tr, train):
-    big = train + train + train + train
-    big = big + big      # the loop allocates nothing between calls
-    for _ in range(10**6):
-        tr.evaluate_dataset(big)
-
-
 @pytest.mark.parametrize("call", ["train", "train_fast", "evaluate_dataset"])
 def test_ctrl_c_stops_training_quickly(call):
     tr, train, net = _long_training()
-    calls = {"train": lambda: tr.train(train, epochs=10**6, verbose=False),
-             "train_fast": lambda: tr.train_fast(train, epochs=10**6),
-             "evaluate_dataset": lambda: _evaluate_endlessly(tr, train)}
-    assert_ctrl_c_stops(calls[call])
+    assert_ctrl_c_stops(endless_calls(tr, train)[call])
     net.validate()
     assert all(np.isfinite(a).all() for a in net.get_state()[1:])
     tr.train(train[:10], epochs=1, verbose=False)      # the next call works

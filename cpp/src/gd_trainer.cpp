@@ -9,8 +9,6 @@
 
 namespace glia {
 
-RateGDTrainer::RateGDTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
 void RateGDTrainer::episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m) {
   const TrainConfig& c = cfg_;
   const Network& net = net_;
@@ -74,19 +72,25 @@ void RateGDTrainer::episode(const Episode& ep, std::int64_t k, Work& w, EpisodeM
 }
 
 double RateGDTrainer::run_batch(const Batch& b) {
-  const std::int64_t n = b.n;
-  const int nt = begin_batch(work_, n, b.n_threads);
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  coef_.resize(static_cast<std::size_t>(n * N));
-  pres_.resize(static_cast<std::size_t>(n * N));
-  end_rate_.resize(static_cast<std::size_t>(n * N));
-  losses_.assign(static_cast<std::size_t>(n), 0.0f);
-  detail::for_each_item(n, nt, b.poller, "training", [&](std::int64_t k, int tid) {
+  const int nt = begin_batch(work_, b.n, b.n_threads);
+  const auto rows = static_cast<std::size_t>(b.n * net_.size());  // n x N
+  coef_.resize(rows);
+  pres_.resize(rows);
+  end_rate_.resize(rows);
+  losses_.assign(static_cast<std::size_t>(b.n), 0.0f);
+  detail::for_each_item(b.n, nt, b.poller, "training", [&](std::int64_t k, int tid) {
     episode(b.episode(k), k, work_[static_cast<std::size_t>(tid)], b.metrics[k]);
   });
+  const double loss_sum = sum_gradient(b.n);
+  optimizer_step(grad_, b.n);
+  end_batch(end_rate_, b.n, false);
+  return loss_sum;
+}
 
-  // ---- the batch gradient, summed in episode order: dL/du(j->k) = cf_k R_j
+double RateGDTrainer::sum_gradient(std::int64_t n) {
+  // in episode order: dL/du(j->k) = cf_k R_j
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
   double loss_sum = 0.0;
   grad_.assign(static_cast<std::size_t>(E), 0.0f);
   const std::int64_t* rp = net_.row_ptr().data();
@@ -101,12 +105,6 @@ double RateGDTrainer::run_batch(const Batch& b) {
       for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) grad_[static_cast<std::size_t>(q)] += cf[col[q]] * Ri;
     }
   }
-  optimizer_step(grad_, n);
-
-  set_batch_rates(end_rate_, n);
-  prune_small(false);
-  grow();
-  intrinsic_plasticity();
   return loss_sum;
 }
 

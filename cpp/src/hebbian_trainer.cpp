@@ -9,8 +9,6 @@
 
 namespace glia {
 
-HebbianTrainer::HebbianTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
 namespace {
 
 /// The target's margin: rate[target] - max(rate[others]) (0 when there are no others).
@@ -127,23 +125,17 @@ void HebbianTrainer::episode(const Episode& ep, std::int64_t k, Work& w, Episode
 }
 
 double HebbianTrainer::run_batch(const Batch& b) {
-  const std::int64_t n = b.n;
-  const int nt = begin_batch(work_, n, b.n_threads);
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  elig_.resize(static_cast<std::size_t>(n * E));
-  end_rate_.resize(static_cast<std::size_t>(n * N));
-  norm_.resize(static_cast<std::size_t>(n));
-  detail::for_each_item(n, nt, b.poller, "training", [&](std::int64_t k, int tid) {
+  const int nt = begin_batch(work_, b.n, b.n_threads);
+  elig_.resize(static_cast<std::size_t>(b.n * net_.num_edges()));      // n x E
+  end_rate_.resize(static_cast<std::size_t>(b.n * net_.size()));       // n x N
+  norm_.resize(static_cast<std::size_t>(b.n));
+  detail::for_each_item(b.n, nt, b.poller, "training", [&](std::int64_t k, int tid) {
     episode(b.episode(k), k, work_[static_cast<std::size_t>(tid)], b.metrics[k]);
   });
   double sum_reward = 0.0;
   const double loss_sum = learn(b, sum_reward);
-  if (cfg_.usage_boost_gain != 0.0f) usage_boost(sum_reward, n);
-  set_batch_rates(end_rate_, n);
-  prune_small(true);
-  grow();
-  intrinsic_plasticity();
+  if (cfg_.usage_boost_gain != 0.0f) usage_boost(sum_reward, b.n);
+  end_batch(end_rate_, b.n, true);
   prune_inactive();
   return loss_sum;
 }

@@ -27,8 +27,6 @@ inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std:
 
 }  // namespace
 
-SurrogateTrainer::SurrogateTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
 void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
                                float& loss, float* grad_row, float* rates) const {
   const TrainConfig& c = cfg_;
@@ -205,10 +203,7 @@ double SurrogateTrainer::run_batch(const Batch& b) {
   const std::int32_t* col = net_.col().data();
   for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] *= scale_[static_cast<std::size_t>(col[q])];
   optimizer_step(grad_, n);
-  set_batch_rates(end_rate_, n);
-  prune_small(false);
-  grow();
-  intrinsic_plasticity();
+  end_batch(end_rate_, n, false);
   return loss_sum;
 }
 

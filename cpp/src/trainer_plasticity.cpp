@@ -100,6 +100,13 @@ void Trainer::replace_edges(const std::vector<std::int32_t>& s,
   remap_after(rp, col);
 }
 
+void Trainer::end_batch(const std::vector<float>& end_rate, std::int64_t n, bool prune_patience) {
+  set_batch_rates(end_rate, n);
+  prune_small(prune_patience);
+  grow();
+  intrinsic_plasticity();
+}
+
 void Trainer::set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept {
   const std::int32_t N = net_.size();
   for (std::int32_t i = 0; i < N; ++i) {

@@ -10,6 +10,7 @@
 #include "glia/error.hpp"
 #include "glia/random.hpp"
 #include "glia/trainer.hpp"
+#include "helpers.hpp"
 
 using namespace glia;
 
@@ -17,14 +18,9 @@ namespace {
 
 /// S0 -> O0 and S1 -> O1, each strong enough that one spike makes the output fire.
 Network two_channel_net() {
-  Network net;
-  net.add_neuron("S0", 100.0f, 1.0f, 0.0f);
-  net.add_neuron("S1", 100.0f, 1.0f, 0.0f);
-  net.add_neuron("O0", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("O1", 0.5f, 1.0f, 0.0f);
-  net.set_edge(0, 2, 1.0f);
-  net.set_edge(1, 3, 1.0f);
-  return net;
+  return test_helpers::make_net({{"S0", 100.0f, 1.0f, 0.0f}, {"S1", 100.0f, 1.0f, 0.0f},
+                                 {"O0", 0.5f, 1.0f, 0.0f}, {"O1", 0.5f, 1.0f, 0.0f}},
+                                {{"S0", "O0", 1.0f}, {"S1", "O1", 1.0f}});
 }
 
 /// The detector's EMA over T ticks of a spike train given as a predicate.

@@ -112,6 +112,36 @@ def _lineage_nodes(lineage) -> list:
     return nodes
 
 
+def _lineage_positions(nodes):
+    """(generations, {id: (generation, rank by fitness)}, the largest generation's size)."""
+    gens = sorted({d["generation"] for d in nodes})
+    by_gen = {g: [] for g in gens}
+    for d in nodes:
+        by_gen[d["generation"]].append(d)
+    pos = {}
+    for g in gens:
+        members = sorted(by_gen[g], key=lambda d: (np.isnan(d["fitness"]), -np.nan_to_num(d["fitness"], nan=0.0), str(d["id"])))
+        for r, d in enumerate(members):
+            pos[d["id"]] = (g, r)
+    width = max(len(v) for v in by_gen.values()) if by_gen else 1
+    return gens, pos, width
+
+
+def _best_ancestry(nodes, by_id, any_finite):
+    """The fittest individual (the latest one on ties) and its ancestors' ids, oldest first."""
+    if any_finite:
+        best = max((d for d in nodes if np.isfinite(d["fitness"])), key=lambda d: (d["fitness"], d["generation"]))
+    else:
+        best = max(nodes, key=lambda d: d["generation"])
+    path, cur, seen = [], best["id"], set()
+    while cur in by_id and cur not in seen:
+        seen.add(cur)
+        path.append(cur)
+        cur = by_id[cur]["parent"]
+    path.reverse()
+    return best, path
+
+
 @plot_function
 def plot_lineage(
     lineage,
@@ -137,16 +167,7 @@ def plot_lineage(
         fig = viz.plot_lineage("logs/evolve_lineage.json", save_path="evo_tree.png")
     """
     nodes = _lineage_nodes(lineage)
-    gens = sorted({d["generation"] for d in nodes})
-    by_gen = {g: [] for g in gens}
-    for d in nodes:
-        by_gen[d["generation"]].append(d)
-    pos = {}
-    for g in gens:
-        members = sorted(by_gen[g], key=lambda d: (np.isnan(d["fitness"]), -np.nan_to_num(d["fitness"], nan=0.0), str(d["id"])))
-        for r, d in enumerate(members):
-            pos[d["id"]] = (g, r)
-    width = max(len(v) for v in by_gen.values()) if by_gen else 1
+    gens, pos, width = _lineage_positions(nodes)
     figsize = out.figsize or (float(np.clip(0.9 * len(gens) + 3, 6, 16)), float(np.clip(0.35 * width + 2, 4, 12)))
     fig, (ax,), _ = out.axes(ax, 1, figsize)
     if not nodes:
@@ -170,17 +191,7 @@ def plot_lineage(
     if finite.any():
         fig.colorbar(sc, ax=ax, label="Fitness", shrink=0.8)
 
-    # Ancestry of the fittest individual (the latest one on ties).
-    if finite.any():
-        best = max((d for d in nodes if np.isfinite(d["fitness"])), key=lambda d: (d["fitness"], d["generation"]))
-    else:
-        best = max(nodes, key=lambda d: d["generation"])
-    path, cur, seen = [], best["id"], set()
-    while cur in by_id and cur not in seen:
-        seen.add(cur)
-        path.append(cur)
-        cur = by_id[cur]["parent"]
-    path.reverse()
+    best, path = _best_ancestry(nodes, by_id, finite.any())
     px = [pos[i][0] for i in path]
     py = [pos[i][1] for i in path]
     ax.plot(px, py, "-", color="#d62728", linewidth=2.5, zorder=2, gid="best_path", label="best lineage")

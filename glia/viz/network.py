@@ -180,6 +180,18 @@ def plot_network_graph(
         node_s = float(np.clip(room * room, 4.0, node_s))
     arrows = not big and int((~loop).sum()) <= 600
 
+    _draw_edges(ax, pos, es, ed, colors, widths, node_s, big, arrows)
+    _draw_nodes(ax, pos, ids, kind, node_s, big)
+    if not big and show_weights and 0 < es.size <= 150:
+        _draw_weight_labels(ax, pos, es, ed, ew)
+    _legend_title_limits(ax, pos, kind, ew, n, m, es.size)
+    return out.finish(fig)
+
+
+def _draw_edges(ax, pos, es, ed, colors, widths, node_s, big, arrows):
+    """The edges es -> ed: arrows (curved when both directions exist), or one line
+    collection for large graphs; self-loops as rings around their node."""
+    loop = es == ed
     if (~loop).any():
         a, b = es[~loop], ed[~loop]
         if arrows:
@@ -203,6 +215,10 @@ def plot_network_graph(
         ax.scatter(pos[es[loop], 0], pos[es[loop], 1], s=node_s * 2.4, facecolors="none",
                    edgecolors=colors[loop], linewidths=widths[loop], zorder=2, gid="self_loops")
 
+
+def _draw_nodes(ax, pos, ids, kind, node_s, big):
+    """Nodes coloured by kind, labelled with their ids unless the graph is large."""
+    n = len(ids)
     node_colors = np.array(_KIND_COLORS)[kind] if n else []
     ax.scatter(pos[:, 0], pos[:, 1], s=node_s, c=node_colors, edgecolors="none" if big else "0.2",
                linewidths=0.8, zorder=3, gid="nodes")
@@ -211,19 +227,25 @@ def plot_network_graph(
         for i, nid in enumerate(ids):
             ax.text(pos[i, 0], pos[i, 1], str(nid), ha="center", va="center", fontsize=fs,
                     fontweight="bold", zorder=4)
-        if show_weights and 0 < es.size <= 150:
-            pairs = set(zip(es.tolist(), ed.tolist()))
-            for i, j, wt in zip(es.tolist(), ed.tolist(), ew.tolist()):
-                if i == j:
-                    x, y = pos[i, 0], pos[i, 1] + 0.06
-                else:
-                    (x0, y0), (x1, y1) = pos[i], pos[j]
-                    rad = 0.15 if (j, i) in pairs else 0.0
-                    x = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
-                    y = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
-                ax.text(x, y, f"{wt:.2f}", ha="center", va="center", fontsize=7, zorder=5,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
 
+
+def _draw_weight_labels(ax, pos, es, ed, ew):
+    """Each edge's weight written at its middle (on the curve for two-way pairs)."""
+    pairs = set(zip(es.tolist(), ed.tolist()))
+    for i, j, wt in zip(es.tolist(), ed.tolist(), ew.tolist()):
+        if i == j:
+            x, y = pos[i, 0], pos[i, 1] + 0.06
+        else:
+            (x0, y0), (x1, y1) = pos[i], pos[j]
+            rad = 0.15 if (j, i) in pairs else 0.0
+            x = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
+            y = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
+        ax.text(x, y, f"{wt:.2f}", ha="center", va="center", fontsize=7, zorder=5,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+
+
+def _legend_title_limits(ax, pos, kind, ew, n, m, shown):
+    """The legend (kinds present, edge signs present), the title and padded limits."""
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], ls="", marker="o", ms=8, mfc=_KIND_COLORS[k], mec="0.2", label=_KIND_NAMES[k])
                for k in range(3) if (kind == k).any()]
@@ -234,8 +256,8 @@ def plot_network_graph(
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     title = f"Network graph ({n} neurons, {m} connections"
-    if es.size < m:
-        title += f"; {es.size} strongest shown"
+    if shown < m:
+        title += f"; {shown} strongest shown"
     ax.set_title(title + ")")
     if n:
         lo, hi = pos.min(axis=0), pos.max(axis=0)
@@ -243,7 +265,6 @@ def plot_network_graph(
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     ax.set_axis_off()
-    return out.finish(fig)
 
 
 # ---------------------------------------------------------------- weights

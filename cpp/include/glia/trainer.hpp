@@ -38,7 +38,7 @@ struct EpochMetrics {
 /// One instance must not be used from two threads at once (BusyError).
 class Trainer {
  public:
-  Trainer(Network& net, const TrainConfig& cfg);
+  explicit Trainer(Network& net, const TrainConfig& cfg = TrainConfig());
   virtual ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -137,6 +137,10 @@ class Trainer {
   /// rate_ = the mean over the batch's n episodes of `end_rate` (n x N, row per episode),
   /// summed in episode order.
   void set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept;
+  /// The end of every run_batch, after the weight update: the batch's mean rates
+  /// (set_batch_rates), pruning of small weights (with patience or at once), growth,
+  /// intrinsic plasticity.
+  void end_batch(const std::vector<float>& end_rate, std::int64_t n, bool prune_patience);
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
   /// The start of every run_batch: the backward plan and the weight scale brought up to
@@ -246,7 +250,7 @@ class Trainer {
 /// fan-out (lazy trace decay).
 class HebbianTrainer : public Trainer {
  public:
-  explicit HebbianTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
  protected:
   double run_batch(const Batch& b) override;
@@ -254,7 +258,7 @@ class HebbianTrainer : public Trainer {
  private:
   struct Work {
     State state;
-    std::vector<float> run_rate, psi, rho, det;
+    std::vector<float> run_rate, psi, rho;
     std::vector<std::int32_t> last, prev_fired;
   };
   /// Runs batch episode k (from the reset state): its eligibility row, rates and metrics.
@@ -281,7 +285,7 @@ class HebbianTrainer : public Trainer {
 /// (decoupled decay), global norm clipping, pruning, growth, intrinsic plasticity.
 class RateGDTrainer : public Trainer {
  public:
-  explicit RateGDTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
  protected:
   double run_batch(const Batch& b) override;
@@ -294,6 +298,9 @@ class RateGDTrainer : public Trainer {
   };
   /// Runs batch episode k (from the reset state): its loss, rates and dL/d(input) rows.
   void episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m);
+  /// grad_ = the batch's gradient from the episodes' rows, in episode order; returns the
+  /// loss sum.
+  double sum_gradient(std::int64_t n);
 
   std::vector<Work> work_;
   std::vector<float> coef_;     ///< n x N: dL/d(input) per neuron and episode
@@ -321,7 +328,7 @@ class RateGDTrainer : public Trainer {
 /// episode order: bit-identical for any thread count.
 class SurrogateTrainer : public Trainer {
  public:
-  explicit SurrogateTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
   /// The mean over `episodes` of dL/dw (not scaled), in CSR edge order; changes nothing
   /// (no shuffling, no timing jitter). Polls `hook` like training (Cancelled).
