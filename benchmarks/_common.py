@@ -333,22 +333,28 @@ def foreign_load(result: dict):
 
 
 # ---------------------------------------------------------------------------- output
-def _fmt(v) -> str:
-    if isinstance(v, bool) or v is None:
-        return "-" if v is None else ("yes" if v else "no")
+def format_number(v, digits: int = 3) -> str:
+    """A table cell: thousands separators for large numbers, ``digits`` significant
+    digits for small ones, "–" for a missing value or NaN."""
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
         if v != v:
-            return "nan"
+            return "–"
+        if v == float("inf"):
+            return "∞"
         a = abs(v)
-        if a >= 1e5:
+        if a >= 1e4:
             return f"{v:,.0f}"
         if a >= 100:
+            return f"{v:.0f}"
+        if a >= 10:
             return f"{v:.1f}"
-        if a >= 1:
-            return f"{v:.2f}"
-        return f"{v:.3g}"
+        return f"{v:.{digits}g}"
     return str(v)
 
 
@@ -360,7 +366,7 @@ def print_table(rows: list[dict], columns: list[str] | None = None, title: str |
     if not rows:
         return
     columns = columns or list(rows[0].keys())
-    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    cells = [[format_number(r.get(c)) for c in columns] for r in rows]
     width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows)
                for c in columns]

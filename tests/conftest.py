@@ -66,6 +66,22 @@ def assert_ctrl_c_stops(call, after=0.3, within=1.5):
     assert time.perf_counter() - t0 < within
 
 
+def assert_python_runs_beside(work):
+    """``work(n)`` runs n units of work in one GIL-free call: one call of at least about
+    0.5 s (whatever the machine's speed) lets a counting Python thread run beside it."""
+    t0 = time.perf_counter()
+    work(1)
+    units = max(2, int(0.5 / max(time.perf_counter() - t0, 1e-3)) + 1)
+    c = Counter()
+    c.start()
+    t0 = time.perf_counter()
+    work(units)
+    dt = time.perf_counter() - t0
+    c.stop = True
+    c.join()
+    assert dt > 0.2 and c.count > 100_000
+
+
 def endless_calls(tr, train):
     """Calls of a trainer that would run for hours on ``train``, by name: train,
     train_fast, evaluate_dataset and (the surrogate trainer's) gradients, the last two
