@@ -25,6 +25,18 @@ from glia.errors import FormatError
 cnp.import_array()
 
 # ---------------------------------------------------------------- errors
+# The Python exception of each engine ErrorKind (kBusy and kGeneric: RuntimeError).
+_PYTHON_ERRORS = {
+    <int>ErrorKind.kFormat: FormatError,
+    <int>ErrorKind.kKey: KeyError,
+    <int>ErrorKind.kValue: ValueError,
+    <int>ErrorKind.kFileNotFound: FileNotFoundError,
+    <int>ErrorKind.kFile: OSError,
+    <int>ErrorKind.kCancelled: KeyboardInterrupt,
+    <int>ErrorKind.kMemory: MemoryError,
+}
+
+
 cdef int raise_glia_error() except -1:
     """Translates the C++ exception being handled into a Python one (ErrorKind's mapping).
 
@@ -35,22 +47,7 @@ cdef int raise_glia_error() except -1:
     if PyErr_Occurred() != NULL:
         return -1
     cdef ErrorKind kind = classify_current_exception(msg)
-    text = msg.decode("utf-8", "replace")
-    if kind == ErrorKind.kFormat:
-        raise FormatError(text)
-    if kind == ErrorKind.kKey:
-        raise KeyError(text)
-    if kind == ErrorKind.kValue:
-        raise ValueError(text)
-    if kind == ErrorKind.kFileNotFound:
-        raise FileNotFoundError(text)
-    if kind == ErrorKind.kFile:
-        raise OSError(text)
-    if kind == ErrorKind.kCancelled:
-        raise KeyboardInterrupt(text)
-    if kind == ErrorKind.kMemory:
-        raise MemoryError(text)
-    raise RuntimeError(text)  # kBusy, kGeneric
+    raise _PYTHON_ERRORS.get(<int>kind, RuntimeError)(msg.decode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------- hooks

@@ -258,11 +258,12 @@ class Trainer:
         core.train(built, epochs, effective_n_threads(num_threads))
         return self.history
 
-    def _training_data(self, dataset, config):
-        """The engine trainer and the resolved episodes of a non-empty training set."""
+    def _training_data(self, dataset, config, what="the training data set"):
+        """The engine trainer and the resolved episodes of a non-empty data set
+        (ValueError "<what> is empty")."""
         eps = _episodes_of(dataset)
         if not eps:
-            raise ValueError("the training data set is empty")
+            raise ValueError(f"{what} is empty")
         core = self._use(config, eps)
         return core, self._resolve(eps)
 
@@ -275,11 +276,8 @@ class Trainer:
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
         Returns that batch's metrics (accuracy, margin, loss, correct, total)."""
-        eps = _episodes_of(batch)
-        if not eps:
-            raise ValueError("the batch is empty")
-        core = self._use(config, eps)
-        return core.train_batch(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(batch, config, "the batch")
+        return core.train_batch(built, effective_n_threads(num_threads))
 
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
@@ -454,11 +452,8 @@ class SurrogateTrainer(Trainer):
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
         ``net.get_weights()``' edge order. Changes nothing (no update, no shuffling, no
         timing jitter); the GIL is released and Ctrl-C stops it."""
-        eps = _episodes_of(data)
-        if not eps:
-            raise ValueError("the data set is empty")
-        core = self._use(config, eps)
-        return core.gradients(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(data, config, "the data set")
+        return core.gradients(built, effective_n_threads(num_threads))
 
     @property
     def scratch_bytes(self) -> int:

@@ -148,7 +148,6 @@ double HebbianTrainer::learn(const Batch& b, double& sum_reward) {
   const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
   const std::int64_t* rp = net_.row_ptr().data();
   const std::int32_t* col = net_.col().data();
-  const std::int32_t* out = outputs_.data();
   double loss_sum = 0.0;
   // ---- combine in episode order: the reward, its class baseline, the learning signals
   grad_.assign(static_cast<std::size_t>(E), 0.0f);
@@ -158,7 +157,6 @@ double HebbianTrainer::learn(const Batch& b, double& sum_reward) {
   phi_.resize(static_cast<std::size_t>(N));
   probs_.resize(static_cast<std::size_t>(n_out));
   rew_.resize(static_cast<std::size_t>(n_out));
-  const bool hidden = !plan_node_.empty();
   for (std::int64_t k = 0; k < n; ++k) {
     const EpisodeMetrics& m = b.metrics[k];
     const std::int32_t target = b.episode(k).target;
@@ -183,25 +181,8 @@ double HebbianTrainer::learn(const Batch& b, double& sum_reward) {
     if (use_usage)
       for (std::int64_t q = 0; q < E; ++q) usage_[static_cast<std::size_t>(q)] += e[q] * zk;
     if (c.no_update_if_satisfied && satisfied(m, c, target)) continue;
-    // ascend log(J - r_min) rather than J: the same direction, without J's vanishing step
-    // when the rewarded outcome is unlikely (a class whose output has gone quiet)
-    float r_min = rew_[0];
-    for (std::int32_t o = 1; o < n_out; ++o) r_min = std::min(r_min, rew_[static_cast<std::size_t>(o)]);
-    const float spread = raw - r_min;
-    if (!(spread > 1e-6f)) continue;
-    const float inv_spread = 1.0f / spread;
-    std::fill(sig_.begin(), sig_.end(), 0.0f);
-    for (std::int32_t o = 0; o < n_out; ++o) {
-      if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0 && o != m.winner) continue;
-      if (c.update_gating == UpdateGating::kTargetOnly && o != target) continue;
-      sig_[static_cast<std::size_t>(out[o])] =
-          -probs_[static_cast<std::size_t>(o)] * (rew_[static_cast<std::size_t>(o)] - base) * inv_spread;
-    }
-    if (hidden) {
-      const float* r = end_rate_.data() + k * N;
-      for (std::int32_t i = 0; i < N; ++i) phi_[static_cast<std::size_t>(i)] = rate_slope(r[i]);
-      carry_back(sig_.data(), phi_.data(), nullptr);
-    }
+    if (!learning_signal(m, target, raw, base, end_rate_.data() + k * N)) continue;
+    // grad += signal of the target x the edge's eligibility
     for (std::int32_t i = 0; i < N; ++i)
       for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
         const float g = sig_[static_cast<std::size_t>(col[q])];
@@ -210,6 +191,32 @@ double HebbianTrainer::learn(const Batch& b, double& sum_reward) {
   }
   optimizer_step(grad_, n);
   return loss_sum;
+}
+
+bool HebbianTrainer::learning_signal(const EpisodeMetrics& m, std::int32_t target, float raw,
+                                     float base, const float* rates) {
+  const TrainConfig& c = cfg_;
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
+  // ascend log(J - r_min) rather than J: the same direction, without J's vanishing step
+  // when the rewarded outcome is unlikely (a class whose output has gone quiet)
+  float r_min = rew_[0];
+  for (std::int32_t o = 1; o < n_out; ++o) r_min = std::min(r_min, rew_[static_cast<std::size_t>(o)]);
+  const float spread = raw - r_min;
+  if (!(spread > 1e-6f)) return false;
+  const float inv_spread = 1.0f / spread;
+  std::fill(sig_.begin(), sig_.end(), 0.0f);
+  for (std::int32_t o = 0; o < n_out; ++o) {
+    if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0 && o != m.winner) continue;
+    if (c.update_gating == UpdateGating::kTargetOnly && o != target) continue;
+    sig_[static_cast<std::size_t>(outputs_[static_cast<std::size_t>(o)])] =
+        -probs_[static_cast<std::size_t>(o)] * (rew_[static_cast<std::size_t>(o)] - base) * inv_spread;
+  }
+  if (!plan_node_.empty()) {  // hidden neurons: the outputs' signals carried back
+    const std::int32_t N = net_.size();
+    for (std::int32_t i = 0; i < N; ++i) phi_[static_cast<std::size_t>(i)] = rate_slope(rates[i]);
+    carry_back(sig_.data(), phi_.data(), nullptr);
+  }
+  return true;
 }
 
 void HebbianTrainer::usage_boost(double sum_reward, std::int64_t n) noexcept {

@@ -126,6 +126,92 @@ class StepBarrier {
 constexpr std::int64_t kCheckSteps = 64;
 constexpr std::chrono::microseconds kSlack{200};
 
+/// Thread 0's decision, at every step of a team run, whether the team stops after it: on
+/// a stop request (an error, the poller), or when the team has stopped paying.
+struct TeamPace {
+  using Clock = std::chrono::steady_clock;
+  bool stopped = false;    ///< a stop request: the call ends (Cancelled or the error)
+  bool too_slow = false;   ///< one thread would be faster: run_adaptive goes on alone
+  Clock::time_point window_start{};  ///< the current window of kCheckSteps steps
+  std::int64_t window_busy = 0;      ///< the team's summed busy ns at its start
+
+  bool running() const noexcept { return !stopped && !too_slow; }
+  /// After step `k` of the call (from 0) at time `now`, the team's threads busy
+  /// `all_busy` ns in total: whether the team stops after this step.
+  bool stop_after(std::int64_t k, Clock::time_point now, std::int64_t all_busy,
+                  bool stop_requested) noexcept {
+    if (stop_requested) return stopped = true;
+    // a team that pays takes less wall time than its threads' summed busy time (about
+    // one thread's time); slower than that, one thread would be faster. Checked at every
+    // step: a partner descheduled for a time slice shows at once.
+    if (now - window_start > Clock::duration(all_busy - window_busy) + kSlack)
+      return too_slow = true;
+    if ((k + 1) % kCheckSteps == 0) {
+      window_start = now;
+      window_busy = all_busy;
+    }
+    return false;
+  }
+};
+
+/// Appends step t's `nf` spikes `fired` to the event lists of `out`.
+inline void record_events(RunOutput& out, std::int64_t t, const std::int32_t* fired,
+                          std::int32_t nf) {
+  for (std::int32_t k = 0; k < nf; ++k) {
+    out.event_step->push_back(static_cast<std::int32_t>(t));
+    out.event_neuron->push_back(fired[k]);
+  }
+}
+
+/// Records thread range [a, b) of step t into `out`: its raster row slice, the spike
+/// counts of its `nf` spikes `fired` (global indices) and its traced values.
+inline void record_range(RunOutput& out, std::int64_t t, std::int32_t n, std::int32_t a,
+                         std::int32_t b, const std::uint8_t* mask, const float* V,
+                         const std::int32_t* fired, std::int32_t nf) noexcept {
+  if (out.raster != nullptr)
+    std::memcpy(out.raster + t * n + a, mask + a, static_cast<std::size_t>(b - a));
+  if (out.spike_count != nullptr)
+    for (std::int32_t k = 0; k < nf; ++k) ++out.spike_count[fired[k]];
+  if (out.traces != nullptr) {
+    float* row = out.traces + t * out.n_trace;
+    for (std::int64_t k = 0; k < out.n_trace; ++k) {
+      const std::int32_t i = out.trace_index[k];
+      if (i >= a && i < b) row[k] = V[i];
+    }
+  }
+}
+
+/// Team thread `tid`'s part of step 3 for `cnt` fired sources `f` (ascending): each
+/// source's slice of targets that thread owns (the StepPlan's split; nb = threads - 1)
+/// added into I, the slices a few sources ahead prefetched.
+inline void deliver_slices(const std::int64_t* rp, const std::int32_t* col, const float* w,
+                           const std::int32_t* split, int nb, int tid, const std::int32_t* f,
+                           std::int32_t cnt, float* I) noexcept {
+  constexpr std::int32_t kAhead = 8;
+  for (std::int32_t k = 0; k < cnt; ++k) {
+    if (k + kAhead < cnt) {
+      const std::int32_t j2 = f[k + kAhead];
+      const std::int64_t q2 = rp[j2] + (tid == 0 ? 0 : split[static_cast<std::int64_t>(j2) * nb + tid - 1]);
+      const std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(col) + static_cast<std::uintptr_t>(q2) * 4;
+      const std::uintptr_t pw = reinterpret_cast<std::uintptr_t>(w) + static_cast<std::uintptr_t>(q2) * 4;
+      for (int l = 0; l < 4; ++l) {
+        prefetch(pc + 64u * static_cast<unsigned>(l));
+        prefetch(pw + 64u * static_cast<unsigned>(l));
+      }
+      if (k + 2 * kAhead < cnt) {
+        const std::int32_t j3 = f[k + 2 * kAhead];
+        prefetch(reinterpret_cast<std::uintptr_t>(rp + j3));
+        if (tid > 0) prefetch(reinterpret_cast<std::uintptr_t>(split + static_cast<std::int64_t>(j3) * nb + tid - 1));
+      }
+    }
+    const std::int32_t j = f[k];
+    const std::int64_t r0 = rp[j];
+    const std::int64_t q0 = tid == 0 ? r0 : r0 + split[static_cast<std::int64_t>(j) * nb + tid - 1];
+    const std::int64_t q1 = tid == nb ? rp[j + 1] : r0 + split[static_cast<std::int64_t>(j) * nb + tid];
+    for (std::int64_t q = q0; q < q1; ++q) I[col[q]] += w[q];
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -257,7 +343,8 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
   // barrier of step t to stop after it and stores t + 1; every thread reads it after that
   // barrier, so all finish the same step and the state is that of a completed step.
   std::atomic<std::int64_t> stop_at{T};
-  bool stopped = false, serial = false, too_slow = false;
+  bool serial = false;
+  TeamPace pace;
   std::int64_t done = t0;
   StepBarrier barrier(nt);
   std::vector<std::atomic<std::int64_t>> busy_ns(static_cast<std::size_t>(nt * kPad));
@@ -296,13 +383,10 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
       const std::int32_t a = bound[tid], len = bound[tid + 1] - a;
       const std::int32_t b = a + len;
       const std::int32_t sens_end = std::min(b, ns);
-      // each thread's busy time (all but its barrier waits), summed since the call began,
-      // and thread 0's wall time of each window of kCheckSteps steps
-      using Clock = std::chrono::steady_clock;
-      Clock::time_point window_start{}, wait_start = Clock::now();
-      Clock::duration busy{};
-      std::int64_t window_busy = 0;
-      if (tid == 0) window_start = wait_start;
+      // each thread's busy time (all but its barrier waits), summed since the call began
+      TeamPace::Clock::time_point wait_start = TeamPace::Clock::now();
+      TeamPace::Clock::duration busy{};
+      if (tid == 0) pace.window_start = wait_start;
       for (std::int64_t t = t0; t < T; ++t) {
         const int p = static_cast<int>(t & 1);
         std::int32_t* const buf = bufs[p];
@@ -316,77 +400,27 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
         const std::int32_t nf = collect_fired(mask + a, len, buf + a);
         for (std::int32_t k = 0; k < nf; ++k) buf[a + k] += a;
         count(p, tid) = nf;
-        if (out.raster != nullptr)
-          std::memcpy(out.raster + t * n + a, mask + a, static_cast<std::size_t>(len));
-        if (out.spike_count != nullptr)
-          for (std::int32_t k = 0; k < nf; ++k) ++out.spike_count[buf[a + k]];
-        if (out.traces != nullptr) {
-          float* row = out.traces + t * out.n_trace;
-          for (std::int64_t k = 0; k < out.n_trace; ++k) {
-            const std::int32_t i = out.trace_index[k];
-            if (i >= a && i < b) row[k] = V[i];
-          }
-        }
-        const Clock::time_point now = Clock::now();
+        record_range(out, t, n, a, b, mask, V, buf + a, nf);
+        const TeamPace::Clock::time_point now = TeamPace::Clock::now();
         busy += now - wait_start;
         busy_of(tid).store(static_cast<std::int64_t>(busy.count()), std::memory_order_relaxed);
-        if (tid == 0 && !stopped && !too_slow) {
+        if (tid == 0 && pace.running()) {
           std::int64_t all_busy = 0;  // the others' may be a step behind: hence the slack
           for (int u = 0; u < nt; ++u) all_busy += busy_of(u).load(std::memory_order_relaxed);
-          if (error || (poller != nullptr && poller->poll())) {
-            stopped = true;
+          if (pace.stop_after(t - t0, now, all_busy, error || (poller != nullptr && poller->poll())))
             stop_at.store(t + 1);
-          } else if (now - window_start > Clock::duration(all_busy - window_busy) + kSlack) {
-            // a team that pays takes less wall time than its threads' summed busy time
-            // (about one thread's time); slower than that, one thread would be faster.
-            // Checked at every step: a partner descheduled for a time slice shows at once.
-            too_slow = true;
-            stop_at.store(t + 1);
-          } else if ((t - t0 + 1) % kCheckSteps == 0) {
-            window_start = now;
-            window_busy = all_busy;
-          }
         }
         barrier.wait();
-        wait_start = Clock::now();
+        wait_start = TeamPace::Clock::now();
         const bool last = stop_at.load() <= t + 1;
         // 3: deliver every fired source's slice of targets in [a, b), sources ascending
-        constexpr std::int32_t kAhead = 8;
-        for (int u = 0; u < nt; ++u) {
-          const std::int32_t* f = buf + bound[u];
-          const std::int32_t cnt = count(p, u);
-          for (std::int32_t k = 0; k < cnt; ++k) {
-            if (k + kAhead < cnt) {
-              const std::int32_t j2 = f[k + kAhead];
-              const std::int64_t q2 = rp[j2] + (tid == 0 ? 0 : split[static_cast<std::int64_t>(j2) * nb + tid - 1]);
-              const std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(col) + static_cast<std::uintptr_t>(q2) * 4;
-              const std::uintptr_t pw = reinterpret_cast<std::uintptr_t>(w) + static_cast<std::uintptr_t>(q2) * 4;
-              for (int l = 0; l < 4; ++l) {
-                prefetch(pc + 64u * static_cast<unsigned>(l));
-                prefetch(pw + 64u * static_cast<unsigned>(l));
-              }
-              if (k + 2 * kAhead < cnt) {
-                const std::int32_t j3 = f[k + 2 * kAhead];
-                prefetch(reinterpret_cast<std::uintptr_t>(rp + j3));
-                if (tid > 0) prefetch(reinterpret_cast<std::uintptr_t>(split + static_cast<std::int64_t>(j3) * nb + tid - 1));
-              }
-            }
-            const std::int32_t j = f[k];
-            const std::int64_t r0 = rp[j];
-            const std::int64_t q0 = tid == 0 ? r0 : r0 + split[static_cast<std::int64_t>(j) * nb + tid - 1];
-            const std::int64_t q1 = tid == nb ? rp[j + 1] : r0 + split[static_cast<std::int64_t>(j) * nb + tid];
-            for (std::int64_t q = q0; q < q1; ++q) I[col[q]] += w[q];
-          }
-        }
+        for (int u = 0; u < nt; ++u)
+          deliver_slices(rp, col, w, split, nb, tid, buf + bound[u], count(p, u), I);
         if (tid == 0) {
           done = t + 1;
           if (out.event_step != nullptr && !error) {
             try {
-              for (int u = 0; u < nt; ++u)
-                for (std::int32_t k = 0; k < count(p, u); ++k) {
-                  out.event_step->push_back(static_cast<std::int32_t>(t));
-                  out.event_neuron->push_back(buf[bound[u] + k]);
-                }
+              for (int u = 0; u < nt; ++u) record_events(out, t, buf + bound[u], count(p, u));
             } catch (...) {
               error = std::current_exception();
             }
@@ -409,7 +443,7 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
     s.tick += done - t0;
   }
   if (error) std::rethrow_exception(error);
-  if (stopped) throw Cancelled(std::string(what) + " interrupted");
+  if (pace.stopped) throw Cancelled(std::string(what) + " interrupted");
   return done;
 }
 

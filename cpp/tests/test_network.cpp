@@ -45,12 +45,17 @@ float value(const Network& net, const std::string& id) {
   return net.state().value[static_cast<std::size_t>(net.index(id))];
 }
 
+/// From the reset state, 1.0 injected into neuron `id`, then `n` steps: fire_steps.
+std::vector<std::vector<int>> fire_steps_after_input(Network& net, const std::string& id, int n) {
+  net.reset();
+  net.inject(net.index(id), 1.0f);
+  return fire_steps(net, n);
+}
+
 /// S0 -> H0 -> H1 -> O0 (however created): one spike into S0 fires each in turn, one
 /// step per edge.
 void check_chain_fires_one_step_per_edge(Network& net) {
-  net.reset();
-  net.inject(net.index("S0"), 1.0f);
-  auto f = fire_steps(net, 8);
+  auto f = fire_steps_after_input(net, "S0", 8);
   CHECK(fires_of(net, f, "S0") == std::vector<int>{1});
   CHECK(fires_of(net, f, "H0") == std::vector<int>{2});
   CHECK(fires_of(net, f, "H1") == std::vector<int>{3});
@@ -86,9 +91,7 @@ TEST_CASE("the delay is one step per edge whatever the creation order", "[networ
   SECTION("a backward edge (target before source) also takes one step") {
     net.set_edge(net.index("O0"), net.index("H0"), 1.0f);  // O0 (index 1) -> H0 (index 3)
     net.set_edge(net.index("H0"), net.index("O0"), 1.0f);  // and a forward one
-    net.reset();
-    net.inject(net.index("O0"), 1.0f);
-    auto g = fire_steps(net, 3);
+    auto g = fire_steps_after_input(net, "O0", 3);
     CHECK(fires_of(net, g, "O0") == std::vector<int>{1, 3});
     CHECK(fires_of(net, g, "H0") == std::vector<int>{2});
   }
@@ -319,9 +322,7 @@ TEST_CASE("a sensory neuron added after hidden ones keeps edges on the right neu
   CHECK(net.kind(net.index("O0")) == glia::NeuronKind::kOutput);
   CHECK(net.kind(net.index("H2")) == glia::NeuronKind::kHidden);
   // and the dynamics follow the ids: S0 -> H1 -> H0 -> O0 -> H1 ...
-  net.reset();
-  net.inject(net.index("S0"), 1.0f);
-  auto f = fire_steps(net, 4);
+  auto f = fire_steps_after_input(net, "S0", 4);
   CHECK(fires_of(net, f, "H1") == std::vector<int>{2});
   CHECK(fires_of(net, f, "H0") == std::vector<int>{3});
   CHECK(fires_of(net, f, "O0") == std::vector<int>{4});

@@ -266,6 +266,11 @@ class HebbianTrainer : public Trainer {
   /// Combines the batch's episodes in order (reward, baseline, learning signal) into one
   /// optimizer step; returns the loss sum, adds the rewards' sum to `sum_reward`.
   double learn(const Batch& b, double& sum_reward);
+  /// sig_ = one episode's learning signal per neuron (outputs: the policy-gradient step
+  /// of the reward rew_ under probs_; hidden neurons: carried back with the slopes of
+  /// `rates`); false when the episode gives no update.
+  bool learning_signal(const EpisodeMetrics& m, std::int32_t target, float raw, float base,
+                       const float* rates);
   /// Moves edges that carried activity with the batch's mean reward (usage_boost_gain).
   void usage_boost(double sum_reward, std::int64_t n) noexcept;
 
