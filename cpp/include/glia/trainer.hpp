@@ -1,6 +1,6 @@
 // The trainers: reward-modulated eligibility learning (HebbianTrainer), rate-based
 // gradient descent (RateGDTrainer) and surrogate-gradient back-propagation through time
-// (SurrogateTrainer), on flat edge-aligned arrays.
+// (SurrogateTrainer), on flat edge-aligned arrays, and the Trainer base they share.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -26,9 +26,10 @@ struct EpochMetrics {
   bool reverted = false;      ///< the epoch's result was rolled back (revert_enable)
 };
 
-/// What the two trainers share: the network reference, the configuration, outputs,
-/// batching, shuffling, structural plasticity, intrinsic plasticity, checkpoints and
-/// history.
+/// What the trainers share: the network reference, the configuration, outputs, batching,
+/// shuffling, the start and end of a batch, the optimizer, structural and intrinsic
+/// plasticity, checkpoints and history (trainer.cpp, trainer_optimizer.cpp,
+/// trainer_plasticity.cpp).
 ///
 /// Determinism: within a batch every episode runs from `State::reset` on the network as
 /// of the batch start, in parallel, each writing its own result slot; results are then
