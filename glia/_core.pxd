@@ -225,10 +225,6 @@ cdef extern from "glia/episode.hpp" namespace "glia" nogil:
         double mean_margin
 
     CEpisode episode_from_sequence(const CSequence& seq, const CNetwork& net, int32_t target) except +raise_glia_error
-    vector[int32_t] default_outputs(const CNetwork& net) except +raise_glia_error
-    CDatasetMetrics evaluate_dataset(const CNetwork& net, const vector[CEpisode]& episodes,
-                                     const CTrainConfig& cfg, const vector[int32_t]& outputs,
-                                     int n_threads, CHook hook, void* ctx) except +raise_glia_error
 
 
 cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
