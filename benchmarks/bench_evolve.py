@@ -5,8 +5,10 @@
   epochs, wall time with 1 and 2 threads (target: <= 25 ms with 2 threads).
 - Population 16 x 5 generations x 2 epochs on the 3-class workload and on digits
   (``glia.datasets.digits()`` + ``digits_network()``, training on the training split,
-  scoring on the test split): wall time with 1 and 2 threads (target: >= 1.8x), and on a
-  Dask LocalCluster (2 worker processes x 1 thread, loopback; cluster start-up not counted).
+  scoring on the test split): wall time with 1 and 2 threads (target: >= 1.8x), on
+  ``Evolution.process_pool(2)`` (2 worker processes that receive the data as they start;
+  their start-up not counted) and on a Dask LocalCluster (2 worker processes x 1 thread,
+  loopback; cluster start-up not counted).
 - GIL freedom: a counting Python thread's rate beside ``run(num_threads=1)``, against its
   rate with nothing else running (target: >= 90 %).
 
@@ -104,6 +106,13 @@ def bench_scaling(repeats: int, quick: bool, use_dask: bool) -> list[dict]:
                          "best_acc": res[2].best_acc_hist[-1], "identical": same(res[1], res[2]),
                          "target": target(t1 / t2, TARGETS["speedup_2t"]),
                          "foreign_cores": load.get("foreign_cores")})
+            with evo.process_pool(2) as pool:
+                r = evo.run(verbose=False, executor=pool)     # warm: workers hold the data
+                tp = measure(lambda: evo.run(verbose=False, executor=pool), repeats=reps,
+                             warmup=0, number=1)["median"]
+            rows.append({"case": label, "mode": "process_pool 2 procs", "s": tp,
+                         "speedup": t1 / tp, "best_acc": r.best_acc_hist[-1],
+                         "identical": same(res[1], r), "target": ""})
             if client is not None:
                 r = evo.run(verbose=False, executor=client)   # warm: workers hold the data
                 td = measure(lambda: evo.run(verbose=False, executor=client), repeats=reps,

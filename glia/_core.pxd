@@ -186,6 +186,7 @@ cdef extern from "glia/config_fields.hpp" namespace "glia" nogil:
         cbool hi_open
         const char* choices
         const char* doc
+        cbool may_be_unset
 
     const vector[CFieldSpec]& train_config_fields()
     const CFieldSpec* find_field(const string& name)
@@ -277,19 +278,26 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
 
 # ---------------------------------------------------------------- evolution
 cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
-    uint64_t kPurposeMutate
-    uint64_t kPurposeParent
-    uint64_t kPurposeTrainSeed
-    uint64_t evolution_key(uint64_t seed, int64_t generation, int64_t individual, uint64_t purpose)
-
     cdef cppclass CMutationConfig "glia::MutationConfig":
         float sigma_w
         float sigma_thr
         float sigma_leak
 
-    void mutate(CNetwork& net, const CMutationConfig& m, uint64_t key) except +raise_glia_error
+    cdef cppclass CBreedConfig "glia::BreedConfig":
+        CMutationConfig mutation
+        int64_t population
+        int64_t elite
+        int64_t parents_pool
+
+    cdef cppclass CBrood "glia::Brood":
+        vector[int64_t] parents
+        vector[CNetwork] children
+        vector[uint64_t] train_seeds
+
     vector[int64_t] rank_by_fitness(const vector[double]& fitness) except +raise_glia_error
-    int64_t choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool) except +raise_glia_error
+    CBrood breed(const vector[const CNetwork*]& previous, const vector[int64_t]& order,
+                 const CBreedConfig& cfg, uint64_t seed, int64_t generation, int n_threads,
+                 CHook hook, void* ctx) except +raise_glia_error
 
     cdef enum class TrainerKind(int32_t):
         kGradient

@@ -120,12 +120,12 @@ def resolve_names(cls, items: list, unknown_error: type, what: str) -> dict:
 
 
 _CREATE_CONFIG_DEFAULTS = {
-    "lr": 0.05, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
+    "lr": None, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
     "optimizer": "sgd", "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8,
 }
 
 
-def create_config(lr: float = 0.05, batch_size: int = 1, warmup_ticks: int = 0,
+def create_config(lr: float | None = None, batch_size: int = 1, warmup_ticks: int = 0,
                   decision_window: int = 0, optimizer: str = "sgd",
                   adam_beta1: float = 0.9, adam_beta2: float = 0.999,
                   adam_eps: float = 1e-8, **kwargs: Any) -> TrainingConfig:

@@ -31,7 +31,7 @@ def _train_config_fields():
         if kind == "seed":
             default = int(d.seed)
         elif kind == "float":
-            default = float(str(np.float32(v)))
+            default = None if v != v else float(str(np.float32(v)))  # NaN: unset
         elif kind == "choice":
             default = choices[int(v)]
         else:
@@ -56,12 +56,15 @@ def _field_problem(rule, str kind, value):
         spec.kind = FieldKind.kFloat if kind == "float" else FieldKind.kInt
         spec.lo, spec.hi, spec.lo_open, spec.hi_open = rule
         spec.choices = b""
+        spec.may_be_unset = False
     if spec.kind == FieldKind.kSeed:
         return None if 0 <= value <= _SEED_MAX else field_rule(spec).decode()
     try:
         x = float(value)
     except OverflowError:
         x = float("inf")
+    if x != x:  # NaN: the engine's mark of an unset value, which Python spells None
+        return field_rule(spec).decode()
     return None if field_accepts(spec, x) else field_rule(spec).decode()
 
 
@@ -76,7 +79,8 @@ cdef CTrainConfig _fill_config(dict d) except *:
         if kind == "seed":
             c.seed = v
         else:
-            set_field(c, table.at(k), choices.index(v) if kind == "choice" else float(v))
+            set_field(c, table.at(k), choices.index(v) if kind == "choice"
+                      else float("nan") if v is None else float(v))
     return c
 
 

@@ -22,7 +22,7 @@ from glia.config import (ConfigTypeError, EvolutionConfig, GradConfig, OutputDet
 
 TRAINING_DEFAULTS = {
     "warmup_ticks": 0, "decision_window": 0,
-    "lr": 0.05, "elig_lambda": 0.95, "weight_decay": 1e-4, "margin_delta": 0.05,
+    "lr": None, "elig_lambda": 0.95, "weight_decay": 1e-4, "margin_delta": 0.05,
     "reward_pos": 1.2, "reward_neg": -0.8, "reward_mode": "binary",
     "reward_gain": 1.0, "reward_min": -1.0, "reward_max": 1.0, "update_gating": "none",
     "no_update_if_satisfied": True, "use_advantage_baseline": True, "baseline_beta": 0.1,
@@ -39,7 +39,7 @@ TRAINING_DEFAULTS = {
     "episode_ticks": 200, "verbose": False, "log_every": 1,
 }
 GRAD_DEFAULTS = {
-    "loss": "softmax_xent", "temperature": 0.1, "optimizer": "sgd", "momentum": 0.0,
+    "loss": "softmax_xent", "temperature": 0.2, "optimizer": "sgd", "momentum": 0.0,
     "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8, "clip_grad_norm": 0.0,
     "surrogate_slope": 5.0,
 }
@@ -62,7 +62,7 @@ def test_training_defaults_match_gliagl():
         assert type(value) is type(expected), name
     assert cfg.warmup_ticks == 0
     assert cfg.decision_window == 0
-    assert cfg.lr == 0.05
+    assert cfg.lr is None    # the optimizer's own default: 0.05 for SGD, 0.001 for Adam
     assert cfg.reward_mode == "binary"
     assert cfg.seed == 123456
     assert cfg.ckpt_l0 == 4 and cfg.ckpt_l1 == 2 and cfg.ckpt_l2 == 1
@@ -102,7 +102,7 @@ def test_create_config_uses_the_training_defaults():
     # one set of defaults: create_config() is TrainingConfig() (GliaGL's create_config had
     # a 50 + 50 tick episode that ran past the end of shorter episodes)
     cfg = create_config()
-    assert cfg.lr == 0.05
+    assert cfg.lr is None
     assert cfg.batch_size == 1
     assert cfg.warmup_ticks == 0
     assert cfg.decision_window == 0
@@ -112,6 +112,36 @@ def test_create_config_uses_the_training_defaults():
     # explicit values are taken as given
     cfg = create_config(warmup_ticks=50, decision_window=50, lr=0.01, momentum=0.9)
     assert (cfg.warmup_ticks, cfg.decision_window, cfg.lr, cfg.grad.momentum) == (50, 50, 0.01, 0.9)
+
+
+@pytest.mark.parametrize("trainer", ["gradient", "hebbian", "surrogate"])
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.05), ("adam", 0.001), ("adamw", 0.001)])
+def test_unset_lr_is_the_optimizers_default(trainer, optimizer, lr):
+    # lr=None trains bit for bit as the optimizer's default given explicitly, and differs
+    # from another optimizer's default
+    import glia
+    from glia.datasets import three_class, three_class_network
+    data = three_class()[:12]
+    weights = {}
+    for given in (None, lr, 0.05 if lr != 0.05 else 0.001):
+        net = three_class_network(seed=3)
+        tr = glia.Trainer(net, create_config(optimizer=optimizer, lr=given, batch_size=4),
+                          trainer=trainer)
+        tr.train(data, epochs=2, verbose=False)
+        weights[given] = net.edge_weights.tobytes()
+    assert weights[None] == weights[lr]
+    assert len(set(weights.values())) == 2
+
+
+def test_lr_rule_names_none():
+    with pytest.raises(ValueError, match=r"TrainingConfig.lr must be >= 0 or None, got -1"):
+        TrainingConfig(lr=-1)
+    cfg = TrainingConfig(lr=0.2)
+    cfg.lr = None
+    assert cfg.lr is None and TrainingConfig.from_json(cfg.to_json()).lr is None
+    with pytest.raises(ValueError, match="lr must be >= 0 or None, got nan"):
+        TrainingConfig(lr=float("nan"))   # NaN is never taken for "unset"
+    assert TrainingConfig.__dataclass_fields__["lr"].type == (float | None)
 
 
 def test_create_evo_config_uses_gliagl_defaults():
@@ -268,7 +298,7 @@ def test_invalid_detector_values(name, value):
 
 
 def test_wrong_types_raise_an_error_that_is_both_type_and_value_error():
-    cases = [("lr", "0.1"), ("lr", True), ("lr", None), ("batch_size", 2.5), ("batch_size", "8"),
+    cases = [("lr", "0.1"), ("lr", True), ("weight_decay", None), ("batch_size", 2.5), ("batch_size", "8"),
              ("batch_size", True), ("shuffle", "yes"), ("shuffle", 2), ("reward_mode", 3),
              ("grad", 5), ("detector", "ema")]
     for name, value in cases:
@@ -402,7 +432,7 @@ def test_every_engine_field_is_a_python_field_with_the_tables_default_and_doc():
             assert type(obj)._fields[leaf].choices == choices and default in choices
 
 
-BOUNDS = [("rate_alpha", 0.0, "in (0, 1]"), ("lr", -1.0, ">= 0"), ("decision_window", -1, "an integer >= 0"),
+BOUNDS = [("rate_alpha", 0.0, "in (0, 1]"), ("lr", -1.0, ">= 0 or None"), ("decision_window", -1, "an integer >= 0"),
           ("grad.temperature", 0.0, "> 0"), ("detector.alpha", 0.0, "in (0, 1]"),
           ("batch_size", 0, "an integer >= 1"), ("grad.momentum", 1.0, "in [0, 1)"),
           ("detector.threshold", 1.5, "in [0, 1]"), ("reward_gain", -1.0, ">= 0"),

@@ -52,7 +52,7 @@ def test_dict_and_json_round_trips_are_exact(tmp_path):
 def test_from_dict_partial_and_flat_nested_names():
     cfg = TrainingConfig.from_dict({"lr": 0.5, "grad": {"optimizer": "adam"}, "alpha": 0.3})
     assert cfg.lr == 0.5 and cfg.grad.optimizer == "adam" and cfg.detector.alpha == 0.3
-    assert cfg.grad.temperature == 0.1 and cfg.batch_size == 1
+    assert cfg.grad.temperature == 0.2 and cfg.batch_size == 1
 
 
 def test_from_dict_unknown_keys_raise_naming_them():

@@ -164,11 +164,12 @@ def test_evolution_and_score_population_take_the_surrogate_trainer():
 
 
 # ---------------------------------------------------------------- learning (held-out)
-def test_learns_digits_with_a_hidden_layer():
+def test_learns_digits_with_the_defaults_and_adam():
+    # the defaults, Adam at its own default learning rate (0.001), batches of 1
     train, test = D.digits()
-    tr = glia.SurrogateTrainer(D.digits_network(n_hidden=64), glia.create_config(**D.DIGITS_CONFIG))
+    tr = glia.SurrogateTrainer(D.digits_network(n_hidden=64), glia.create_config(optimizer="adam"))
     assert tr.evaluate_dataset(test)["accuracy"] < 0.3
-    h = tr.train(train, epochs=5, verbose=False)
+    h = tr.train(train, epochs=8, verbose=False)
     assert h["loss"][-1] < h["loss"][0]
     assert tr.evaluate_dataset(test)["accuracy"] >= 0.95
 
@@ -197,14 +198,11 @@ def test_learns_the_shared_three_class_workload():
 
 
 def test_learns_xor():
-    # 4/4 from at least two of three random 16-hidden networks (a network whose outputs
-    # start silent for every pattern gets no gradient: dv/du = [u > 0])
+    # 4/4 from every seed with the documented recipe: 16 hidden neurons and outputs that
+    # start above 0 (an output never above 0 gets no gradient: dv/du = [u > 0])
     data = D.xor()
-    solved = 0
-    for seed in (1, 2, 3):
-        cfg = glia.create_config(optimizer="adam", lr=0.02, batch_size=1, warmup_ticks=20,
-                                 temperature=0.1, surrogate_slope=2.0)
-        tr = glia.SurrogateTrainer(D.xor_network(n_hidden=16, seed=seed), cfg)
+    for seed in (1, 2, 3, 4):
+        net = D.xor_network(n_hidden=16, seed=seed, out_bias=0.3)
+        tr = glia.SurrogateTrainer(net, glia.create_config(**D.XOR_CONFIG))
         tr.train_fast(data, epochs=300)
-        solved += tr.evaluate_dataset(data)["correct"] == 4
-    assert solved >= 2
+        assert tr.evaluate_dataset(data)["correct"] == 4, seed

@@ -5,7 +5,8 @@ scheduler`` / ``dask worker`` commands); one worker is SIGKILLed while it is sco
 individual, the scheduler hands its tasks to the other, and the result is bit-identical to
 the in-process run. A ``concurrent.futures.ProcessPoolExecutor`` cannot replace a dead
 worker (the pool is broken for good), so Evolution.run raises BrokenProcessPool saying so;
-a new executor then gives the in-process result again."""
+a new executor then gives the in-process result again (a plain pool, which gets the data with
+every task, and one from Evolution.process_pool, whose workers got them at start)."""
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -121,10 +122,12 @@ def test_dask_worker_sigkilled_mid_run_gives_the_in_process_result(setup, dask_c
 
 
 @pytest.mark.timeout(240)
-def test_process_pool_worker_killed_raises_a_clear_error(setup):
+@pytest.mark.parametrize("pool", ["ProcessPoolExecutor", "Evolution.process_pool"])
+def test_process_pool_worker_killed_raises_a_clear_error(setup, pool):
     evo, local = setup
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+    make = cf.ProcessPoolExecutor if pool == "ProcessPoolExecutor" else evo.process_pool
+    with make(2, mp_context=ctx) as ex:
         def on_generation(gen, genome, metrics):
             if gen == 0:
                 pid = next(iter(ex._processes))
@@ -134,5 +137,5 @@ def test_process_pool_worker_killed_raises_a_clear_error(setup):
             evo.run(verbose=False, executor=ex, on_generation=on_generation)
         assert "new executor" in str(info.value)
     assert evo.result.generations >= 1              # the generations completed are kept
-    with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+    with make(2, mp_context=ctx) as ex:
         assert_same_result(local, evo.run(verbose=False, executor=ex))

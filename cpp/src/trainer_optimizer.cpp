@@ -43,7 +43,7 @@ void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
       clip_scale = static_cast<float>(static_cast<double>(g.clip_grad_norm) / norm);
   }
   float* W = net_.weight_data();
-  const float lr = cfg_.lr * lr_scale_;
+  const float lr = effective_lr(cfg_) * lr_scale_;
   const float wd = cfg_.weight_decay;
   // the step is taken on u = w / scale[target]: w -= scale * lr * step(dL/du)
   if (g.optimizer == Optimizer::kSgd) {

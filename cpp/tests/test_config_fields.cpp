@@ -41,7 +41,7 @@ TEST_CASE("rules read as they are checked", "[config]") {
   REQUIRE(field_rule(*find_field("rate_alpha")) == "in (0, 1]");
   REQUIRE(field_rule(*find_field("grad.momentum")) == "in [0, 1)");
   REQUIRE(field_rule(*find_field("grad.temperature")) == "> 0");
-  REQUIRE(field_rule(*find_field("lr")) == ">= 0");
+  REQUIRE(field_rule(*find_field("lr")) == ">= 0 or None");
   REQUIRE(field_rule(*find_field("batch_size")) == "an integer >= 1");
   REQUIRE(field_rule(*find_field("reward_pos")) == "finite");
   REQUIRE(field_rule(*find_field("grad.optimizer")) == "one of 'sgd', 'adam', 'adamw'");
