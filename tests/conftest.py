@@ -82,6 +82,53 @@ def assert_python_runs_beside(work):
     assert dt > 0.2 and c.count > 100_000
 
 
+def python_rates(call, settle=0.1, idle=0.2):
+    """(idle rate, rate during ``call()``) of a counting Python thread, in counts per
+    second, and call's result: the rate beside a call that releases the GIL stays near
+    the idle rate."""
+    c = Counter()
+    c.start()
+    time.sleep(settle)
+    c0, t0 = c.count, time.perf_counter()
+    time.sleep(idle)
+    idle_rate = (c.count - c0) / (time.perf_counter() - t0)
+    c1, t1 = c.count, time.perf_counter()
+    result = call()
+    dt = time.perf_counter() - t1
+    c.stop = True
+    c.join()
+    assert dt > 0.05, "the call was too short to measure"
+    return idle_rate, (c.count - c1) / dt, result
+
+
+def _evolution_arrays(net):
+    d = net._get_arrays()
+    return {k: np.asarray(d[k]) for k in ("threshold", "leak", "resting", "src", "dst", "weight")}
+
+
+def assert_same_evolution(r1, r2):
+    """Two EvolutionResults are the same: histories, lineage, best metrics, and the best
+    genome and network bit for bit."""
+    assert r1.histories() == r2.histories()
+    assert r1.lineage == r2.lineage
+    assert r1.best_metrics == r2.best_metrics
+    for a, b in ((r1.best_genome, r2.best_genome), (r1.best_network, r2.best_network)):
+        assert a.neuron_ids == b.neuron_ids
+        da, db = _evolution_arrays(a), _evolution_arrays(b)
+        for k in da:
+            assert np.array_equal(da[k], db[k]), k
+
+
+def evolution_run(**evo_fields):
+    """(Evolution, its in-process result on two threads) on a small three-class task
+    (36 episodes split 3:1, lr 0.05, batches of 4); ``evo_fields`` set the EvolutionConfig."""
+    train, val = glia.datasets.three_class(n_per_class=12).split(0.75, seed=0)
+    cfg = glia.create_config(lr=0.05, batch_size=4, warmup_ticks=20, decision_window=50)
+    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
+                         glia.EvolutionConfig(**evo_fields))
+    return evo, evo.run(verbose=False, num_threads=2)
+
+
 def endless_calls(tr, train):
     """Calls of a trainer that would run for hours on ``train``, by name: train,
     train_fast, evaluate_dataset and (the surrogate trainer's) gradients, the last two
