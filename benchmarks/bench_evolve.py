@@ -23,8 +23,8 @@ import logging
 import threading
 import time
 
-from _common import (cls3, foreign_load, machine_info, make_parser, measure, print_machine,
-                     print_table, repeats_of, target, usable_cores, write_json)
+from _common import (cls3, cls3_configs, foreign_load, make_parser, measure, print_table,
+                    start, target, usable_cores, write_json)
 
 import glia
 
@@ -32,12 +32,8 @@ D = glia.datasets
 
 TARGETS = {"cls3_small_ms_2t": 25.0, "speedup_2t": 1.8, "gil_ratio": 0.90}
 
-CLS3_CONFIG = dict(getattr(D, "THREE_CLASS_GRADIENT_CONFIG",
-                           dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=1)),
-                   warmup_ticks=20, decision_window=50)
-DIGITS_CONFIG = dict(getattr(D, "DIGITS_CONFIG",
-                             dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=16,
-                                  warmup_ticks=5, decision_window=40)))
+CLS3_CONFIG = cls3_configs()["gradient"]
+DIGITS_CONFIG = dict(D.DIGITS_CONFIG)
 
 
 
@@ -179,10 +175,7 @@ def bench_gil(quick: bool) -> list[dict]:
 def main():
     p = make_parser(__doc__)
     p.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster runs")
-    args = p.parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__, p)
     if usable_cores() < 2:
         print("# fewer than 2 usable cores: 2-thread figures are not meaningful")
     small = bench_small(repeats)

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, load_net, machine_info, make_parser, run_in_threads,
-                     print_machine, print_table, repeats_of, speedup, target, write_json)
+from _common import (drive_array, load_net, print_table, run_in_threads, speedup, start,
+                    target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -139,10 +139,7 @@ def bench_counter(digits, quick: bool) -> list[dict]:
 
 
 def main():
-    args = make_parser(__doc__).parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__)
     digits = D.digits()
 
     omp = bench_openmp(repeats, digits, args.quick)

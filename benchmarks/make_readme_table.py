@@ -13,31 +13,10 @@ import json
 import os
 from pathlib import Path
 
+from _common import format_number as num
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-
-
-def num(v, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        if v != v:
-            return "–"
-        if v == float("inf"):
-            return "∞"
-        a = abs(v)
-        if a >= 1e4:
-            return f"{v:,.0f}"
-        if a >= 100:
-            return f"{v:.0f}"
-        if a >= 10:
-            return f"{v:.1f}"
-        return f"{v:.{digits}g}"
-    return str(v)
 
 
 def eng(v) -> str:

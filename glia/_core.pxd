@@ -226,10 +226,6 @@ cdef extern from "glia/episode.hpp" namespace "glia" nogil:
         double mean_margin
 
     CEpisode episode_from_sequence(const CSequence& seq, const CNetwork& net, int32_t target) except +raise_glia_error
-    vector[int32_t] default_outputs(const CNetwork& net) except +raise_glia_error
-    CDatasetMetrics evaluate_dataset(const CNetwork& net, const vector[CEpisode]& episodes,
-                                     const CTrainConfig& cfg, const vector[int32_t]& outputs,
-                                     int n_threads, CHook hook, void* ctx) except +raise_glia_error
 
 
 cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
@@ -240,8 +236,6 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         int64_t correct
         int64_t total
         cbool reverted
-
-    ctypedef int (*CEpochHook "glia::EpochHook")(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1
 
     cdef cppclass CTrainer "glia::Trainer":
         const CTrainConfig& config()
@@ -254,7 +248,7 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx,
                                   cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
-                                    CHook hook, void* ctx, CEpochHook epoch_hook, void* epoch_ctx) except +raise_glia_error
+                                    CHook hook, void* ctx) except +raise_glia_error
         CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
                                   vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error

@@ -69,7 +69,7 @@ cdef class InputSequence:
         """Adds (or replaces) the injection of ``value`` into ``neuron_id`` before ``tick``."""
         if isinstance(tick, bool) or not isinstance(tick, (int, np.integer)):
             raise TypeError(f"tick must be an int, got {type(tick).__name__}")
-        self._seq.add_event(<int64_t>tick, _s(neuron_id), _finite(value, "value"))
+        self._seq.add_event(<int64_t>tick, _to_cpp_str(neuron_id), _finite(value, "value"))
         self._edited()
         if tick + 1 > self._cursor:
             self._cursor = tick + 1
@@ -79,7 +79,7 @@ cdef class InputSequence:
         empty tick."""
         if not hasattr(inputs, "items"):
             raise TypeError(f"inputs must be a dict of neuron id -> value, got {type(inputs).__name__}")
-        items = [(_s(k), _finite(v, f"inputs[{k!r}]")) for k, v in inputs.items()]
+        items = [(_to_cpp_str(k), _finite(v, f"inputs[{k!r}]")) for k, v in inputs.items()]
         self._edited()
         for k, v in items:
             self._seq.add_event(self._cursor, k, v)
@@ -131,7 +131,7 @@ cdef class InputSequence:
     def neuron_ids(self) -> list:
         """The neuron ids the events name, in order of first appearance."""
         cdef Py_ssize_t k
-        return [_u(self._seq.names()[k]) for k in range(<Py_ssize_t>self._seq.names().size())]
+        return [_to_py_str(self._seq.names()[k]) for k in range(<Py_ssize_t>self._seq.names().size())]
 
     def get_events(self):
         """``(ticks, neuron_ids, values)``: int64 array, list of ids, float32 array,
@@ -166,7 +166,7 @@ cdef class InputSequence:
             raise ValueError(f"neuron_ids must have {k} entries (one per column of array), got {len(neuron_ids)}")
         cdef InputSequence s = cls()
         t_idx, c_idx = np.nonzero(X)
-        enc = [_s(n) for n in neuron_ids]
+        enc = [_to_cpp_str(n) for n in neuron_ids]
         for t, c in zip(t_idx.tolist(), c_idx.tolist()):
             s._seq.add_event(t, enc[c], X[t, c])
         s._seq.duration = T if duration is None else duration
@@ -243,7 +243,7 @@ cdef class InputSequence:
 def _rebuild_sequence(ticks, ids, vals, duration, loop, cursor):
     cdef InputSequence s = InputSequence()
     for t, n, v in zip(np.asarray(ticks).tolist(), ids, np.asarray(vals).tolist()):
-        s._seq.add_event(t, _s(n), v)
+        s._seq.add_event(t, _to_cpp_str(n), v)
     s._seq.duration = duration
     s._seq.loop = loop
     s._cursor = cursor

@@ -14,6 +14,7 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
+from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
@@ -63,12 +64,13 @@ def _lr_scale(schedule, epoch: int, epochs: int) -> float:
 class Trainer:
     """Trains a :class:`~glia.Network` on a :class:`~glia.Dataset`.
 
-    ``use_gradient=True`` (the default) uses the rate-gradient trainer (softmax
-    cross-entropy over the outputs' rates, SGD/Adam/AdamW); ``False`` uses the
-    reward-modulated eligibility-trace trainer (GliaGL's ``Trainer``). ``method`` names
-    the trainer instead: ``'gradient'``, ``'hebbian'`` or ``'surrogate'``
-    (surrogate-gradient back-propagation through time: ``Trainer(net, cfg,
-    method="surrogate")`` returns a :class:`SurrogateTrainer`).
+    ``trainer`` names the learning rule, one of :data:`glia.config.TRAINERS`:
+    ``'gradient'`` (the default: the rate-gradient trainer, softmax cross-entropy over the
+    outputs' rates, SGD/Adam/AdamW), ``'hebbian'`` (the reward-modulated eligibility-trace
+    trainer, GliaGL's ``Trainer``) or ``'surrogate'`` (surrogate-gradient
+    back-propagation through time; ``Trainer(net, cfg, trainer="surrogate")`` returns a
+    :class:`SurrogateTrainer`). ``use_gradient`` is GliaGL's spelling of the first two
+    (``True``: ``'gradient'``, ``False``: ``'hebbian'``), used when ``trainer`` is None.
 
     Example::
 
@@ -83,22 +85,21 @@ class Trainer:
     another thread raises RuntimeError.
     """
 
-    def __new__(cls, net=None, config=None, use_gradient=True, method=None):
-        if cls is Trainer and method == "surrogate":
+    def __new__(cls, net=None, config=None, use_gradient=True, trainer=None):
+        if cls is Trainer and trainer == "surrogate":
             cls = SurrogateTrainer
         return super().__new__(cls)
 
     def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
-                 method: str | None = None):
+                 trainer: str | None = None):
         if not isinstance(net, Network):
             raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
-        if method is None:
-            method = "gradient" if use_gradient else "hebbian"
-        elif method not in TRAINERS:
-            raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
+        if trainer is None:
+            trainer = trainer_of(use_gradient)
+        elif trainer not in TRAINERS:
+            raise ValueError(f"trainer must be one of {', '.join(map(repr, TRAINERS))}, got {trainer!r}")
         self.net = net
-        self.method = method
-        self.use_gradient = method != "hebbian"
+        self.trainer = trainer
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
@@ -146,7 +147,7 @@ class Trainer:
         fp = self._config._fingerprint()
         idx = self._default_index()
         if self._core is None:
-            self._core = _CoreTrainer(self.net, TRAINERS.index(self.method), self._config.to_dict(),
+            self._core = _CoreTrainer(self.net, TRAINERS.index(self.trainer), self._config.to_dict(),
                                       idx)
             self._core.set_outputs(self._output_indices())
         else:
@@ -257,11 +258,12 @@ class Trainer:
         core.train(built, epochs, effective_n_threads(num_threads))
         return self.history
 
-    def _training_data(self, dataset, config):
-        """The engine trainer and the resolved episodes of a non-empty training set."""
+    def _training_data(self, dataset, config, what="the training data set"):
+        """The engine trainer and the resolved episodes of a non-empty data set
+        (ValueError "<what> is empty")."""
         eps = _episodes_of(dataset)
         if not eps:
-            raise ValueError("the training data set is empty")
+            raise ValueError(f"{what} is empty")
         core = self._use(config, eps)
         return core, self._resolve(eps)
 
@@ -274,11 +276,8 @@ class Trainer:
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
         Returns that batch's metrics (accuracy, margin, loss, correct, total)."""
-        eps = _episodes_of(batch)
-        if not eps:
-            raise ValueError("the batch is empty")
-        core = self._use(config, eps)
-        return core.train_batch(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(batch, config, "the batch")
+        return core.train_batch(built, effective_n_threads(num_threads))
 
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
@@ -345,7 +344,7 @@ class Trainer:
 
     def __repr__(self):
         kind = {"gradient": "rate-gradient", "hebbian": "reward-modulated",
-                "surrogate": "surrogate-gradient"}[self.method]
+                "surrogate": "surrogate-gradient"}[self.trainer]
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
 
 
@@ -389,7 +388,7 @@ def _check_epochs(epochs):
 
 
 class RateGDTrainer(Trainer):
-    """The rate-gradient trainer (``Trainer(net, config, use_gradient=True)``).
+    """The rate-gradient trainer (``Trainer(net, config, trainer="gradient")``).
 
     Example::
 
@@ -398,11 +397,12 @@ class RateGDTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, use_gradient=True)
+        super().__init__(net, config, trainer="gradient")
 
 
 class HebbianTrainer(Trainer):
-    """The reward-modulated eligibility-trace trainer (``use_gradient=False``).
+    """The reward-modulated eligibility-trace trainer (``Trainer(net, config,
+    trainer="hebbian")``).
 
     Example::
 
@@ -412,12 +412,12 @@ class HebbianTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, use_gradient=False)
+        super().__init__(net, config, trainer="hebbian")
 
 
 class SurrogateTrainer(Trainer):
     """Surrogate-gradient back-propagation through time on glia's own neuron model
-    (``Trainer(net, config, method="surrogate")``); the same surface as :class:`Trainer`
+    (``Trainer(net, config, trainer="surrogate")``); the same surface as :class:`Trainer`
     plus :meth:`gradients`.
 
     Per episode, from the reset state, the engine's step runs ``T = warmup_ticks +
@@ -441,10 +441,10 @@ class SurrogateTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
-                 method: str = "surrogate"):
-        if method != "surrogate":
-            raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
-        super().__init__(net, config, method="surrogate")
+                 trainer: str = "surrogate"):
+        if trainer != "surrogate":
+            raise ValueError(f"SurrogateTrainer's trainer is 'surrogate', got {trainer!r}")
+        super().__init__(net, config, trainer="surrogate")
 
     @keeps_interrupts
     def gradients(self, data, config: TrainingConfig | None = None,
@@ -452,11 +452,8 @@ class SurrogateTrainer(Trainer):
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
         ``net.get_weights()``' edge order. Changes nothing (no update, no shuffling, no
         timing jitter); the GIL is released and Ctrl-C stops it."""
-        eps = _episodes_of(data)
-        if not eps:
-            raise ValueError("the data set is empty")
-        core = self._use(config, eps)
-        return core.gradients(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(data, config, "the data set")
+        return core.gradients(built, effective_n_threads(num_threads))
 
     @property
     def scratch_bytes(self) -> int:

@@ -7,36 +7,16 @@ import multiprocessing
 import threading
 import time
 
-import numpy as np
 import pytest
 
 import glia
-
-
-def _arrays(net):
-    d = net._get_arrays()
-    return {k: np.asarray(d[k]) for k in ("threshold", "leak", "resting", "src", "dst", "weight")}
-
-
-def assert_same_result(r1, r2):
-    assert r1.histories() == r2.histories()
-    assert r1.lineage == r2.lineage
-    assert r1.best_metrics == r2.best_metrics
-    for a, b in ((r1.best_genome, r2.best_genome), (r1.best_network, r2.best_network)):
-        assert a.neuron_ids == b.neuron_ids
-        da, db = _arrays(a), _arrays(b)
-        for k in da:
-            assert np.array_equal(da[k], db[k]), k
+from conftest import assert_same_evolution, evolution_run
 
 
 @pytest.fixture(scope="module")
 def setup():
-    train, val = glia.datasets.three_class(n_per_class=12).split(0.75, seed=0)
-    cfg = glia.create_config(lr=0.05, batch_size=4, warmup_ticks=20, decision_window=50)
-    evo_cfg = glia.EvolutionConfig(population=6, generations=3, elite=2, parents_pool=3,
-                                   train_epochs=1, sigma_w=0.5, sigma_thr=0.5, seed=11)
-    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg, evo_cfg)
-    return evo, evo.run(verbose=False, num_threads=2)
+    return evolution_run(population=6, generations=3, elite=2, parents_pool=3,
+                         train_epochs=1, sigma_w=0.5, sigma_thr=0.5, seed=11)
 
 
 def _recording_submit(ex, calls):
@@ -53,9 +33,9 @@ def test_process_pool_matches_in_process(setup, method):
     with evo.process_pool(2, mp_context=ctx) as ex:
         _recording_submit(ex, calls)
         remote = evo.run(verbose=False, executor=ex)
-        assert_same_result(local, remote)
+        assert_same_evolution(local, remote)
         # a second run reuses the data the workers already hold
-        assert_same_result(local, evo.run(verbose=False, executor=ex))
+        assert_same_evolution(local, evo.run(verbose=False, executor=ex))
     P, G = evo.config.population, evo.config.generations
     assert len(calls) == 2 * P * G
     # the data reached the workers through the pool's initializer: no task carries them
@@ -64,7 +44,7 @@ def test_process_pool_matches_in_process(setup, method):
     calls.clear()
     with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
         _recording_submit(ex, calls)
-        assert_same_result(local, evo.run(verbose=False, executor=ex))
+        assert_same_evolution(local, evo.run(verbose=False, executor=ex))
     assert len(calls) == P * G and all(isinstance(args[0], _Data) for args in calls)
 
 
@@ -80,7 +60,7 @@ def test_process_pool_of_another_evolution_is_refused(setup):
         with pytest.raises(RuntimeError, match="holds no data of this Evolution"):
             fut.result()
         # run() sees that the pool holds another evolution's data and sends them along
-        assert_same_result(evo.run(verbose=False), evo.run(verbose=False, executor=ex))
+        assert_same_evolution(evo.run(verbose=False), evo.run(verbose=False, executor=ex))
     with pytest.raises(TypeError, match="initializer"):
         evo.process_pool(1, initializer=print)
 
@@ -103,7 +83,7 @@ def test_ctrl_c_on_a_process_pool_stops_the_run_and_keeps_the_pool(setup):
         assert long.result is not None
         # the pool and its workers' data serve the next run
         long.config.generations = 2
-        assert_same_result(long.run(verbose=False), long.run(verbose=False, executor=ex))
+        assert_same_evolution(long.run(verbose=False), long.run(verbose=False, executor=ex))
 
 
 def test_darwinian_hebbian_on_a_thread_pool(setup):
@@ -113,7 +93,7 @@ def test_darwinian_hebbian_on_a_thread_pool(setup):
     cfg.trainer = "hebbian"
     e2 = glia.Evolution(evo.base_network, evo._train_eps, evo._val_eps, evo.train_config, cfg)
     with cf.ThreadPoolExecutor(2) as ex:
-        assert_same_result(e2.run(verbose=False), e2.run(verbose=False, executor=ex))
+        assert_same_evolution(e2.run(verbose=False), e2.run(verbose=False, executor=ex))
 
 
 def test_executor_errors_propagate(setup):
@@ -134,4 +114,4 @@ def test_dask_local_cluster_matches_in_process(setup):
                                   silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as client:
         remote = evo.run(verbose=False, executor=client)
-        assert_same_result(local, remote)
+        assert_same_evolution(local, remote)

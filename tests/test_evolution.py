@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import glia
+from conftest import python_rates
 from glia.evolution import EvoMetrics
 
 
@@ -342,25 +343,8 @@ def test_counting_thread_progresses_during_run(task, cfg):
     train, val = task
     evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
                          glia.EvolutionConfig(population=4, generations=6, train_epochs=20))
-    counter = [0]
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    th = threading.Thread(target=count)
-    th.start()
-    time.sleep(0.2)
-    c0, t0 = counter[0], time.perf_counter()
-    time.sleep(0.3)
-    idle_rate = (counter[0] - c0) / (time.perf_counter() - t0)
-    c1, t1 = counter[0], time.perf_counter()
-    evo.run(verbose=False, num_threads=1)
-    run_rate = (counter[0] - c1) / (time.perf_counter() - t1)
-    stop.set()
-    th.join()
-    assert time.perf_counter() - t1 > 0.05
+    idle_rate, run_rate, _ = python_rates(lambda: evo.run(verbose=False, num_threads=1),
+                                          settle=0.2, idle=0.3)
     assert run_rate > 0.3 * idle_rate, (run_rate, idle_rate)
 
 
@@ -368,25 +352,9 @@ def test_counting_thread_progresses_during_breeding():
     from glia._core import _breed
     net = glia.Network.from_string("NEWNET S=10 H=2000 O=2\nSEED 1\nDENSITY H->H 0.25\n")
     assert net.num_connections > 900_000
-    counter = [0]
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    th = threading.Thread(target=count)
-    th.start()
-    time.sleep(0.1)
-    c0, t0 = counter[0], time.perf_counter()
-    time.sleep(0.2)
-    idle_rate = (counter[0] - c0) / (time.perf_counter() - t0)
-    c1, t1 = counter[0], time.perf_counter()
-    children, _, _ = _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 1)
-    breed_rate = (counter[0] - c1) / (time.perf_counter() - t1)
-    stop.set()
-    th.join()
-    assert len(children) == 4 and time.perf_counter() - t1 > 0.05
+    idle_rate, breed_rate, (children, _, _) = python_rates(
+        lambda: _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 1))
+    assert len(children) == 4
     assert breed_rate > 0.3 * idle_rate, (breed_rate, idle_rate)
     # the same children on two threads (enough draws for a team)
     again, _, _ = _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 2)

@@ -181,16 +181,16 @@ void check_inputs(const std::vector<Network*>& nets, const std::vector<std::uint
                        " does not have the same neurons (ids, in the same order) as network 0");
   }
   check_outputs(first, opt.outputs);
-  const auto no = static_cast<std::int32_t>(opt.outputs.size());
-  if (opt.train_config.detector.default_id >= no)
+  const auto n_out = static_cast<std::int32_t>(opt.outputs.size());
+  if (opt.train_config.detector.default_id >= n_out)
     throw ValueError("config.detector.default_id " +
                      std::to_string(opt.train_config.detector.default_id) +
                      " is not an output index");
   if (opt.train_epochs > 0)
     for (std::size_t k = 0; k < train.size(); ++k)
-      check_episode(train[k], first, no, true, static_cast<std::int64_t>(k));
+      check_episode(train[k], first, n_out, true, static_cast<std::int64_t>(k));
   for (std::size_t k = 0; k < val.size(); ++k)
-    check_episode(val[k], first, no, true, static_cast<std::int64_t>(k));
+    check_episode(val[k], first, n_out, true, static_cast<std::int64_t>(k));
 }
 
 void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& train,

@@ -15,6 +15,7 @@
 #include "glia/error.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
+#include "glia/threads.hpp"
 
 namespace glia {
 namespace detail {
@@ -73,8 +74,7 @@ class ItemStop {
 template <class F>
 void for_each_item(std::int64_t n, int n_threads, ItemStop& stop, const char* what, F&& fn) {
   if (n <= 0) return;
-  int nt = n_threads < 1 ? 1 : n_threads;
-  if (static_cast<std::int64_t>(nt) > n) nt = static_cast<int>(n);
+  const int nt = threads_for(n_threads, n);
   if (nt == 1) {
     for (std::int64_t i = 0; i < n && !stop.stopping(); ++i) {
       fn(i, 0);
