@@ -35,7 +35,7 @@ def cmd_train(args) -> int:
     cfg_doc = _load_json(args.config)
     cfg = glia.TrainingConfig.from_dict(cfg_doc) if cfg_doc else glia.TrainingConfig()
     train, val = _load_data(args.data_dir, args.pattern, args.val_fraction, args.seed)
-    tr = glia.Trainer(net, cfg, trainer=args.trainer)
+    tr = glia.Trainer(net, cfg, method=args.trainer)
     t0 = time.perf_counter()
     tr.train(train, epochs=args.epochs, num_threads=args.threads, lr_schedule=args.lr_schedule)
     dt = time.perf_counter() - t0

@@ -64,13 +64,14 @@ def _lr_scale(schedule, epoch: int, epochs: int) -> float:
 class Trainer:
     """Trains a :class:`~glia.Network` on a :class:`~glia.Dataset`.
 
-    ``trainer`` names the learning rule, one of :data:`glia.config.TRAINERS`:
+    ``method`` names the learning rule, one of :data:`glia.config.TRAINERS` (the same
+    names as ``EvolutionConfig.trainer``):
     ``'gradient'`` (the default: the rate-gradient trainer, softmax cross-entropy over the
     outputs' rates, SGD/Adam/AdamW), ``'hebbian'`` (the reward-modulated eligibility-trace
     trainer, GliaGL's ``Trainer``) or ``'surrogate'`` (surrogate-gradient
-    back-propagation through time; ``Trainer(net, cfg, trainer="surrogate")`` returns a
+    back-propagation through time; ``Trainer(net, cfg, method="surrogate")`` returns a
     :class:`SurrogateTrainer`). ``use_gradient`` is GliaGL's spelling of the first two
-    (``True``: ``'gradient'``, ``False``: ``'hebbian'``), used when ``trainer`` is None.
+    (``True``: ``'gradient'``, ``False``: ``'hebbian'``), used when ``method`` is None.
 
     Example::
 
@@ -85,21 +86,21 @@ class Trainer:
     another thread raises RuntimeError.
     """
 
-    def __new__(cls, net=None, config=None, use_gradient=True, trainer=None):
-        if cls is Trainer and trainer == "surrogate":
+    def __new__(cls, net=None, config=None, use_gradient=True, method=None):
+        if cls is Trainer and method == "surrogate":
             cls = SurrogateTrainer
         return super().__new__(cls)
 
     def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
-                 trainer: str | None = None):
+                 method: str | None = None):
         if not isinstance(net, Network):
             raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
-        if trainer is None:
-            trainer = trainer_of(use_gradient)
-        elif trainer not in TRAINERS:
-            raise ValueError(f"trainer must be one of {', '.join(map(repr, TRAINERS))}, got {trainer!r}")
+        if method is None:
+            method = trainer_of(use_gradient)
+        elif method not in TRAINERS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
         self.net = net
-        self.trainer = trainer
+        self.method = method
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
@@ -147,7 +148,7 @@ class Trainer:
         fp = self._config._fingerprint()
         idx = self._default_index()
         if self._core is None:
-            self._core = _CoreTrainer(self.net, TRAINERS.index(self.trainer), self._config.to_dict(),
+            self._core = _CoreTrainer(self.net, TRAINERS.index(self.method), self._config.to_dict(),
                                       idx)
             self._core.set_outputs(self._output_indices())
         else:
@@ -344,7 +345,7 @@ class Trainer:
 
     def __repr__(self):
         kind = {"gradient": "rate-gradient", "hebbian": "reward-modulated",
-                "surrogate": "surrogate-gradient"}[self.trainer]
+                "surrogate": "surrogate-gradient"}[self.method]
         return f"<glia.Trainer ({kind}) on {self.net!r}, {len(self.history['accuracy'])} epochs done>"
 
 
@@ -388,7 +389,7 @@ def _check_epochs(epochs):
 
 
 class RateGDTrainer(Trainer):
-    """The rate-gradient trainer (``Trainer(net, config, trainer="gradient")``).
+    """The rate-gradient trainer (``Trainer(net, config, method="gradient")``).
 
     Example::
 
@@ -397,12 +398,12 @@ class RateGDTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, trainer="gradient")
+        super().__init__(net, config, method="gradient")
 
 
 class HebbianTrainer(Trainer):
     """The reward-modulated eligibility-trace trainer (``Trainer(net, config,
-    trainer="hebbian")``).
+    method="hebbian")``).
 
     Example::
 
@@ -412,12 +413,12 @@ class HebbianTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, trainer="hebbian")
+        super().__init__(net, config, method="hebbian")
 
 
 class SurrogateTrainer(Trainer):
     """Surrogate-gradient back-propagation through time on glia's own neuron model
-    (``Trainer(net, config, trainer="surrogate")``); the same surface as :class:`Trainer`
+    (``Trainer(net, config, method="surrogate")``); the same surface as :class:`Trainer`
     plus :meth:`gradients`.
 
     Per episode, from the reset state, the engine's step runs ``T = warmup_ticks +
@@ -441,10 +442,10 @@ class SurrogateTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None, use_gradient: bool = True,
-                 trainer: str = "surrogate"):
-        if trainer != "surrogate":
-            raise ValueError(f"SurrogateTrainer's trainer is 'surrogate', got {trainer!r}")
-        super().__init__(net, config, trainer="surrogate")
+                 method: str = "surrogate"):
+        if method != "surrogate":
+            raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
+        super().__init__(net, config, method="surrogate")
 
     @keeps_interrupts
     def gradients(self, data, config: TrainingConfig | None = None,

@@ -126,7 +126,7 @@ def test_unset_lr_is_the_optimizers_default(trainer, optimizer, lr):
     for given in (None, lr, 0.05 if lr != 0.05 else 0.001):
         net = three_class_network(seed=3)
         tr = glia.Trainer(net, create_config(optimizer=optimizer, lr=given, batch_size=4),
-                          trainer=trainer)
+                          method=trainer)
         tr.train(data, epochs=2, verbose=False)
         weights[given] = net.edge_weights.tobytes()
     assert weights[None] == weights[lr]

@@ -142,9 +142,9 @@ def test_train_with_callbacks_and_progress_bar(task):
         if k % 4 == 1:
             return lambda: tr.train(train, epochs=ENDLESS, verbose=True)   # tqdm updates
         if k % 4 == 2:
-            return lambda: glia.Trainer(net, cfg, trainer="surrogate").train(
+            return lambda: glia.Trainer(net, cfg, method="surrogate").train(
                 train, epochs=ENDLESS, verbose=False, on_epoch=on_epoch)
-        return lambda: glia.Trainer(net, cfg, trainer="hebbian").train(
+        return lambda: glia.Trainer(net, cfg, method="hebbian").train(
             train, epochs=ENDLESS, verbose=True, on_epoch=on_epoch)
 
     def after(k):

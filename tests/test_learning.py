@@ -29,7 +29,7 @@ def test_defaults_learn_the_shared_three_class_workload(trainer, floor):
     for seed in range(5):
         net, data = shared_cls3()
         train, held_out = data[:40], data[40:]
-        tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), trainer=trainer)
+        tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), method=trainer)
         assert tr.evaluate_dataset(held_out)["accuracy"] < 0.7        # starts near chance
         h = tr.train(train, epochs=50, verbose=False)
         assert h["loss"][-1] < h["loss"][0]
@@ -40,7 +40,7 @@ def test_defaults_learn_the_shared_three_class_workload(trainer, floor):
 @pytest.mark.parametrize("trainer,floor", [("gradient", 0.95), ("hebbian", 0.90)])
 def test_defaults_learn_three_class(trainer, floor):
     train, held_out = D.three_class().split(0.7, seed=0)
-    tr = glia.Trainer(D.three_class_network(), glia.create_config(), trainer=trainer)
+    tr = glia.Trainer(D.three_class_network(), glia.create_config(), method=trainer)
     tr.train(train, epochs=30, verbose=False)
     assert tr.evaluate_dataset(held_out)["accuracy"] >= floor
 
@@ -48,7 +48,7 @@ def test_defaults_learn_three_class(trainer, floor):
 @pytest.mark.parametrize("trainer,floor", [("gradient", 0.90), ("hebbian", 0.80)])
 def test_defaults_learn_digits(digits, trainer, floor):
     train, test = digits
-    tr = glia.Trainer(D.digits_network(), glia.create_config(), trainer=trainer)
+    tr = glia.Trainer(D.digits_network(), glia.create_config(), method=trainer)
     before = tr.evaluate_dataset(test)["accuracy"]
     h = tr.train(train, epochs=10, verbose=False)
     after = tr.evaluate_dataset(test)["accuracy"]

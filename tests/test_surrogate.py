@@ -78,12 +78,12 @@ def test_gradients_of_the_window_default_resolve_per_episode():
 
 def test_trainer_names_select_the_surrogate_trainer():
     net = D.xor_network()
-    tr = glia.Trainer(net, glia.create_config(), trainer="surrogate")
-    assert isinstance(tr, glia.SurrogateTrainer) and tr.trainer == "surrogate"
+    tr = glia.Trainer(net, glia.create_config(), method="surrogate")
+    assert isinstance(tr, glia.SurrogateTrainer) and tr.method == "surrogate"
     assert "surrogate" in repr(tr)
-    assert type(glia.Trainer(net, trainer="gradient")) is glia.Trainer
-    with pytest.raises(ValueError, match="trainer"):
-        glia.Trainer(net, trainer="backprop")
+    assert type(glia.Trainer(net, method="gradient")) is glia.Trainer
+    with pytest.raises(ValueError, match="method must be one of 'gradient', 'hebbian', 'surrogate'"):
+        glia.Trainer(net, method="backprop")
     with pytest.raises(ValueError, match="surrogate_slope"):
         glia.create_config(surrogate_slope=0.0)
     assert glia.TrainingConfig().grad.surrogate_slope == 5.0
@@ -153,7 +153,7 @@ def test_evolution_and_score_population_take_the_surrogate_trainer():
                                             return_networks=True)
     # the same as training a copy with the surrogate trainer
     ref = net.copy()
-    tr = glia.Trainer(ref, cfg, trainer="surrogate")
+    tr = glia.Trainer(ref, cfg, method="surrogate")
     tr.train_fast(data, epochs=3)
     assert _weights(trained[0]) == _weights(ref)
     assert scores.accuracy[0] == tr.evaluate_dataset(data)["accuracy"]

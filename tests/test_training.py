@@ -45,7 +45,7 @@ def test_gradient_trainer_three_class(cls3):
 def test_reward_modulated_trainer_three_class(cls3):
     train, val = cls3
     net = D.three_class_network()
-    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_HEBBIAN_CONFIG), trainer="hebbian")
+    tr = glia.Trainer(net, glia.create_config(**D.THREE_CLASS_HEBBIAN_CONFIG), method="hebbian")
     assert tr.evaluate_dataset(val)["accuracy"] < 0.8
     tr.train(train, epochs=60, verbose=False, lr_schedule="cosine")
     assert tr.evaluate_dataset(val)["accuracy"] >= 0.90
@@ -59,13 +59,13 @@ def test_bit_identical_for_1_and_2_threads(cls3, trainer):
     out = []
     for threads in (1, 2, 2, 1):
         net = D.three_class_network()
-        tr = glia.Trainer(net, glia.create_config(**cfg), trainer=trainer)
+        tr = glia.Trainer(net, glia.create_config(**cfg), method=trainer)
         h = tr.train(train, epochs=5, verbose=False, num_threads=threads)
         out.append((weights_bytes(net), h["accuracy"], h["loss"]))
     assert all(o == out[0] for o in out)
     net = D.three_class_network()
     cfg["seed"] = 12
-    glia.Trainer(net, glia.create_config(**cfg), trainer=trainer).train(train, epochs=5, verbose=False)
+    glia.Trainer(net, glia.create_config(**cfg), method=trainer).train(train, epochs=5, verbose=False)
     assert weights_bytes(net) != out[0][0]
 
 
