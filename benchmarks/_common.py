@@ -66,6 +66,16 @@ def repeats_of(args, quick_repeats: int = 2) -> int:
     return quick_repeats if args.quick else args.default_repeats
 
 
+def start(description: str, parser: argparse.ArgumentParser | None = None, *,
+          default_repeats: int = 5) -> tuple[argparse.Namespace, int, dict]:
+    """The start of a benchmark's main: ``(args, repeats, machine info)`` from the command
+    line (``parser``, else :func:`make_parser`'s), the machine line printed."""
+    args = (parser or make_parser(description, default_repeats=default_repeats)).parse_args()
+    info = machine_info()
+    print_machine(info)
+    return args, repeats_of(args), info
+
+
 # ---------------------------------------------------------------------------- machine
 def cpu_model() -> str:
     """The CPU model name from /proc/cpuinfo (Linux), else platform.processor()."""
@@ -323,22 +333,28 @@ def foreign_load(result: dict):
 
 
 # ---------------------------------------------------------------------------- output
-def _fmt(v) -> str:
-    if isinstance(v, bool) or v is None:
-        return "-" if v is None else ("yes" if v else "no")
+def format_number(v, digits: int = 3) -> str:
+    """A table cell: thousands separators for large numbers, ``digits`` significant
+    digits for small ones, "–" for a missing value or NaN."""
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
         if v != v:
-            return "nan"
+            return "–"
+        if v == float("inf"):
+            return "∞"
         a = abs(v)
-        if a >= 1e5:
+        if a >= 1e4:
             return f"{v:,.0f}"
         if a >= 100:
+            return f"{v:.0f}"
+        if a >= 10:
             return f"{v:.1f}"
-        if a >= 1:
-            return f"{v:.2f}"
-        return f"{v:.3g}"
+        return f"{v:.{digits}g}"
     return str(v)
 
 
@@ -350,7 +366,7 @@ def print_table(rows: list[dict], columns: list[str] | None = None, title: str |
     if not rows:
         return
     columns = columns or list(rows[0].keys())
-    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    cells = [[format_number(r.get(c)) for c in columns] for r in rows]
     width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows)
                for c in columns]
@@ -379,6 +395,17 @@ def target(value: float, limit: float, higher_is_better: bool = True) -> str:
     """'ok' or 'MISS' for a figure against its target (reported, never asserted)."""
     ok = value >= limit if higher_is_better else value <= limit
     return "ok" if ok else "MISS"
+
+
+def cls3_configs() -> dict:
+    """The training configs used on the shared 3-class workload, by trainer: the data
+    sets' three-class configs with its timing (70-tick episodes: 20 warm-up ticks and a
+    50-tick decision window)."""
+    import glia
+    D = glia.datasets
+    timing = dict(warmup_ticks=20, decision_window=50)
+    return {"gradient": dict(D.THREE_CLASS_GRADIENT_CONFIG, **timing),
+            "hebbian": dict(D.THREE_CLASS_HEBBIAN_CONFIG, **timing)}
 
 
 def cls3():

@@ -5,8 +5,10 @@
   epochs, wall time with 1 and 2 threads (target: <= 25 ms with 2 threads).
 - Population 16 x 5 generations x 2 epochs on the 3-class workload and on digits
   (``glia.datasets.digits()`` + ``digits_network()``, training on the training split,
-  scoring on the test split): wall time with 1 and 2 threads (target: >= 1.8x), and on a
-  Dask LocalCluster (2 worker processes x 1 thread, loopback; cluster start-up not counted).
+  scoring on the test split): wall time with 1 and 2 threads (target: >= 1.8x), on
+  ``Evolution.process_pool(2)`` (2 worker processes that receive the data as they start;
+  their start-up not counted) and on a Dask LocalCluster (2 worker processes x 1 thread,
+  loopback; cluster start-up not counted).
 - GIL freedom: a counting Python thread's rate beside ``run(num_threads=1)``, against its
   rate with nothing else running (target: >= 90 %).
 
@@ -21,8 +23,8 @@ import logging
 import threading
 import time
 
-from _common import (cls3, foreign_load, machine_info, make_parser, measure, print_machine,
-                     print_table, repeats_of, target, usable_cores, write_json)
+from _common import (cls3, cls3_configs, foreign_load, make_parser, measure, print_table,
+                    start, target, usable_cores, write_json)
 
 import glia
 
@@ -30,12 +32,8 @@ D = glia.datasets
 
 TARGETS = {"cls3_small_ms_2t": 25.0, "speedup_2t": 1.8, "gil_ratio": 0.90}
 
-CLS3_CONFIG = dict(getattr(D, "THREE_CLASS_GRADIENT_CONFIG",
-                           dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=1)),
-                   warmup_ticks=20, decision_window=50)
-DIGITS_CONFIG = dict(getattr(D, "DIGITS_CONFIG",
-                             dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=16,
-                                  warmup_ticks=5, decision_window=40)))
+CLS3_CONFIG = cls3_configs()["gradient"]
+DIGITS_CONFIG = dict(D.DIGITS_CONFIG)
 
 
 
@@ -108,6 +106,13 @@ def bench_scaling(repeats: int, quick: bool, use_dask: bool) -> list[dict]:
                          "best_acc": res[2].best_acc_hist[-1], "identical": same(res[1], res[2]),
                          "target": target(t1 / t2, TARGETS["speedup_2t"]),
                          "foreign_cores": load.get("foreign_cores")})
+            with evo.process_pool(2) as pool:
+                r = evo.run(verbose=False, executor=pool)     # warm: workers hold the data
+                tp = measure(lambda: evo.run(verbose=False, executor=pool), repeats=reps,
+                             warmup=0, number=1)["median"]
+            rows.append({"case": label, "mode": "process_pool 2 procs", "s": tp,
+                         "speedup": t1 / tp, "best_acc": r.best_acc_hist[-1],
+                         "identical": same(res[1], r), "target": ""})
             if client is not None:
                 r = evo.run(verbose=False, executor=client)   # warm: workers hold the data
                 td = measure(lambda: evo.run(verbose=False, executor=client), repeats=reps,
@@ -170,10 +175,7 @@ def bench_gil(quick: bool) -> list[dict]:
 def main():
     p = make_parser(__doc__)
     p.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster runs")
-    args = p.parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__, p)
     if usable_cores() < 2:
         print("# fewer than 2 usable cores: 2-thread figures are not meaningful")
     small = bench_small(repeats)

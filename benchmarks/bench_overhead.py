@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from _common import (load_net, machine_info, make_parser, measure, print_machine, print_table,
-                     repeats_of, target, write_json)
+from _common import (load_net, measure, print_table, start, target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, CLS3_HEBBIAN, cls3
@@ -77,9 +76,9 @@ def bench_epoch_fraction(repeats: int, quick: bool) -> list[dict]:
     net0, ds = cls3()
     epochs = 50 if quick else 200
     rows = []
-    for name, grad, cfg in (("rate-gradient", True, CLS3_GRADIENT),
-                            ("reward-modulated", False, CLS3_HEBBIAN)):
-        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), use_gradient=grad)
+    for name, kind, cfg in (("rate-gradient", "gradient", CLS3_GRADIENT),
+                            ("reward-modulated", "hebbian", CLS3_HEBBIAN)):
+        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), trainer=kind)
         tr.train_fast(ds, epochs=5, num_threads=1)       # warm-up
         fast, loop, single = [], [], []
         for _ in range(max(3, repeats)):                  # alternate the three ways
@@ -100,10 +99,7 @@ def bench_epoch_fraction(repeats: int, quick: bool) -> list[dict]:
 
 
 def main():
-    args = make_parser(__doc__).parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__)
 
     calls = bench_calls(repeats, 0.05 if args.quick else 0.2)
     print_table(calls, ["call", "ns_per_call", "ns_per_call_min", "ns_per_call_max", "x_plain_call", "ns_per_step"],

@@ -28,8 +28,8 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, load_net, machine_info, make_parser, measure, print_machine,
-                     print_table, repeats_of, speedup, target, usable_cores, write_json)
+from _common import (drive_array, load_net, measure, print_table, speedup, start, target,
+                    usable_cores, write_json)
 
 import glia
 from glia._core import PARALLEL_STEP_MIN_WORK, _set_parallel_step_min_work
@@ -217,10 +217,7 @@ def roofline(name: str, net, X, bw: float, repeats: int) -> dict:
 
 
 def main():
-    args = make_parser(__doc__, default_repeats=3).parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__, default_repeats=3)
 
     sizes = QUICK_SIZES if args.quick else SIZES
     rows, big = [], None

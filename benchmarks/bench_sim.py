@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from _common import (busy_python_thread, drive_array, foreign_load, load_net, machine_info, make_parser,
-                     run_in_threads, speedup,
-                     measure, print_machine, print_table, repeats_of, target, write_json)
+from _common import (busy_python_thread, drive_array, foreign_load, load_net,
+                    measure, print_table, run_in_threads, speedup, start, target, write_json)
 
-import glia
 from glia._core import PARALLEL_STEP_MIN_WORK, _set_parallel_step_min_work
 
 WORKLOADS = [("net_small", "drive_s2.seq"), ("net_medium", "drive_s32.seq"),
@@ -169,10 +167,7 @@ def bench_memory() -> list[dict]:
 
 
 def main():
-    args = make_parser(__doc__).parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__)
 
     thr = bench_throughput(repeats)
     print_table(thr, ["network", "record", "neurons", "synapses", "spikes_per_step", "steps_per_s",

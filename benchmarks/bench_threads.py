@@ -25,8 +25,8 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, load_net, machine_info, make_parser, run_in_threads,
-                     print_machine, print_table, repeats_of, speedup, target, write_json)
+from _common import (drive_array, load_net, make_parser, print_table, run_in_threads, speedup, start,
+                    target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -170,12 +170,9 @@ def main():
     parser = make_parser(__doc__)
     parser.add_argument("--python-threads", action="store_true",
                         help="only the table of Python threads on separate objects")
-    args = parser.parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
+    args, repeats, info = start(__doc__, parser)
     info["free_threaded_build"] = BUILD["free_threaded_build"]
     info["gil_enabled"] = BUILD["gil_enabled"]
-    print_machine(info)
     print(f"build: {'free-threaded, GIL ' + ('on' if BUILD['gil_enabled'] else 'off') if BUILD['free_threaded_build'] else 'normal (GIL)'}")
     digits = D.digits()
     name = "bench_threads_freethreaded" if BUILD["free_threaded_build"] else "bench_threads"

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import time
 
-from _common import (cls3, machine_info, make_parser, measure, print_machine, speedup,
-                     print_table, repeats_of, target, usable_cores, write_json)
+from _common import (cls3, cls3_configs, measure, print_table, speedup, start, target,
+                    usable_cores, write_json)
 
 import glia
 
@@ -28,12 +28,8 @@ D = glia.datasets
 
 TARGETS = {"epoch_ms": 0.5, "eval_ms": 0.2, "two_thread_speedup": 1.7}
 
-# the 3-class episodes are 70 ticks: 20 warm-up + a 50-tick decision window
-CLS3_GRADIENT = dict(getattr(D, "THREE_CLASS_GRADIENT_CONFIG",
-                             dict(optimizer="adam", lr=0.01, temperature=0.1, batch_size=1)),
-                     warmup_ticks=20, decision_window=50)
-CLS3_HEBBIAN = dict(getattr(D, "THREE_CLASS_HEBBIAN_CONFIG", dict(lr=0.02)),
-                    warmup_ticks=20, decision_window=50)
+CLS3_GRADIENT = cls3_configs()["gradient"]
+CLS3_HEBBIAN = cls3_configs()["hebbian"]
 DIGITS_BASE = dict(D.DIGITS_CONFIG)
 
 
@@ -49,9 +45,9 @@ def bench_cls3(repeats: int, quick: bool) -> list[dict]:
     net0, ds = cls3()
     rows = []
     fast_epochs = 20 if quick else 100
-    for name, grad, cfg in (("rate-gradient", True, CLS3_GRADIENT),
-                            ("reward-modulated", False, CLS3_HEBBIAN)):
-        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), use_gradient=grad)
+    for name, kind, cfg in (("rate-gradient", "gradient", CLS3_GRADIENT),
+                            ("reward-modulated", "hebbian", CLS3_HEBBIAN)):
+        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), trainer=kind)
         t = measure(lambda: tr.train(ds, epochs=1, verbose=False, num_threads=1),
                     repeats=repeats, min_time=0.1)
         rows.append({"case": f"{name}: train(epochs=1)", **ms(t), "episodes": len(ds)})
@@ -87,8 +83,8 @@ def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- learning
-def _fit(net, cfg, train, held_out, epochs, gradient, n_threads):
-    tr = glia.Trainer(net, cfg, use_gradient=gradient)
+def _fit(net, cfg, train, held_out, epochs, trainer, n_threads):
+    tr = glia.Trainer(net, cfg, trainer=trainer)
     t0 = time.perf_counter()
     h = tr.train(train, epochs=epochs, verbose=False, num_threads=n_threads)
     wall = time.perf_counter() - t0
@@ -102,9 +98,9 @@ def bench_learning(quick: bool, digits, n_threads: int) -> list[dict]:
     ep_d = 10 if quick else 30
     ep_c = 20 if quick else 50
     rows = []
-    for gradient in (True, False):
-        name = "rate-gradient" if gradient else "reward-modulated"
-        runs = [_fit(D.digits_network(), glia.create_config(), train, test, ep_d, gradient,
+    for kind in ("gradient", "hebbian"):
+        name = "rate-gradient" if kind == "gradient" else "reward-modulated"
+        runs = [_fit(D.digits_network(), glia.create_config(), train, test, ep_d, kind,
                      n_threads)]
         rows.append({"trainer": name, "data": "digits (1,347 / 450 held out)",
                      "config": "defaults", "epochs": ep_d, "runs": 1, "accuracy": runs[0][0],
@@ -113,14 +109,14 @@ def bench_learning(quick: bool, digits, n_threads: int) -> list[dict]:
         for seed in range(1 if quick else 5):
             net, data = cls3()
             runs.append(_fit(net, glia.TrainingConfig(seed=seed), data[:40], data[40:], ep_c,
-                             gradient, n_threads))
+                             kind, n_threads))
         acc = sorted(r[0] for r in runs)[len(runs) // 2]
         rows.append({"trainer": name, "data": "shared 3-class (40 / 20 held out)",
                      "config": "defaults", "epochs": ep_c, "runs": len(runs),
                      "accuracy": acc, "seconds": sorted(r[1] for r in runs)[len(runs) // 2],
                      "final_loss": sorted(r[2] for r in runs)[len(runs) // 2]})
     acc, wall, loss = _fit(D.digits_network(), glia.create_config(**DIGITS_BASE), train, test,
-                           ep_d, True, n_threads)
+                           ep_d, "gradient", n_threads)
     rows.append({"trainer": "rate-gradient", "data": "digits (1,347 / 450 held out)",
                  "config": "README quickstart", "epochs": ep_d, "runs": 1, "accuracy": acc,
                  "seconds": wall, "final_loss": loss})
@@ -128,10 +124,7 @@ def bench_learning(quick: bool, digits, n_threads: int) -> list[dict]:
 
 
 def main():
-    args = make_parser(__doc__).parse_args()
-    repeats = repeats_of(args)
-    info = machine_info()
-    print_machine(info)
+    args, repeats, info = start(__doc__)
     nt = usable_cores()
 
     one = bench_cls3(repeats, args.quick)

@@ -13,31 +13,10 @@ import json
 import os
 from pathlib import Path
 
+from _common import format_number as num
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-
-
-def num(v, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        if v != v:
-            return "–"
-        if v == float("inf"):
-            return "∞"
-        a = abs(v)
-        if a >= 1e4:
-            return f"{v:,.0f}"
-        if a >= 100:
-            return f"{v:.0f}"
-        if a >= 10:
-            return f"{v:.1f}"
-        return f"{v:.{digits}g}"
-    return str(v)
 
 
 def eng(v) -> str:
@@ -217,6 +196,42 @@ def sec_threads(b) -> str:
     return s
 
 
+def sec_surrogate(b) -> str:
+    s = "### Surrogate-gradient trainer against snnTorch (digits, 64-64-10)\n\n"
+    sp = b.get("speed", [])
+    if sp:
+        s += ("`DIGITS_CONFIG` (Adam, lr 0.01, batches of 16), the same initial weights, spike "
+              "arrays, loss, neuron model, surrogate and optimizer on both sides; seconds per "
+              "epoch are medians over every epoch, accuracy is held out after the last epoch "
+              "(median and range over the config seeds, which set the shuffle order):\n\n")
+        s += table(["trainer", "threads", "seeds", "s per epoch", "all epochs s",
+                    "held-out accuracy"],
+                   [[r["trainer"], r["threads"], r.get("seeds", 1), num(r["s_per_epoch"]),
+                     num(r.get("total_s")),
+                     rng(r.get("held_out_acc"), r.get("held_out_min"), r.get("held_out_max"))]
+                    for r in sp])
+        if "speedup" in b:
+            s += f"\nglia is {b['speedup']:.1f}× faster per epoch.\n"
+    va = b.get("variants", [])
+    if va:
+        s += ("\nglia alone, held-out accuracy after the last epoch, one run per config seed "
+              "(it sets the shuffle order):\n\n")
+        s += table(["config", "epochs", "seeds", "held-out median (min–max)", "training s (median)"],
+                   [[f"`{r['config']}`", r["epochs"], r["seeds"],
+                     rng(r["held_out_acc"], r["held_out_min"], r["held_out_max"]),
+                     num(r["train_s"])] for r in va])
+    mem = b.get("memory", [])
+    if mem:
+        s += ("\nMemory, one 100-step episode (batch 1, one thread; random networks, 100 synapses "
+              "per neuron):\n\n")
+        s += table(["neurons", "synapses", "model MB", "trainer's buffers MB", "RSS growth MB",
+                    "growth / model", "bytes per episode-step"],
+                   [[r["neurons"], r["synapses"], num(r["model_MB"]), num(r["trainer_buffers_MB"]),
+                     num(r["rss_growth_MB"]), f"{r['growth_x_model']:.1f}×",
+                     num(int(r["episode_bytes_per_step"]))] for r in mem])
+    return s
+
+
 def sec_generic(name: str, b) -> str:
     """Any other benchmark: its lists of rows as tables."""
     s = f"### {name}\n\n"
@@ -344,9 +359,10 @@ def render(all_: dict) -> str:
                  f"the load.\n\n")
     parts = [head]
     known = {"bench_sim": sec_sim, "bench_brian2": sec_brian2, "bench_scale": sec_scale,
-             "bench_train": sec_train, "bench_overhead": sec_overhead, "bench_threads": sec_threads}
-    for name in ("bench_sim", "bench_brian2", "bench_scale", "bench_train", "bench_overhead",
-                 "bench_threads"):
+             "bench_train": sec_train, "bench_surrogate": sec_surrogate,
+             "bench_overhead": sec_overhead, "bench_threads": sec_threads}
+    for name in ("bench_sim", "bench_brian2", "bench_scale", "bench_train", "bench_surrogate",
+                 "bench_overhead", "bench_threads"):
         if name in b:
             parts.append(known[name](b[name]))
     for name in b:
@@ -387,7 +403,8 @@ def render_summary(all_: dict) -> str:
     docs/performance.md."""
     full = render(all_)
     keep, lines, take = [], full.splitlines(), False
-    wanted = ("## Performance", "### Simulation", "### Against Brian2", "### Training", "### Threads")
+    wanted = ("## Performance", "### Simulation", "### Against Brian2", "### Training",
+              "### Surrogate", "### Threads")
     for line in lines:
         if line.startswith("#"):
             take = line.startswith(wanted)

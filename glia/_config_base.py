@@ -4,12 +4,12 @@ see glia.config), copying, dict/JSON conversion and display. The classes are bui
 from __future__ import annotations
 
 import dataclasses
-import sys
 import difflib
 import html
 import json
 import numbers
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -56,6 +56,8 @@ def _coerce(where: str, f: Field, value: Any) -> Any:
     if kind in ("int", "seed") and not is_bool and isinstance(value, numbers.Real) \
             and float(value).is_integer():
         value = int(value)  # 8.0 from a JSON file written by another tool
+    elif kind == "float" and value is None and f.default is None:
+        return None  # unset: the engine picks the value (e.g. lr: the optimizer's default)
     elif kind == "float" and not is_bool and isinstance(value, numbers.Real):
         value = float(value)
     elif kind == "bool" and (is_bool or (isinstance(value, numbers.Integral) and value in (0, 1))):
@@ -294,12 +296,17 @@ def make_config(name: str, doc: str, fields: dict[str, Field], relations=None,
             return dataclasses.field(default_factory=f.kind, metadata={"doc": f.doc})
         return dataclasses.field(default=f.default, metadata={"doc": f.doc})
     types = {"int": int, "seed": int, "float": float, "bool": bool}
+
+    def annotation(f: Field):
+        if isinstance(f.kind, type):
+            return f.kind
+        t = types.get(f.kind, str)
+        return t | None if f.default is None else t  # None: left to the engine
     ns = {"__doc__": doc, "__module__": module, "_fields": fields}
     if relations is not None:
         ns["_check_relations"] = relations
     cls = dataclasses.make_dataclass(
-        name, [(n, f.kind if isinstance(f.kind, type) else types.get(f.kind, str), spec(f))
-               for n, f in fields.items()],
+        name, [(n, annotation(f), spec(f)) for n, f in fields.items()],
         bases=(ConfigBase,), namespace=ns, slots=True, repr=False, eq=True,
         # Python >= 3.12 sets __module__ from this argument (else from the caller's frame,
         # overriding the namespace's): pickling finds the class by it

@@ -206,6 +206,7 @@ cdef extern from "glia/config_fields.hpp" namespace "glia" nogil:
         cbool hi_open
         const char* choices
         const char* doc
+        cbool may_be_unset
 
     const vector[CFieldSpec]& train_config_fields()
     const CFieldSpec* find_field(const string& name)
@@ -245,10 +246,6 @@ cdef extern from "glia/episode.hpp" namespace "glia" nogil:
         double mean_margin
 
     CEpisode episode_from_sequence(const CSequence& seq, const CNetwork& net, int32_t target) except +raise_glia_error
-    vector[int32_t] default_outputs(const CNetwork& net) except +raise_glia_error
-    CDatasetMetrics evaluate_dataset(const CNetwork& net, const vector[CEpisode]& episodes,
-                                     const CTrainConfig& cfg, const vector[int32_t]& outputs,
-                                     int n_threads, CHook hook, void* ctx) except +raise_glia_error
 
 
 cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
@@ -259,8 +256,6 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         int64_t correct
         int64_t total
         cbool reverted
-
-    ctypedef int (*CEpochHook "glia::EpochHook")(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1
 
     cdef cppclass CTrainer "glia::Trainer":
         const CTrainConfig& config()
@@ -273,7 +268,7 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         CEpochMetrics train_epoch(const vector[CEpisode]& episodes, int n_threads, CHook hook, void* ctx,
                                   cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
-                                    CHook hook, void* ctx, CEpochHook epoch_hook, void* epoch_ctx) except +raise_glia_error
+                                    CHook hook, void* ctx) except +raise_glia_error
         CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
                                   vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error
@@ -303,19 +298,26 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
 
 # ---------------------------------------------------------------- evolution
 cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
-    uint64_t kPurposeMutate
-    uint64_t kPurposeParent
-    uint64_t kPurposeTrainSeed
-    uint64_t evolution_key(uint64_t seed, int64_t generation, int64_t individual, uint64_t purpose)
-
     cdef cppclass CMutationConfig "glia::MutationConfig":
         float sigma_w
         float sigma_thr
         float sigma_leak
 
-    void mutate(CNetwork& net, const CMutationConfig& m, uint64_t key) except +raise_glia_error
+    cdef cppclass CBreedConfig "glia::BreedConfig":
+        CMutationConfig mutation
+        int64_t population
+        int64_t elite
+        int64_t parents_pool
+
+    cdef cppclass CBrood "glia::Brood":
+        vector[int64_t] parents
+        vector[CNetwork] children
+        vector[uint64_t] train_seeds
+
     vector[int64_t] rank_by_fitness(const vector[double]& fitness) except +raise_glia_error
-    int64_t choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool) except +raise_glia_error
+    CBrood breed(const vector[const CNetwork*]& previous, const vector[int64_t]& order,
+                 const CBreedConfig& cfg, uint64_t seed, int64_t generation, int n_threads,
+                 CHook hook, void* ctx) except +raise_glia_error
 
     cdef enum class TrainerKind(int32_t):
         kGradient

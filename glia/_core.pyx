@@ -16,6 +16,7 @@ from cython.operator cimport dereference as deref
 cimport cython
 
 import os
+from collections import namedtuple
 import threading
 
 import numpy as np
@@ -26,6 +27,18 @@ from glia.errors import FormatError
 cnp.import_array()
 
 # ---------------------------------------------------------------- errors
+# The Python exception of each engine ErrorKind (kBusy and kGeneric: RuntimeError).
+_PYTHON_ERRORS = {
+    <int>ErrorKind.kFormat: FormatError,
+    <int>ErrorKind.kKey: KeyError,
+    <int>ErrorKind.kValue: ValueError,
+    <int>ErrorKind.kFileNotFound: FileNotFoundError,
+    <int>ErrorKind.kFile: OSError,
+    <int>ErrorKind.kCancelled: KeyboardInterrupt,
+    <int>ErrorKind.kMemory: MemoryError,
+}
+
+
 cdef int raise_glia_error() except -1:
     """Translates the C++ exception being handled into a Python one (ErrorKind's mapping).
 
@@ -36,22 +49,7 @@ cdef int raise_glia_error() except -1:
     if PyErr_Occurred() != NULL:
         return -1
     cdef ErrorKind kind = classify_current_exception(msg)
-    text = msg.decode("utf-8", "replace")
-    if kind == ErrorKind.kFormat:
-        raise FormatError(text)
-    if kind == ErrorKind.kKey:
-        raise KeyError(text)
-    if kind == ErrorKind.kValue:
-        raise ValueError(text)
-    if kind == ErrorKind.kFileNotFound:
-        raise FileNotFoundError(text)
-    if kind == ErrorKind.kFile:
-        raise OSError(text)
-    if kind == ErrorKind.kCancelled:
-        raise KeyboardInterrupt(text)
-    if kind == ErrorKind.kMemory:
-        raise MemoryError(text)
-    raise RuntimeError(text)  # kBusy, kGeneric
+    raise _PYTHON_ERRORS.get(<int>kind, RuntimeError)(msg.decode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------- hooks
@@ -191,7 +189,7 @@ def _build_info():
 
 
 # ---------------------------------------------------------------- helpers
-cdef inline string _s(obj) except *:
+cdef inline string _to_cpp_str(obj) except *:
     if isinstance(obj, str):
         return (<str>obj).encode("utf-8")
     if isinstance(obj, bytes):
@@ -199,7 +197,7 @@ cdef inline string _s(obj) except *:
     raise TypeError(f"neuron id must be a str, got {type(obj).__name__}")
 
 
-cdef inline str _u(const string& s):
+cdef inline str _to_py_str(const string& s):
     return s.decode("utf-8", "replace")
 
 

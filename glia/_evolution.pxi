@@ -1,37 +1,5 @@
-# Evolution: keyed mutation, ranking, parent choice, parallel population scoring
-# (included by _core.pyx; the generation loop is glia/evolution.py).
-
-PURPOSE_MUTATE = kPurposeMutate
-PURPOSE_PARENT = kPurposeParent
-PURPOSE_TRAIN_SEED = kPurposeTrainSeed
-
-# Mutating more edges than this releases the GIL (below it the call is a few microseconds).
-_MUTATE_NOGIL_EDGES = 20000
-
-
-def _evolution_key(uint64_t seed, int64_t generation, int64_t individual, uint64_t purpose):
-    """stream_key(seed, generation, individual, purpose): the seed of one individual's
-    stream for one purpose (PURPOSE_MUTATE, PURPOSE_PARENT, PURPOSE_TRAIN_SEED)."""
-    return evolution_key(seed, generation, individual, purpose)
-
-
-def _mutate(Network net, double sigma_w, double sigma_thr, double sigma_leak, uint64_t key):
-    """Gaussian jitter of weights, thresholds and leaks (clamped to [0, 1]) in place, with
-    draws from the stream ``key`` only."""
-    cdef CMutationConfig m
-    m.sigma_w = sigma_w
-    m.sigma_thr = sigma_thr
-    m.sigma_leak = sigma_leak
-    cdef CNetwork* c = net._net
-    net._enter()
-    try:
-        if c.num_edges() > _MUTATE_NOGIL_EDGES:
-            with nogil:
-                mutate(deref(c), m, key)
-        else:
-            mutate(deref(c), m, key)
-    finally:
-        net._leave()
+# Evolution: a generation's breeding, ranking, parallel population scoring (included by
+# _core.pyx; the generation loop is glia/evolution/).
 
 
 def _rank(fitness):
@@ -41,9 +9,51 @@ def _rank(fitness):
     return np.asarray([r[i] for i in range(r.size())], dtype=np.int64)
 
 
-def _choose_parent(uint64_t seed, int64_t generation, int64_t slot, int64_t pool):
-    """The rank of child ``slot``'s parent among the best ``pool`` (its own stream)."""
-    return choose_parent(seed, generation, slot, pool)
+def _breed(list previous, order, int64_t population, int64_t elite, int64_t parents_pool,
+           double sigma_w, double sigma_thr, double sigma_leak, uint64_t seed,
+           int64_t generation, int n_threads):
+    """Generation ``generation`` bred from ``previous`` ranked by ``order``, in one GIL-free
+    call (glia::breed): returns ``(children, parents, train_seeds)``: the new Networks of
+    slots ``elite``.., every slot's parent (an index into ``previous``; elites are
+    ``previous[parents[s]]`` themselves) and every slot's trainer seed."""
+    cdef CBreedConfig cfg
+    cfg.mutation.sigma_w = sigma_w
+    cfg.mutation.sigma_thr = sigma_thr
+    cfg.mutation.sigma_leak = sigma_leak
+    cfg.population = population
+    cfg.elite = elite
+    cfg.parents_pool = parents_pool
+    cdef vector[int64_t] rank = [int(i) for i in order]
+    cdef vector[const CNetwork*] ptrs
+    cdef CBrood brood
+    cdef Network net
+    cdef list entered = []
+    cdef dict seen = {}
+    for obj in previous:
+        if not isinstance(obj, Network):
+            raise TypeError(f"previous must hold glia.Network objects, got {type(obj).__name__}")
+    try:
+        for obj in previous:
+            net = <Network>obj
+            if id(net) not in seen:       # one network may stand in several slots
+                net._enter()
+                seen[id(net)] = net
+                entered.append(net)
+            ptrs.push_back(net._net)
+        with nogil:
+            brood = breed(ptrs, rank, cfg, seed, generation, n_threads, _poll_signals, NULL)
+        _signals_at_return()
+    finally:
+        for obj in entered:
+            (<Network>obj)._leave()
+    cdef list children = []
+    cdef size_t k
+    for k in range(brood.children.size()):
+        net = Network.__new__(Network)
+        net._net.swap(brood.children[k])
+        children.append(net)
+    return (children, [brood.parents[k] for k in range(brood.parents.size())],
+            [brood.train_seeds[k] for k in range(brood.train_seeds.size())])
 
 
 def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outputs,

@@ -26,6 +26,12 @@ RUN_KEYS = frozenset({
 })
 
 
+def trainer_of(use_gradient) -> str:
+    """The trainer named by GliaGL's ``use_gradient`` flag (``Trainer(net, config,
+    use_gradient)``; its evolve files' ``"hebbian": true`` is ``use_gradient=False``)."""
+    return "gradient" if use_gradient else "hebbian"
+
+
 def _paths(cls) -> dict[str, tuple[str, ...]]:
     """Every name a field may be given by: its own, and a nested field's when unique."""
     paths = {name: (name,) for name in cls._fields}
@@ -59,7 +65,7 @@ def read_layout(cls, d: Mapping) -> list:
     out = []
     for k, _, v in items:
         if k == "hebbian":  # GliaGL's evolve files: "hebbian": true selects that trainer
-            out.append((k, "trainer", "hebbian" if v in (True, 1) else "gradient"))
+            out.append((k, "trainer", trainer_of(use_gradient=v not in (True, 1))))
         elif k not in skip:
             out.append((k, k, v))
     return out
@@ -114,12 +120,12 @@ def resolve_names(cls, items: list, unknown_error: type, what: str) -> dict:
 
 
 _CREATE_CONFIG_DEFAULTS = {
-    "lr": 0.05, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
+    "lr": None, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
     "optimizer": "sgd", "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8,
 }
 
 
-def create_config(lr: float = 0.05, batch_size: int = 1, warmup_ticks: int = 0,
+def create_config(lr: float | None = None, batch_size: int = 1, warmup_ticks: int = 0,
                   decision_window: int = 0, optimizer: str = "sgd",
                   adam_beta1: float = 0.9, adam_beta2: float = 0.999,
                   adam_eps: float = 1e-8, **kwargs: Any) -> TrainingConfig:

@@ -24,6 +24,9 @@ _MAX_NEURONS = kMaxNeurons
 
 _KIND_NAMES = ("sensory", "hidden", "output")
 
+# What Neuron's properties read: one neuron's parameters, state and kind name.
+_NeuronRecord = namedtuple("_NeuronRecord", "threshold leak resting value fired kind")
+
 
 class _FiredFlag(int):
     """Whether a neuron fired in the last step; usable as ``n.did_fire()`` (glia) and as
@@ -52,45 +55,48 @@ class Neuron:
         self._net = net
         self.id = neuron_id
 
-    def _p(self, k):
-        return (<Network>self._net)._param(self.id, k)
+    def _record(self):
+        return (<Network>self._net)._neuron_record(self.id)
+
+    def _set(self, name, v):
+        (<Network>self._net)._set_neuron_param(self.id, name, v)
 
     @property
     def threshold(self) -> float:
-        return self._p(0)
+        return self._record().threshold
 
     @threshold.setter
     def threshold(self, v):
-        (<Network>self._net)._set_param(self.id, 0, v)
+        self._set("threshold", v)
 
     @property
     def leak(self) -> float:
-        return self._p(1)
+        return self._record().leak
 
     @leak.setter
     def leak(self, v):
-        (<Network>self._net)._set_param(self.id, 1, v)
+        self._set("leak", v)
 
     @property
     def resting(self) -> float:
-        return self._p(2)
+        return self._record().resting
 
     @resting.setter
     def resting(self, v):
-        (<Network>self._net)._set_param(self.id, 2, v)
+        self._set("resting", v)
 
     @property
     def value(self) -> float:
-        return self._p(3)
+        return self._record().value
 
     @property
     def kind(self) -> str:
         """'sensory', 'hidden' or 'output'."""
-        return _KIND_NAMES[int(self._p(5))]
+        return self._record().kind
 
     @property
     def did_fire(self):
-        return _FiredFlag(int(self._p(4)))
+        return _FiredFlag(self._record().fired)
 
     # GliaGL's accessor methods (its C++ Neuron's names)
     def get_id(self) -> str:
@@ -302,7 +308,7 @@ cdef class Network:
         cdef int32_t[::1] t = np.ascontiguousarray(d["dst"], np.int32)
         cdef float[::1] w = np.ascontiguousarray(d["weight"], np.float32)
         for i, nid in enumerate(d["ids"]):
-            if tmp.add_neuron(_s(nid), thr[i], lk[i], rs[i]) != i:
+            if tmp.add_neuron(_to_cpp_str(nid), thr[i], lk[i], rs[i]) != i:
                 raise ValueError("neuron order in the arrays is not sensory-first")
         if s.shape[0]:
             tmp.assign_edges(&s[0], &t[0], &w[0], s.shape[0])
@@ -370,7 +376,7 @@ cdef class Network:
         cdef float x = _finite(amount, "amount")
         self._enter()
         try:
-            i = self._net.index(_s(neuron_id))
+            i = self._net.index(_to_cpp_str(neuron_id))
             self._net.inject(i, x)
         finally:
             self._leave()
@@ -385,7 +391,7 @@ cdef class Network:
         self._enter()
         try:
             for nid, amount in inputs.items():
-                idx.push_back(self._net.index(_s(nid)))
+                idx.push_back(self._net.index(_to_cpp_str(nid)))
                 val.push_back(_finite(amount, f"inputs[{nid!r}]"))
             for k in range(idx.size()):
                 self._net.inject(idx[k], val[k])
@@ -408,7 +414,7 @@ cdef class Network:
                 ids = list(neuron_ids)
                 arr = _as_float_array(values, "values", ndim=1, shape=(len(ids),))
                 for nid in ids:
-                    idx.push_back(self._net.index(_s(nid)))
+                    idx.push_back(self._net.index(_to_cpp_str(nid)))
             for k in range(<Py_ssize_t>idx.size()):
                 self._net.inject(idx[k], arr[k])
         finally:
@@ -478,7 +484,7 @@ cdef class Network:
                          f"run: recording {t_len} steps of {n} neurons")
             if trace is not None:
                 for nid in trace:
-                    tr_idx.push_back(self._net.index(_s(nid)))
+                    tr_idx.push_back(self._net.index(_to_cpp_str(nid)))
                 traces = np.zeros((T, tr_idx.size()), dtype=np.float32)
                 if T and tr_idx.size():
                     tv = traces
@@ -566,41 +572,37 @@ cdef class Network:
         self._enter()
         try:
             for nid in ids:
-                idx.push_back(self._net.index(_s(nid)))
+                idx.push_back(self._net.index(_to_cpp_str(nid)))
             for k in range(len(ids)):
                 i = idx[k]
                 self._net.set_params(i, thr[k], lk[k], self._net.resting()[i])
         finally:
             self._leave()
 
-    def _param(self, neuron_id, int k):
+    def _neuron_record(self, neuron_id):
+        """One neuron's parameters and state (a _NeuronRecord), read under the guard."""
         cdef int32_t i
         self._enter()
         try:
-            i = self._net.index(_s(neuron_id))
-            if k == 0:
-                return float(self._net.threshold()[i])
-            if k == 1:
-                return float(self._net.leak()[i])
-            if k == 2:
-                return float(self._net.resting()[i])
-            if k == 3:
-                return float(self._net.state().value[i])
-            if k == 4:
-                return int(self._net.state().fired_mask[i])
-            return int(self._net.kind_code(i))
+            i = self._net.index(_to_cpp_str(neuron_id))
+            return _NeuronRecord(float(self._net.threshold()[i]), float(self._net.leak()[i]),
+                                 float(self._net.resting()[i]), float(self._net.state().value[i]),
+                                 int(self._net.state().fired_mask[i]),
+                                 _KIND_NAMES[self._net.kind_code(i)])
         finally:
             self._leave()
 
-    def _set_param(self, neuron_id, int k, value):
-        cdef float v = _finite(value, ("threshold", "leak", "resting")[k])
+    def _set_neuron_param(self, neuron_id, str name, value):
+        """Sets one of a neuron's parameters: name is 'threshold', 'leak' or 'resting'."""
+        cdef float v = _finite(value, name)
         cdef int32_t i
         self._enter()
         try:
-            i = self._net.index(_s(neuron_id))
-            p = [self._net.threshold()[i], self._net.leak()[i], self._net.resting()[i]]
-            p[k] = v
-            self._net.set_params(i, p[0], p[1], p[2])
+            i = self._net.index(_to_cpp_str(neuron_id))
+            p = {"threshold": self._net.threshold()[i], "leak": self._net.leak()[i],
+                 "resting": self._net.resting()[i]}
+            p[name] = v
+            self._net.set_params(i, p["threshold"], p["leak"], p["resting"])
         finally:
             self._leave()
 
@@ -612,7 +614,7 @@ cdef class Network:
         cdef float r = _finite(resting, "resting")
         self._enter()
         try:
-            self._net.add_neuron(_s(neuron_id), t, l, r)
+            self._net.add_neuron(_to_cpp_str(neuron_id), t, l, r)
             self._layout.bump()
         finally:
             self._leave()
@@ -621,7 +623,7 @@ cdef class Network:
         """The :class:`Neuron` with this id (KeyError if there is none)."""
         self._enter()
         try:
-            self._net.index(_s(neuron_id))
+            self._net.index(_to_cpp_str(neuron_id))
         finally:
             self._leave()
         return Neuron(self, neuron_id)
@@ -632,7 +634,7 @@ cdef class Network:
         self._enter()
         try:
             st = &self._net.state()
-            return [_u(self._net.id(st.fired[k])) for k in range(st.n_fired)]
+            return [_to_py_str(self._net.id(st.fired[k])) for k in range(st.n_fired)]
         finally:
             self._leave()
 
@@ -706,8 +708,8 @@ cdef class Network:
         self._enter()
         try:
             for a, b in zip(f, t):
-                s.push_back(self._net.index(_s(a)))
-                d.push_back(self._net.index(_s(b)))
+                s.push_back(self._net.index(_to_cpp_str(a)))
+                d.push_back(self._net.index(_to_cpp_str(b)))
             if s.size():
                 self._net.set_edges(s.data(), d.data(), &wv[0], s.size())
         finally:
@@ -717,7 +719,7 @@ cdef class Network:
         """Removes an edge; returns whether it existed."""
         self._enter()
         try:
-            return self._net.remove_edge(self._net.index(_s(from_id)), self._net.index(_s(to_id)))
+            return self._net.remove_edge(self._net.index(_to_cpp_str(from_id)), self._net.index(_to_cpp_str(to_id)))
         finally:
             self._leave()
 
@@ -740,7 +742,7 @@ cdef class Network:
     # ---------------------------------------------------------------- properties
     cdef list _ids(self, Py_ssize_t n):
         """The ids of neurons 0..n-1 (the caller has entered)."""
-        return [_u(self._net.id(i)) for i in range(n)]
+        return [_to_py_str(self._net.id(i)) for i in range(n)]
 
     @property
     def num_neurons(self) -> int:
@@ -788,7 +790,7 @@ cdef class Network:
         """Ids of the output neurons (ids starting with 'O')."""
         self._enter()
         try:
-            return [_u(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
+            return [_to_py_str(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
         finally:
             self._leave()
 

@@ -88,7 +88,7 @@ cdef class InputSequence:
         if isinstance(tick, bool) or not isinstance(tick, (int, np.integer)):
             raise TypeError(f"tick must be an int, got {type(tick).__name__}")
         cdef int64_t t = tick
-        cdef string nid = _s(neuron_id)
+        cdef string nid = _to_cpp_str(neuron_id)
         cdef float v = _finite(value, "value")
         with cython.critical_section(self):
             self._seq.add_event(t, nid, v)
@@ -105,7 +105,7 @@ cdef class InputSequence:
         cdef vector[float] vals
         cdef size_t j
         for k, v in inputs.items():
-            names.push_back(_s(k))
+            names.push_back(_to_cpp_str(k))
             vals.push_back(_finite(v, f"inputs[{k!r}]"))
         with cython.critical_section(self):
             self._edited()
@@ -205,7 +205,7 @@ cdef class InputSequence:
             raise ValueError(f"neuron_ids must have {k} entries (one per column of array), got {len(neuron_ids)}")
         cdef InputSequence s = cls()
         t_idx, c_idx = np.nonzero(X)
-        enc = [_s(n) for n in neuron_ids]
+        enc = [_to_cpp_str(n) for n in neuron_ids]
         for t, c in zip(t_idx.tolist(), c_idx.tolist()):
             s._seq.add_event(t, enc[c], X[t, c])
         s._seq.duration = T if duration is None else duration
@@ -291,13 +291,13 @@ cdef class InputSequence:
 cdef list _sequence_names(const CSequence& seq):
     """The neuron ids a sequence's events name, in order of first appearance."""
     cdef Py_ssize_t k
-    return [_u(seq.names()[k]) for k in range(<Py_ssize_t>seq.names().size())]
+    return [_to_py_str(seq.names()[k]) for k in range(<Py_ssize_t>seq.names().size())]
 
 
 def _rebuild_sequence(ticks, ids, vals, duration, loop, cursor):
     cdef InputSequence s = InputSequence()
     for t, n, v in zip(np.asarray(ticks).tolist(), ids, np.asarray(vals).tolist()):
-        s._seq.add_event(t, _s(n), v)
+        s._seq.add_event(t, _to_cpp_str(n), v)
     s._seq.duration = duration
     s._seq.loop = loop
     s._cursor = cursor

@@ -31,7 +31,7 @@ def _train_config_fields():
         if kind == "seed":
             default = int(d.seed)
         elif kind == "float":
-            default = float(str(np.float32(v)))
+            default = None if v != v else float(str(np.float32(v)))  # NaN: unset
         elif kind == "choice":
             default = choices[int(v)]
         else:
@@ -56,12 +56,15 @@ def _field_problem(rule, str kind, value):
         spec.kind = FieldKind.kFloat if kind == "float" else FieldKind.kInt
         spec.lo, spec.hi, spec.lo_open, spec.hi_open = rule
         spec.choices = b""
+        spec.may_be_unset = False
     if spec.kind == FieldKind.kSeed:
         return None if 0 <= value <= _SEED_MAX else field_rule(spec).decode()
     try:
         x = float(value)
     except OverflowError:
         x = float("inf")
+    if x != x:  # NaN: the engine's mark of an unset value, which Python spells None
+        return field_rule(spec).decode()
     return None if field_accepts(spec, x) else field_rule(spec).decode()
 
 
@@ -76,7 +79,8 @@ cdef CTrainConfig _fill_config(dict d) except *:
         if kind == "seed":
             c.seed = v
         else:
-            set_field(c, table.at(k), choices.index(v) if kind == "choice" else float(v))
+            set_field(c, table.at(k), choices.index(v) if kind == "choice"
+                      else float("nan") if v is None else float(v))
     return c
 
 
@@ -178,12 +182,6 @@ cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
     return out
 
 
-cdef int _epoch_callback(void* ctx, int64_t epoch, const CEpochMetrics& m) except -1 nogil:
-    with gil:
-        (<object>ctx)(epoch, m.accuracy, m.mean_margin, m.loss)
-    return 0
-
-
 cdef dict _metrics_dict(const CEpochMetrics& m):
     return {"accuracy": m.accuracy, "margin": m.mean_margin, "loss": m.loss,
             "correct": m.correct, "total": m.total, "reverted": m.reverted}
@@ -191,8 +189,7 @@ cdef dict _metrics_dict(const CEpochMetrics& m):
 
 cdef class _CoreTrainer:
     """The engine's trainer over one Network (use glia.Trainer, the public wrapper).
-    ``kind``: the engine's TrainerKind, the position in glia.config.TRAINERS (0 rate
-    gradient, 1 reward-modulated, 2 surrogate gradient)."""
+    ``kind``: the engine's TrainerKind, the trainer's position in glia.config.TRAINERS."""
     cdef CTrainer* _t
     cdef CSurrogateTrainer* _s     # _t when it is the surrogate trainer, else NULL
     cdef Network _net
@@ -204,17 +201,17 @@ cdef class _CoreTrainer:
         self.kind = kind
         self._s = NULL
         self._t = NULL
-        if kind not in (0, 1, 2):
-            raise ValueError(f"kind must be 0, 1 or 2, got {kind}")
         net._enter()      # the engine trainer reads the network as it is made
         try:
-            if kind == 0:
+            if kind == <int>TrainerKind.kGradient:
                 self._t = new CRateGDTrainer(deref(net._net), c)
-            elif kind == 1:
+            elif kind == <int>TrainerKind.kHebbian:
                 self._t = new CHebbianTrainer(deref(net._net), c)
-            else:
+            elif kind == <int>TrainerKind.kSurrogate:
                 self._s = new CSurrogateTrainer(deref(net._net), c)
                 self._t = self._s
+            else:
+                raise ValueError(f"kind must be a TrainerKind (0, 1 or 2), got {kind}")
         finally:
             net._leave()
 
@@ -277,17 +274,12 @@ cdef class _CoreTrainer:
             self._net._leave()
         return _metrics_dict(m)
 
-    def train(self, _Episodes eps, int64_t epochs, int n_threads, on_epoch=None):
+    def train(self, _Episodes eps, int64_t epochs, int n_threads):
         cdef vector[CEpochMetrics] ms
-        cdef void* ctx = NULL
-        cdef CEpochHook eh = NULL
-        if on_epoch is not None:
-            ctx = <void*>on_epoch
-            eh = _epoch_callback
         self._net._enter()
         try:
             with nogil:
-                ms = self._t.train(eps.eps, epochs, n_threads, _poll_signals, NULL, eh, ctx)
+                ms = self._t.train(eps.eps, epochs, n_threads, _poll_signals, NULL)
             _signals_at_return()
         finally:
             self._net._leave()
@@ -401,26 +393,3 @@ cdef class _CoreTrainer:
             self._t.clear_history()
         finally:
             self._net._leave()
-
-
-def _evaluate_network(Network net, _Episodes eps, dict config, outputs, int n_threads,
-                      int32_t default_index=-1):
-    """Parallel evaluation of a data set on a read-only network (no trainer needed)."""
-    cdef CTrainConfig c = _make_config(config, default_index)
-    cdef vector[int32_t] o = [int(i) for i in outputs]
-    cdef CDatasetMetrics m
-    net._enter()
-    try:
-        with nogil:
-            m = evaluate_dataset(deref(net._net), eps.eps, c, o, n_threads, _poll_signals, NULL)
-        _signals_at_return()
-    finally:
-        net._leave()
-    n = eps.size
-    winners = np.empty(n, dtype=np.int32)
-    margins = np.empty(n, dtype=np.float32)
-    if n:
-        memcpy(cnp.PyArray_DATA(winners), m.winners.data(), n * sizeof(int32_t))
-        memcpy(cnp.PyArray_DATA(margins), m.margins.data(), n * sizeof(float))
-    return {"accuracy": m.accuracy, "margin": m.mean_margin, "correct": m.correct, "total": n,
-            "winners": winners, "margins": margins}

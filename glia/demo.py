@@ -26,6 +26,80 @@ def _say(msg):
     print(msg, flush=True)
 
 
+def _xor(glia, D, viz, out, nt, quick):
+    _say("[1/4] XOR with the rate-gradient trainer")
+    x = D.xor()
+    net = D.xor_network()
+    tr = glia.Trainer(net, glia.create_config(**D.XOR_CONFIG))
+    t0 = time.perf_counter()
+    hist = tr.train(x, epochs=100, num_threads=nt)
+    dt = time.perf_counter() - t0
+    r = tr.evaluate_dataset(x)
+    viz.plot_training_history(hist, save_path=out / "xor_training.png")
+    viz.plot_network_graph(net, save_path=out / "xor_network.png")
+    net.save(out / "xor_trained.net")
+    return r["correct"] == 4, ["XOR (4 patterns)", f"{r['correct']}/4 correct", f"{dt:.2f} s", nt]
+
+
+def _digits(glia, D, viz, out, nt, quick):
+    _say("[2/4] scikit-learn digits (8x8, Poisson-encoded over 64 inputs)")
+    try:
+        train, test = D.digits()
+    except ImportError as e:
+        _say(f"      skipped: {e}")
+        return False, ["digits", "needs scikit-learn", "-", nt]
+    if quick:
+        train = train[:400]
+    net = D.digits_network()
+    tr = glia.Trainer(net, glia.create_config(**D.DIGITS_CONFIG))
+    epochs = 5 if quick else 30
+    t0 = time.perf_counter()
+    hist = tr.train(train, epochs=epochs, num_threads=nt, lr_schedule=None)
+    dt = time.perf_counter() - t0
+    r = tr.evaluate_dataset(test, num_threads=nt)
+    target = 0.80 if quick else 0.92
+    viz.plot_training_history(hist, save_path=out / "digits_training.png")
+    viz.plot_confusion_matrix(test.targets, r["predictions"], labels=[f"O{k}" for k in range(10)],
+                              save_path=out / "digits_confusion.png")
+    viz.plot_weight_distribution(net, save_path=out / "digits_weights.png")
+    return r["accuracy"] >= target, [f"digits ({len(train)} train / {len(test)} test)",
+                                     f"{100 * r['accuracy']:.1f}% test accuracy", f"{dt:.2f} s", nt]
+
+
+def _evolution(glia, D, viz, out, nt, quick):
+    _say("[3/4] evolution: a population of three-class networks, scored in parallel")
+    data = D.three_class(n_per_class=30 if quick else 60, seed=1)
+    train3, val3 = data.split(0.7, seed=0)
+    evo = glia.Evolution(D.three_class_network(), train3, val3,
+                         glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG),
+                         glia.create_evo_config(population=8 if quick else 16,
+                                                generations=3 if quick else 8,
+                                                elite=2, train_epochs=2, sigma_w=0.1, seed=3))
+    t0 = time.perf_counter()
+    res = evo.run(num_threads=nt)
+    dt = time.perf_counter() - t0
+    viz.plot_evolution_result(res, save_path=out / "evolution.png")
+    viz.plot_lineage(res.lineage, save_path=out / "lineage.png")
+    res.best_genome.save(out / "evolved_best.net")
+    return res.best_metrics.accuracy >= 0.9, [
+        f"evolution ({evo.config.population} x {evo.config.generations} generations)",
+        f"{100 * res.best_metrics.accuracy:.1f}% validation accuracy", f"{dt:.2f} s", nt]
+
+
+def _simulation(glia, D, viz, out, nt, quick):
+    _say("[4/4] simulation of a generated 1,000-neuron network")
+    big = glia.Network.from_string("NEWNET S=32 H=1000 O=8\nDENSITY H->H 0.05\nW_SCALE 12\nSEED 1\n")
+    rng = np.random.default_rng(0)
+    T = 500 if quick else 5000
+    X = ((rng.random((T, big.num_sensory)) < 0.2) * 200).astype(np.float32)
+    t0 = time.perf_counter()
+    raster = big.run(X)
+    dt = time.perf_counter() - t0
+    viz.plot_neuron_activity(raster[:300], neuron_ids=big.neuron_ids, save_path=out / "raster.png")
+    return True, [f"simulate {big.num_neurons} neurons, {big.num_connections} edges",
+                  f"{T / dt:,.0f} steps/s, {int(raster.sum()):,} spikes", f"{dt * 1e3:.0f} ms", 1]
+
+
 def run(out_dir: Path = Path("glia_demo_output"), quick: bool = False, n_threads=None) -> int:
     """Runs the demo; returns 0 when every task reached its target, else 1."""
     import glia
@@ -38,80 +112,10 @@ def run(out_dir: Path = Path("glia_demo_output"), quick: bool = False, n_threads
     rows, ok = [], True
     glia.show_config()
     print()
-
-    # 1. XOR ---------------------------------------------------------------
-    _say("[1/4] XOR with the rate-gradient trainer")
-    x = D.xor()
-    net = D.xor_network()
-    tr = glia.Trainer(net, glia.create_config(**D.XOR_CONFIG))
-    t0 = time.perf_counter()
-    hist = tr.train(x, epochs=100, num_threads=nt)
-    dt = time.perf_counter() - t0
-    r = tr.evaluate_dataset(x)
-    ok &= r["correct"] == 4
-    rows.append(["XOR (4 patterns)", f"{r['correct']}/4 correct", f"{dt:.2f} s", nt])
-    viz.plot_training_history(hist, save_path=out / "xor_training.png")
-    viz.plot_network_graph(net, save_path=out / "xor_network.png")
-    net.save(out / "xor_trained.net")
-
-    # 2. digits ------------------------------------------------------------
-    _say("[2/4] scikit-learn digits (8x8, Poisson-encoded over 64 inputs)")
-    try:
-        train, test = D.digits()
-    except ImportError as e:
-        _say(f"      skipped: {e}")
-        rows.append(["digits", "needs scikit-learn", "-", nt])
-        ok = False
-    else:
-        if quick:
-            train = train[:400]
-        net = D.digits_network()
-        tr = glia.Trainer(net, glia.create_config(**D.DIGITS_CONFIG))
-        epochs = 5 if quick else 30
-        t0 = time.perf_counter()
-        hist = tr.train(train, epochs=epochs, num_threads=nt, lr_schedule=None)
-        dt = time.perf_counter() - t0
-        r = tr.evaluate_dataset(test, num_threads=nt)
-        target = 0.80 if quick else 0.92
-        ok &= r["accuracy"] >= target
-        rows.append([f"digits ({len(train)} train / {len(test)} test)",
-                     f"{100 * r['accuracy']:.1f}% test accuracy", f"{dt:.2f} s", nt])
-        viz.plot_training_history(hist, save_path=out / "digits_training.png")
-        viz.plot_confusion_matrix(test.targets, r["predictions"], labels=[f"O{k}" for k in range(10)],
-                                  save_path=out / "digits_confusion.png")
-        viz.plot_weight_distribution(net, save_path=out / "digits_weights.png")
-
-    # 3. evolution ---------------------------------------------------------
-    _say("[3/4] evolution: a population of three-class networks, scored in parallel")
-    data = D.three_class(n_per_class=30 if quick else 60, seed=1)
-    train3, val3 = data.split(0.7, seed=0)
-    evo = glia.Evolution(D.three_class_network(), train3, val3,
-                         glia.create_config(**D.THREE_CLASS_GRADIENT_CONFIG),
-                         glia.create_evo_config(population=8 if quick else 16,
-                                                generations=3 if quick else 8,
-                                                elite=2, train_epochs=2, sigma_w=0.1, seed=3))
-    t0 = time.perf_counter()
-    res = evo.run(num_threads=nt)
-    dt = time.perf_counter() - t0
-    ok &= res.best_metrics.accuracy >= 0.9
-    rows.append([f"evolution ({evo.config.population} x {evo.config.generations} generations)",
-                 f"{100 * res.best_metrics.accuracy:.1f}% validation accuracy", f"{dt:.2f} s", nt])
-    viz.plot_evolution_result(res, save_path=out / "evolution.png")
-    viz.plot_lineage(res.lineage, save_path=out / "lineage.png")
-    res.best_genome.save(out / "evolved_best.net")
-
-    # 4. simulation ----------------------------------------------------------
-    _say("[4/4] simulation of a generated 1,000-neuron network")
-    big = glia.Network.from_string("NEWNET S=32 H=1000 O=8\nDENSITY H->H 0.05\nW_SCALE 12\nSEED 1\n")
-    rng = np.random.default_rng(0)
-    T = 500 if quick else 5000
-    X = ((rng.random((T, big.num_sensory)) < 0.2) * 200).astype(np.float32)
-    t0 = time.perf_counter()
-    raster = big.run(X)
-    dt = time.perf_counter() - t0
-    rows.append([f"simulate {big.num_neurons} neurons, {big.num_connections} edges",
-                 f"{T / dt:,.0f} steps/s, {int(raster.sum()):,} spikes", f"{dt * 1e3:.0f} ms", 1])
-    viz.plot_neuron_activity(raster[:300], neuron_ids=big.neuron_ids, save_path=out / "raster.png")
+    for task in (_xor, _digits, _evolution, _simulation):
+        reached, row = task(glia, D, viz, out, nt, quick)
+        ok &= reached
+        rows.append(row)
 
     print()
     print(_table(rows, ["task", "result", "time", "threads"]))

@@ -15,6 +15,7 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
+from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
 from glia.data import Dataset, EpisodeData, EpisodeMetrics
@@ -75,12 +76,14 @@ def _lr_scale(schedule, epoch: int, epochs: int) -> float:
 class Trainer:
     """Trains a :class:`~glia.Network` on a :class:`~glia.Dataset`.
 
-    ``use_gradient=True`` (the default) uses the rate-gradient trainer (softmax
-    cross-entropy over the outputs' rates, SGD/Adam/AdamW); ``False`` uses the
-    reward-modulated eligibility-trace trainer (GliaGL's ``Trainer``). ``method`` names
-    the trainer instead: ``'gradient'``, ``'hebbian'`` or ``'surrogate'``
-    (surrogate-gradient back-propagation through time: ``Trainer(net, cfg,
-    method="surrogate")`` returns a :class:`SurrogateTrainer`).
+    ``method`` names the learning rule, one of :data:`glia.config.TRAINERS` (the same
+    names as ``EvolutionConfig.trainer``):
+    ``'gradient'`` (the default: the rate-gradient trainer, softmax cross-entropy over the
+    outputs' rates, SGD/Adam/AdamW), ``'hebbian'`` (the reward-modulated eligibility-trace
+    trainer, GliaGL's ``Trainer``) or ``'surrogate'`` (surrogate-gradient
+    back-propagation through time; ``Trainer(net, cfg, method="surrogate")`` returns a
+    :class:`SurrogateTrainer`). ``use_gradient`` is GliaGL's spelling of the first two
+    (``True``: ``'gradient'``, ``False``: ``'hebbian'``), used when ``method`` is None.
 
     Example::
 
@@ -106,13 +109,12 @@ class Trainer:
         if not isinstance(net, Network):
             raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
         if method is None:
-            method = "gradient" if use_gradient else "hebbian"
+            method = trainer_of(use_gradient)
         elif method not in TRAINERS:
             raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
         self._busy = _Busy("Trainer", "make one Trainer per thread, each on its own network")
         self.net = net
         self.method = method
-        self.use_gradient = method != "hebbian"
         self._config = self._check_config(config)
         self._outputs: dict | None = None
         self._core = None
@@ -276,11 +278,12 @@ class Trainer:
         core.train(built, epochs, effective_n_threads(num_threads))
         return self.history
 
-    def _training_data(self, dataset, config):
-        """The engine trainer and the resolved episodes of a non-empty training set."""
+    def _training_data(self, dataset, config, what="the training data set"):
+        """The engine trainer and the resolved episodes of a non-empty data set
+        (ValueError "<what> is empty")."""
         eps = _episodes_of(dataset)
         if not eps:
-            raise ValueError("the training data set is empty")
+            raise ValueError(f"{what} is empty")
         core = self._use(config, eps)
         return core, self._resolve(eps)
 
@@ -295,11 +298,8 @@ class Trainer:
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
         Returns that batch's metrics (accuracy, margin, loss, correct, total)."""
-        eps = _episodes_of(batch)
-        if not eps:
-            raise ValueError("the batch is empty")
-        core = self._use(config, eps)
-        return core.train_batch(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(batch, config, "the batch")
+        return core.train_batch(built, effective_n_threads(num_threads))
 
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
@@ -414,7 +414,7 @@ def _check_epochs(epochs):
 
 
 class RateGDTrainer(Trainer):
-    """The rate-gradient trainer (``Trainer(net, config, use_gradient=True)``).
+    """The rate-gradient trainer (``Trainer(net, config, method="gradient")``).
 
     Example::
 
@@ -423,11 +423,12 @@ class RateGDTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, use_gradient=True)
+        super().__init__(net, config, method="gradient")
 
 
 class HebbianTrainer(Trainer):
-    """The reward-modulated eligibility-trace trainer (``use_gradient=False``).
+    """The reward-modulated eligibility-trace trainer (``Trainer(net, config,
+    method="hebbian")``).
 
     Example::
 
@@ -437,7 +438,7 @@ class HebbianTrainer(Trainer):
     """
 
     def __init__(self, net: Network, config: TrainingConfig | None = None):
-        super().__init__(net, config, use_gradient=False)
+        super().__init__(net, config, method="hebbian")
 
 
 class SurrogateTrainer(Trainer):
@@ -478,11 +479,8 @@ class SurrogateTrainer(Trainer):
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
         ``net.get_weights()``' edge order. Changes nothing (no update, no shuffling, no
         timing jitter); the GIL is released and Ctrl-C stops it."""
-        eps = _episodes_of(data)
-        if not eps:
-            raise ValueError("the data set is empty")
-        core = self._use(config, eps)
-        return core.gradients(self._resolve(eps), effective_n_threads(num_threads))
+        core, built = self._training_data(data, config, "the data set")
+        return core.gradients(built, effective_n_threads(num_threads))
 
     @property
     @_exclusive

@@ -1,7 +1,11 @@
-"""Shared fixtures: small hand-built networks and the shared benchmark workloads."""
+"""Shared fixtures and helpers: small hand-built networks, the shared benchmark workloads,
+a counting Python thread and a Ctrl-C check."""
+import _thread
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,114 @@ def golden():
     finally:
         sys.path.pop(0)
     return g
+
+
+class Counter(threading.Thread):
+    """A Python thread that counts as fast as it can until stopped (``stop = True``)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.count = 0
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            self.count += 1
+
+
+def assert_ctrl_c_stops(call, after=0.3, within=1.5):
+    """Ctrl-C (KeyboardInterrupt in the main thread) ``after`` seconds into ``call()``
+    stops it with KeyboardInterrupt within ``within`` seconds of the call's start."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+        timer.join()
+    assert time.perf_counter() - t0 < within
+
+
+def assert_python_runs_beside(work):
+    """``work(n)`` runs n units of work in one GIL-free call: one call of at least about
+    0.5 s (whatever the machine's speed) lets a counting Python thread run beside it."""
+    t0 = time.perf_counter()
+    work(1)
+    units = max(2, int(0.5 / max(time.perf_counter() - t0, 1e-3)) + 1)
+    c = Counter()
+    c.start()
+    t0 = time.perf_counter()
+    work(units)
+    dt = time.perf_counter() - t0
+    c.stop = True
+    c.join()
+    assert dt > 0.2 and c.count > 100_000
+
+
+def python_rates(call, settle=0.1, idle=0.2):
+    """(idle rate, rate during ``call()``) of a counting Python thread, in counts per
+    second, and call's result: the rate beside a call that releases the GIL stays near
+    the idle rate."""
+    c = Counter()
+    c.start()
+    time.sleep(settle)
+    c0, t0 = c.count, time.perf_counter()
+    time.sleep(idle)
+    idle_rate = (c.count - c0) / (time.perf_counter() - t0)
+    c1, t1 = c.count, time.perf_counter()
+    result = call()
+    dt = time.perf_counter() - t1
+    c.stop = True
+    c.join()
+    assert dt > 0.05, "the call was too short to measure"
+    return idle_rate, (c.count - c1) / dt, result
+
+
+def _evolution_arrays(net):
+    d = net._get_arrays()
+    return {k: np.asarray(d[k]) for k in ("threshold", "leak", "resting", "src", "dst", "weight")}
+
+
+def assert_same_evolution(r1, r2):
+    """Two EvolutionResults are the same: histories, lineage, best metrics, and the best
+    genome and network bit for bit."""
+    assert r1.histories() == r2.histories()
+    assert r1.lineage == r2.lineage
+    assert r1.best_metrics == r2.best_metrics
+    for a, b in ((r1.best_genome, r2.best_genome), (r1.best_network, r2.best_network)):
+        assert a.neuron_ids == b.neuron_ids
+        da, db = _evolution_arrays(a), _evolution_arrays(b)
+        for k in da:
+            assert np.array_equal(da[k], db[k]), k
+
+
+def evolution_run(**evo_fields):
+    """(Evolution, its in-process result on two threads) on a small three-class task
+    (36 episodes split 3:1, lr 0.05, batches of 4); ``evo_fields`` set the EvolutionConfig."""
+    train, val = glia.datasets.three_class(n_per_class=12).split(0.75, seed=0)
+    cfg = glia.create_config(lr=0.05, batch_size=4, warmup_ticks=20, decision_window=50)
+    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
+                         glia.EvolutionConfig(**evo_fields))
+    return evo, evo.run(verbose=False, num_threads=2)
+
+
+def endless_calls(tr, train):
+    """Calls of a trainer that would run for hours on ``train``, by name: train,
+    train_fast, evaluate_dataset and (the surrogate trainer's) gradients, the last two
+    repeated without allocating between calls."""
+    big = train + train + train + train
+    big = big + big
+
+    def repeat(fn, *args):
+        for _ in range(10**6):
+            fn(*args)
+
+    return {"train": lambda: tr.train(train, epochs=10**6, verbose=False),
+            "train_fast": lambda: tr.train_fast(train, epochs=10**6),
+            "evaluate_dataset": lambda: repeat(tr.evaluate_dataset, big),
+            "gradients": lambda: repeat(tr.gradients, train)}
 
 
 CHAIN = """

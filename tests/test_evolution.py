@@ -2,6 +2,7 @@
 Ctrl-C, lineage, GIL release, score_population, bad input."""
 import _thread
 import json
+import math
 import threading
 import time
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import glia
+from conftest import python_rates
 from glia.evolution import EvoMetrics
 
 
@@ -68,6 +70,87 @@ def test_bit_identical_for_1_and_2_threads_and_reruns(task, cfg, lamarckian, tra
     r4 = glia.Evolution(net, train, val, cfg, small_evo(seed=8, lamarckian=lamarckian,
                                                         trainer=trainer)).run(verbose=False)
     assert r4.lineage != r1.lineage
+
+
+# ---------------------------------------------------------------- breeding, from the rule
+_M64 = (1 << 64) - 1
+_MUTATE, _PARENT, _TRAIN_SEED = 0x45564F01, 0x45564F02, 0x45564F03   # Purpose (random.hpp)
+
+
+def _splitmix(x):
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _key(seed, a, b=0, c=0):
+    return _splitmix(seed ^ _splitmix(a ^ _splitmix(b ^ _splitmix(c))))
+
+
+class _Rng:
+    """The engine's generator, written from its definition (SplitMix64, Box-Muller)."""
+
+    def __init__(self, key):
+        self.s = key
+
+    def next(self):
+        out = _splitmix(self.s)
+        self.s = (self.s + 0x9E3779B97F4A7C15) & _M64
+        return out
+
+    def uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+    def normal(self):
+        u1, u2 = self.uniform(), self.uniform()
+        return math.sqrt(-2.0 * math.log(max(u1, 1e-300))) * math.cos(6.283185307179586 * u2)
+
+
+def _mutated(net, sigmas, key):
+    """net's arrays after the documented mutation: weights (CSR order) from sub-stream 0,
+    thresholds from 1, leaks from 2 (clamped to [0, 1])."""
+    d = {k: np.array(v) for k, v in net._get_arrays().items() if k in ("threshold", "leak", "weight")}
+    for sub, name in enumerate(("weight", "threshold", "leak")):
+        s = float(np.float32(sigmas[sub]))
+        rng = _Rng(_key(key, sub))
+        a = d[name]
+        for i in range(len(a)):
+            a[i] = a[i] + np.float32(s * rng.normal())
+        if name == "leak":
+            np.clip(a, 0.0, 1.0, out=a)
+    return d
+
+
+def _assert_arrays(net, want):
+    got = net._get_arrays()
+    for k, v in want.items():
+        assert np.asarray(got[k]).tobytes() == v.tobytes(), k
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_breeding_follows_the_keyed_rule(n_threads):
+    """One _breed call makes a generation exactly as the rule says: slot s's parent is rank
+    below(pool) of stream (seed, generation, s, PARENT), its mutation draws from (seed,
+    generation, s, MUTATE), its trainer seed is key (seed, generation, s, TRAIN_SEED)."""
+    from glia._core import _breed
+    base = glia.datasets.three_class_network()
+    sig, seed, P = (0.5, 0.3, 0.1), 20240611, 6
+    children, parents, seeds = _breed([base], [0], P, 1, 1, *sig, seed, 0, n_threads)
+    assert parents == [0] * P and len(children) == P - 1
+    assert seeds == [_key(seed, 0, s, _TRAIN_SEED) for s in range(P)]
+    for s, child in enumerate(children, start=1):
+        _assert_arrays(child, _mutated(base, sig, _key(seed, 0, s, _MUTATE)))
+    prev, order, E, R = [base] + children, [3, 0, 5, 1, 4, 2], 2, 3
+    children, parents, seeds = _breed(prev, order, P, E, R, *sig, seed, 7, n_threads)
+    assert parents[:E] == order[:E] and len(children) == P - E
+    assert seeds == [_key(seed, 7, s, _TRAIN_SEED) for s in range(P)]
+    for s in range(E, P):
+        j = order[_Rng(_key(seed, 7, s, _PARENT)).next() % R]
+        assert parents[s] == j
+        _assert_arrays(children[s - E], _mutated(prev[j], sig, _key(seed, 7, s, _MUTATE)))
+    with pytest.raises(ValueError, match="parents_pool"):
+        _breed(prev, order, P, E, P + 1, *sig, seed, 7, n_threads)
 
 
 def test_result_shape_and_best_history_never_falls(task, cfg):
@@ -260,26 +343,23 @@ def test_counting_thread_progresses_during_run(task, cfg):
     train, val = task
     evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg,
                          glia.EvolutionConfig(population=4, generations=6, train_epochs=20))
-    counter = [0]
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    th = threading.Thread(target=count)
-    th.start()
-    time.sleep(0.2)
-    c0, t0 = counter[0], time.perf_counter()
-    time.sleep(0.3)
-    idle_rate = (counter[0] - c0) / (time.perf_counter() - t0)
-    c1, t1 = counter[0], time.perf_counter()
-    evo.run(verbose=False, num_threads=1)
-    run_rate = (counter[0] - c1) / (time.perf_counter() - t1)
-    stop.set()
-    th.join()
-    assert time.perf_counter() - t1 > 0.05
+    idle_rate, run_rate, _ = python_rates(lambda: evo.run(verbose=False, num_threads=1),
+                                          settle=0.2, idle=0.3)
     assert run_rate > 0.3 * idle_rate, (run_rate, idle_rate)
+
+
+def test_counting_thread_progresses_during_breeding():
+    from glia._core import _breed
+    net = glia.Network.from_string("NEWNET S=10 H=2000 O=2\nSEED 1\nDENSITY H->H 0.25\n")
+    assert net.num_connections > 900_000
+    idle_rate, breed_rate, (children, _, _) = python_rates(
+        lambda: _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 1))
+    assert len(children) == 4
+    assert breed_rate > 0.3 * idle_rate, (breed_rate, idle_rate)
+    # the same children on two threads (enough draws for a team)
+    again, _, _ = _breed([net], [0], 5, 1, 1, 0.1, 0.1, 0.1, 3, 0, 2)
+    for a, b in zip(children, again):
+        assert_same_network(a, b)
 
 
 # ---------------------------------------------------------------- score_population

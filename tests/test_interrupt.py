@@ -145,7 +145,7 @@ def test_train_with_callbacks_and_progress_bar(task):
         if k % 4 == 2:
             return lambda: glia.Trainer(net, cfg, method="surrogate").train(
                 train, epochs=ENDLESS, verbose=False, on_epoch=on_epoch)
-        return lambda: glia.Trainer(net, cfg, use_gradient=False).train(
+        return lambda: glia.Trainer(net, cfg, method="hebbian").train(
             train, epochs=ENDLESS, verbose=True, on_epoch=on_epoch)
 
     def after(k):
@@ -258,9 +258,9 @@ def test_evolution_process_pool(task):
 
 
 def test_interrupted_first_import_of_the_progress_bar_leaves_it_importable(monkeypatch):
-    """Ctrl-C during the progress bar's first import (tqdm.auto pulls in asyncio) used to
-    leave half-initialised modules behind, and every later train(verbose=True) failed with
-    a NameError; the interrupted import now removes what it added."""
+    """Ctrl-C during the progress bar's first import (tqdm.auto pulls in asyncio) leaves
+    no half-initialised modules behind: the interrupted import removes what it added, so
+    a later train(verbose=True) works."""
     import sys
     from glia._util import progress_bar
     for name in [m for m in sys.modules if m == "tqdm" or m.startswith(("tqdm.", "asyncio"))]:
@@ -289,7 +289,6 @@ def test_a_ctrl_c_during_a_short_call_is_raised_by_that_call(task, which):
     import traceback
     net, train, _, cfg = task
     net = net.copy()
-    tr = glia.Trainer(net, cfg)
     # step is called straight from here: nothing but the compiled call can raise inside it
     # (the Python wrappers of the other calls would raise a late signal as they go on)
     calls = {"step": (lambda: net.step(150000), "_network.pxi")}

@@ -22,14 +22,14 @@ def digits():
     return D.digits()
 
 
-@pytest.mark.parametrize("gradient,floor", [(True, 0.95), (False, 0.90)])
-def test_defaults_learn_the_shared_three_class_workload(gradient, floor):
+@pytest.mark.parametrize("trainer,floor", [("gradient", 0.95), ("hebbian", 0.90)])
+def test_defaults_learn_the_shared_three_class_workload(trainer, floor):
     # train on the first 40 episodes, score the other 20; median over 5 seeds
     accs = []
     for seed in range(5):
         net, data = shared_cls3()
         train, held_out = data[:40], data[40:]
-        tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), use_gradient=gradient)
+        tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), method=trainer)
         assert tr.evaluate_dataset(held_out)["accuracy"] < 0.7        # starts near chance
         h = tr.train(train, epochs=50, verbose=False)
         assert h["loss"][-1] < h["loss"][0]
@@ -37,18 +37,18 @@ def test_defaults_learn_the_shared_three_class_workload(gradient, floor):
     assert statistics.median(accs) >= floor, accs
 
 
-@pytest.mark.parametrize("gradient,floor", [(True, 0.95), (False, 0.90)])
-def test_defaults_learn_three_class(gradient, floor):
+@pytest.mark.parametrize("trainer,floor", [("gradient", 0.95), ("hebbian", 0.90)])
+def test_defaults_learn_three_class(trainer, floor):
     train, held_out = D.three_class().split(0.7, seed=0)
-    tr = glia.Trainer(D.three_class_network(), glia.create_config(), use_gradient=gradient)
+    tr = glia.Trainer(D.three_class_network(), glia.create_config(), method=trainer)
     tr.train(train, epochs=30, verbose=False)
     assert tr.evaluate_dataset(held_out)["accuracy"] >= floor
 
 
-@pytest.mark.parametrize("gradient,floor", [(True, 0.90), (False, 0.80)])
-def test_defaults_learn_digits(digits, gradient, floor):
+@pytest.mark.parametrize("trainer,floor", [("gradient", 0.90), ("hebbian", 0.80)])
+def test_defaults_learn_digits(digits, trainer, floor):
     train, test = digits
-    tr = glia.Trainer(D.digits_network(), glia.create_config(), use_gradient=gradient)
+    tr = glia.Trainer(D.digits_network(), glia.create_config(), method=trainer)
     before = tr.evaluate_dataset(test)["accuracy"]
     h = tr.train(train, epochs=10, verbose=False)
     after = tr.evaluate_dataset(test)["accuracy"]

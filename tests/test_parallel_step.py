@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import glia
+from conftest import Counter
 from glia._core import _set_parallel_step_min_work
 
 
@@ -155,17 +156,6 @@ def test_a_second_run_beside_a_team_run_uses_one_thread(any_size):
     t.join()
     assert seen == [1]
     assert other.step_threads(2) == 2       # the team has finished
-
-
-class Counter(threading.Thread):
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.count = 0
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            self.count += 1
 
 
 def test_team_run_releases_the_gil(any_size):

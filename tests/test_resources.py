@@ -193,18 +193,31 @@ def arrays(draw, max_dims=3):
 _ALLOWED = (TypeError, ValueError, KeyError)
 
 
+def _refused_or_done(net, call):
+    """``(True, call())``, or ``(False, None)`` when call raises one of _ALLOWED, which
+    must leave ``net`` as it was (structure, parameters and state)."""
+    before = (net.to_string(), net.values.tobytes())
+    try:
+        return True, call()
+    except _ALLOWED:
+        assert (net.to_string(), net.values.tobytes()) == before
+        return False, None
+
+
+def _assert_valid_and_reads_back(net):
+    net.validate()
+    text = net.to_string()
+    assert glia.Network.from_string(text).to_string() == text
+
+
 @given(X=arrays(), record=st.sampled_from(["raster", "events", "counts", None, "bogus"]),
        trace=st.one_of(st.none(), st.lists(st.sampled_from(["S0", "O1", "H3", "X9", ""]), max_size=3)))
 @_FUZZ
 def test_fuzz_network_run(X, record, trace):
     net = glia.Network.from_string(SMALL)
     net.inject("S0", 150.0)
-    before = (net.to_string(), net.values.tobytes())
-    try:
-        out = net.run(X, record=record, trace=trace)
-    except _ALLOWED:
-        assert (net.to_string(), net.values.tobytes()) == before   # refused: nothing changed
-    else:
+    done, out = _refused_or_done(net, lambda: net.run(X, record=record, trace=trace))
+    if done:
         T = X.shape[0]
         assert X.ndim == 2 and X.shape[1] == 3 and record in ("raster", "events", "counts", None)
         if record == "raster":
@@ -243,31 +256,16 @@ _IDS = st.sampled_from(["S0", "S1", "H0", "O1", "X9", "", "S 0", 5, None, b"H1"]
 @_FUZZ
 def test_fuzz_set_weights(f, t, w):
     net = glia.Network.from_string(SMALL)
-    before = net.to_string()
-    try:
-        net.set_weights(f, t, w)
-    except _ALLOWED:
-        assert net.to_string() == before
-    net.validate()
+    _refused_or_done(net, lambda: net.set_weights(f, t, w))
     assert np.isfinite(net.edge_weights).all()
-    text = net.to_string()
-    assert glia.Network.from_string(text).to_string() == text
+    _assert_valid_and_reads_back(net)
 
 
 @given(ids=st.lists(st.text(max_size=4), max_size=4), thr=arrays(max_dims=1), leak=arrays(max_dims=1))
 @_FUZZ
 def test_fuzz_set_state_and_add_neuron(ids, thr, leak):
     net = glia.Network.from_string(SMALL)
-    before = net.to_string()
-    try:
-        net.set_state(ids, thr, leak)
-    except _ALLOWED:
-        assert net.to_string() == before
+    _refused_or_done(net, lambda: net.set_state(ids, thr, leak))
     for nid in ids:
-        try:
-            net.add_neuron(nid, 1.0, 0.5, 0.0)
-        except _ALLOWED:
-            pass
-    net.validate()
-    text = net.to_string()
-    assert glia.Network.from_string(text).to_string() == text      # every accepted id saves
+        _refused_or_done(net, lambda: net.add_neuron(nid, 1.0, 0.5, 0.0))
+    _assert_valid_and_reads_back(net)      # every accepted id saves

@@ -1,14 +1,13 @@
 """The surrogate-gradient trainer: its gradients against an independent NumPy
 implementation of the contract (tests/surrogate_reference.py), determinism across
 threads, the GIL, and learning on held-out data."""
-import threading
-import time
 
 import numpy as np
 import pytest
 
 import glia
 import glia.datasets as D
+from conftest import assert_ctrl_c_stops, assert_python_runs_beside, endless_calls
 from surrogate_reference import mean_gradient
 
 
@@ -77,13 +76,13 @@ def test_gradients_of_the_window_default_resolve_per_episode():
     np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
 
 
-def test_method_names_select_the_surrogate_trainer():
+def test_trainer_names_select_the_surrogate_trainer():
     net = D.xor_network()
     tr = glia.Trainer(net, glia.create_config(), method="surrogate")
     assert isinstance(tr, glia.SurrogateTrainer) and tr.method == "surrogate"
     assert "surrogate" in repr(tr)
     assert type(glia.Trainer(net, method="gradient")) is glia.Trainer
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match="method must be one of 'gradient', 'hebbian', 'surrogate'"):
         glia.Trainer(net, method="backprop")
     with pytest.raises(ValueError, match="surrogate_slope"):
         glia.create_config(surrogate_slope=0.0)
@@ -134,44 +133,13 @@ def _long_training():
 
 def test_training_releases_the_gil():
     tr, train, _ = _long_training()
-    count = [0]
-    stop = threading.Event()
-
-    def counter():
-        while not stop.is_set():
-            count[0] += 1
-
-    # one GIL-free call of at least ~0.5 s, whatever the machine's speed
-    t0 = time.perf_counter()
-    tr.train_fast(train[:300], epochs=1, num_threads=1)
-    epochs = max(2, int(0.5 / max(time.perf_counter() - t0, 1e-3)) + 1)
-    t = threading.Thread(target=counter)
-    t.start()
-    t0 = time.perf_counter()
-    tr.train_fast(train[:300], epochs=epochs, num_threads=1)
-    dt = time.perf_counter() - t0
-    stop.set()
-    t.join()
-    assert dt > 0.2 and count[0] > 100_000
+    assert_python_runs_beside(lambda n: tr.train_fast(train[:300], epochs=n, num_threads=1))
 
 
 @pytest.mark.parametrize("call", ["train", "train_fast", "gradients"])
 def test_ctrl_c_stops_it_quickly(call):
-    import _thread
     tr, train, net = _long_training()
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        if call == "train":
-            tr.train(train, epochs=10**6, verbose=False)
-        elif call == "train_fast":
-            tr.train_fast(train, epochs=10**6)
-        else:
-            for _ in range(10**6):
-                tr.gradients(train)
-    assert time.perf_counter() - t0 < 1.5
-    timer.join()
+    assert_ctrl_c_stops(endless_calls(tr, train)[call])
     net.validate()
     assert np.isfinite(net.get_weights()[2]).all()
     tr.train(train[:10], epochs=1, verbose=False)      # the next call works
@@ -196,11 +164,12 @@ def test_evolution_and_score_population_take_the_surrogate_trainer():
 
 
 # ---------------------------------------------------------------- learning (held-out)
-def test_learns_digits_with_a_hidden_layer():
+def test_learns_digits_with_the_defaults_and_adam():
+    # the defaults, Adam at its own default learning rate (0.001), batches of 1
     train, test = D.digits()
-    tr = glia.SurrogateTrainer(D.digits_network(n_hidden=64), glia.create_config(**D.DIGITS_CONFIG))
+    tr = glia.SurrogateTrainer(D.digits_network(n_hidden=64), glia.create_config(optimizer="adam"))
     assert tr.evaluate_dataset(test)["accuracy"] < 0.3
-    h = tr.train(train, epochs=5, verbose=False)
+    h = tr.train(train, epochs=8, verbose=False)
     assert h["loss"][-1] < h["loss"][0]
     assert tr.evaluate_dataset(test)["accuracy"] >= 0.95
 
@@ -229,14 +198,11 @@ def test_learns_the_shared_three_class_workload():
 
 
 def test_learns_xor():
-    # 4/4 from at least two of three random 16-hidden networks (a network whose outputs
-    # start silent for every pattern gets no gradient: dv/du = [u > 0])
+    # 4/4 from every seed with the documented recipe: 16 hidden neurons and outputs that
+    # start above 0 (an output never above 0 gets no gradient: dv/du = [u > 0])
     data = D.xor()
-    solved = 0
-    for seed in (1, 2, 3):
-        cfg = glia.create_config(optimizer="adam", lr=0.02, batch_size=1, warmup_ticks=20,
-                                 temperature=0.1, surrogate_slope=2.0)
-        tr = glia.SurrogateTrainer(D.xor_network(n_hidden=16, seed=seed), cfg)
+    for seed in (1, 2, 3, 4):
+        net = D.xor_network(n_hidden=16, seed=seed, out_bias=0.3)
+        tr = glia.SurrogateTrainer(net, glia.create_config(**D.XOR_CONFIG))
         tr.train_fast(data, epochs=300)
-        solved += tr.evaluate_dataset(data)["correct"] == 4
-    assert solved >= 2
+        assert tr.evaluate_dataset(data)["correct"] == 4, seed

@@ -1,5 +1,4 @@
 """Threads and the GIL: compute calls release it, instances are guarded, Ctrl-C works."""
-import _thread
 import threading
 import time
 
@@ -7,19 +6,7 @@ import numpy as np
 import pytest
 
 import glia
-
-
-class Counter(threading.Thread):
-    """A Python thread that counts as fast as it can until stopped."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.count = 0
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            self.count += 1
+from conftest import Counter, assert_ctrl_c_stops
 
 
 def idle_rate(seconds=0.2):
@@ -109,12 +96,7 @@ def test_one_instance_two_threads_raises(workloads):
 
 def test_ctrl_c_stops_a_long_run(workloads):
     net = glia.Network.from_file(workloads / "net_medium.net")
-    timer = threading.Timer(0.2, _thread.interrupt_main)
-    timer.start()
-    t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        net.step(10**9)
-    assert time.perf_counter() - t0 < 2.0
+    assert_ctrl_c_stops(lambda: net.step(10**9), after=0.2, within=2.0)
     net.validate()
     assert np.isfinite(net.values).all()
     net.step(1)                       # still usable
@@ -123,12 +105,7 @@ def test_ctrl_c_stops_a_long_run(workloads):
 def test_ctrl_c_stops_run(workloads):
     net = glia.Network.from_file(workloads / "net_medium.net")
     X = drive(net, 10**6)
-    timer = threading.Timer(0.2, _thread.interrupt_main)
-    timer.start()
-    t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        net.run(X, record="counts")
-    assert time.perf_counter() - t0 < 2.0
+    assert_ctrl_c_stops(lambda: net.run(X, record="counts"), after=0.2, within=2.0)
     net.validate()
 
 

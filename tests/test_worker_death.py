@@ -5,7 +5,8 @@ scheduler`` / ``dask worker`` commands); one worker is SIGKILLed while it is sco
 individual, the scheduler hands its tasks to the other, and the result is bit-identical to
 the in-process run. A ``concurrent.futures.ProcessPoolExecutor`` cannot replace a dead
 worker (the pool is broken for good), so Evolution.run raises BrokenProcessPool saying so;
-a new executor then gives the in-process result again."""
+a new executor then gives the in-process result again (a plain pool, which gets the data with
+every task, and one from Evolution.process_pool, whose workers got them at start)."""
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -16,37 +17,18 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import glia
+from conftest import assert_same_evolution, evolution_run
 
 import distributed
 
 
-def _arrays(net):
-    d = net._get_arrays()
-    return {k: np.asarray(d[k]) for k in ("threshold", "leak", "resting", "src", "dst", "weight")}
-
-
-def assert_same_result(r1, r2):
-    assert r1.histories() == r2.histories()
-    assert r1.lineage == r2.lineage
-    assert r1.best_metrics == r2.best_metrics
-    for a, b in ((r1.best_genome, r2.best_genome), (r1.best_network, r2.best_network)):
-        da, db = _arrays(a), _arrays(b)
-        for k in da:
-            assert np.array_equal(da[k], db[k]), k
-
-
 @pytest.fixture(scope="module")
 def setup():
-    train, val = glia.datasets.three_class(n_per_class=12).split(0.75, seed=0)
-    cfg = glia.create_config(lr=0.05, batch_size=4, warmup_ticks=20, decision_window=50)
-    evo_cfg = glia.EvolutionConfig(population=8, generations=4, elite=2, parents_pool=3,
-                                   train_epochs=3, sigma_w=0.5, sigma_thr=0.5, seed=5)
-    evo = glia.Evolution(glia.datasets.three_class_network(), train, val, cfg, evo_cfg)
-    return evo, evo.run(verbose=False, num_threads=2)
+    return evolution_run(population=8, generations=4, elite=2, parents_pool=3,
+                         train_epochs=3, sigma_w=0.5, sigma_thr=0.5, seed=5)
 
 
 def _env():
@@ -117,14 +99,16 @@ def test_dask_worker_sigkilled_mid_run_gives_the_in_process_result(setup, dask_c
     assert killed.is_set(), "the worker was never seen busy"
     assert victim.wait(timeout=30) == -signal.SIGKILL
     assert list(client.scheduler_info()["workers"]) != [] and victim_addr not in client.scheduler_info()["workers"]
-    assert_same_result(local, remote)
+    assert_same_evolution(local, remote)
 
 
 @pytest.mark.timeout(240)
-def test_process_pool_worker_killed_raises_a_clear_error(setup):
+@pytest.mark.parametrize("pool", ["ProcessPoolExecutor", "Evolution.process_pool"])
+def test_process_pool_worker_killed_raises_a_clear_error(setup, pool):
     evo, local = setup
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+    make = cf.ProcessPoolExecutor if pool == "ProcessPoolExecutor" else evo.process_pool
+    with make(2, mp_context=ctx) as ex:
         def on_generation(gen, genome, metrics):
             if gen == 0:
                 pid = next(iter(ex._processes))
@@ -134,5 +118,5 @@ def test_process_pool_worker_killed_raises_a_clear_error(setup):
             evo.run(verbose=False, executor=ex, on_generation=on_generation)
         assert "new executor" in str(info.value)
     assert evo.result.generations >= 1              # the generations completed are kept
-    with cf.ProcessPoolExecutor(2, mp_context=ctx) as ex:
-        assert_same_result(local, evo.run(verbose=False, executor=ex))
+    with make(2, mp_context=ctx) as ex:
+        assert_same_evolution(local, evo.run(verbose=False, executor=ex))

@@ -8,11 +8,29 @@
 #include <cstdlib>
 #include <string>
 
+#include "glia/error.hpp"
+
 namespace glia_fuzz {
 
 [[noreturn]] inline void finding(const char* what, const std::string& detail) {
   std::fprintf(stderr, "FUZZ FINDING: %s\n%s\n", what, detail.c_str());
   std::abort();
+}
+
+/// The round trip of a parsed `input`: its formatted text `saved` parses back and formats
+/// to the same text; `reformat(saved)` parses and formats (a glia::Error is a finding).
+template <class Reformat>
+void check_round_trip(const std::string& input, const std::string& saved, Reformat reformat) {
+  std::string again;
+  try {
+    again = reformat(saved);
+  } catch (const glia::Error& e) {
+    finding("saved text does not parse back",
+            std::string(e.what()) + "\n--- input:\n" + input + "\n--- saved:\n" + saved);
+  }
+  if (again != saved)
+    finding("save -> parse -> save changed the text",
+            "--- input:\n" + input + "\n--- saved:\n" + saved + "\n--- again:\n" + again);
 }
 
 /// True when the text asks NEWNET for more than `limit` neurons in any KEY=<n> field.

@@ -24,19 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const glia::Error& e) {
     glia_fuzz::finding("parsed network is invalid", std::string(e.what()) + "\n--- input:\n" + text);
   }
-  const std::string saved = glia::format_network(net);
-  glia::Network back;
-  try {
+  glia_fuzz::check_round_trip(text, glia::format_network(net), [](const std::string& saved) {
+    glia::Network back;
     glia::parse_network(back, saved, "saved.net");
     back.validate();
-  } catch (const glia::Error& e) {
-    glia_fuzz::finding("saved text does not parse back",
-                       std::string(e.what()) + "\n--- input:\n" + text + "\n--- saved:\n" + saved);
-  }
-  const std::string again = glia::format_network(back);
-  if (again != saved)
-    glia_fuzz::finding("save -> parse -> save changed the text",
-                       "--- input:\n" + text + "\n--- saved:\n" + saved + "\n--- again:\n" + again);
+    return glia::format_network(back);
+  });
   // a few steps of the parsed network must stay finite-safe (no UB on odd parameters)
   if (net.size() <= 2000 && net.num_edges() <= 20000) net.step(3);
   return 0;

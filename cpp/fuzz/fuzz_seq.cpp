@@ -27,17 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     prev = e.tick;
   }
   (void)seq.length();
-  const std::string saved = glia::format_sequence(seq);
-  glia::Sequence back;
-  try {
-    back = glia::parse_sequence(saved, "saved.seq");
-  } catch (const glia::Error& e) {
-    glia_fuzz::finding("saved text does not parse back",
-                       std::string(e.what()) + "\n--- input:\n" + text + "\n--- saved:\n" + saved);
-  }
-  const std::string again = glia::format_sequence(back);
-  if (again != saved)
-    glia_fuzz::finding("save -> parse -> save changed the text",
-                       "--- input:\n" + text + "\n--- saved:\n" + saved + "\n--- again:\n" + again);
+  glia_fuzz::check_round_trip(text, glia::format_sequence(seq), [](const std::string& saved) {
+    return glia::format_sequence(glia::parse_sequence(saved, "saved.seq"));
+  });
   return 0;
 }

@@ -16,6 +16,8 @@ constexpr double kI32 = 2147483647.0;
 #define GLIA_AT(m) offsetof(TrainConfig, m)
 #define GLIA_IN(s, T, m) (offsetof(TrainConfig, s) + offsetof(T, m))
 
+std::string num(double v);
+
 // Field builders: a number in a range, an integer, a flag, a choice.
 FieldSpec real(const char* n, std::size_t at, double lo, double hi, const char* doc,
                bool lo_open = false, bool hi_open = false) {
@@ -31,6 +33,19 @@ FieldSpec choice(const char* n, std::size_t at, const char* names, const char* d
   return {n, FieldKind::kChoice, at, 0.0, 0.0, false, false, names, doc};
 }
 
+FieldSpec unset_ok(FieldSpec f) {
+  f.may_be_unset = true;
+  return f;
+}
+
+const char* lr_doc() {
+  static const std::string doc =
+      "learning rate, in units of the target's |threshold| (None: the optimizer's default, " +
+      num(default_lr(Optimizer::kSgd)) + " for sgd, " + num(default_lr(Optimizer::kAdam)) +
+      " for adam and adamw)";
+  return doc.c_str();
+}
+
 std::vector<FieldSpec> make_table() {
   using D = DetectorConfig;
   using G = GradConfig;
@@ -39,7 +54,7 @@ std::vector<FieldSpec> make_table() {
       integer("warmup_ticks", GLIA_AT(warmup_ticks), 0, "ticks run before the decision window"),
       integer("decision_window", GLIA_AT(decision_window), 0,
               "ticks over which output rates are measured (0: the rest of each episode)"),
-      real("lr", GLIA_AT(lr), 0, kInf, "learning rate (in units of the target's |threshold|)"),
+      unset_ok(real("lr", GLIA_AT(lr), 0, kInf, lr_doc())),
       real("elig_lambda", GLIA_AT(elig_lambda), 0, 1, "eligibility trace decay per tick"),
       real("weight_decay", GLIA_AT(weight_decay), 0, kInf, "L2 weight decay"),
       real("margin_delta", GLIA_AT(margin_delta), 0, kInf, "margin counted as 'satisfied'"),
@@ -183,15 +198,19 @@ std::string field_rule(const FieldSpec& f) {
       break;
   }
   const bool has_lo = std::isfinite(f.lo), has_hi = std::isfinite(f.hi);
+  std::string rule = "finite";
   if (has_lo && has_hi)
-    return std::string("in ") + (f.lo_open ? "(" : "[") + num(f.lo) + ", " + num(f.hi) +
+    rule = std::string("in ") + (f.lo_open ? "(" : "[") + num(f.lo) + ", " + num(f.hi) +
            (f.hi_open ? ")" : "]");
-  if (has_lo) return std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
-  if (has_hi) return std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
-  return "finite";
+  else if (has_lo)
+    rule = std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
+  else if (has_hi)
+    rule = std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
+  return f.may_be_unset ? rule + " or None" : rule;
 }
 
 bool field_accepts(const FieldSpec& f, double v) noexcept {
+  if (std::isnan(v) && f.may_be_unset) return true;
   if (!std::isfinite(v)) return false;
   switch (f.kind) {
     case FieldKind::kBool:

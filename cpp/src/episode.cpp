@@ -1,4 +1,5 @@
 #include "glia/episode.hpp"
+#include "glia/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -359,16 +360,16 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
                                 Hook hook, void* ctx, bool episodes_checked) {
   validate_config(cfg);
   check_outputs(net, outputs);
-  const std::int32_t no = static_cast<std::int32_t>(outputs.size());
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs.size());
   const std::int64_t n = static_cast<std::int64_t>(episodes.size());
   if (!episodes_checked)
     for (std::int64_t i = 0; i < n; ++i)
-      check_episode(episodes[static_cast<std::size_t>(i)], net, no, false, i);
+      check_episode(episodes[static_cast<std::size_t>(i)], net, n_out, false, i);
   DatasetMetrics r;
   r.winners.assign(static_cast<std::size_t>(n), -1);
   r.margins.assign(static_cast<std::size_t>(n), 0.0f);
-  r.rates.assign(static_cast<std::size_t>(n * no), 0.0f);
-  const int nt = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads < 1 ? 1 : n_threads, n)));
+  r.rates.assign(static_cast<std::size_t>(n * n_out), 0.0f);
+  const int nt = threads_for(n_threads, n);
   std::unique_ptr<const DenseModel> dense;
   if (DenseModel::suits(net)) dense = std::make_unique<const DenseModel>(net);
   Poller poller(hook, ctx);
@@ -382,7 +383,7 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
       evaluate_episode(net, ep, cfg, outputs, sc.ws, m);
     r.winners[static_cast<std::size_t>(i)] = m.winner;
     r.margins[static_cast<std::size_t>(i)] = m.margin;
-    std::copy(m.rates.begin(), m.rates.end(), r.rates.begin() + i * no);
+    std::copy(m.rates.begin(), m.rates.end(), r.rates.begin() + i * n_out);
   });
   double msum = 0.0;
   for (std::int64_t i = 0; i < n; ++i) {

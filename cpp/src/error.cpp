@@ -7,27 +7,9 @@ namespace glia {
 ErrorKind classify_current_exception(std::string& msg) {
   try {
     throw;
-  } catch (const FormatError& e) {
+  } catch (const Error& e) {
     msg = e.what();
-    return ErrorKind::kFormat;
-  } catch (const KeyError& e) {
-    msg = e.what();
-    return ErrorKind::kKey;
-  } catch (const ValueError& e) {
-    msg = e.what();
-    return ErrorKind::kValue;
-  } catch (const FileNotFound& e) {
-    msg = e.what();
-    return ErrorKind::kFileNotFound;
-  } catch (const FileError& e) {
-    msg = e.what();
-    return ErrorKind::kFile;
-  } catch (const BusyError& e) {
-    msg = e.what();
-    return ErrorKind::kBusy;
-  } catch (const Cancelled& e) {
-    msg = e.what();
-    return ErrorKind::kCancelled;
+    return e.kind();
   } catch (const std::bad_alloc&) {
     msg = "out of memory";
     return ErrorKind::kMemory;

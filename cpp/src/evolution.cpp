@@ -1,26 +1,21 @@
-// Evolution's engine pieces: keyed mutation, ranking, parent choice, parallel scoring.
+// Evolution's engine pieces: keyed mutation, ranking, parent choice, breeding, parallel scoring.
 #include "glia/evolution.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <memory>
 #include <string>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "glia/config_fields.hpp"
 #include "glia/error.hpp"
 #include "glia/random.hpp"
 #include "glia/trainer.hpp"
+#include "parallel_items.hpp"
 
 namespace glia {
 
 std::uint64_t evolution_key(std::uint64_t seed, std::int64_t generation, std::int64_t individual,
-                            std::uint64_t purpose) noexcept {
+                            Purpose purpose) noexcept {
   return stream_key(seed, static_cast<std::uint64_t>(generation),
                     static_cast<std::uint64_t>(individual), purpose);
 }
@@ -34,12 +29,14 @@ void check_sigma(const char* name, float s) {
     throw ValueError(std::string(name) + " must be finite and >= 0, got " + std::to_string(s));
 }
 
-}  // namespace
-
-void mutate(Network& net, const MutationConfig& m, std::uint64_t key) {
+void check_mutation(const MutationConfig& m) {
   check_sigma("sigma_w", m.sigma_w);
   check_sigma("sigma_thr", m.sigma_thr);
   check_sigma("sigma_leak", m.sigma_leak);
+}
+
+/// mutate without the checks (the caller made them).
+void mutate_checked(Network& net, const MutationConfig& m, std::uint64_t key) {
   if (m.sigma_w > 0.0f) {
     Rng rng(stream_key(key, 0));
     float* w = net.weight_data();
@@ -65,6 +62,13 @@ void mutate(Network& net, const MutationConfig& m, std::uint64_t key) {
   }
 }
 
+}  // namespace
+
+void mutate(Network& net, const MutationConfig& m, std::uint64_t key) {
+  check_mutation(m);
+  mutate_checked(net, m, key);
+}
+
 // ------------------------------------------------------------------------------ selection
 
 std::vector<std::int64_t> rank_by_fitness(const std::vector<double>& fitness) {
@@ -83,42 +87,75 @@ std::vector<std::int64_t> rank_by_fitness(const std::vector<double>& fitness) {
 std::int64_t choose_parent(std::uint64_t seed, std::int64_t generation, std::int64_t slot,
                            std::int64_t pool) {
   if (pool < 1) throw ValueError("parents_pool must be >= 1, got " + std::to_string(pool));
-  Rng rng(evolution_key(seed, generation, slot, kPurposeParent));
+  Rng rng(evolution_key(seed, generation, slot, Purpose::kParent));
   return static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(pool)));
+}
+
+// ------------------------------------------------------------------------------ breeding
+
+namespace {
+
+/// Below this many weight draws a generation is bred on one thread: about 5 ms of work,
+/// which a team's start and closing barrier (microseconds on an idle machine, a scheduler
+/// time slice on a busy one) would not repay.
+constexpr std::int64_t kParallelBreedMinDraws = 100000;
+
+void check_breed(const std::vector<const Network*>& previous, const std::vector<std::int64_t>& order,
+                 const BreedConfig& cfg) {
+  check_mutation(cfg.mutation);
+  const auto n = static_cast<std::int64_t>(previous.size());
+  if (cfg.population < 1)
+    throw ValueError("population must be >= 1, got " + std::to_string(cfg.population));
+  if (cfg.elite < 0 || cfg.elite > cfg.population)
+    throw ValueError("elite must be in [0, population], got " + std::to_string(cfg.elite));
+  if (static_cast<std::int64_t>(order.size()) != n)
+    throw ValueError("order has " + std::to_string(order.size()) + " entries for " +
+                     std::to_string(n) + " individuals");
+  for (std::int64_t r : order)
+    if (r < 0 || r >= n || previous[static_cast<std::size_t>(r)] == nullptr)
+      throw ValueError("order names individual " + std::to_string(r) + ", which is not there");
+  if (cfg.elite > n)
+    throw ValueError("elite " + std::to_string(cfg.elite) + " exceeds the " + std::to_string(n) +
+                     " individuals to keep");
+  if (cfg.elite < cfg.population && (cfg.parents_pool < 1 || cfg.parents_pool > n))
+    throw ValueError("parents_pool must be in [1, " + std::to_string(n) + "], got " +
+                     std::to_string(cfg.parents_pool));
+}
+
+}  // namespace
+
+Brood breed(const std::vector<const Network*>& previous, const std::vector<std::int64_t>& order,
+            const BreedConfig& cfg, std::uint64_t seed, std::int64_t generation, int n_threads,
+            Hook hook, void* ctx) {
+  check_breed(previous, order, cfg);
+  const std::int64_t P = cfg.population, E = cfg.elite;
+  Brood out;
+  out.parents.resize(static_cast<std::size_t>(P));
+  out.train_seeds.resize(static_cast<std::size_t>(P));
+  for (std::int64_t s = 0; s < P; ++s) {
+    const std::int64_t rank = s < E ? s : choose_parent(seed, generation, s, cfg.parents_pool);
+    out.parents[static_cast<std::size_t>(s)] = order[static_cast<std::size_t>(rank)];
+    out.train_seeds[static_cast<std::size_t>(s)] = evolution_key(seed, generation, s, Purpose::kTrainSeed);
+  }
+  out.children.resize(static_cast<std::size_t>(P - E));
+  // a team only for a generation whose mutations draw enough numbers to repay its start
+  std::int64_t draws = 0;
+  for (std::int64_t s = E; s < P; ++s)
+    draws += previous[static_cast<std::size_t>(out.parents[static_cast<std::size_t>(s)])]->num_edges();
+  const int nt = draws < kParallelBreedMinDraws ? 1 : n_threads;
+  Poller poller(hook, ctx);
+  detail::for_each_item(P - E, nt, &poller, "breeding", [&](std::int64_t k, int) {
+    const std::int64_t s = E + k;
+    Network& child = out.children[static_cast<std::size_t>(k)];
+    child = *previous[static_cast<std::size_t>(out.parents[static_cast<std::size_t>(s)])];
+    mutate_checked(child, cfg.mutation, evolution_key(seed, generation, s, Purpose::kMutate));
+  });
+  return out;
 }
 
 // ------------------------------------------------------------------------------ scoring
 
 namespace {
-
-int thread_num() noexcept {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
-/// Shared by every item: the stop flag, and the caller's hook (run on thread 0 only, which
-/// in a parallel region is the calling thread).
-struct StopState {
-  std::atomic<bool> stop{false};
-  std::atomic<bool> by_hook{false};
-  Poller* poller = nullptr;
-};
-
-/// The hook handed to each individual's trainer and evaluation (their own Poller already
-/// calls it at most about every 100 ms).
-int item_hook(void* ctx) {
-  auto* s = static_cast<StopState*>(ctx);
-  if (s->stop.load(std::memory_order_relaxed)) return 1;
-  if (s->poller != nullptr && thread_num() == 0 && s->poller->force()) {
-    s->by_hook.store(true);
-    s->stop.store(true);
-    return 1;
-  }
-  return 0;
-}
 
 void check_inputs(const std::vector<Network*>& nets, const std::vector<std::uint64_t>& seeds,
                   const std::vector<Episode>& train, const std::vector<Episode>& val,
@@ -144,20 +181,20 @@ void check_inputs(const std::vector<Network*>& nets, const std::vector<std::uint
                        " does not have the same neurons (ids, in the same order) as network 0");
   }
   check_outputs(first, opt.outputs);
-  const auto no = static_cast<std::int32_t>(opt.outputs.size());
-  if (opt.train_config.detector.default_id >= no)
+  const auto n_out = static_cast<std::int32_t>(opt.outputs.size());
+  if (opt.train_config.detector.default_id >= n_out)
     throw ValueError("config.detector.default_id " +
                      std::to_string(opt.train_config.detector.default_id) +
                      " is not an output index");
   if (opt.train_epochs > 0)
     for (std::size_t k = 0; k < train.size(); ++k)
-      check_episode(train[k], first, no, true, static_cast<std::int64_t>(k));
+      check_episode(train[k], first, n_out, true, static_cast<std::int64_t>(k));
   for (std::size_t k = 0; k < val.size(); ++k)
-    check_episode(val[k], first, no, true, static_cast<std::int64_t>(k));
+    check_episode(val[k], first, n_out, true, static_cast<std::int64_t>(k));
 }
 
 void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& train,
-               const std::vector<Episode>& val, const ScoreOptions& opt, StopState& stop,
+               const std::vector<Episode>& val, const ScoreOptions& opt, detail::ItemStop& stop,
                IndividualScore& out) {
   TrainConfig cfg = opt.train_config;
   cfg.seed = seed;
@@ -170,8 +207,8 @@ void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& tra
     tr.reset(new RateGDTrainer(net, cfg));
   tr->set_outputs(opt.outputs);
   if (opt.train_epochs > 0 && !train.empty())
-    tr->train(train, opt.train_epochs, 1, item_hook, &stop);
-  const DatasetMetrics m = tr->evaluate_dataset(val, 1, item_hook, &stop);
+    tr->train(train, opt.train_epochs, 1, detail::ItemStop::hook, &stop);
+  const DatasetMetrics m = tr->evaluate_dataset(val, 1, detail::ItemStop::hook, &stop);
   out.accuracy = m.accuracy;
   out.margin = m.mean_margin;
   out.correct = m.correct;
@@ -193,37 +230,11 @@ std::vector<IndividualScore> score_population(const std::vector<Network*>& nets,
   check_inputs(nets, train_seeds, train, val, opt);
 
   Poller poller(hook, ctx);
-  StopState stop;
-  stop.poller = hook != nullptr ? &poller : nullptr;
-  std::exception_ptr first_error;
-  int nt = n_threads < 1 ? 1 : n_threads;
-  if (static_cast<std::int64_t>(nt) > n) nt = static_cast<int>(n);
-
-  auto run_item = [&](std::int64_t i) {
-    if (stop.stop.load(std::memory_order_relaxed)) return;
-    try {
-      score_one(*nets[static_cast<std::size_t>(i)], train_seeds[static_cast<std::size_t>(i)],
-                train, val, opt, stop, scores[static_cast<std::size_t>(i)]);
-      if (thread_num() == 0 && stop.poller != nullptr && poller.poll()) {
-        stop.by_hook.store(true);
-        stop.stop.store(true);
-      }
-    } catch (...) {
-#pragma omp critical(glia_first_error)
-      if (!first_error) first_error = std::current_exception();
-      stop.stop.store(true);
-    }
-  };
-
-  if (nt == 1) {
-    for (std::int64_t i = 0; i < n; ++i) run_item(i);
-  } else {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (std::int64_t i = 0; i < n; ++i) run_item(i);
-  }
-  // a stop asked by the hook wins over the Cancelled it caused in the items
-  if (stop.by_hook.load()) throw Cancelled("evolution interrupted");
-  if (first_error) std::rethrow_exception(first_error);
+  detail::ItemStop stop(hook != nullptr ? &poller : nullptr);
+  detail::for_each_item(n, n_threads, stop, "evolution", [&](std::int64_t i, int) {
+    const auto k = static_cast<std::size_t>(i);
+    score_one(*nets[k], train_seeds[k], train, val, opt, stop, scores[k]);
+  });
   return scores;
 }
 

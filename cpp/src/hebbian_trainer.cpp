@@ -9,8 +9,6 @@
 
 namespace glia {
 
-HebbianTrainer::HebbianTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
 namespace {
 
 /// The target's margin: rate[target] - max(rate[others]) (0 when there are no others).
@@ -56,134 +54,125 @@ void outcome_rewards(const EpisodeMetrics& m, const TrainConfig& c, std::int32_t
 
 }  // namespace
 
-void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
-                               std::int64_t n, int n_threads, Poller* poller,
-                               EpisodeMetrics* metrics, double& loss_sum) {
-  ensure_backprop_plan();
-  compute_weight_scale();
+void HebbianTrainer::episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m) {
+  const TrainConfig& c = cfg_;
+  const Network& net = net_;
+  const std::int32_t N = net.size();
+  const std::int64_t E = net.num_edges();
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
+  const std::int64_t* rp = net.row_ptr().data();
+  const std::int32_t* col = net.col().data();
+  const float* pw = pow_.data();
+  State& st = w.state;
+  const std::int64_t T = begin_episode(ep, st, m);
+  w.run_rate.assign(rate_.begin(), rate_.end());
+  w.psi.assign(static_cast<std::size_t>(N), 0.0f);
+  w.rho.assign(static_cast<std::size_t>(N), 0.0f);
+  w.last.assign(static_cast<std::size_t>(N), 0);
+  w.prev_fired.resize(static_cast<std::size_t>(N));
+  OutputDetector det(c, T, outputs_.data(), n_out, m.rates.data());
+  float* e = elig_.data() + k * E;
+  std::fill(e, e + E, 0.0f);
+  float* run = w.run_rate.data();  // running EMA rate (rate_alpha), from the last batch's
+  float* psi = w.psi.data();       // the post term at this step
+  float* rho = w.rho.data();       // the detector-weighted rate (for the persistent rates)
+  std::int32_t* last = w.last.data();
+  std::int32_t* prev = w.prev_fired.data();
+  std::int32_t n_prev = 0;
+  const float ar = c.rate_alpha, kr = 1.0f - ar;
+  const bool post_rate = c.elig_post_use_rate;
+  EpisodeFeed feed(ep, shift_[static_cast<std::size_t>(k)]);
+  for (std::int64_t t = 0; t < T; ++t) {
+    feed.step(t, net, st);
+    const std::uint8_t* mask = st.fired_mask.data();
+    det.update(t, mask);
+    if (post_rate) {  // two branch-free loops (they vectorise)
+      for (std::int32_t i = 0; i < N; ++i) run[i] = kr * run[i] + ar * static_cast<float>(mask[i]);
+      for (std::int32_t i = 0; i < N; ++i) psi[i] = rate_slope(run[i]);
+    } else {
+      for (std::int32_t i = 0; i < N; ++i) {
+        const float s = static_cast<float>(mask[i]);
+        run[i] = kr * run[i] + ar * s;
+        psi[i] = s;
+      }
+    }
+    det.update_all(t, mask, st.fired.data(), st.n_fired, rho, N);
+    // the spikes of step t - 1 arrived in step t: pre(t-1) * post(t), decayed lazily
+    for (std::int32_t p = 0; p < n_prev; ++p) {
+      const std::int32_t i = prev[p];
+      const float f = pw[t - last[i]];
+      last[i] = static_cast<std::int32_t>(t);
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] = e[q] * f + psi[col[q]];
+    }
+    n_prev = st.n_fired;
+    std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
+  }
+  if (T > 0)
+    for (std::int32_t i = 0; i < N; ++i) {
+      const std::int64_t age = T - 1 - last[i];
+      if (age == 0) continue;
+      const float f = pw[age];
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] *= f;
+    }
+  double z = 0.0;  // sum_t lambda^t: the trace becomes a weighted mean of pre x post
+  for (std::int64_t a = 0; a < T; ++a) z += pw[a];
+  norm_[static_cast<std::size_t>(k)] = z > 0.0 ? static_cast<float>(1.0 / z) : 0.0f;
+  det.finish();
+  det.finish_all(rho, N);
+  std::copy(rho, rho + N, end_rate_.begin() + k * N);
+  detect_winner(m.rates.data(), n_out, c.detector, m.winner, m.margin);
+  m.ticks_run = T;
+}
+
+double HebbianTrainer::run_batch(const Batch& b) {
+  const int nt = begin_batch(work_, b.n, b.n_threads);
+  elig_.resize(static_cast<std::size_t>(b.n * net_.num_edges()));      // n x E
+  end_rate_.resize(static_cast<std::size_t>(b.n * net_.size()));       // n x N
+  norm_.resize(static_cast<std::size_t>(b.n));
+  detail::for_each_item(b.n, nt, b.poller, "training", [&](std::int64_t k, int tid) {
+    episode(b.episode(k), k, work_[static_cast<std::size_t>(tid)], b.metrics[k]);
+  });
+  double sum_reward = 0.0;
+  const double loss_sum = learn(b, sum_reward);
+  if (cfg_.usage_boost_gain != 0.0f) usage_boost(sum_reward, b.n);
+  end_batch(end_rate_, b.n, true);
+  prune_inactive();
+  return loss_sum;
+}
+
+double HebbianTrainer::learn(const Batch& b, double& sum_reward) {
+  const std::int64_t n = b.n;
+  const TrainConfig& c = cfg_;
   const std::int32_t N = net_.size();
   const std::int64_t E = net_.num_edges();
-  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  const std::int32_t nt = n_threads_used(n_threads, n);
-  if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
-  elig_.resize(static_cast<std::size_t>(n * E));
-  end_rate_.resize(static_cast<std::size_t>(n * N));
-  norm_.resize(static_cast<std::size_t>(n));
-
-  const TrainConfig& c = cfg_;
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
   const std::int64_t* rp = net_.row_ptr().data();
   const std::int32_t* col = net_.col().data();
-  const std::int32_t* out = outputs_.data();
-  const float* pw = pow_.data();
-  const Network& net = net_;
-
-  detail::for_each_item(n, nt, poller, "training", [&](std::int64_t k, int tid) {
-    Work& w = work_[static_cast<std::size_t>(tid)];
-    const Episode& ep = eps[static_cast<std::size_t>(order[k])];
-    const std::int64_t T = episode_steps(c, ep);
-    State& st = w.state;
-    st.reset(net);
-    w.run_rate.assign(rate_.begin(), rate_.end());
-    w.psi.assign(static_cast<std::size_t>(N), 0.0f);
-    w.rho.assign(static_cast<std::size_t>(N), 0.0f);
-    w.last.assign(static_cast<std::size_t>(N), 0);
-    w.prev_fired.resize(static_cast<std::size_t>(N));
-    EpisodeMetrics& m = metrics[k];
-    m.rates.resize(static_cast<std::size_t>(no));
-    OutputDetector det(c, T, out, no, m.rates.data());
-    float* e = elig_.data() + k * E;
-    std::fill(e, e + E, 0.0f);
-    float* run = w.run_rate.data();  // running EMA rate (rate_alpha), from the last batch's
-    float* psi = w.psi.data();       // the post term at this step
-    float* rho = w.rho.data();       // the detector-weighted rate (for the persistent rates)
-    std::int32_t* last = w.last.data();
-    std::int32_t* prev = w.prev_fired.data();
-    std::int32_t n_prev = 0;
-    const float ar = c.rate_alpha, kr = 1.0f - ar;
-    const bool post_rate = c.elig_post_use_rate;
-    const bool counts = det.counts();
-    const float ad = c.detector.alpha, kd = 1.0f - ad;
-    const std::int64_t U = c.warmup_ticks;
-    const std::int64_t period = ep.period();
-    const std::int64_t shift = shift_[static_cast<std::size_t>(k)];
-    std::int64_t cursor = 0;
-    for (std::int64_t t = 0; t < T; ++t) {
-      inject_tick(ep, t, shift, period, st.input.data(), cursor);
-      net.step_state(st);
-      const std::uint8_t* mask = st.fired_mask.data();
-      det.update(t, mask);
-      if (post_rate) {  // two branch-free loops (they vectorise)
-        for (std::int32_t i = 0; i < N; ++i) run[i] = kr * run[i] + ar * static_cast<float>(mask[i]);
-        for (std::int32_t i = 0; i < N; ++i) psi[i] = rate_slope(run[i]);
-      } else {
-        for (std::int32_t i = 0; i < N; ++i) {
-          const float s = static_cast<float>(mask[i]);
-          run[i] = kr * run[i] + ar * s;
-          psi[i] = s;
-        }
-      }
-      if (counts) {
-        if (t >= U)
-          for (std::int32_t p = 0; p < st.n_fired; ++p) rho[st.fired[static_cast<std::size_t>(p)]] += 1.0f;
-      } else {
-        for (std::int32_t i = 0; i < N; ++i) rho[i] = kd * rho[i] + ad * (mask[i] ? 1.0f : 0.0f);
-      }
-      // the spikes of step t - 1 arrived in step t: pre(t-1) * post(t), decayed lazily
-      for (std::int32_t p = 0; p < n_prev; ++p) {
-        const std::int32_t i = prev[p];
-        const float f = pw[t - last[i]];
-        last[i] = static_cast<std::int32_t>(t);
-        for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] = e[q] * f + psi[col[q]];
-      }
-      n_prev = st.n_fired;
-      std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
-    }
-    if (T > 0)
-      for (std::int32_t i = 0; i < N; ++i) {
-        const std::int64_t age = T - 1 - last[i];
-        if (age == 0) continue;
-        const float f = pw[age];
-        for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] *= f;
-      }
-    double z = 0.0;  // sum_t lambda^t: the trace becomes a weighted mean of pre x post
-    for (std::int64_t a = 0; a < T; ++a) z += pw[a];
-    norm_[static_cast<std::size_t>(k)] = z > 0.0 ? static_cast<float>(1.0 / z) : 0.0f;
-    det.finish();
-    if (counts) {
-      const float inv = 1.0f / static_cast<float>(T - U);
-      for (std::int32_t i = 0; i < N; ++i) rho[i] *= inv;
-    }
-    std::copy(rho, rho + N, end_rate_.begin() + k * N);
-    detect_winner(m.rates.data(), no, c.detector, m.winner, m.margin);
-    m.ticks_run = T;
-  });
-
+  double loss_sum = 0.0;
   // ---- combine in episode order: the reward, its class baseline, the learning signals
   grad_.assign(static_cast<std::size_t>(E), 0.0f);
   const bool use_usage = c.usage_boost_gain != 0.0f;
   if (use_usage) usage_.assign(static_cast<std::size_t>(E), 0.0f);
   sig_.resize(static_cast<std::size_t>(N));
   phi_.resize(static_cast<std::size_t>(N));
-  probs_.resize(static_cast<std::size_t>(no));
-  rew_.resize(static_cast<std::size_t>(no));
-  const bool hidden = !plan_node_.empty();
-  double sum_raw = 0.0;
+  probs_.resize(static_cast<std::size_t>(n_out));
+  rew_.resize(static_cast<std::size_t>(n_out));
   for (std::int64_t k = 0; k < n; ++k) {
-    const EpisodeMetrics& m = metrics[k];
-    const std::int32_t target = eps[static_cast<std::size_t>(order[k])].target;
-    loss_sum += softmax_xent(m.rates.data(), no, target, c.grad.temperature, probs_.data());
+    const EpisodeMetrics& m = b.metrics[k];
+    const std::int32_t target = b.episode(k).target;
+    loss_sum += softmax_xent(m.rates.data(), n_out, target, c.grad.temperature, probs_.data());
     // the expected reward J of choosing by softmax(rates / temperature), its gradient
     // pi_o (r_o - baseline) per output: a reward-prediction baseline (J itself, or the
     // class's moving average of J), then the descent direction -gradient
     outcome_rewards(m, c, target, rew_.data());
     double J = 0.0;
-    for (std::int32_t o = 0; o < no; ++o) J += static_cast<double>(probs_[static_cast<std::size_t>(o)]) * rew_[static_cast<std::size_t>(o)];
+    for (std::int32_t o = 0; o < n_out; ++o) J += static_cast<double>(probs_[static_cast<std::size_t>(o)]) * rew_[static_cast<std::size_t>(o)];
     const float raw = static_cast<float>(J);
-    sum_raw += raw;
+    sum_reward += raw;
     float base = raw;
     if (c.use_advantage_baseline) {
-      float& b = baseline_[static_cast<std::size_t>(target)];
-      b = (1.0f - c.baseline_beta) * b + c.baseline_beta * raw;
+      float& bl = baseline_[static_cast<std::size_t>(target)];
+      bl = (1.0f - c.baseline_beta) * bl + c.baseline_beta * raw;
     } else {
       base = 0.0f;
     }
@@ -192,25 +181,8 @@ void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64
     if (use_usage)
       for (std::int64_t q = 0; q < E; ++q) usage_[static_cast<std::size_t>(q)] += e[q] * zk;
     if (c.no_update_if_satisfied && satisfied(m, c, target)) continue;
-    // ascend log(J - r_min) rather than J: the same direction, without J's vanishing step
-    // when the rewarded outcome is unlikely (a class whose output has gone quiet)
-    float r_min = rew_[0];
-    for (std::int32_t o = 1; o < no; ++o) r_min = std::min(r_min, rew_[static_cast<std::size_t>(o)]);
-    const float spread = raw - r_min;
-    if (!(spread > 1e-6f)) continue;
-    const float inv_spread = 1.0f / spread;
-    std::fill(sig_.begin(), sig_.end(), 0.0f);
-    for (std::int32_t o = 0; o < no; ++o) {
-      if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0 && o != m.winner) continue;
-      if (c.update_gating == UpdateGating::kTargetOnly && o != target) continue;
-      sig_[static_cast<std::size_t>(out[o])] =
-          -probs_[static_cast<std::size_t>(o)] * (rew_[static_cast<std::size_t>(o)] - base) * inv_spread;
-    }
-    if (hidden) {
-      const float* r = end_rate_.data() + k * N;
-      for (std::int32_t i = 0; i < N; ++i) phi_[static_cast<std::size_t>(i)] = rate_slope(r[i]);
-      carry_back(sig_.data(), phi_.data(), nullptr);
-    }
+    if (!learning_signal(m, target, raw, base, end_rate_.data() + k * N)) continue;
+    // grad += signal of the target x the edge's eligibility
     for (std::int32_t i = 0; i < N; ++i)
       for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
         const float g = sig_[static_cast<std::size_t>(col[q])];
@@ -218,24 +190,46 @@ void HebbianTrainer::run_batch(const std::vector<Episode>& eps, const std::int64
       }
   }
   optimizer_step(grad_, n);
+  return loss_sum;
+}
 
-  if (use_usage) {  // usage boost: edges that carried activity move with the mean reward
-    float* W = net_.weight_data();
-    const float avg_raw = static_cast<float>(sum_raw / static_cast<double>(n));
-    const float inv = 1.0f / static_cast<float>(n);
-    for (std::int64_t q = 0; q < E; ++q) {
-      float u = usage_[static_cast<std::size_t>(q)] * inv;
-      u = u < 0.0f ? 0.0f : (u > 1.0f ? 1.0f : u);
-      W[q] += c.usage_boost_gain * avg_raw * u;
-    }
+bool HebbianTrainer::learning_signal(const EpisodeMetrics& m, std::int32_t target, float raw,
+                                     float base, const float* rates) {
+  const TrainConfig& c = cfg_;
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
+  // ascend log(J - r_min) rather than J: the same direction, without J's vanishing step
+  // when the rewarded outcome is unlikely (a class whose output has gone quiet)
+  float r_min = rew_[0];
+  for (std::int32_t o = 1; o < n_out; ++o) r_min = std::min(r_min, rew_[static_cast<std::size_t>(o)]);
+  const float spread = raw - r_min;
+  if (!(spread > 1e-6f)) return false;
+  const float inv_spread = 1.0f / spread;
+  std::fill(sig_.begin(), sig_.end(), 0.0f);
+  for (std::int32_t o = 0; o < n_out; ++o) {
+    if (c.update_gating == UpdateGating::kWinnerOnly && m.winner >= 0 && o != m.winner) continue;
+    if (c.update_gating == UpdateGating::kTargetOnly && o != target) continue;
+    sig_[static_cast<std::size_t>(outputs_[static_cast<std::size_t>(o)])] =
+        -probs_[static_cast<std::size_t>(o)] * (rew_[static_cast<std::size_t>(o)] - base) * inv_spread;
   }
+  if (!plan_node_.empty()) {  // hidden neurons: the outputs' signals carried back
+    const std::int32_t N = net_.size();
+    for (std::int32_t i = 0; i < N; ++i) phi_[static_cast<std::size_t>(i)] = rate_slope(rates[i]);
+    carry_back(sig_.data(), phi_.data(), nullptr);
+  }
+  return true;
+}
 
-  set_batch_rates(end_rate_, n);
-
-  prune_small(true);
-  grow();
-  intrinsic_plasticity();
-  prune_inactive();
+void HebbianTrainer::usage_boost(double sum_reward, std::int64_t n) noexcept {
+  // edges that carried activity move with the mean reward
+  const std::int64_t E = net_.num_edges();
+  float* W = net_.weight_data();
+  const float avg_raw = static_cast<float>(sum_reward / static_cast<double>(n));
+  const float inv = 1.0f / static_cast<float>(n);
+  for (std::int64_t q = 0; q < E; ++q) {
+    float u = usage_[static_cast<std::size_t>(q)] * inv;
+    u = u < 0.0f ? 0.0f : (u > 1.0f ? 1.0f : u);
+    W[q] += cfg_.usage_boost_gain * avg_raw * u;
+  }
 }
 
 }  // namespace glia

@@ -72,7 +72,7 @@ void generate(Network& net, const GenSpec& g, const std::string& name) {
              O0 = static_cast<std::int32_t>(g.n_s + g.n_h);
   const auto nS = static_cast<std::int32_t>(g.n_s), nH = static_cast<std::int32_t>(g.n_h),
              nO = static_cast<std::int32_t>(g.n_o);
-  Rng rng(stream_key(g.seed, 0x4E45574E4554ull /* "NEWNET" */));
+  Rng rng(stream_key(g.seed, static_cast<std::uint64_t>(Purpose::kNewNetwork)));
   std::vector<std::int32_t> S, D;
   bernoulli_edges(rng, S0, nS, H0, nH, g.p_sh, false, S, D);
   bernoulli_edges(rng, S0, nS, O0, nO, g.p_so, false, S, D);

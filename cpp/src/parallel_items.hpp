@@ -1,6 +1,6 @@
-// Internal: runs independent items (episodes) on OpenMP threads, handed out in small chunks
-// (dynamic schedule), with the caller's hook polled from the calling thread only and no
-// exception leaving the region.
+// Internal: runs independent items (episodes, networks) on OpenMP threads, handed out in
+// small chunks (dynamic schedule), with the caller's hook polled from the calling thread
+// only and no exception leaving the region. The one parallel item runner of the engine.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -15,28 +15,70 @@
 #include "glia/error.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
+#include "glia/threads.hpp"
 
 namespace glia {
 namespace detail {
 
+/// True on thread 0 of the innermost OpenMP team, or outside any team: in for_each_item's
+/// region, the thread that called it.
+inline bool on_calling_thread() noexcept {
+#ifdef _OPENMP
+  return omp_get_thread_num() == 0;
+#else
+  return true;
+#endif
+}
+
+/// The stop state of one for_each_item run: set when an item fails or the caller's hook asks
+/// to stop. An item that runs long loops of its own (a whole training run) hands them
+/// `ItemStop::hook` with this state as its context, so they stop too: it returns nonzero
+/// once the run is stopping and, on the calling thread, calls the caller's hook (the item's
+/// loops space their calls about 100 ms apart with their own Poller).
+class ItemStop {
+ public:
+  explicit ItemStop(Poller* poller) noexcept : poller_(poller) {}
+  ItemStop(const ItemStop&) = delete;
+  ItemStop& operator=(const ItemStop&) = delete;
+
+  bool stopping() const noexcept { return stop_.load(std::memory_order_relaxed); }
+  bool stopped_by_hook() const noexcept { return by_hook_.load(); }
+  void stop() noexcept { stop_.store(true); }
+  /// Asks the caller's hook, now or when due; true if it says stop. Only the calling
+  /// thread may ask.
+  bool ask_hook(bool now) {
+    if (poller_ == nullptr) return false;
+    if (!(now ? poller_->force() : poller_->poll())) return false;
+    by_hook_.store(true);
+    stop_.store(true);
+    return true;
+  }
+  /// A Hook (ctx: the ItemStop) for the loops inside one item.
+  static int hook(void* ctx) {
+    auto* s = static_cast<ItemStop*>(ctx);
+    return s->stopping() || (on_calling_thread() && s->ask_hook(true)) ? 1 : 0;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> by_hook_{false};
+  Poller* poller_;
+};
+
 /// Calls fn(i, thread) for i in [0, n). `thread` is in [0, min(n_threads, n)) and picks the
 /// caller's per-thread scratch. Which thread runs an item never changes a result: items
-/// write only to their own slots. A stop request from `poller` (checked on the calling
-/// thread between items) skips the remaining items and throws Cancelled(`what`); the first
-/// exception thrown by an item is rethrown after the region.
+/// write only to their own slots. A stop request from the hook of `stop` (checked on the
+/// calling thread between items, or inside items through ItemStop::hook) skips the remaining
+/// items and throws Cancelled(`what`); the first exception thrown by an item is rethrown
+/// after the region (on one thread: at once).
 template <class F>
-void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* what, F&& fn) {
+void for_each_item(std::int64_t n, int n_threads, ItemStop& stop, const char* what, F&& fn) {
   if (n <= 0) return;
-  int nt = n_threads < 1 ? 1 : n_threads;
-  if (static_cast<std::int64_t>(nt) > n) nt = static_cast<int>(n);
-  bool cancelled = false;
+  const int nt = threads_for(n_threads, n);
   if (nt == 1) {
-    for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t i = 0; i < n && !stop.stopping(); ++i) {
       fn(i, 0);
-      if (poller != nullptr && poller->poll()) {
-        cancelled = true;
-        break;
-      }
+      stop.ask_hook(false);
     }
   } else {
     // Chunks of about 1/8 of a thread's share: a worker that wakes late (a parked thread
@@ -44,8 +86,6 @@ void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* wh
     // to the others instead of holding up the region's end, and the hand-out costs one
     // atomic per chunk. Which thread runs an item never changes a result.
     const std::int64_t chunk = std::max<std::int64_t>(1, n / (8 * static_cast<std::int64_t>(nt)));
-    std::atomic<bool> stop{false};
-    std::atomic<bool> stop_by_hook{false};
     std::exception_ptr first_error;
     const ActiveTeam active;  // no team runs started elsewhere meanwhile
 #pragma omp parallel num_threads(nt)
@@ -55,26 +95,31 @@ void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* wh
 #else
       const int tid = 0;
 #endif
-#pragma omp for schedule(dynamic, chunk)
+      // nowait: the region's closing barrier is the only one (each barrier costs a
+      // scheduler time slice when a thread of the team has been preempted on a busy machine)
+#pragma omp for schedule(dynamic, chunk) nowait
       for (std::int64_t i = 0; i < n; ++i) {
-        if (stop.load(std::memory_order_relaxed)) continue;
+        if (stop.stopping()) continue;
         try {
           fn(i, tid);
-          if (tid == 0 && poller != nullptr && poller->poll()) {
-            stop_by_hook.store(true);
-            stop.store(true);
-          }
+          if (tid == 0) stop.ask_hook(false);
         } catch (...) {
 #pragma omp critical(glia_first_error)
           if (!first_error) first_error = std::current_exception();
-          stop.store(true);
+          stop.stop();
         }
       }
     }
     if (first_error) std::rethrow_exception(first_error);
-    cancelled = stop_by_hook.load();
   }
-  if (cancelled) throw Cancelled(std::string(what) + " interrupted");
+  if (stop.stopped_by_hook()) throw Cancelled(std::string(what) + " interrupted");
+}
+
+/// for_each_item with a stop state of its own, polling `poller` (may be null).
+template <class F>
+void for_each_item(std::int64_t n, int n_threads, Poller* poller, const char* what, F&& fn) {
+  ItemStop stop(poller);
+  for_each_item(n, n_threads, stop, what, std::forward<F>(fn));
 }
 
 }  // namespace detail

@@ -27,8 +27,6 @@ inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std:
 
 }  // namespace
 
-SurrogateTrainer::SurrogateTrainer(Network& net, const TrainConfig& cfg) : Trainer(net, cfg) {}
-
 void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
                                float& loss, float* grad_row, float* rates) const {
   const TrainConfig& c = cfg_;
@@ -36,7 +34,8 @@ void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, E
   const std::int32_t N = net.size();
   const auto uN = static_cast<std::size_t>(N);
   const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  const std::int64_t T = episode_steps(c, ep);
+  State& st = w.state;
+  const std::int64_t T = begin_episode(ep, st, m);
   const std::int64_t words = words_of(N);
   const float* lk = net.leak().data();
   const float* thr = net.threshold().data();
@@ -45,22 +44,18 @@ void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, E
   const float* W = net.weight().data();
 
   // ---- forward: the engine's step, keeping v_t and s_t
-  State& st = w.state;
-  st.reset(net);
   w.v.resize(static_cast<std::size_t>(T) * uN);
   w.bits.assign(static_cast<std::size_t>(T * words), 0);
   w.vprev.resize(uN);
   w.acc.resize(uN);
   w.rho.assign(uN, 0.0f);
   w.wt.resize(static_cast<std::size_t>(T));
-  m.rates.resize(static_cast<std::size_t>(no));
   OutputDetector det(c, T, outputs_.data(), no, m.rates.data());
   for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det.weight(t);
   float* rho = w.rho.data();
-  const std::int64_t period = ep.period();
-  std::int64_t cursor = 0;
+  EpisodeFeed feed(ep, shift);
   for (std::int64_t t = 0; t < T; ++t) {
-    inject_tick(ep, t, shift, period, st.input.data(), cursor);
+    feed.inject(t, st);
     std::memcpy(w.vprev.data(), st.value.data(), uN * sizeof(float));
     std::memcpy(w.acc.data(), st.input.data(), uN * sizeof(float));
     net.step_state(st);
@@ -140,13 +135,11 @@ void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, E
   }
 }
 
-void SurrogateTrainer::accumulate(const std::vector<Episode>& eps, const std::int64_t* order,
-                                  std::int64_t n, int n_threads, Poller* poller,
-                                  EpisodeMetrics* metrics, double& loss_sum) {
-  ensure_backprop_plan();
+double SurrogateTrainer::accumulate(const Batch& b) {
+  const std::int64_t n = b.n;
+  const int nt = begin_batch(work_, n, b.n_threads);
   const std::int32_t N = net_.size();
   const std::int64_t E = net_.num_edges();
-  const std::int32_t nt = n_threads_used(n_threads, n);
   // the neurons whose dL/du is needed: outputs and the neurons that reach one, with
   // inbound edges (dL/du of a neuron without any reaches no weight)
   {
@@ -170,7 +163,6 @@ void SurrogateTrainer::accumulate(const std::vector<Episode>& eps, const std::in
       run_[static_cast<std::size_t>(j)] = e > b && col[e - 1] - col[b] == e - b - 1;
     }
   }
-  if (static_cast<std::int32_t>(work_.size()) < nt) work_.resize(static_cast<std::size_t>(nt));
   const std::int64_t wave = std::min<std::int64_t>(
       n, std::max<std::int64_t>(nt, kRowBudget / std::max<std::int64_t>(E, 1)));
   // the batch's first episode writes its gradient straight into grad_ (0 + x == x), the
@@ -184,12 +176,12 @@ void SurrogateTrainer::accumulate(const std::vector<Episode>& eps, const std::in
   };
   for (std::int64_t k0 = 0; k0 < n; k0 += wave) {
     const std::int64_t m = std::min(wave, n - k0);
-    detail::for_each_item(m, nt, poller, "training", [&](std::int64_t r, int tid) {
+    detail::for_each_item(m, nt, b.poller, "training", [&](std::int64_t r, int tid) {
       const std::int64_t k = k0 + r;
       float* row = row_of(k, k0);
       if (k > 0) std::fill(row, row + E, 0.0f);
-      episode(eps[static_cast<std::size_t>(order[k])], shift_[static_cast<std::size_t>(k)],
-              work_[static_cast<std::size_t>(tid)], metrics[k], losses_[static_cast<std::size_t>(k)],
+      episode(b.episode(k), shift_[static_cast<std::size_t>(k)],
+              work_[static_cast<std::size_t>(tid)], b.metrics[k], losses_[static_cast<std::size_t>(k)],
               row, end_rate_.data() + k * N);
     });
     for (std::int64_t k = std::max<std::int64_t>(k0, 1); k < k0 + m; ++k) {  // in episode order
@@ -197,23 +189,22 @@ void SurrogateTrainer::accumulate(const std::vector<Episode>& eps, const std::in
       for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] += row[q];
     }
   }
+  double loss_sum = 0.0;
   for (std::int64_t k = 0; k < n; ++k) loss_sum += losses_[static_cast<std::size_t>(k)];
+  return loss_sum;
 }
 
-void SurrogateTrainer::run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
-                                 std::int64_t n, int n_threads, Poller* poller,
-                                 EpisodeMetrics* metrics, double& loss_sum) {
-  accumulate(eps, order, n, n_threads, poller, metrics, loss_sum);
-  // the optimizer steps on w / scale: dL/d(w / scale_i) = scale_i dL/dw
-  compute_weight_scale();
+double SurrogateTrainer::run_batch(const Batch& b) {
+  const double loss_sum = accumulate(b);
+  const std::int64_t n = b.n;
+  // the optimizer steps on w / scale: dL/d(w / scale_i) = scale_i dL/dw (scale_ as of
+  // the batch start: begin_batch)
   const std::int64_t E = net_.num_edges();
   const std::int32_t* col = net_.col().data();
   for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] *= scale_[static_cast<std::size_t>(col[q])];
   optimizer_step(grad_, n);
-  set_batch_rates(end_rate_, n);
-  prune_small(false);
-  grow();
-  intrinsic_plasticity();
+  end_batch(end_rate_, n, false);
+  return loss_sum;
 }
 
 std::vector<float> SurrogateTrainer::gradients(const std::vector<Episode>& episodes, int n_threads,
@@ -228,8 +219,7 @@ std::vector<float> SurrogateTrainer::gradients(const std::vector<Episode>& episo
   shift_.assign(static_cast<std::size_t>(n), 0);
   std::vector<EpisodeMetrics> metrics(static_cast<std::size_t>(n));
   Poller poller(hook, ctx);
-  double loss_sum = 0.0;
-  accumulate(episodes, order.data(), n, n_threads, &poller, metrics.data(), loss_sum);
+  accumulate(Batch{episodes, order.data(), n, n_threads, &poller, metrics.data()});
   std::vector<float> out(grad_);
   const float inv = 1.0f / static_cast<float>(n);
   for (float& g : out) g *= inv;

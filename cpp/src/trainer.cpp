@@ -1,3 +1,5 @@
+// The trainers' shared base: configuration, outputs, the epoch and batch loops (batching,
+// shuffling, timing jitter), checkpoints and history, evaluation.
 #include "glia/trainer.hpp"
 
 #include <algorithm>
@@ -8,22 +10,8 @@
 #include "glia/config_fields.hpp"
 #include "glia/error.hpp"
 #include "glia/random.hpp"
-#include "parallel_items.hpp"
 
 namespace glia {
-
-namespace {
-
-// Purposes of the random streams: stream_key(seed, epoch, index, purpose).
-constexpr std::uint64_t kPurposeShuffle = 1;
-constexpr std::uint64_t kPurposeTiming = 2;
-constexpr std::uint64_t kPurposeGrow = 3;
-constexpr std::uint64_t kPurposeJitter = 4;
-
-}  // namespace
-
-// ------------------------------------------------------------------------------------------
-// Trainer (shared)
 
 Trainer::BusyGuard::BusyGuard(std::atomic<bool>& f) : flag(f) {
   bool expected = false;
@@ -70,10 +58,10 @@ void Trainer::set_outputs(const std::vector<std::int32_t>& outputs) {
   plan_valid_ = false;
 }
 
-std::int32_t Trainer::n_threads_used(int n_threads, std::int64_t n) const noexcept {
-  std::int64_t nt = n_threads < 1 ? 1 : n_threads;
-  if (nt > n) nt = n;
-  return static_cast<std::int32_t>(nt < 1 ? 1 : nt);
+std::int64_t Trainer::begin_episode(const Episode& ep, State& st, EpisodeMetrics& m) const {
+  st.reset(net_);
+  m.rates.resize(outputs_.size());
+  return episode_steps(cfg_, ep);
 }
 
 void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked) {
@@ -84,383 +72,15 @@ void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool e
     outputs_.swap(outs);
   }
   check_outputs(net_, outputs_);
-  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  if (static_cast<std::int32_t>(baseline_.size()) != no) baseline_.assign(static_cast<std::size_t>(no), 0.0f);
-  if (cfg_.detector.default_id >= no)
+  const std::int32_t n_out = static_cast<std::int32_t>(outputs_.size());
+  if (static_cast<std::int32_t>(baseline_.size()) != n_out) baseline_.assign(static_cast<std::size_t>(n_out), 0.0f);
+  if (cfg_.detector.default_id >= n_out)
     throw ValueError("config.detector.default_id " + std::to_string(cfg_.detector.default_id) +
-                     " is not an index into the " + std::to_string(no) + " outputs");
+                     " is not an index into the " + std::to_string(n_out) + " outputs");
   if (!episodes_checked)
     for (std::size_t i = 0; i < eps.size(); ++i)
-      check_episode(eps[i], net_, no, for_training, static_cast<std::int64_t>(i));
+      check_episode(eps[i], net_, n_out, for_training, static_cast<std::int64_t>(i));
   ensure_edge_arrays();
-}
-
-void Trainer::ensure_edge_arrays() {
-  const std::size_t N = static_cast<std::size_t>(net_.size());
-  if (rate_.size() != N) rate_.assign(N, 0.0f);
-  if (inactive_count_.size() != N) inactive_count_.assign(N, 0);
-  if (known_rp_ != net_.row_ptr() || known_col_ != net_.col()) {
-    // the network's edges were edited outside the trainer: follow them by (source, target)
-    std::vector<std::int64_t> rp(known_rp_);
-    std::vector<std::int32_t> col(known_col_);
-    remap_after(rp, col);
-  }
-}
-
-void Trainer::remap_after(const std::vector<std::int64_t>& old_rp,
-                          const std::vector<std::int32_t>& old_col) {
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  const auto& rp = net_.row_ptr();
-  const auto& col = net_.col();
-  std::vector<std::int64_t> from(static_cast<std::size_t>(E), -1);
-  if (old_rp.size() == rp.size()) {
-    for (std::int32_t i = 0; i < N; ++i) {
-      std::int64_t a = old_rp[static_cast<std::size_t>(i)], ae = old_rp[static_cast<std::size_t>(i) + 1];
-      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q) {
-        const std::int32_t d = col[static_cast<std::size_t>(q)];
-        while (a < ae && old_col[static_cast<std::size_t>(a)] < d) ++a;
-        if (a < ae && old_col[static_cast<std::size_t>(a)] == d) from[static_cast<std::size_t>(q)] = a;
-      }
-    }
-  }  // else: neurons were added; nothing can be matched safely, every array restarts at 0
-  {
-    std::vector<std::int32_t> nv(static_cast<std::size_t>(E), 0);
-    for (std::int64_t q = 0; q < E; ++q) {
-      const std::int64_t f = from[static_cast<std::size_t>(q)];
-      if (f >= 0 && f < static_cast<std::int64_t>(prune_count_.size()))
-        nv[static_cast<std::size_t>(q)] = prune_count_[static_cast<std::size_t>(f)];
-    }
-    prune_count_.swap(nv);
-  }
-  for (std::vector<float>* arr : edge_arrays_) {
-    std::vector<float> nv(static_cast<std::size_t>(E), 0.0f);
-    for (std::int64_t q = 0; q < E; ++q) {
-      const std::int64_t f = from[static_cast<std::size_t>(q)];
-      if (f >= 0 && f < static_cast<std::int64_t>(arr->size()))
-        nv[static_cast<std::size_t>(q)] = (*arr)[static_cast<std::size_t>(f)];
-    }
-    arr->swap(nv);
-  }
-  known_rp_ = rp;
-  known_col_ = col;
-  structure_changed_ = true;
-}
-
-void Trainer::filter_edges(const std::vector<std::uint8_t>& keep) {
-  const std::size_t E = static_cast<std::size_t>(net_.num_edges());
-  std::size_t out = 0;
-  for (std::size_t q = 0; q < E; ++q) {
-    if (!keep[q]) continue;
-    prune_count_[out] = prune_count_[q];
-    for (std::vector<float>* arr : edge_arrays_) (*arr)[out] = (*arr)[q];
-    ++out;
-  }
-  if (out == E) return;
-  net_.filter_edges(keep.data());
-  prune_count_.resize(out);
-  for (std::vector<float>* arr : edge_arrays_) arr->resize(out);
-  known_rp_ = net_.row_ptr();
-  known_col_ = net_.col();
-  structure_changed_ = true;
-}
-
-void Trainer::add_edges(const std::vector<std::int32_t>& s, const std::vector<std::int32_t>& d,
-                        const std::vector<float>& w) {
-  if (s.empty()) return;
-  std::vector<std::int64_t> rp(known_rp_);
-  std::vector<std::int32_t> col(known_col_);
-  net_.set_edges(s.data(), d.data(), w.data(), static_cast<std::int64_t>(s.size()));
-  remap_after(rp, col);
-}
-
-void Trainer::replace_edges(const std::vector<std::int32_t>& s,
-                            const std::vector<std::int32_t>& d, const std::vector<float>& w) {
-  std::vector<std::int64_t> rp(known_rp_);
-  std::vector<std::int32_t> col(known_col_);
-  net_.assign_edges(s.data(), d.data(), w.data(), static_cast<std::int64_t>(s.size()));
-  remap_after(rp, col);
-}
-
-void Trainer::set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept {
-  const std::int32_t N = net_.size();
-  for (std::int32_t i = 0; i < N; ++i) {
-    float s = 0.0f;
-    for (std::int64_t k = 0; k < n; ++k) s += end_rate[static_cast<std::size_t>(k * N + i)];
-    rate_[static_cast<std::size_t>(i)] = s / static_cast<float>(n);
-  }
-}
-
-void Trainer::clip_weights() noexcept {
-  const float c = cfg_.weight_clip;
-  if (!(c > 0.0f)) return;
-  float* W = net_.weight_data();
-  const std::int64_t E = net_.num_edges();
-  for (std::int64_t q = 0; q < E; ++q) W[q] = W[q] > c ? c : (W[q] < -c ? -c : W[q]);
-}
-
-void Trainer::prune_small(bool use_patience) {
-  const std::int64_t E = net_.num_edges();
-  const float* W = net_.weight().data();
-  const float eps = cfg_.prune_epsilon;
-  std::vector<std::uint8_t> keep(static_cast<std::size_t>(E), 1);
-  bool any = false;
-  for (std::int64_t q = 0; q < E; ++q) {
-    if (std::fabs(W[q]) < eps) {
-      std::int32_t& c = prune_count_[static_cast<std::size_t>(q)];
-      ++c;
-      if (!use_patience || c >= cfg_.prune_patience) {
-        keep[static_cast<std::size_t>(q)] = 0;
-        any = true;
-      }
-    } else {
-      prune_count_[static_cast<std::size_t>(q)] = 0;
-    }
-  }
-  if (any) filter_edges(keep);
-}
-
-void Trainer::grow() {
-  if (cfg_.grow_edges <= 0) return;
-  const std::int32_t N = net_.size();
-  if (N <= 0) return;
-  Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_),
-                     static_cast<std::uint64_t>(batch_counter_), kPurposeGrow));
-  std::vector<std::int32_t> S, D;
-  std::vector<float> Wn;
-  std::int64_t attempts = 0;
-  const std::int64_t max_attempts = static_cast<std::int64_t>(cfg_.grow_edges) * 20;
-  while (static_cast<std::int32_t>(S.size()) < cfg_.grow_edges && attempts < max_attempts) {
-    ++attempts;
-    const auto a = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(N)));
-    const auto b = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(N)));
-    const bool positive = rng.uniform() >= 0.5;
-    if (a == b) continue;
-    if (!edge_allowed(cfg_.topology, net_.kind(a), net_.kind(b), false)) continue;
-    if (net_.find_edge(a, b) >= 0) continue;
-    bool dup = false;
-    for (std::size_t k = 0; k < S.size(); ++k) dup = dup || (S[k] == a && D[k] == b);
-    if (dup) continue;
-    S.push_back(a);
-    D.push_back(b);
-    Wn.push_back(positive ? cfg_.init_weight : -cfg_.init_weight);
-  }
-  add_edges(S, D, Wn);
-}
-
-void Trainer::intrinsic_plasticity() {
-  if (cfg_.eta_theta == 0.0f && cfg_.eta_leak == 0.0f) return;
-  const std::int32_t N = net_.size();
-  float* thr = net_.threshold_data();
-  float* lk = net_.leak_data();
-  for (std::int32_t i = 0; i < N; ++i) {
-    const float r = rate_[static_cast<std::size_t>(i)];
-    if (cfg_.eta_theta != 0.0f) thr[i] = thr[i] + cfg_.eta_theta * (r - cfg_.r_target);
-    if (cfg_.eta_leak != 0.0f) {
-      float l = lk[i] + cfg_.eta_leak * (cfg_.r_target - r);
-      lk[i] = l < 0.0f ? 0.0f : (l > 1.0f ? 1.0f : l);
-    }
-  }
-}
-
-void Trainer::prune_inactive() {
-  if (!(cfg_.inactive_rate_threshold > 0.0f) || cfg_.inactive_rate_patience <= 0 ||
-      cfg_.prune_inactive_max <= 0)
-    return;
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  const auto& rp = net_.row_ptr();
-  const auto& col = net_.col();
-  const auto& W = net_.weight();
-  std::vector<std::uint8_t> keep(static_cast<std::size_t>(E), 1);
-  bool any = false;
-  std::vector<std::int64_t> cand;
-  auto by_abs = [&](std::int64_t a, std::int64_t b) {
-    return std::fabs(W[static_cast<std::size_t>(a)]) < std::fabs(W[static_cast<std::size_t>(b)]);
-  };
-  for (std::int32_t i = 0; i < N; ++i) {
-    std::int32_t& ctr = inactive_count_[static_cast<std::size_t>(i)];
-    if (rate_[static_cast<std::size_t>(i)] < cfg_.inactive_rate_threshold) ++ctr;
-    else ctr = 0;
-    if (ctr < cfg_.inactive_rate_patience) continue;
-    if (cfg_.prune_inactive_out) {
-      cand.clear();
-      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
-        cand.push_back(q);
-      std::stable_sort(cand.begin(), cand.end(), by_abs);
-      for (std::size_t k = 0; k < cand.size() && k < static_cast<std::size_t>(cfg_.prune_inactive_max); ++k) {
-        keep[static_cast<std::size_t>(cand[k])] = 0;
-        any = true;
-      }
-    }
-    if (cfg_.prune_inactive_in) {
-      cand.clear();
-      for (std::int64_t q = 0; q < E; ++q)
-        if (col[static_cast<std::size_t>(q)] == i) cand.push_back(q);
-      std::stable_sort(cand.begin(), cand.end(), by_abs);
-      for (std::size_t k = 0; k < cand.size() && k < static_cast<std::size_t>(cfg_.prune_inactive_max); ++k) {
-        keep[static_cast<std::size_t>(cand[k])] = 0;
-        any = true;
-      }
-    }
-    ctr = 0;
-  }
-  if (any) filter_edges(keep);
-}
-
-void Trainer::apply_weight_jitter() {
-  if (jitter_done_) return;
-  jitter_done_ = true;
-  if (!(cfg_.weight_jitter_std > 0.0f)) return;
-  float* W = net_.weight_data();
-  const std::int64_t E = net_.num_edges();
-  for (std::int64_t q = 0; q < E; ++q) {
-    Rng rng(stream_key(cfg_.seed, 0, static_cast<std::uint64_t>(q), kPurposeJitter));
-    W[q] = W[q] + cfg_.weight_jitter_std * static_cast<float>(rng.normal());
-  }
-}
-
-// ---- the shared learning machinery
-
-void Trainer::compute_weight_scale() {
-  const std::int32_t N = net_.size();
-  scale_.resize(static_cast<std::size_t>(N));
-  const float* thr = net_.threshold().data();
-  for (std::int32_t i = 0; i < N; ++i) {
-    const float a = std::fabs(thr[i]);
-    scale_[static_cast<std::size_t>(i)] = (a > 0.0f && std::isfinite(a)) ? a : 1.0f;
-  }
-}
-
-void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
-  const std::int64_t E = net_.num_edges();
-  const std::int32_t N = net_.size();
-  const std::int64_t* rp = net_.row_ptr().data();
-  const std::int32_t* col = net_.col().data();
-  const float* sc = scale_.data();
-  const float inv_n = 1.0f / static_cast<float>(n);
-  const GradConfig& g = cfg_.grad;
-  float clip_scale = 1.0f;
-  if (g.clip_grad_norm > 0.0f) {
-    double ss = 0.0;
-    for (std::int64_t q = 0; q < E; ++q) {
-      const double x = static_cast<double>(grad[static_cast<std::size_t>(q)] * inv_n);
-      ss += x * x;
-    }
-    const double norm = std::sqrt(std::max(1e-30, ss));
-    if (norm > static_cast<double>(g.clip_grad_norm))
-      clip_scale = static_cast<float>(static_cast<double>(g.clip_grad_norm) / norm);
-  }
-  float* W = net_.weight_data();
-  const float lr = cfg_.lr * lr_scale_;
-  const float wd = cfg_.weight_decay;
-  // the step is taken on u = w / scale[target]: w -= scale * lr * step(dL/du)
-  if (g.optimizer == Optimizer::kSgd) {
-    const float mu = g.momentum;
-    for (std::int32_t i = 0; i < N; ++i)
-      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
-        const float s = sc[col[q]];
-        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
-        if (wd > 0.0f) x += wd * (W[q] / s);  // L2 in the gradient (coupled)
-        float& v = m1_[static_cast<std::size_t>(q)];
-        v = mu * v + x;
-        W[q] -= s * lr * v;
-      }
-  } else {
-    ++opt_step_;
-    const float b1 = g.adam_beta1, b2 = g.adam_beta2, eps = g.adam_eps;
-    const double bias1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(opt_step_));
-    const double bias2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(opt_step_));
-    const bool decoupled = g.optimizer == Optimizer::kAdamW;
-    for (std::int32_t i = 0; i < N; ++i)
-      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
-        const float s = sc[col[q]];
-        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
-        if (wd > 0.0f) {
-          if (decoupled) W[q] -= lr * wd * W[q];
-          else x += wd * (W[q] / s);
-        }
-        float& m = m1_[static_cast<std::size_t>(q)];
-        float& v = m2_[static_cast<std::size_t>(q)];
-        m = b1 * m + (1.0f - b1) * x;
-        v = b2 * v + (1.0f - b2) * (x * x);
-        const double mhat = static_cast<double>(m) / (bias1 > 1e-20 ? bias1 : 1.0);
-        const double vhat = static_cast<double>(v) / (bias2 > 1e-20 ? bias2 : 1.0);
-        W[q] -= s * lr * static_cast<float>(mhat / (std::sqrt(vhat) + static_cast<double>(eps)));
-      }
-  }
-  clip_weights();
-}
-
-void Trainer::ensure_backprop_plan() {
-  if (plan_valid_ && !structure_changed_) return;
-  const std::int32_t N = net_.size();
-  const std::int64_t E = net_.num_edges();
-  const auto& rp = net_.row_ptr();
-  const auto& col = net_.col();
-  // inbound lists (CSC), sources ascending
-  std::vector<std::int64_t> in_ptr(static_cast<std::size_t>(N) + 1, 0);
-  for (std::int64_t q = 0; q < E; ++q) ++in_ptr[static_cast<std::size_t>(col[static_cast<std::size_t>(q)]) + 1];
-  for (std::int32_t i = 0; i < N; ++i) in_ptr[static_cast<std::size_t>(i) + 1] += in_ptr[static_cast<std::size_t>(i)];
-  std::vector<std::int32_t> in_src(static_cast<std::size_t>(E));
-  {
-    std::vector<std::int64_t> fill(in_ptr.begin(), in_ptr.end() - 1);
-    for (std::int32_t i = 0; i < N; ++i)
-      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
-        in_src[static_cast<std::size_t>(fill[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])]++)] = i;
-  }
-  // breadth-first distance from the outputs along inbound edges
-  std::vector<std::int32_t> dist(static_cast<std::size_t>(N), -1);
-  std::vector<std::int32_t> queue;
-  queue.reserve(static_cast<std::size_t>(N));
-  for (std::int32_t o : outputs_) {
-    if (dist[static_cast<std::size_t>(o)] >= 0) continue;
-    dist[static_cast<std::size_t>(o)] = 0;
-    queue.push_back(o);
-  }
-  for (std::size_t h = 0; h < queue.size(); ++h) {
-    const std::int32_t u = queue[h];
-    for (std::int64_t q = in_ptr[static_cast<std::size_t>(u)]; q < in_ptr[static_cast<std::size_t>(u) + 1]; ++q) {
-      const std::int32_t p = in_src[static_cast<std::size_t>(q)];
-      if (dist[static_cast<std::size_t>(p)] >= 0) continue;
-      dist[static_cast<std::size_t>(p)] = dist[static_cast<std::size_t>(u)] + 1;
-      queue.push_back(p);
-    }
-  }
-  // BFS order is by increasing distance; a neuron reads only nearer neurons
-  plan_node_.clear();
-  plan_ptr_.assign(1, 0);
-  plan_edge_.clear();
-  for (std::int32_t j : queue) {
-    const std::int32_t dj = dist[static_cast<std::size_t>(j)];
-    if (dj == 0) continue;
-    plan_node_.push_back(j);
-    for (std::int64_t q = rp[static_cast<std::size_t>(j)]; q < rp[static_cast<std::size_t>(j) + 1]; ++q) {
-      const std::int32_t dk = dist[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])];
-      if (dk >= 0 && dk < dj) plan_edge_.push_back(q);
-    }
-    plan_ptr_.push_back(static_cast<std::int64_t>(plan_edge_.size()));
-  }
-  structure_changed_ = false;
-  plan_valid_ = true;
-}
-
-void Trainer::carry_back(float* sig, const float* pre, const float* post) const noexcept {
-  const std::int32_t* col = net_.col().data();
-  const float* W = net_.weight().data();
-  const float* sc = scale_.data();
-  const std::int64_t n_plan = static_cast<std::int64_t>(plan_node_.size());
-  for (std::int64_t s = 0; s < n_plan; ++s) {
-    const std::int32_t j = plan_node_[static_cast<std::size_t>(s)];
-    float g = 0.0f;
-    for (std::int64_t p = plan_ptr_[static_cast<std::size_t>(s)]; p < plan_ptr_[static_cast<std::size_t>(s) + 1]; ++p) {
-      const std::int64_t q = plan_edge_[static_cast<std::size_t>(p)];
-      const std::int32_t k = col[q];
-      const float x = (W[q] / sc[k]) * sig[k];
-      g += pre != nullptr ? x * pre[k] : x;
-    }
-    sig[j] = post != nullptr ? g * post[j] : g;
-  }
 }
 
 // ---- checkpoints
@@ -524,7 +144,7 @@ void Trainer::run_one_batch(const std::vector<Episode>& eps, const std::int64_t*
   if (cfg_.timing_jitter > 0)
     for (std::int64_t k = 0; k < n; ++k) {
       Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_),
-                         static_cast<std::uint64_t>(order[k]), kPurposeTiming));
+                         static_cast<std::uint64_t>(order[k]), Purpose::kTiming));
       shift_[static_cast<std::size_t>(k)] =
           static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(cfg_.timing_jitter) + 1));
     }
@@ -538,8 +158,7 @@ void Trainer::run_one_batch(const std::vector<Episode>& eps, const std::int64_t*
     pow_[static_cast<std::size_t>(k)] = pow_[static_cast<std::size_t>(k) - 1] * cfg_.elig_lambda;
   if (static_cast<std::int64_t>(batch_metrics_.size()) < n)
     batch_metrics_.resize(static_cast<std::size_t>(n));
-  double loss_sum = 0.0;
-  run_batch(eps, order, n, n_threads, poller, batch_metrics_.data(), loss_sum);
+  const double loss_sum = run_batch(Batch{eps, order, n, n_threads, poller, batch_metrics_.data()});
   ++batch_counter_;
   for (std::int64_t k = 0; k < n; ++k) {
     const EpisodeMetrics& m = batch_metrics_[static_cast<std::size_t>(k)];
@@ -557,7 +176,7 @@ EpochMetrics Trainer::run_epoch(const std::vector<Episode>& eps, int n_threads, 
   order_.resize(static_cast<std::size_t>(n));
   std::iota(order_.begin(), order_.end(), std::int64_t{0});
   if (cfg_.shuffle && n > 1) {
-    Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_), 0, kPurposeShuffle));
+    Rng rng(stream_key(cfg_.seed, static_cast<std::uint64_t>(epoch_), 0, Purpose::kShuffle));
     for (std::int64_t i = n - 1; i > 0; --i) {
       const auto j = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(i) + 1));
       std::swap(order_[static_cast<std::size_t>(i)], order_[static_cast<std::size_t>(j)]);
@@ -599,7 +218,7 @@ EpochMetrics Trainer::train_epoch(const std::vector<Episode>& episodes, int n_th
 
 std::vector<EpochMetrics> Trainer::train(const std::vector<Episode>& episodes,
                                          std::int64_t epochs, int n_threads, Hook hook,
-                                         void* ctx, EpochHook epoch_hook, void* epoch_ctx) {
+                                         void* ctx) {
   if (epochs < 0) throw ValueError("epochs must be >= 0");
   BusyGuard guard(busy_);
   prepare(episodes, true);
@@ -609,8 +228,6 @@ std::vector<EpochMetrics> Trainer::train(const std::vector<Episode>& episodes,
   out.reserve(static_cast<std::size_t>(epochs));
   for (std::int64_t e = 0; e < epochs; ++e) {
     out.push_back(run_epoch(episodes, n_threads, poller));
-    if (epoch_hook != nullptr && epoch_hook(epoch_ctx, epoch_ - 1, out.back()) != 0)
-      throw Cancelled("training stopped by the epoch callback");
     if (e + 1 < epochs && poller.poll()) throw Cancelled("training interrupted");
   }
   return out;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <limits>
 #include <set>
 #include <string>
@@ -41,7 +42,7 @@ TEST_CASE("rules read as they are checked", "[config]") {
   REQUIRE(field_rule(*find_field("rate_alpha")) == "in (0, 1]");
   REQUIRE(field_rule(*find_field("grad.momentum")) == "in [0, 1)");
   REQUIRE(field_rule(*find_field("grad.temperature")) == "> 0");
-  REQUIRE(field_rule(*find_field("lr")) == ">= 0");
+  REQUIRE(field_rule(*find_field("lr")) == ">= 0 or None");
   REQUIRE(field_rule(*find_field("batch_size")) == "an integer >= 1");
   REQUIRE(field_rule(*find_field("reward_pos")) == "finite");
   REQUIRE(field_rule(*find_field("grad.optimizer")) == "one of 'sgd', 'adam', 'adamw'");
@@ -53,6 +54,16 @@ TEST_CASE("rules read as they are checked", "[config]") {
   REQUIRE_FALSE(field_accepts(*find_field("batch_size"), 4294967296.0));
   REQUIRE_FALSE(field_accepts(*find_field("grad.optimizer"), 3));
   REQUIRE_FALSE(field_accepts(*find_field("lr"), std::numeric_limits<double>::infinity()));
+  // lr may be unset (NaN): the optimizer's default applies; no other float may be NaN
+  REQUIRE(field_accepts(*find_field("lr"), std::numeric_limits<double>::quiet_NaN()));
+  REQUIRE_FALSE(field_accepts(*find_field("weight_decay"), std::numeric_limits<double>::quiet_NaN()));
+  TrainConfig c;
+  REQUIRE(std::isnan(c.lr));
+  REQUIRE(effective_lr(c) == 0.05f);
+  c.grad.optimizer = Optimizer::kAdam;
+  REQUIRE(effective_lr(c) == 0.001f);
+  c.lr = 0.2f;
+  REQUIRE(effective_lr(c) == 0.2f);
 }
 
 TEST_CASE("validate_config names the first bad field, then the relations", "[config]") {

@@ -60,7 +60,7 @@ std::vector<Network> population(int n, std::uint64_t seed) {
   Network base = small_net();
   for (int i = 0; i < n; ++i) {
     pop.push_back(base);
-    if (i > 0) mutate(pop.back(), MutationConfig{2.0f, 1.0f, 0.05f}, evolution_key(seed, 0, i, kPurposeMutate));
+    if (i > 0) mutate(pop.back(), MutationConfig{2.0f, 1.0f, 0.05f}, evolution_key(seed, 0, i, Purpose::kMutate));
   }
   return pop;
 }
@@ -130,12 +130,110 @@ TEST_CASE("choose_parent is keyed and in range", "[evolution]") {
   REQUIRE_THROWS_AS(choose_parent(9, 3, 0, 0), ValueError);
 }
 
+TEST_CASE("breed makes generation 0 from the base network", "[evolution]") {
+  const Network base = small_net();
+  BreedConfig cfg;
+  cfg.mutation = MutationConfig{2.0f, 1.0f, 0.05f};
+  cfg.population = 5;
+  cfg.elite = 1;
+  cfg.parents_pool = 1;
+  const Brood b = breed({&base}, {0}, cfg, 5, 0, 2);
+  REQUIRE(b.parents == std::vector<std::int64_t>(5, 0));
+  REQUIRE(b.children.size() == 4);
+  const auto pop = population(5, 5);  // copies of the base, slot i mutated with its own key
+  for (std::size_t s = 0; s < 5; ++s)
+    REQUIRE(b.train_seeds[s] == evolution_key(5, 0, static_cast<std::int64_t>(s), Purpose::kTrainSeed));
+  for (std::size_t k = 0; k < 4; ++k) {
+    REQUIRE(b.children[k].weight() == pop[k + 1].weight());
+    REQUIRE(b.children[k].threshold() == pop[k + 1].threshold());
+    REQUIRE(b.children[k].leak() == pop[k + 1].leak());
+  }
+  REQUIRE(b.children[0].weight() != base.weight());
+}
+
+TEST_CASE("breed: elites, then mutated children of the best parents_pool", "[evolution][openmp]") {
+  const auto prev = population(6, 3);
+  std::vector<const Network*> ptrs;
+  for (const auto& n : prev) ptrs.push_back(&n);
+  const std::vector<std::int64_t> order{4, 1, 5, 0, 2, 3};
+  BreedConfig cfg;
+  cfg.mutation = MutationConfig{0.5f, 0.0f, 0.1f};
+  cfg.population = 6;
+  cfg.elite = 2;
+  cfg.parents_pool = 3;
+  const Brood b1 = breed(ptrs, order, cfg, 9, 4, 1);
+  const Brood b2 = breed(ptrs, order, cfg, 9, 4, 2);
+  REQUIRE(b1.parents[0] == 4);
+  REQUIRE(b1.parents[1] == 1);
+  REQUIRE(b1.children.size() == 4);
+  REQUIRE(b1.parents == b2.parents);
+  REQUIRE(b1.train_seeds == b2.train_seeds);
+  std::vector<int> used(6, 0);
+  for (std::int64_t s = 2; s < 6; ++s) {
+    const auto j = order[static_cast<std::size_t>(choose_parent(9, 4, s, 3))];
+    REQUIRE(b1.parents[static_cast<std::size_t>(s)] == j);
+    ++used[static_cast<std::size_t>(j)];
+    Network want = prev[static_cast<std::size_t>(j)];
+    mutate(want, cfg.mutation, evolution_key(9, 4, s, Purpose::kMutate));
+    const auto& got = b1.children[static_cast<std::size_t>(s - 2)];
+    REQUIRE(got.weight() == want.weight());
+    REQUIRE(got.leak() == want.leak());
+    REQUIRE(got.threshold() == want.threshold());
+    REQUIRE(b2.children[static_cast<std::size_t>(s - 2)].weight() == want.weight());
+  }
+  REQUIRE(used[0] + used[2] + used[3] == 0);  // only the best three are parents
+}
+
+TEST_CASE("breed on a team gives the children of one thread", "[evolution][openmp]") {
+  Network big;
+  for (int i = 0; i < 200; ++i) big.add_neuron("N" + std::to_string(i), 50.0f, 0.9f, 0.0f);
+  for (int a = 0; a < 200; ++a)
+    for (int b = 0; b < 200; ++b) big.set_edge(a, b, static_cast<float>((a * 7 + b) % 13) - 6.0f);
+  BreedConfig cfg;
+  cfg.mutation = MutationConfig{0.5f, 0.2f, 0.1f};
+  cfg.population = 5;  // 4 children x 40000 weights: enough draws for a team
+  cfg.elite = 1;
+  cfg.parents_pool = 1;
+  const Brood b1 = breed({&big}, {0}, cfg, 11, 0, 1);
+  const Brood b2 = breed({&big}, {0}, cfg, 11, 0, 2);
+  REQUIRE(b2.children.size() == 4);
+  for (std::size_t k = 0; k < 4; ++k) {
+    REQUIRE(b1.children[k].weight() == b2.children[k].weight());
+    REQUIRE(b1.children[k].leak() == b2.children[k].leak());
+    REQUIRE(b1.children[k].weight() != big.weight());
+  }
+}
+
+TEST_CASE("breed checks its input before any work", "[evolution]") {
+  const auto prev = population(3, 1);
+  std::vector<const Network*> ptrs{&prev[0], &prev[1], &prev[2]};
+  BreedConfig cfg;
+  cfg.population = 3;
+  cfg.elite = 1;
+  cfg.parents_pool = 2;
+  REQUIRE_NOTHROW(breed(ptrs, {2, 0, 1}, cfg, 1, 1, 1));
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0}, cfg, 1, 1, 1), ValueError);
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0, 3}, cfg, 1, 1, 1), ValueError);
+  BreedConfig bad = cfg;
+  bad.parents_pool = 4;
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0, 1}, bad, 1, 1, 1), ValueError);
+  bad = cfg;
+  bad.elite = 4;
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0, 1}, bad, 1, 1, 1), ValueError);
+  bad = cfg;
+  bad.mutation.sigma_thr = -1.0f;
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0, 1}, bad, 1, 1, 1), ValueError);
+  bad = cfg;
+  bad.population = 0;
+  REQUIRE_THROWS_AS(breed(ptrs, {2, 0, 1}, bad, 1, 1, 1), ValueError);
+}
+
 TEST_CASE("score_population does not depend on the thread count", "[evolution][openmp]") {
   const auto train = episodes(24, 1), val = episodes(16, 2);
   for (TrainerKind kind : {TrainerKind::kGradient, TrainerKind::kHebbian}) {
     auto p1 = population(6, 5), p2 = population(6, 5);
     std::vector<std::uint64_t> seeds;
-    for (int i = 0; i < 6; ++i) seeds.push_back(evolution_key(5, 0, i, kPurposeTrainSeed));
+    for (int i = 0; i < 6; ++i) seeds.push_back(evolution_key(5, 0, i, Purpose::kTrainSeed));
     const auto opt = options(kind, 2);
     const auto s1 = score_population(pointers(p1), seeds, train, val, opt, 1);
     const auto s2 = score_population(pointers(p2), seeds, train, val, opt, 2);

@@ -18,8 +18,10 @@
 #include "glia/io.hpp"
 #include "glia/network.hpp"
 #include "glia/sequence.hpp"
+#include "helpers.hpp"
 
 using glia::Network;
+using test_helpers::files_in;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -84,20 +86,8 @@ std::string temp_dir() {
   return d;
 }
 
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    ::closedir(d);
-  }
-  return out;
-}
-
 void remove_dir(const std::string& dir) {
-  for (const auto& f : list_dir(dir)) ::unlink((dir + "/" + f).c_str());
+  for (const auto& f : files_in(dir)) ::unlink((dir + "/" + f).c_str());
   ::rmdir(dir.c_str());
 }
 
@@ -565,11 +555,11 @@ TEST_CASE("save is atomic: a temporary file renamed over the target", "[io][save
   const Network net = parse("NEWNET S=3 H=20 O=2\nSEED 1\n");
   const std::string dir = temp_dir(), path = dir + "/model.net";
   glia::save_network(net, path);
-  CHECK(list_dir(dir) == std::vector<std::string>{"model.net"});
+  CHECK(files_in(dir) == std::vector<std::string>{"model.net"});
   // overwriting keeps a single file with the new content
   const Network other = parse("NEURON S0 1 1 0\n");
   glia::save_network(other, path);
-  CHECK(list_dir(dir) == std::vector<std::string>{"model.net"});
+  CHECK(files_in(dir) == std::vector<std::string>{"model.net"});
   Network back;
   glia::load_network(back, path);
   require_identical(back, other);
@@ -577,14 +567,14 @@ TEST_CASE("save is atomic: a temporary file renamed over the target", "[io][save
   SECTION("into a missing directory: FileError, nothing written") {
     const std::string missing = dir + "/no/such/dir/model.net";
     CHECK_THROWS_AS(glia::save_network(net, missing), glia::FileError);
-    CHECK(list_dir(dir) == std::vector<std::string>{"model.net"});
+    CHECK(files_in(dir) == std::vector<std::string>{"model.net"});
     struct stat st;
     CHECK(::stat((dir + "/no").c_str(), &st) != 0);
   }
   SECTION("onto a directory: FileError, no temporary file left") {
     ::mkdir((dir + "/sub").c_str(), 0755);
     CHECK_THROWS_AS(glia::save_network(net, dir + "/sub"), glia::FileError);
-    auto files = list_dir(dir);
+    auto files = files_in(dir);
     std::sort(files.begin(), files.end());
     CHECK(files == std::vector<std::string>{"model.net", "sub"});
     ::rmdir((dir + "/sub").c_str());

@@ -12,9 +12,13 @@
 #include "glia/io.hpp"
 #include "glia/network.hpp"
 #include "glia/random.hpp"
+#include "helpers.hpp"
 
 using glia::Network;
 using glia::State;
+using test_helpers::make_net;
+using test_helpers::random_drive;
+using test_helpers::random_net;
 
 namespace {
 
@@ -41,29 +45,27 @@ float value(const Network& net, const std::string& id) {
   return net.state().value[static_cast<std::size_t>(net.index(id))];
 }
 
+/// From the reset state, 1.0 injected into neuron `id`, then `n` steps: fire_steps.
+std::vector<std::vector<int>> fire_steps_after_input(Network& net, const std::string& id, int n) {
+  net.reset();
+  net.inject(net.index(id), 1.0f);
+  return fire_steps(net, n);
+}
+
+/// S0 -> H0 -> H1 -> O0 (however created): one spike into S0 fires each in turn, one
+/// step per edge.
+void check_chain_fires_one_step_per_edge(Network& net) {
+  auto f = fire_steps_after_input(net, "S0", 8);
+  CHECK(fires_of(net, f, "S0") == std::vector<int>{1});
+  CHECK(fires_of(net, f, "H0") == std::vector<int>{2});
+  CHECK(fires_of(net, f, "H1") == std::vector<int>{3});
+  CHECK(fires_of(net, f, "O0") == std::vector<int>{4});
+}
+
 std::uint32_t bits(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, 4);
   return u;
-}
-
-/// A random network from the generator, with `n_s` sensory neurons.
-Network random_net(int n_s, int n_h, int n_o, int seed) {
-  Network net;
-  glia::parse_network(net,
-                      "NEWNET S=" + std::to_string(n_s) + " H=" + std::to_string(n_h) +
-                          " O=" + std::to_string(n_o) + "\nSEED " + std::to_string(seed) +
-                          "\nW_SCALE 40\nTHRESHOLDS S 1 H 20 O 20\n",
-                      "random.net");
-  return net;
-}
-
-/// Random drive: T x n_s, each entry 0 or 150 with probability p.
-std::vector<float> random_drive(std::int64_t T, int n_s, double p, std::uint64_t seed) {
-  glia::Rng rng(seed);
-  std::vector<float> X(static_cast<std::size_t>(T * n_s));
-  for (auto& x : X) x = rng.uniform() < p ? 150.0f : 0.0f;
-  return X;
 }
 
 }  // namespace
@@ -71,49 +73,25 @@ std::vector<float> random_drive(std::int64_t T, int n_s, double p, std::uint64_t
 // ------------------------------------------------------------------------ delays
 
 TEST_CASE("a spike crosses one edge per step along a chain", "[network][model]") {
-  Network net;
-  net.add_neuron("S0", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("H0", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("H1", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("O0", 0.5f, 1.0f, 0.0f);
-  net.set_edge(net.index("S0"), net.index("H0"), 1.0f);
-  net.set_edge(net.index("H0"), net.index("H1"), 1.0f);
-  net.set_edge(net.index("H1"), net.index("O0"), 1.0f);
-  net.reset();
-  net.inject(net.index("S0"), 1.0f);
-  auto f = fire_steps(net, 8);
-  CHECK(fires_of(net, f, "S0") == std::vector<int>{1});
-  CHECK(fires_of(net, f, "H0") == std::vector<int>{2});
-  CHECK(fires_of(net, f, "H1") == std::vector<int>{3});
-  CHECK(fires_of(net, f, "O0") == std::vector<int>{4});
+  Network net = make_net({{"S0", 0.5f, 1.0f, 0.0f}, {"H0", 0.5f, 1.0f, 0.0f},
+                          {"H1", 0.5f, 1.0f, 0.0f}, {"O0", 0.5f, 1.0f, 0.0f}},
+                         {{"S0", "H0", 1.0f}, {"H0", "H1", 1.0f}, {"H1", "O0", 1.0f}});
+  check_chain_fires_one_step_per_edge(net);
 }
 
 TEST_CASE("the delay is one step per edge whatever the creation order", "[network][model]") {
   // O0 and H1 created before H0, edges added in reverse: a sequential in-place update
   // would give some edges a delay of 2; the synchronous rule gives 1 everywhere.
-  Network net;
-  net.add_neuron("O0", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("H1", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("H0", 0.5f, 1.0f, 0.0f);
-  net.add_neuron("S0", 0.5f, 1.0f, 0.0f);
-  net.set_edge(net.index("H1"), net.index("O0"), 1.0f);
-  net.set_edge(net.index("H0"), net.index("H1"), 1.0f);
-  net.set_edge(net.index("S0"), net.index("H0"), 1.0f);
+  Network net = make_net({{"O0", 0.5f, 1.0f, 0.0f}, {"H1", 0.5f, 1.0f, 0.0f},
+                          {"H0", 0.5f, 1.0f, 0.0f}, {"S0", 0.5f, 1.0f, 0.0f}},
+                         {{"H1", "O0", 1.0f}, {"H0", "H1", 1.0f}, {"S0", "H0", 1.0f}});
   REQUIRE(net.ids() == std::vector<std::string>{"S0", "O0", "H1", "H0"});
-  net.reset();
-  net.inject(net.index("S0"), 1.0f);
-  auto f = fire_steps(net, 8);
-  CHECK(fires_of(net, f, "S0") == std::vector<int>{1});
-  CHECK(fires_of(net, f, "H0") == std::vector<int>{2});
-  CHECK(fires_of(net, f, "H1") == std::vector<int>{3});
-  CHECK(fires_of(net, f, "O0") == std::vector<int>{4});
+  check_chain_fires_one_step_per_edge(net);
 
   SECTION("a backward edge (target before source) also takes one step") {
     net.set_edge(net.index("O0"), net.index("H0"), 1.0f);  // O0 (index 1) -> H0 (index 3)
     net.set_edge(net.index("H0"), net.index("O0"), 1.0f);  // and a forward one
-    net.reset();
-    net.inject(net.index("O0"), 1.0f);
-    auto g = fire_steps(net, 3);
+    auto g = fire_steps_after_input(net, "O0", 3);
     CHECK(fires_of(net, g, "O0") == std::vector<int>{1, 3});
     CHECK(fires_of(net, g, "H0") == std::vector<int>{2});
   }
@@ -344,9 +322,7 @@ TEST_CASE("a sensory neuron added after hidden ones keeps edges on the right neu
   CHECK(net.kind(net.index("O0")) == glia::NeuronKind::kOutput);
   CHECK(net.kind(net.index("H2")) == glia::NeuronKind::kHidden);
   // and the dynamics follow the ids: S0 -> H1 -> H0 -> O0 -> H1 ...
-  net.reset();
-  net.inject(net.index("S0"), 1.0f);
-  auto f = fire_steps(net, 4);
+  auto f = fire_steps_after_input(net, "S0", 4);
   CHECK(fires_of(net, f, "H1") == std::vector<int>{2});
   CHECK(fires_of(net, f, "H0") == std::vector<int>{3});
   CHECK(fires_of(net, f, "O0") == std::vector<int>{4});

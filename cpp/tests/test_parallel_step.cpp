@@ -15,9 +15,13 @@
 #include "glia/io.hpp"
 #include "glia/network.hpp"
 #include "glia/random.hpp"
+#include "helpers.hpp"
 
 using glia::Network;
 using glia::State;
+using test_helpers::random_drive;
+using test_helpers::random_net;
+using test_helpers::same_bytes;
 
 namespace {
 
@@ -27,28 +31,6 @@ struct MinWork {
   ~MinWork() { glia::set_parallel_step_min_work(old); }
   std::int64_t old;
 };
-
-Network random_net(int n_s, int n_h, int n_o, double p_hh, double w_scale, int seed) {
-  Network net;
-  glia::parse_network(net,
-                      "NEWNET S=" + std::to_string(n_s) + " H=" + std::to_string(n_h) +
-                          " O=" + std::to_string(n_o) + "\nDENSITY H->H " + std::to_string(p_hh) +
-                          "\nSEED " + std::to_string(seed) + "\nW_SCALE " +
-                          std::to_string(w_scale) + "\nTHRESHOLDS S 1 H 20 O 20\n",
-                      "random.net");
-  return net;
-}
-
-std::vector<float> random_drive(std::int64_t T, int n_s, double p, std::uint64_t seed) {
-  glia::Rng rng(seed);
-  std::vector<float> X(static_cast<std::size_t>(T * n_s));
-  for (auto& x : X) x = rng.uniform() < p ? 150.0f : 0.0f;
-  return X;
-}
-
-bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
 
 /// Everything a run records and leaves behind.
 struct Recorded {
@@ -104,7 +86,7 @@ TEST_CASE("a team gives bit-identical runs at 1, 2 and 3 threads", "[network][pa
                         {16, 2000, 10, 0.02, 25.0}, {16, 2000, 10, 0.02, 8.0}};
   int seed = 0;
   for (const Case& c : cases) {
-    Network net = random_net(c.ns, c.nh, c.no, c.p_hh, c.w_scale, ++seed);
+    Network net = random_net(c.ns, c.nh, c.no, ++seed, c.p_hh, c.w_scale);
     const std::int64_t T = 150;
     const auto X = random_drive(T, c.ns, 0.3, static_cast<std::uint64_t>(seed));
     REQUIRE(net.step_threads(3) == 3);
@@ -121,7 +103,7 @@ TEST_CASE("a team gives bit-identical runs at 1, 2 and 3 threads", "[network][pa
 
 TEST_CASE("step(n) on a team equals step(n) on one thread, and continues a run", "[network][parallel]") {
   MinWork all(0);
-  Network a = random_net(8, 500, 10, 0.05, 40.0, 7);
+  Network a = random_net(8, 500, 10, 7, 0.05, 40.0);
   const auto X = random_drive(40, 8, 0.4, 3);
   Network b = a;
   glia::RunOutput none;
@@ -141,7 +123,7 @@ TEST_CASE("step(n) on a team equals step(n) on one thread, and continues a run",
 TEST_CASE("edits after a team run re-plan the split (the plan follows the structure)",
           "[network][parallel]") {
   MinWork all(0);
-  Network net = random_net(8, 400, 10, 0.05, 40.0, 11);
+  Network net = random_net(8, 400, 10, 11, 0.05, 40.0);
   const auto X = random_drive(60, 8, 0.3, 5);
   const Recorded before = record_run(net, X, 60, 2);  // builds and caches a 2-thread plan
   // new edges from every hidden neuron into the first range's last targets and the
@@ -165,7 +147,7 @@ TEST_CASE("edits after a team run re-plan the split (the plan follows the struct
 
 TEST_CASE("a stop ends a team run with the state of a completed step", "[network][parallel]") {
   MinWork all(0);
-  Network net = random_net(8, 500, 10, 0.05, 40.0, 5);
+  Network net = random_net(8, 500, 10, 5, 0.05, 40.0);
   const std::int64_t T = 20000;
   const auto X = random_drive(T, 8, 0.3, 9);
   int calls = 0;
@@ -191,7 +173,7 @@ TEST_CASE("a stop ends a team run with the state of a completed step", "[network
 }
 
 TEST_CASE("one thread below the cut-off and inside another parallel region", "[network][parallel]") {
-  Network small = random_net(8, 300, 10, 0.05, 40.0, 1);
+  Network small = random_net(8, 300, 10, 1, 0.05, 40.0);
   REQUIRE(static_cast<std::int64_t>(small.size()) + small.num_edges() < glia::kParallelStepMinWork);
   CHECK(glia::parallel_step_min_work() == glia::kParallelStepMinWork);
   CHECK(small.step_threads(2) == 1);
@@ -212,7 +194,7 @@ TEST_CASE("one thread below the cut-off and inside another parallel region", "[n
 
 TEST_CASE("no team while another of glia's parallel regions is under way", "[network][parallel]") {
   MinWork all(0);
-  Network net = random_net(8, 300, 10, 0.05, 40.0, 1);
+  Network net = random_net(8, 300, 10, 1, 0.05, 40.0);
   REQUIRE(net.step_threads(2) == 2);
   {
     const glia::detail::ActiveTeam elsewhere;  // what a parallel evaluation holds meanwhile

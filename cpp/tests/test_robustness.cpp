@@ -15,22 +15,9 @@
 #include "glia/io.hpp"
 #include "glia/network.hpp"
 #include "glia/sequence.hpp"
+#include "helpers.hpp"
 
-namespace {
-
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    ::closedir(d);
-  }
-  return out;
-}
-
-}  // namespace
+using test_helpers::files_in;
 
 TEST_CASE("ids the tokenizer would split are refused, so every saved file reads back",
           "[robustness][io]") {

@@ -1,9 +1,11 @@
 """Shared pieces of the plots: figures without pyplot, Axes handling, saving, colours."""
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -121,6 +123,56 @@ def _finish(fig: "Figure", save_path, dpi, show: bool) -> "Figure":
         import matplotlib.pyplot as plt
         plt.show()
     return fig
+
+
+class FigureOptions(NamedTuple):
+    """What every plot takes besides its data and ``ax``: where to save the figure, its
+    size (None: the plot's own), the resolution of the saved file, whether to show it."""
+    save_path: Optional[PathLike]
+    figsize: Optional[tuple]
+    dpi: float
+    show: bool
+
+    def axes(self, ax: AxesArg, n_panels: int, default_figsize, **gridspec):
+        """:func:`_axes` with the given figsize, else ``default_figsize``."""
+        return _axes(ax, n_panels, self.figsize or default_figsize, self.show, **gridspec)
+
+    def finish(self, fig: "Figure") -> "Figure":
+        return _finish(fig, self.save_path, self.dpi, self.show)
+
+
+_P = inspect.Parameter
+_COMMON_POSITIONAL = (_P("save_path", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="Optional[PathLike]"),
+                      _P("ax", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="AxesArg"))
+_COMMON_KEYWORDS = (_P("figsize", _P.KEYWORD_ONLY, default=None, annotation="Optional[tuple]"),
+                    _P("dpi", _P.KEYWORD_ONLY, default=DEFAULT_DPI, annotation="float"),
+                    _P("show", _P.KEYWORD_ONLY, default=False, annotation="bool"),
+                    _P("output_path", _P.KEYWORD_ONLY, default=None, annotation="Optional[PathLike]"))
+
+
+def plot_function(fn):
+    """Gives a plot the keywords every plot takes. ``fn`` is written as ``fn(<data
+    arguments>, *, ax, out, <its own keywords>)``; the public function takes ``<data
+    arguments>, save_path=None, ax=None, *, <its own keywords>, figsize=None,
+    dpi=DEFAULT_DPI, show=False, output_path=None`` (``output_path`` is GliaGL's name for
+    ``save_path``), checks ``dpi`` and passes ``ax`` and ``out`` (:class:`FigureOptions`)."""
+    params = list(inspect.signature(fn).parameters.values())
+    data = [p for p in params if p.kind is _P.POSITIONAL_OR_KEYWORD]
+    own = [p for p in params if p.kind is _P.KEYWORD_ONLY and p.name not in ("ax", "out")]
+    public = inspect.signature(fn).replace(parameters=[*data, *_COMMON_POSITIONAL, *own, *_COMMON_KEYWORDS])
+
+    @functools.wraps(fn)
+    def plot(*args, **kwargs):
+        a = public.bind(*args, **kwargs)
+        a.apply_defaults()
+        kw = a.arguments
+        _check_dpi(kw["dpi"])
+        out = FigureOptions(_save_path(kw.pop("save_path"), kw.pop("output_path")),
+                            kw.pop("figsize"), kw.pop("dpi"), kw.pop("show"))
+        return fn(**kw, out=out)
+
+    plot.__signature__ = public
+    return plot
 
 
 def _note(ax: "Axes", text: str) -> None:

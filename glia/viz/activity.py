@@ -9,8 +9,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-from glia.viz._figure import (PathLike, AxesArg, DEFAULT_DPI, _axes, _check_dpi,
-                              _finish, _save_path, _natural_key)
+from glia.viz._figure import (AxesArg, FigureOptions, PathLike, _natural_key, _save_path,
+                              plot_function)
 
 
 # ---------------------------------------------------------------- spike activity
@@ -112,18 +112,15 @@ def _draw_raster(axes, compact: bool, steps, rows, T: int, labels, title: str, f
         ab.set_xlim(0, max(1.05 * rates.max(), 1e-3))
 
 
+@plot_function
 def plot_neuron_activity(
     network,
     simulation_steps: int = 100,
     input_pattern: Optional[Mapping[str, float]] = None,
     neuron_ids: Optional[Sequence[str]] = None,
-    save_path: Optional[PathLike] = None,
-    ax: AxesArg = None,
     *,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
+    ax: AxesArg,
+    out: FigureOptions,
 ) -> "Figure":
     """Spike raster (neurons down, timesteps across) and each neuron's firing rate.
 
@@ -148,8 +145,6 @@ def plot_neuron_activity(
                                        save_path="neuron_activity.png")
         fig = viz.plot_neuron_activity(net.run(X), neuron_ids=net.neuron_ids)
     """
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     if neuron_ids is not None:
         if isinstance(neuron_ids, (str, bytes)):
             neuron_ids = [neuron_ids]
@@ -191,12 +186,11 @@ def plot_neuron_activity(
         labels = neuron_ids if neuron_ids is not None else list(range(n))
         title = f"Neuron activity ({T} steps)"
 
-    if figsize is None:
-        figsize = (13, float(np.clip(0.28 * len(labels) + 1.8, 3.0, 10.0)))
-    fig, axes, compact = _axes(ax, 2, figsize, show, width_ratios=[5, 1])
+    figsize = out.figsize or (13, float(np.clip(0.28 * len(labels) + 1.8, 3.0, 10.0)))
+    fig, axes, compact = out.axes(ax, 2, figsize, width_ratios=[5, 1])
     figh = fig.get_size_inches()[1] * (1.0 if ax is None else 0.6)
     _draw_raster(axes, compact, np.asarray(steps), np.asarray(rows, np.int64), T, labels, title, figh)
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)
 
 
 def plot_activity_raster(

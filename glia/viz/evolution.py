@@ -9,26 +9,22 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from glia.viz._figure import (PathLike, AxesArg, DEFAULT_DPI, _axes, _check_dpi,
-                              _finish, _first_axes, _note, _save_path, _series)
+from glia.viz._figure import (AxesArg, FigureOptions, _first_axes, _note, _series,
+                              plot_function)
 
 
 # ---------------------------------------------------------------- evolution
 _EVO_KEYS = ("best_fitness_hist", "best_acc_hist", "best_margin_hist", "mean_fitness_hist", "median_fitness_hist")
 
 
+@plot_function
 def plot_evolution_result(
     result,
-    save_path: Optional[PathLike] = None,
-    ax: AxesArg = None,
     *,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
+    ax: AxesArg,
+    out: FigureOptions,
 ) -> "Figure":
     """Best fitness (with mean and median when recorded), best accuracy and best
     margin per generation, one panel each.
@@ -43,8 +39,6 @@ def plot_evolution_result(
         result = glia.Evolution("base.net", train, val, cfg, evo_cfg).run()
         fig = viz.plot_evolution_result(result, save_path="evolution.png")
     """
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     get = result.get if isinstance(result, Mapping) else (lambda k, d=None: getattr(result, k, d))
     if all(get(k) is None for k in _EVO_KEYS[:3]):
         raise ValueError("result needs best_fitness_hist, best_acc_hist or best_margin_hist")
@@ -53,10 +47,10 @@ def plot_evolution_result(
                           ("accuracy", ("best_acc_hist",)), ("margin", ("best_margin_hist",)))
               if any(h[k].size for k in p[1])]
     if not panels:
-        fig, axes, _ = _axes(_first_axes(ax), 1, figsize or (6, 4), show)
+        fig, axes, _ = out.axes(_first_axes(ax), 1, (6, 4))
         _note(axes[0], "no generations")
-        return _finish(fig, save_path, dpi, show)
-    fig, axes, compact = _axes(ax, len(panels), figsize or (5 * len(panels), 4), show)
+        return out.finish(fig)
+    fig, axes, compact = out.axes(ax, len(panels), (5 * len(panels), 4))
     styles = {"best_fitness_hist": ("-", "#1f77b4", "best fitness"), "mean_fitness_hist": ("--", "#7f7f7f", "mean fitness"),
               "median_fitness_hist": (":", "#2f2f2f", "median fitness"), "best_acc_hist": ("-", "#2ca02c", "best accuracy"),
               "best_margin_hist": ("-", "#d62728", "best margin")}
@@ -81,7 +75,7 @@ def plot_evolution_result(
     if compact:
         axes[0].set_title("Evolution")
         axes[0].legend(fontsize=8)
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)
 
 
 def _lineage_nodes(lineage) -> list:
@@ -118,17 +112,44 @@ def _lineage_nodes(lineage) -> list:
     return nodes
 
 
+def _lineage_positions(nodes):
+    """(generations, {id: (generation, rank by fitness)}, the largest generation's size)."""
+    gens = sorted({d["generation"] for d in nodes})
+    by_gen = {g: [] for g in gens}
+    for d in nodes:
+        by_gen[d["generation"]].append(d)
+    pos = {}
+    for g in gens:
+        members = sorted(by_gen[g], key=lambda d: (np.isnan(d["fitness"]), -np.nan_to_num(d["fitness"], nan=0.0), str(d["id"])))
+        for r, d in enumerate(members):
+            pos[d["id"]] = (g, r)
+    width = max(len(v) for v in by_gen.values()) if by_gen else 1
+    return gens, pos, width
+
+
+def _best_ancestry(nodes, by_id, any_finite):
+    """The fittest individual (the latest one on ties) and its ancestors' ids, oldest first."""
+    if any_finite:
+        best = max((d for d in nodes if np.isfinite(d["fitness"])), key=lambda d: (d["fitness"], d["generation"]))
+    else:
+        best = max(nodes, key=lambda d: d["generation"])
+    path, cur, seen = [], best["id"], set()
+    while cur in by_id and cur not in seen:
+        seen.add(cur)
+        path.append(cur)
+        cur = by_id[cur]["parent"]
+    path.reverse()
+    return best, path
+
+
+@plot_function
 def plot_lineage(
     lineage,
-    save_path: Optional[PathLike] = None,
-    ax: Optional["Axes"] = None,
     *,
+    ax: AxesArg,
+    out: FigureOptions,
     cmap: str = "viridis",
     show_labels: Optional[bool] = None,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
 ) -> "Figure":
     """The evolution tree: one dot per individual at x = generation, y = rank within
     its generation by fitness (0 = fittest, at the top), coloured by fitness, with a
@@ -145,26 +166,14 @@ def plot_lineage(
 
         fig = viz.plot_lineage("logs/evolve_lineage.json", save_path="evo_tree.png")
     """
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     nodes = _lineage_nodes(lineage)
-    gens = sorted({d["generation"] for d in nodes})
-    by_gen = {g: [] for g in gens}
-    for d in nodes:
-        by_gen[d["generation"]].append(d)
-    pos = {}
-    for g in gens:
-        members = sorted(by_gen[g], key=lambda d: (np.isnan(d["fitness"]), -np.nan_to_num(d["fitness"], nan=0.0), str(d["id"])))
-        for r, d in enumerate(members):
-            pos[d["id"]] = (g, r)
-    width = max(len(v) for v in by_gen.values()) if by_gen else 1
-    if figsize is None:
-        figsize = (float(np.clip(0.9 * len(gens) + 3, 6, 16)), float(np.clip(0.35 * width + 2, 4, 12)))
-    fig, (ax,), _ = _axes(ax, 1, figsize, show)
+    gens, pos, width = _lineage_positions(nodes)
+    figsize = out.figsize or (float(np.clip(0.9 * len(gens) + 3, 6, 16)), float(np.clip(0.35 * width + 2, 4, 12)))
+    fig, (ax,), _ = out.axes(ax, 1, figsize)
     if not nodes:
         _note(ax, "empty lineage")
         ax.set_title("Lineage")
-        return _finish(fig, save_path, dpi, show)
+        return out.finish(fig)
 
     by_id = {d["id"]: d for d in nodes}
     segs = [(pos[d["parent"]], pos[d["id"]]) for d in nodes if d["parent"] in by_id]
@@ -182,17 +191,7 @@ def plot_lineage(
     if finite.any():
         fig.colorbar(sc, ax=ax, label="Fitness", shrink=0.8)
 
-    # Ancestry of the fittest individual (the latest one on ties).
-    if finite.any():
-        best = max((d for d in nodes if np.isfinite(d["fitness"])), key=lambda d: (d["fitness"], d["generation"]))
-    else:
-        best = max(nodes, key=lambda d: d["generation"])
-    path, cur, seen = [], best["id"], set()
-    while cur in by_id and cur not in seen:
-        seen.add(cur)
-        path.append(cur)
-        cur = by_id[cur]["parent"]
-    path.reverse()
+    best, path = _best_ancestry(nodes, by_id, finite.any())
     px = [pos[i][0] for i in path]
     py = [pos[i][1] for i in path]
     ax.plot(px, py, "-", color="#d62728", linewidth=2.5, zorder=2, gid="best_path", label="best lineage")
@@ -216,4 +215,4 @@ def plot_lineage(
                  f"(fitness {best['fitness']:.4g}{acc})")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(True, alpha=0.2)
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)

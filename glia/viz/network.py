@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING, Optional, Union
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from glia.viz._figure import (PathLike, AxesArg, DEFAULT_DPI, LAYOUTS, LABEL_LIMIT,
-                              _EXC, _INH, _ZERO, _KIND_NAMES, _KIND_COLORS, _axes,
-                              _check_dpi, _finish, _note, _root_figure, _save_path,
-                              _natural_key)
+from glia.viz._figure import (AxesArg, FigureOptions, LAYOUTS, LABEL_LIMIT, _EXC, _INH, _ZERO,
+                              _KIND_NAMES, _KIND_COLORS, _note, _root_figure, _natural_key,
+                              plot_function)
 
 
 # ---------------------------------------------------------------- network structure
@@ -119,20 +117,17 @@ def _nx_positions(layout: str, ids, kind, src, dst, seed) -> np.ndarray:
     return pos
 
 
+@plot_function
 def plot_network_graph(
     network,
     layout: str = "layered",
     node_size: float = 300,
     show_weights: bool = True,
-    save_path: Optional[PathLike] = None,
-    ax: Optional["Axes"] = None,
     *,
+    ax: AxesArg,
+    out: FigureOptions,
     max_edges: int = 2000,
     seed: int = 0,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
 ) -> "Figure":
     """Draws the network as a directed graph.
 
@@ -160,16 +155,13 @@ def plot_network_graph(
         raise ValueError(f"max_edges must be an int >= 0, got {max_edges!r}")
     if not node_size > 0:
         raise ValueError(f"node_size must be positive, got {node_size!r}")
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     ids, kind, src, dst, w = _network_arrays(network)
     n, m = len(ids), w.size
     pos = _layered_positions(kind, src, dst) if layout == "layered" else _nx_positions(layout, ids, kind, src, dst, seed)
 
     big = n > LABEL_LIMIT
-    if figsize is None:
-        figsize = (12, 8) if n > 12 else (9, 6)
-    fig, (ax,), _ = _axes(ax, 1, figsize, show)
+    figsize = out.figsize or ((12, 8) if n > 12 else (9, 6))
+    fig, (ax,), _ = out.axes(ax, 1, figsize)
 
     # Edges: the strongest max_edges of them.
     keep = np.arange(m)
@@ -188,6 +180,18 @@ def plot_network_graph(
         node_s = float(np.clip(room * room, 4.0, node_s))
     arrows = not big and int((~loop).sum()) <= 600
 
+    _draw_edges(ax, pos, es, ed, colors, widths, node_s, big, arrows)
+    _draw_nodes(ax, pos, ids, kind, node_s, big)
+    if not big and show_weights and 0 < es.size <= 150:
+        _draw_weight_labels(ax, pos, es, ed, ew)
+    _legend_title_limits(ax, pos, kind, ew, n, m, es.size)
+    return out.finish(fig)
+
+
+def _draw_edges(ax, pos, es, ed, colors, widths, node_s, big, arrows):
+    """The edges es -> ed: arrows (curved when both directions exist), or one line
+    collection for large graphs; self-loops as rings around their node."""
+    loop = es == ed
     if (~loop).any():
         a, b = es[~loop], ed[~loop]
         if arrows:
@@ -211,6 +215,10 @@ def plot_network_graph(
         ax.scatter(pos[es[loop], 0], pos[es[loop], 1], s=node_s * 2.4, facecolors="none",
                    edgecolors=colors[loop], linewidths=widths[loop], zorder=2, gid="self_loops")
 
+
+def _draw_nodes(ax, pos, ids, kind, node_s, big):
+    """Nodes coloured by kind, labelled with their ids unless the graph is large."""
+    n = len(ids)
     node_colors = np.array(_KIND_COLORS)[kind] if n else []
     ax.scatter(pos[:, 0], pos[:, 1], s=node_s, c=node_colors, edgecolors="none" if big else "0.2",
                linewidths=0.8, zorder=3, gid="nodes")
@@ -219,19 +227,25 @@ def plot_network_graph(
         for i, nid in enumerate(ids):
             ax.text(pos[i, 0], pos[i, 1], str(nid), ha="center", va="center", fontsize=fs,
                     fontweight="bold", zorder=4)
-        if show_weights and 0 < es.size <= 150:
-            pairs = set(zip(es.tolist(), ed.tolist()))
-            for i, j, wt in zip(es.tolist(), ed.tolist(), ew.tolist()):
-                if i == j:
-                    x, y = pos[i, 0], pos[i, 1] + 0.06
-                else:
-                    (x0, y0), (x1, y1) = pos[i], pos[j]
-                    rad = 0.15 if (j, i) in pairs else 0.0
-                    x = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
-                    y = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
-                ax.text(x, y, f"{wt:.2f}", ha="center", va="center", fontsize=7, zorder=5,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
 
+
+def _draw_weight_labels(ax, pos, es, ed, ew):
+    """Each edge's weight written at its middle (on the curve for two-way pairs)."""
+    pairs = set(zip(es.tolist(), ed.tolist()))
+    for i, j, wt in zip(es.tolist(), ed.tolist(), ew.tolist()):
+        if i == j:
+            x, y = pos[i, 0], pos[i, 1] + 0.06
+        else:
+            (x0, y0), (x1, y1) = pos[i], pos[j]
+            rad = 0.15 if (j, i) in pairs else 0.0
+            x = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
+            y = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
+        ax.text(x, y, f"{wt:.2f}", ha="center", va="center", fontsize=7, zorder=5,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+
+
+def _legend_title_limits(ax, pos, kind, ew, n, m, shown):
+    """The legend (kinds present, edge signs present), the title and padded limits."""
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], ls="", marker="o", ms=8, mfc=_KIND_COLORS[k], mec="0.2", label=_KIND_NAMES[k])
                for k in range(3) if (kind == k).any()]
@@ -242,8 +256,8 @@ def plot_network_graph(
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     title = f"Network graph ({n} neurons, {m} connections"
-    if es.size < m:
-        title += f"; {es.size} strongest shown"
+    if shown < m:
+        title += f"; {shown} strongest shown"
     ax.set_title(title + ")")
     if n:
         lo, hi = pos.min(axis=0), pos.max(axis=0)
@@ -251,7 +265,6 @@ def plot_network_graph(
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     ax.set_axis_off()
-    return _finish(fig, save_path, dpi, show)
 
 
 # ---------------------------------------------------------------- weights
@@ -272,16 +285,13 @@ def _weights_of(network) -> np.ndarray:
     return w
 
 
+@plot_function
 def plot_weight_distribution(
     network,
     bins: Union[int, Sequence[float]] = 50,
-    save_path: Optional[PathLike] = None,
-    ax: AxesArg = None,
     *,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
+    ax: AxesArg,
+    out: FigureOptions,
 ) -> "Figure":
     """Histogram of the synaptic weights, split into inhibitory / zero / excitatory, with
     mean, std, min and max; next to it, the number of edges of each sign.
@@ -298,10 +308,8 @@ def plot_weight_distribution(
             raise ValueError(f"bins must be >= 1, got {bins}")
     elif isinstance(bins, (str, bool)) or np.ndim(bins) != 1:
         raise ValueError(f"bins must be an int or a sequence of bin edges, got {bins!r}")
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     w = _weights_of(network)
-    fig, axes, compact = _axes(ax, 2, figsize or (12, 4), show, width_ratios=[2, 1])
+    fig, axes, compact = out.axes(ax, 2, (12, 4), width_ratios=[2, 1])
     ah = axes[0]
     if w.size == 0:
         _note(ah, "no connections")
@@ -309,7 +317,7 @@ def plot_weight_distribution(
         if not compact:
             _note(axes[1], "no connections")
             axes[1].set_title("Connection types")
-        return _finish(fig, save_path, dpi, show)
+        return out.finish(fig)
 
     edges = np.histogram_bin_edges(w, bins=bins)
     inh = np.histogram(w[w < 0], edges)[0]
@@ -339,21 +347,18 @@ def plot_weight_distribution(
         ab.set_ylabel("Count")
         ab.set_title("Connection types")
         ab.grid(True, alpha=0.3, axis="y")
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)
 
 
+@plot_function
 def plot_confusion_matrix(
     targets,
     predictions,
     labels: Optional[Sequence[str]] = None,
-    save_path: Optional[PathLike] = None,
-    ax: AxesArg = None,
     *,
+    ax: AxesArg,
+    out: FigureOptions,
     normalize: bool = False,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
 ) -> "Figure":
     """Confusion matrix of ``targets`` (rows) against ``predictions`` (columns), e.g. the
     data set's ``targets`` and ``Trainer.evaluate_dataset(...)["predictions"]``.
@@ -364,8 +369,6 @@ def plot_confusion_matrix(
         r = trainer.evaluate_dataset(test)
         fig = viz.plot_confusion_matrix(test.targets, r["predictions"])
     """
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     t = [str(x) for x in targets]
     p = [str(x) for x in predictions]
     if len(t) != len(p):
@@ -380,7 +383,7 @@ def plot_confusion_matrix(
     for a, b in zip(t, p):
         if a in pos:
             m[pos[a], pos.get(b, len(labels))] += 1
-    fig, axes, _ = _axes(ax, 1, figsize or (1.0 + 0.6 * len(cols), 0.8 + 0.6 * len(labels)), show)
+    fig, axes, _ = out.axes(ax, 1, (1.0 + 0.6 * len(cols), 0.8 + 0.6 * len(labels)))
     a = axes[0]
     shown = m / np.maximum(1, m.sum(axis=1, keepdims=True)) if normalize else m
     im = a.imshow(shown, cmap="Blues", aspect="auto")
@@ -397,4 +400,4 @@ def plot_confusion_matrix(
             a.text(j, i, f"{v:.2f}" if normalize else str(int(v)), ha="center", va="center", fontsize=8,
                    color="white" if hi and v > 0.6 * hi else "black")
     _root_figure(a).colorbar(im, ax=a, fraction=0.046, pad=0.04)
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)

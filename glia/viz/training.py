@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-from glia.viz._figure import (PathLike, AxesArg, DEFAULT_DPI, _axes, _check_dpi,
-                              _finish, _first_axes, _note, _save_path, _series)
+from glia.viz._figure import (AxesArg, FigureOptions, _first_axes, _note, _series,
+                              plot_function)
 
 
 # ---------------------------------------------------------------- training history
@@ -37,15 +37,12 @@ def _history_dict(history) -> dict:
                     f"or a trainer with a .history, got {type(history).__name__}")
 
 
+@plot_function
 def plot_training_history(
     history,
-    save_path: Optional[PathLike] = None,
-    ax: AxesArg = None,
     *,
-    figsize: Optional[tuple] = None,
-    dpi: float = DEFAULT_DPI,
-    show: bool = False,
-    output_path: Optional[PathLike] = None,
+    ax: AxesArg,
+    out: FigureOptions,
 ) -> "Figure":
     """Accuracy, margin and loss per epoch, one panel each (missing or empty ones are
     left out), with ``val_accuracy`` / ``val_margin`` / ``val_loss`` dashed on the same
@@ -60,17 +57,15 @@ def plot_training_history(
         history = trainer.train(dataset, epochs=30)
         fig = viz.plot_training_history(history, save_path="history.png")
     """
-    _check_dpi(dpi)
-    save_path = _save_path(save_path, output_path)
     h = _history_dict(history)
     data = {k: _series(h.get(k), k) for k in _METRICS}
     val = {k: _series(h.get("val_" + k), "val_" + k) for k in _METRICS}
     avail = [k for k in _METRICS if data[k].size or val[k].size]
     if not avail:
-        fig, axes, _ = _axes(_first_axes(ax), 1, figsize or (6, 4), show)
+        fig, axes, _ = out.axes(_first_axes(ax), 1, (6, 4))
         _note(axes[0], "no training history")
-        return _finish(fig, save_path, dpi, show)
-    fig, axes, compact = _axes(ax, len(avail), figsize or (5.5 * len(avail), 4), show)
+        return out.finish(fig)
+    fig, axes, compact = out.axes(ax, len(avail), (5.5 * len(avail), 4))
     panels = [axes[0]] * len(avail) if compact else axes
     for a, k in zip(panels, avail):
         for vals, style, label in ((data[k], "-", k), (val[k], "--", "val " + k)):
@@ -96,4 +91,4 @@ def plot_training_history(
     if compact:
         axes[0].set_title("Training history")
         axes[0].legend(fontsize=8)
-    return _finish(fig, save_path, dpi, show)
+    return out.finish(fig)

@@ -23,7 +23,7 @@ enum class FieldKind : std::int32_t {
 
 /// One field: `name` is its path in TrainConfig ("grad.temperature"). A number must lie in
 /// [lo, hi] (or the open side with lo_open / hi_open; +-inf: unbounded, floats must be
-/// finite); a bool with hi == 0 must be false; a choice is an index into `choices`
+/// finite, or NaN when may_be_unset); a bool with hi == 0 must be false; a choice is an index into `choices`
 /// ('|'-separated names in enum order).
 struct FieldSpec {
   const char* name;
@@ -35,6 +35,7 @@ struct FieldSpec {
   bool hi_open;
   const char* choices;
   const char* doc;
+  bool may_be_unset = false;  ///< a kFloat that may be NaN: "unset" (None in Python)
 };
 
 /// Every user-set field of TrainConfig, in the order Python shows them.

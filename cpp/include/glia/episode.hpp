@@ -113,8 +113,9 @@ float softmax_xent(const float* rates, std::int32_t n, std::int32_t target, floa
                    float* probs = nullptr) noexcept;
 
 /// The output detector of one episode (DetectorConfig), the one place that turns spikes
-/// into output rates for evaluation and for both trainers. Call `update` after every step
-/// t = 0 .. steps-1, then `finish`.
+/// into output rates for evaluation and for every trainer (with update_all, also every
+/// neuron's rate for the trainers). Call `update` after every step t = 0 .. steps-1, then
+/// `finish`.
 class OutputDetector {
  public:
   OutputDetector(const TrainConfig& cfg, std::int64_t steps, const std::int32_t* outputs,
@@ -146,6 +147,23 @@ class OutputDetector {
     return t < steps_ ? a_ * std::pow(keep_, static_cast<float>(steps_ - 1 - t)) : 0.0f;
   }
   bool counts() const noexcept { return count_; }
+  /// The same rule for all N neurons into `rates` (N entries, zero at the start): counts
+  /// follow the step's spikes `fired[0..n_fired)`, the EMA every neuron's `mask`.
+  void update_all(std::int64_t t, const std::uint8_t* mask, const std::int32_t* fired,
+                  std::int32_t n_fired, float* rates, std::int32_t N) const noexcept {
+    if (count_) {
+      if (t < warmup_) return;
+      for (std::int32_t p = 0; p < n_fired; ++p) rates[fired[p]] += 1.0f;
+    } else {
+      for (std::int32_t i = 0; i < N; ++i) rates[i] = keep_ * rates[i] + a_ * (mask[i] ? 1.0f : 0.0f);
+    }
+  }
+  /// `finish` for the N rates of update_all.
+  void finish_all(float* rates, std::int32_t N) const noexcept {
+    if (!count_) return;
+    const float inv = 1.0f / static_cast<float>(steps_ - warmup_);
+    for (std::int32_t i = 0; i < N; ++i) rates[i] *= inv;
+  }
 
  private:
   bool count_;
@@ -192,6 +210,26 @@ struct DenseModel {
 /// `cursor` walks the sparse events; start it at 0 with t = 0, and call for t = 0, 1, ...
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
                  float* input, std::int64_t& cursor) noexcept;
+
+/// Feeds one episode into a state step by step: `step(t, net, st)` for t = 0, 1, ...
+/// injects tick t's input (delayed by `shift` ticks) and steps the network.
+class EpisodeFeed {
+ public:
+  EpisodeFeed(const Episode& ep, std::int64_t shift) noexcept
+      : ep_(ep), shift_(shift), period_(ep.period()) {}
+  /// Tick t's injections only (for a caller that reads the state in between).
+  void inject(std::int64_t t, State& st) noexcept {
+    inject_tick(ep_, t, shift_, period_, st.input.data(), cursor_);
+  }
+  void step(std::int64_t t, const Network& net, State& st) noexcept {
+    inject(t, st);
+    net.step_state(st);
+  }
+
+ private:
+  const Episode& ep_;
+  std::int64_t shift_, period_, cursor_ = 0;
+};
 
 /// Runs one episode on a read-only network with the workspace's own state:
 /// `episode_steps(cfg, ep)` steps from reset, the output detector updated after every

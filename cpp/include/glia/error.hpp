@@ -5,48 +5,7 @@
 
 namespace glia {
 
-/// Base of every error the engine throws.
-class Error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-/// A malformed file or line (maps to glia.FormatError, a ValueError).
-class FormatError : public Error {
- public:
-  using Error::Error;
-};
-/// An unknown neuron id (maps to KeyError).
-class KeyError : public Error {
- public:
-  using Error::Error;
-};
-/// A bad argument: shape, length, range (maps to ValueError).
-class ValueError : public Error {
- public:
-  using Error::Error;
-};
-/// A missing or unreadable file (maps to FileNotFoundError / OSError).
-class FileError : public Error {
- public:
-  using Error::Error;
-};
-/// A file that does not exist (maps to FileNotFoundError).
-class FileNotFound : public FileError {
- public:
-  using FileError::FileError;
-};
-/// An instance used from two threads at once (maps to RuntimeError).
-class BusyError : public Error {
- public:
-  using Error::Error;
-};
-/// A hook asked a long loop to stop (the Python error it set is kept).
-class Cancelled : public Error {
- public:
-  using Error::Error;
-};
-
-/// What classify_current_exception() found: one kind per Python exception it maps to.
+/// The kind of an engine error: one per Python exception it maps to.
 enum class ErrorKind : int {
   kGeneric = 0,       ///< RuntimeError
   kFormat = 1,        ///< glia.FormatError
@@ -57,6 +16,52 @@ enum class ErrorKind : int {
   kBusy = 6,          ///< RuntimeError
   kCancelled = 7,     ///< the pending Python error (KeyboardInterrupt if none)
   kMemory = 8,        ///< MemoryError
+};
+
+/// Base of every error the engine throws; its kind names the Python exception.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what, ErrorKind kind = ErrorKind::kGeneric)
+      : std::runtime_error(what), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+/// A malformed file or line (maps to glia.FormatError, a ValueError).
+class FormatError : public Error {
+ public:
+  explicit FormatError(const std::string& what) : Error(what, ErrorKind::kFormat) {}
+};
+/// An unknown neuron id (maps to KeyError).
+class KeyError : public Error {
+ public:
+  explicit KeyError(const std::string& what) : Error(what, ErrorKind::kKey) {}
+};
+/// A bad argument: shape, length, range (maps to ValueError).
+class ValueError : public Error {
+ public:
+  explicit ValueError(const std::string& what) : Error(what, ErrorKind::kValue) {}
+};
+/// A missing or unreadable file (maps to OSError).
+class FileError : public Error {
+ public:
+  explicit FileError(const std::string& what, ErrorKind kind = ErrorKind::kFile) : Error(what, kind) {}
+};
+/// A file that does not exist (maps to FileNotFoundError).
+class FileNotFound : public FileError {
+ public:
+  explicit FileNotFound(const std::string& what) : FileError(what, ErrorKind::kFileNotFound) {}
+};
+/// An instance used from two threads at once (maps to RuntimeError).
+class BusyError : public Error {
+ public:
+  explicit BusyError(const std::string& what) : Error(what, ErrorKind::kBusy) {}
+};
+/// A hook asked a long loop to stop (the Python error it set is kept).
+class Cancelled : public Error {
+ public:
+  explicit Cancelled(const std::string& what) : Error(what, ErrorKind::kCancelled) {}
 };
 
 /// Must be called inside a catch block: rethrows the current exception, classifies it and

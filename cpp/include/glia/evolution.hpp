@@ -1,8 +1,8 @@
-// Evolution's engine pieces: keyed mutation, ranking, parent choice and the parallel
-// training + scoring of a population (one individual per OpenMP item).
+// Evolution's engine pieces: keyed mutation, ranking, parent choice, the breeding of a
+// generation, and the parallel training + scoring of a population (one individual per item).
 //
 // The generation loop itself (fitness mapping, callbacks, lineage, progress, remote
-// executors) lives in Python (glia/evolution.py); everything here is deterministic:
+// executors) lives in Python (glia/evolution/); everything here is deterministic:
 // every random draw comes from stream_key(seed, generation, individual, purpose), so a
 // run is bit-identical for any thread count and on any machine that runs the same build.
 #pragma once
@@ -12,19 +12,15 @@
 #include "glia/episode.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
+#include "glia/random.hpp"
 #include "glia/train_config.hpp"
 
 namespace glia {
 
-/// Purposes of evolution's random streams (the fourth key of stream_key); distinct from
-/// the trainers' purposes (1..4).
-constexpr std::uint64_t kPurposeMutate = 0x45564f01ull;   ///< "EVO" 1: an individual's mutation
-constexpr std::uint64_t kPurposeParent = 0x45564f02ull;   ///< "EVO" 2: its parent's rank
-constexpr std::uint64_t kPurposeTrainSeed = 0x45564f03ull;///< "EVO" 3: its trainer's seed
-
-/// Key of individual `individual` of generation `generation` for `purpose`.
+/// Key of individual (slot) `individual` of generation `generation` for `purpose`
+/// (Purpose::kMutate, kParent or kTrainSeed).
 std::uint64_t evolution_key(std::uint64_t seed, std::int64_t generation, std::int64_t individual,
-                            std::uint64_t purpose) noexcept;
+                            Purpose purpose) noexcept;
 
 /// Gaussian jitter of a genome (GliaGL's rule): every weight += N(0, sigma_w), every
 /// threshold += N(0, sigma_thr), every leak += N(0, sigma_leak) then clamped to [0, 1].
@@ -47,6 +43,36 @@ std::vector<std::int64_t> rank_by_fitness(const std::vector<double>& fitness);
 /// uniform, from its own stream. pool must be >= 1.
 std::int64_t choose_parent(std::uint64_t seed, std::int64_t generation, std::int64_t slot,
                            std::int64_t pool);
+
+/// How one generation is bred from the previous one (GliaGL's rule).
+struct BreedConfig {
+  MutationConfig mutation;
+  std::int64_t population = 1;    ///< individuals in the new generation
+  std::int64_t elite = 0;         ///< the best `elite` carry over unchanged
+  std::int64_t parents_pool = 1;  ///< each child's parent is uniform among the best this many
+};
+
+/// A new generation: slot s < elite is the previous individual parents[s] itself (the caller
+/// keeps it); slot s >= elite is children[s - elite], a mutated copy of previous individual
+/// parents[s]. train_seeds[s] is slot s's trainer seed for this generation.
+struct Brood {
+  std::vector<std::int64_t> parents;
+  std::vector<Network> children;
+  std::vector<std::uint64_t> train_seeds;
+};
+
+/// Breeds generation `generation` from `previous` ranked by `order` (rank_by_fitness of its
+/// fitness), keys, parent choice and mutation in one call: slot s < elite takes
+/// previous[order[s]]; slot s >= elite copies previous[order[choose_parent(seed, generation,
+/// s, parents_pool)]] and mutates the copy with key evolution_key(seed, generation, s,
+/// kMutate); every slot's trainer seed is evolution_key(seed, generation, s, kTrainSeed).
+/// Generation 0 is bred from the base network alone: previous {&base}, order {0}, elite 1,
+/// parents_pool 1. The children are made in parallel (`n_threads`), each from its own
+/// streams, so the result is the same for any thread count. Everything is checked before
+/// any work (ValueError); `hook` is polled between children (Cancelled).
+Brood breed(const std::vector<const Network*>& previous, const std::vector<std::int64_t>& order,
+            const BreedConfig& cfg, std::uint64_t seed, std::int64_t generation, int n_threads,
+            Hook hook = nullptr, void* ctx = nullptr);
 
 /// The inner trainer of each individual.
 enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1, kSurrogate = 2 };

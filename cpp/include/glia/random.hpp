@@ -20,6 +20,28 @@ inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t a, std::uint64
   return splitmix64(seed ^ splitmix64(a ^ splitmix64(b ^ splitmix64(c))));
 }
 
+/// What a random stream is for: the last key of stream_key(seed, a, b, purpose), so that no
+/// two uses ever share a stream. Every purpose of the engine is listed here, once; the values
+/// are part of every seeded result (changing one changes the runs that use it).
+enum class Purpose : std::uint64_t {
+  kShuffle = 1,               ///< a trainer's episode order: (seed, epoch, 0)
+  kTiming = 2,                ///< a trainer's timing jitter of one episode: (seed, epoch, episode)
+  kGrow = 3,                  ///< a trainer's edge growth: (seed, epoch, batch)
+  kJitter = 4,                ///< a trainer's initial weight jitter of one edge: (seed, 0, edge)
+  kMutate = 0x45564f01ull,    ///< "EVO" 1: an individual's mutation: (seed, generation, slot)
+  kParent = 0x45564f02ull,    ///< "EVO" 2: a child's parent rank: (seed, generation, slot)
+  kTrainSeed = 0x45564f03ull, ///< "EVO" 3: an individual's trainer seed: (seed, generation, slot)
+  /// "NEWNET": a generated network's edges; the one purpose given as the first key,
+  /// stream_key(seed, kNewNetwork), as the generator has always drawn it
+  kNewNetwork = 0x4E45574E4554ull,
+};
+
+/// stream_key with a purpose from the list above as its last key.
+inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
+                                Purpose purpose) noexcept {
+  return stream_key(seed, a, b, static_cast<std::uint64_t>(purpose));
+}
+
 /// A small generator (SplitMix64 sequence) over one stream; cheap to create per task.
 class Rng {
  public:

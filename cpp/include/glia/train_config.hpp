@@ -2,7 +2,9 @@
 // with its defaults. Ranges, choices and meanings are in the one field table
 // (config_fields.hpp), which the Python layer reads too.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "glia/network.hpp"
 
@@ -45,7 +47,7 @@ struct DetectorConfig {
 /// The rate-gradient trainer's loss and optimizer.
 struct GradConfig {
   LossType loss = LossType::kSoftmaxXent;
-  float temperature = 0.1f;  ///< softmax over rate / temperature (rates in spikes per tick)
+  float temperature = 0.2f;  ///< softmax over rate / temperature (rates in spikes per tick)
   Optimizer optimizer = Optimizer::kSgd;
   float momentum = 0.0f;     ///< SGD heavy-ball momentum (0 = plain SGD, as GliaGL ran)
   float adam_beta1 = 0.9f;
@@ -64,6 +66,13 @@ struct TopologyPolicy {
   bool allow_self_loops = false;           ///< growth never makes self loops in any case
 };
 
+/// `lr` left unset: each optimizer's own default learning rate applies (default_lr).
+inline constexpr float kOptimizerLr = std::numeric_limits<float>::quiet_NaN();
+
+/// Each optimizer's default learning rate, in units of the target's |threshold|: SGD's
+/// step is the gradient's size, Adam's is about lr on every weight whatever the gradient.
+constexpr float default_lr(Optimizer o) noexcept { return o == Optimizer::kSgd ? 0.05f : 0.001f; }
+
 /// Every training knob. Defaults are GliaGL's except where GliaGL's stopped learning
 /// (episode timing, detector, temperature, reward sign: see the README).
 struct TrainConfig {
@@ -75,7 +84,7 @@ struct TrainConfig {
   TopologyPolicy topology;
 
   // ---- learning
-  float lr = 0.05f;
+  float lr = kOptimizerLr;       ///< kOptimizerLr (NaN): the optimizer's default_lr()
   float elig_lambda = 0.95f;     ///< per-tick decay of eligibility traces
   float weight_decay = 0.0001f;
   float margin_delta = 0.05f;    ///< the margin that counts as "satisfied"
@@ -131,6 +140,11 @@ struct TrainConfig {
 
   GradConfig grad;
 };
+
+/// The learning rate a trainer applies: `c.lr`, or the optimizer's default when unset.
+inline float effective_lr(const TrainConfig& c) noexcept {
+  return std::isnan(c.lr) ? default_lr(c.grad.optimizer) : c.lr;
+}
 
 
 /// Whether growth may create edge from -> to under `p`.

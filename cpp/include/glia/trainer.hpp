@@ -1,6 +1,6 @@
 // The trainers: reward-modulated eligibility learning (HebbianTrainer), rate-based
 // gradient descent (RateGDTrainer) and surrogate-gradient back-propagation through time
-// (SurrogateTrainer), on flat edge-aligned arrays.
+// (SurrogateTrainer), on flat edge-aligned arrays, and the Trainer base they share.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -10,6 +10,7 @@
 #include "glia/episode.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
+#include "glia/threads.hpp"
 #include "glia/train_config.hpp"
 
 namespace glia {
@@ -25,13 +26,10 @@ struct EpochMetrics {
   bool reverted = false;      ///< the epoch's result was rolled back (revert_enable)
 };
 
-/// Called after every epoch of `train` from the calling thread; nonzero stops training
-/// (Cancelled) with the network as of that epoch's end.
-using EpochHook = int (*)(void* ctx, std::int64_t epoch, const EpochMetrics& metrics);
-
-/// What the two trainers share: the network reference, the configuration, outputs,
-/// batching, shuffling, structural plasticity, intrinsic plasticity, checkpoints and
-/// history.
+/// What the trainers share: the network reference, the configuration, outputs, batching,
+/// shuffling, the start and end of a batch, the optimizer, structural and intrinsic
+/// plasticity, checkpoints and history (trainer.cpp, trainer_optimizer.cpp,
+/// trainer_plasticity.cpp).
 ///
 /// Determinism: within a batch every episode runs from `State::reset` on the network as
 /// of the batch start, in parallel, each writing its own result slot; results are then
@@ -41,7 +39,7 @@ using EpochHook = int (*)(void* ctx, std::int64_t epoch, const EpochMetrics& met
 /// One instance must not be used from two threads at once (BusyError).
 class Trainer {
  public:
-  Trainer(Network& net, const TrainConfig& cfg);
+  explicit Trainer(Network& net, const TrainConfig& cfg = TrainConfig());
   virtual ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -68,10 +66,9 @@ class Trainer {
   EpochMetrics train_epoch(const std::vector<Episode>& episodes, int n_threads,
                            Hook hook = nullptr, void* ctx = nullptr,
                            bool episodes_checked = false);
-  /// `epochs` epochs; `epoch_hook` (may be null) after each. Returns every epoch's metrics.
+  /// `epochs` epochs. Returns every epoch's metrics.
   std::vector<EpochMetrics> train(const std::vector<Episode>& episodes, std::int64_t epochs,
-                                  int n_threads, Hook hook = nullptr, void* ctx = nullptr,
-                                  EpochHook epoch_hook = nullptr, void* epoch_ctx = nullptr);
+                                  int n_threads, Hook hook = nullptr, void* ctx = nullptr);
   /// One batch (all of `batch`, in the given order); no shuffling, no checkpoint, no history.
   /// `metrics_out` (may be null) receives each episode's metrics.
   EpochMetrics train_batch(const std::vector<Episode>& batch, int n_threads,
@@ -105,11 +102,21 @@ class Trainer {
   std::int64_t optimizer_steps() const noexcept { return opt_step_; }
 
  protected:
+  /// One batch: episodes eps[order[0..n)], their metrics' slots (batch order).
+  struct Batch {
+    const std::vector<Episode>& eps;
+    const std::int64_t* order;
+    std::int64_t n;
+    int n_threads;
+    Poller* poller;
+    EpisodeMetrics* metrics;
+    const Episode& episode(std::int64_t k) const noexcept {
+      return eps[static_cast<std::size_t>(order[k])];
+    }
+  };
   /// Runs the batch's episodes (parallel) and applies the update; fills per-episode
-  /// metrics in batch order and the loss sum.
-  virtual void run_batch(const std::vector<Episode>& eps, const std::int64_t* order,
-                         std::int64_t n, int n_threads, Poller* poller,
-                         EpisodeMetrics* metrics, double& loss_sum) = 0;
+  /// metrics in batch order; returns the sum of the episodes' losses.
+  virtual double run_batch(const Batch& b) = 0;
 
   // shared pieces for the subclasses
   void prepare(const std::vector<Episode>& eps, bool for_training, bool episodes_checked = false);
@@ -131,9 +138,26 @@ class Trainer {
   /// rate_ = the mean over the batch's n episodes of `end_rate` (n x N, row per episode),
   /// summed in episode order.
   void set_batch_rates(const std::vector<float>& end_rate, std::int64_t n) noexcept;
+  /// The end of every run_batch, after the weight update: the batch's mean rates
+  /// (set_batch_rates), pruning of small weights (with patience or at once), growth,
+  /// intrinsic plasticity.
+  void end_batch(const std::vector<float>& end_rate, std::int64_t n, bool prune_patience);
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
-  std::int32_t n_threads_used(int n_threads, std::int64_t n) const noexcept;
+  /// The start of every run_batch: the backward plan and the weight scale brought up to
+  /// date, one work buffer per thread the batch's `n` episodes use; returns that thread
+  /// count.
+  template <class Work>
+  int begin_batch(std::vector<Work>& work, std::int64_t n, int n_threads) {
+    ensure_backprop_plan();
+    compute_weight_scale();
+    const int nt = threads_for(n_threads, n);
+    if (work.size() < static_cast<std::size_t>(nt)) work.resize(static_cast<std::size_t>(nt));
+    return nt;
+  }
+  /// The start of one training episode: `st` reset to the network's rest state, one rate
+  /// slot per output in `m`; returns the episode's step count.
+  std::int64_t begin_episode(const Episode& ep, State& st, EpisodeMetrics& m) const;
 
   /// Update scale of each neuron's inbound weights: |threshold|, or 1 for a zero threshold.
   /// Both trainers learn the weights in these units (w / scale), so `lr` and the gradients
@@ -227,19 +251,30 @@ class Trainer {
 /// fan-out (lazy trace decay).
 class HebbianTrainer : public Trainer {
  public:
-  explicit HebbianTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
     State state;
-    std::vector<float> run_rate, psi, rho, det;
+    std::vector<float> run_rate, psi, rho;
     std::vector<std::int32_t> last, prev_fired;
   };
+  /// Runs batch episode k (from the reset state): its eligibility row, rates and metrics.
+  void episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m);
+  /// Combines the batch's episodes in order (reward, baseline, learning signal) into one
+  /// optimizer step; returns the loss sum, adds the rewards' sum to `sum_reward`.
+  double learn(const Batch& b, double& sum_reward);
+  /// sig_ = one episode's learning signal per neuron (outputs: the policy-gradient step
+  /// of the reward rew_ under probs_; hidden neurons: carried back with the slopes of
+  /// `rates`); false when the episode gives no update.
+  bool learning_signal(const EpisodeMetrics& m, std::int32_t target, float raw, float base,
+                       const float* rates);
+  /// Moves edges that carried activity with the batch's mean reward (usage_boost_gain).
+  void usage_boost(double sum_reward, std::int64_t n) noexcept;
+
   std::vector<Work> work_;
   std::vector<float> elig_;      ///< n x E, one row per batch episode
   std::vector<float> end_rate_;  ///< n x N, each episode's rates (detector weighting)
@@ -256,12 +291,10 @@ class HebbianTrainer : public Trainer {
 /// (decoupled decay), global norm clipping, pruning, growth, intrinsic plasticity.
 class RateGDTrainer : public Trainer {
  public:
-  explicit RateGDTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
@@ -269,6 +302,12 @@ class RateGDTrainer : public Trainer {
     std::vector<float> rho, pre, phi, probs;
     std::vector<std::int32_t> prev_fired;
   };
+  /// Runs batch episode k (from the reset state): its loss, rates and dL/d(input) rows.
+  void episode(const Episode& ep, std::int64_t k, Work& w, EpisodeMetrics& m);
+  /// grad_ = the batch's gradient from the episodes' rows, in episode order; returns the
+  /// loss sum.
+  double sum_gradient(std::int64_t n);
+
   std::vector<Work> work_;
   std::vector<float> coef_;     ///< n x N: dL/d(input) per neuron and episode
   std::vector<float> pres_;     ///< n x N: R_j per episode
@@ -295,7 +334,7 @@ class RateGDTrainer : public Trainer {
 /// episode order: bit-identical for any thread count.
 class SurrogateTrainer : public Trainer {
  public:
-  explicit SurrogateTrainer(Network& net, const TrainConfig& cfg = TrainConfig());
+  using Trainer::Trainer;
 
   /// The mean over `episodes` of dL/dw (not scaled), in CSR edge order; changes nothing
   /// (no shuffling, no timing jitter). Polls `hook` like training (Cancelled).
@@ -306,9 +345,7 @@ class SurrogateTrainer : public Trainer {
   std::size_t scratch_bytes() const noexcept;
 
  protected:
-  void run_batch(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                 int n_threads, Poller* poller, EpisodeMetrics* metrics,
-                 double& loss_sum) override;
+  double run_batch(const Batch& b) override;
 
  private:
   struct Work {
@@ -319,10 +356,10 @@ class SurrogateTrainer : public Trainer {
     std::vector<float> dnext, dcur;    ///< dL/du_{t+1} and dL/du_t
     std::vector<float> wt, ell, rho;   ///< detector weight per step; dL/dr per output; rates
   };
-  /// Forward and backward of episodes order[0..n): grad_ = the sum of their dL/dw (in
-  /// episode order), metrics and losses per episode, end_rate_ (n x N).
-  void accumulate(const std::vector<Episode>& eps, const std::int64_t* order, std::int64_t n,
-                  int n_threads, Poller* poller, EpisodeMetrics* metrics, double& loss_sum);
+  /// Forward and backward of the batch's episodes: grad_ = the sum of their dL/dw (in
+  /// episode order), metrics and losses per episode, end_rate_ (n x N); returns the loss
+  /// sum.
+  double accumulate(const Batch& b);
   void episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m, float& loss,
                float* grad_row, float* rates) const;
 

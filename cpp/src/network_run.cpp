@@ -1,0 +1,450 @@
+// One network on several threads (team runs): the step plan (target ranges of about equal
+// work), the per-step barrier, the team's loop and its fall-back to one thread; and
+// Network::run / step, which choose between the team and the one-thread loop.
+#include "glia/network.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <numeric>
+#include <string>
+#include <thread>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>  // _mm_pause
+#endif
+
+#include "glia/error.hpp"
+#include "glia/threads.hpp"
+#include "prefetch.hpp"
+
+namespace glia {
+
+using detail::prefetch;
+
+namespace detail {
+
+/// How a team of `nt` threads shares a step: thread t owns neurons [bound[t], bound[t+1])
+/// (it updates them and sums all their inputs), and in row j the targets of thread t start
+/// at offset split[j * (nt - 1) + t - 1] (t > 0) and end where thread t + 1's start (the
+/// row's end for the last thread). Rows hold their targets ascending, so each slice is
+/// contiguous.
+struct StepPlan {
+  std::int32_t n = 0;
+  std::int64_t m = 0;
+  int nt = 1;
+  std::vector<std::int32_t> bound;
+  std::vector<std::int32_t> split;
+};
+
+}  // namespace detail
+
+namespace {
+
+std::atomic<std::int64_t> g_parallel_min_work{kParallelStepMinWork};
+/// Runs of a team under way in this process.
+std::atomic<int> g_active_teams{0};
+/// Range boundaries are multiples of this many neurons: no cache line of the spike mask
+/// (and none of V or I) is written by two threads.
+constexpr std::int32_t kAlign = 64;
+/// A neuron's update in units of one delivered input, for balancing the ranges.
+constexpr std::int64_t kNeuronCost = 4;
+
+/// The one-thread loop of `run` (DESIGN §2, recorded into `out`) for steps [t0, T): X and
+/// the recordings are indexed by the step from the start of the call.
+void run_serial(const Network& net, State& s, const float* X, std::int64_t t0, std::int64_t T,
+                RunOutput& out, Poller* poller, const char* what) {
+  const std::int32_t n = net.size(), ns = net.num_sensory();
+  for (std::int64_t t = t0; t < T; ++t) {
+    if (X != nullptr) {
+      const float* x = X + t * ns;
+      for (std::int32_t c = 0; c < ns; ++c) s.input[static_cast<std::size_t>(c)] += x[c];
+    }
+    net.step_state(s);
+    if (out.raster != nullptr)
+      std::memcpy(out.raster + t * n, s.fired_mask.data(), static_cast<std::size_t>(n));
+    if (out.event_step != nullptr) {
+      for (std::int32_t k = 0; k < s.n_fired; ++k) {
+        out.event_step->push_back(static_cast<std::int32_t>(t));
+        out.event_neuron->push_back(s.fired[static_cast<std::size_t>(k)]);
+      }
+    }
+    if (out.spike_count != nullptr)
+      for (std::int32_t k = 0; k < s.n_fired; ++k) ++out.spike_count[s.fired[static_cast<std::size_t>(k)]];
+    if (out.traces != nullptr) {
+      float* row = out.traces + t * out.n_trace;
+      for (std::int64_t k = 0; k < out.n_trace; ++k)
+        row[k] = s.value[static_cast<std::size_t>(out.trace_index[k])];
+    }
+    if (poller != nullptr && poller->poll()) throw Cancelled(std::string(what) + " interrupted");
+  }
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_ia32_pause();
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_pause();
+#endif
+}
+
+/// The team's per-step barrier: spins briefly (a step's partner normally arrives within
+/// microseconds), then yields the core, so that on a machine busy with other processes a
+/// waiting thread hands its core over instead of spinning out its time slice while the
+/// thread it waits for is not running. Arrivals before `wait` happen before returns from it.
+class StepBarrier {
+ public:
+  explicit StepBarrier(int n) : n_(n) {}
+  void wait() noexcept {
+    const unsigned g = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.store(g + 1, std::memory_order_release);
+      return;
+    }
+    for (int spin = 0; gen_.load(std::memory_order_acquire) == g; ++spin) {
+      if (spin < kSpins) cpu_relax();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  static constexpr int kSpins = 4000;  // about 10-40 us of pause instructions
+  alignas(64) std::atomic<int> count_{0};
+  alignas(64) std::atomic<unsigned> gen_{0};
+  int n_;
+};
+
+/// Steps per window over which a team compares its wall time with its threads' busy time,
+/// and the wall time a window may exceed that by (a stray interrupt or page fault).
+constexpr std::int64_t kCheckSteps = 64;
+constexpr std::chrono::microseconds kSlack{200};
+
+/// Thread 0's decision, at every step of a team run, whether the team stops after it: on
+/// a stop request (an error, the poller), or when the team has stopped paying.
+struct TeamPace {
+  using Clock = std::chrono::steady_clock;
+  bool stopped = false;    ///< a stop request: the call ends (Cancelled or the error)
+  bool too_slow = false;   ///< one thread would be faster: run_adaptive goes on alone
+  Clock::time_point window_start{};  ///< the current window of kCheckSteps steps
+  std::int64_t window_busy = 0;      ///< the team's summed busy ns at its start
+
+  bool running() const noexcept { return !stopped && !too_slow; }
+  /// After step `k` of the call (from 0) at time `now`, the team's threads busy
+  /// `all_busy` ns in total: whether the team stops after this step.
+  bool stop_after(std::int64_t k, Clock::time_point now, std::int64_t all_busy,
+                  bool stop_requested) noexcept {
+    if (stop_requested) return stopped = true;
+    // a team that pays takes less wall time than its threads' summed busy time (about
+    // one thread's time); slower than that, one thread would be faster. Checked at every
+    // step: a partner descheduled for a time slice shows at once.
+    if (now - window_start > Clock::duration(all_busy - window_busy) + kSlack)
+      return too_slow = true;
+    if ((k + 1) % kCheckSteps == 0) {
+      window_start = now;
+      window_busy = all_busy;
+    }
+    return false;
+  }
+};
+
+/// Appends step t's `nf` spikes `fired` to the event lists of `out`.
+inline void record_events(RunOutput& out, std::int64_t t, const std::int32_t* fired,
+                          std::int32_t nf) {
+  for (std::int32_t k = 0; k < nf; ++k) {
+    out.event_step->push_back(static_cast<std::int32_t>(t));
+    out.event_neuron->push_back(fired[k]);
+  }
+}
+
+/// Records thread range [a, b) of step t into `out`: its raster row slice, the spike
+/// counts of its `nf` spikes `fired` (global indices) and its traced values.
+inline void record_range(RunOutput& out, std::int64_t t, std::int32_t n, std::int32_t a,
+                         std::int32_t b, const std::uint8_t* mask, const float* V,
+                         const std::int32_t* fired, std::int32_t nf) noexcept {
+  if (out.raster != nullptr)
+    std::memcpy(out.raster + t * n + a, mask + a, static_cast<std::size_t>(b - a));
+  if (out.spike_count != nullptr)
+    for (std::int32_t k = 0; k < nf; ++k) ++out.spike_count[fired[k]];
+  if (out.traces != nullptr) {
+    float* row = out.traces + t * out.n_trace;
+    for (std::int64_t k = 0; k < out.n_trace; ++k) {
+      const std::int32_t i = out.trace_index[k];
+      if (i >= a && i < b) row[k] = V[i];
+    }
+  }
+}
+
+/// Team thread `tid`'s part of step 3 for `cnt` fired sources `f` (ascending): each
+/// source's slice of targets that thread owns (the StepPlan's split; nb = threads - 1)
+/// added into I, the slices a few sources ahead prefetched.
+inline void deliver_slices(const std::int64_t* rp, const std::int32_t* col, const float* w,
+                           const std::int32_t* split, int nb, int tid, const std::int32_t* f,
+                           std::int32_t cnt, float* I) noexcept {
+  constexpr std::int32_t kAhead = 8;
+  for (std::int32_t k = 0; k < cnt; ++k) {
+    if (k + kAhead < cnt) {
+      const std::int32_t j2 = f[k + kAhead];
+      const std::int64_t q2 = rp[j2] + (tid == 0 ? 0 : split[static_cast<std::int64_t>(j2) * nb + tid - 1]);
+      const std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(col) + static_cast<std::uintptr_t>(q2) * 4;
+      const std::uintptr_t pw = reinterpret_cast<std::uintptr_t>(w) + static_cast<std::uintptr_t>(q2) * 4;
+      for (int l = 0; l < 4; ++l) {
+        prefetch(pc + 64u * static_cast<unsigned>(l));
+        prefetch(pw + 64u * static_cast<unsigned>(l));
+      }
+      if (k + 2 * kAhead < cnt) {
+        const std::int32_t j3 = f[k + 2 * kAhead];
+        prefetch(reinterpret_cast<std::uintptr_t>(rp + j3));
+        if (tid > 0) prefetch(reinterpret_cast<std::uintptr_t>(split + static_cast<std::int64_t>(j3) * nb + tid - 1));
+      }
+    }
+    const std::int32_t j = f[k];
+    const std::int64_t r0 = rp[j];
+    const std::int64_t q0 = tid == 0 ? r0 : r0 + split[static_cast<std::int64_t>(j) * nb + tid - 1];
+    const std::int64_t q1 = tid == nb ? rp[j + 1] : r0 + split[static_cast<std::int64_t>(j) * nb + tid];
+    for (std::int64_t q = q0; q < q1; ++q) I[col[q]] += w[q];
+  }
+}
+
+}  // namespace
+
+namespace detail {
+ActiveTeam::ActiveTeam() noexcept { g_active_teams.fetch_add(1); }
+ActiveTeam::~ActiveTeam() { g_active_teams.fetch_sub(1); }
+}  // namespace detail
+
+std::int64_t parallel_step_min_work() noexcept { return g_parallel_min_work.load(); }
+
+std::int64_t set_parallel_step_min_work(std::int64_t work) noexcept {
+  return g_parallel_min_work.exchange(work);
+}
+
+int Network::step_threads(int n_threads) const noexcept {
+#ifdef _OPENMP
+  if (n_threads <= 1) return 1;
+  if (static_cast<std::int64_t>(size()) + num_edges() <
+      g_parallel_min_work.load(std::memory_order_relaxed))
+    return 1;
+  if (omp_in_parallel() || g_active_teams.load(std::memory_order_relaxed) > 0) return 1;
+  const std::int32_t ranges = (size() + kAlign - 1) / kAlign;
+  return threads_for(n_threads, ranges);
+#else
+  (void)n_threads;
+  return 1;
+#endif
+}
+
+std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
+  std::shared_ptr<const detail::StepPlan> cached = std::atomic_load(&plan_);
+  if (cached && cached->nt == nt && cached->n == size() && cached->m == num_edges()) return cached;
+  auto p = std::make_shared<detail::StepPlan>();
+  const std::int32_t n = size();
+  p->n = n;
+  p->m = num_edges();
+  p->nt = nt;
+  // ranges of about equal work: a target's in-edges plus its update
+  std::vector<std::int64_t> cost(static_cast<std::size_t>(n), kNeuronCost);
+  for (const std::int32_t c : col_) ++cost[static_cast<std::size_t>(c)];
+  const std::int64_t total = std::accumulate(cost.begin(), cost.end(), std::int64_t{0});
+  p->bound.assign(static_cast<std::size_t>(nt) + 1, n);
+  p->bound[0] = 0;
+  std::int64_t acc = 0;
+  int b = 1;
+  for (std::int32_t i = 0; i < n && b < nt; ++i) {
+    acc += cost[static_cast<std::size_t>(i)];
+    while (b < nt && acc * nt >= total * b) {
+      const std::int64_t up = (static_cast<std::int64_t>(i) + kAlign) / kAlign * kAlign;
+      p->bound[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(std::min<std::int64_t>(up, n));
+      ++b;
+    }
+  }
+  const int nb = nt - 1;
+  p->split.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(nb));
+  for (std::int32_t j = 0; j < n; ++j) {
+    const std::int32_t* r0 = col_.data() + row_ptr_[static_cast<std::size_t>(j)];
+    const std::int32_t* r1 = col_.data() + row_ptr_[static_cast<std::size_t>(j) + 1];
+    for (int t = 1; t <= nb; ++t)
+      p->split[static_cast<std::size_t>(j) * static_cast<std::size_t>(nb) + static_cast<std::size_t>(t - 1)] =
+          static_cast<std::int32_t>(std::lower_bound(r0, r1, p->bound[static_cast<std::size_t>(t)]) - r0);
+  }
+  std::shared_ptr<const detail::StepPlan> made = std::move(p);
+  std::atomic_store(&plan_, made);
+  return made;
+}
+
+void Network::step(std::int64_t n, Hook hook, void* ctx, int n_threads) {
+  if (n < 0) throw ValueError("n_steps must be >= 0");
+  if (state_.value.size() != static_cast<std::size_t>(size())) state_.reset(*this);
+  Poller poller(hook, ctx);
+  const int nt = n > 0 ? step_threads(n_threads) : 1;
+  if (nt > 1) {
+    RunOutput none;
+    run_adaptive(state_, nullptr, n, none, &poller, nt, "step");
+    return;
+  }
+  for (std::int64_t t = 0; t < n; ++t) {
+    step_state(state_);
+    if (poller.poll()) throw Cancelled("step interrupted");
+  }
+}
+
+void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
+                  int n_threads) const {
+  if (T < 0) throw ValueError("run length must be >= 0");
+  const auto un = static_cast<std::size_t>(size());
+  if (s.value.size() != un || s.input.size() != un || s.fired_mask.size() != un ||
+      s.fired.size() < un)
+    throw ValueError("the state was sized for another network (call State::reset first)");
+  const int nt = T > 0 ? step_threads(n_threads) : 1;
+  if (nt > 1)
+    run_adaptive(s, X, T, out, poller, nt, "run");
+  else
+    run_serial(*this, s, X, 0, T, out, poller, "run");
+}
+
+void Network::run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out,
+                           Poller* poller, int nt, const char* what) const {
+  const detail::ActiveTeam active;
+  // When the team stops paying (its threads are not running at once: a machine busy with
+  // other processes), a stretch of steps runs on the calling thread alone, twice as long
+  // at each relapse, then the team tries again. The thread count never changes a result.
+  std::int64_t t = 0, alone = 8 * kCheckSteps;
+  while (t < T) {
+    t = run_team(s, X, t, T, out, poller, nt, what);
+    if (t >= T) break;
+    const std::int64_t t1 = std::min(T, t + alone);
+    run_serial(*this, s, X, t, t1, out, poller, what);
+    t = t1;
+    alone *= 2;
+  }
+}
+
+std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
+                               RunOutput& out, Poller* poller, int nt, const char* what) const {
+  const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
+  const std::int32_t n = size(), ns = n_sensory_;
+  // Spikes of step t go to buffer t % 2, thread u's at offset bound[u] (it has room for its
+  // range), counted in count(t % 2, u). A thread overwrites a buffer two steps later, past
+  // a barrier every thread reaches only once done reading it: one barrier per step.
+  std::vector<std::int32_t> second(static_cast<std::size_t>(n));
+  std::int32_t* const bufs[2] = {s.fired.data(), second.data()};
+  constexpr int kPad = 16;  // one cache line per counter
+  std::vector<std::int32_t> counts(static_cast<std::size_t>(2 * nt * kPad), 0);
+  auto count = [&counts, nt](int p, int u) -> std::int32_t& {
+    return counts[static_cast<std::size_t>((p * nt + u) * kPad)];
+  };
+  // The calling thread (the team's thread 0, the only one to poll) decides before the
+  // barrier of step t to stop after it and stores t + 1; every thread reads it after that
+  // barrier, so all finish the same step and the state is that of a completed step.
+  std::atomic<std::int64_t> stop_at{T};
+  bool serial = false;
+  TeamPace pace;
+  std::int64_t done = t0;
+  StepBarrier barrier(nt);
+  std::vector<std::atomic<std::int64_t>> busy_ns(static_cast<std::size_t>(nt * kPad));
+  auto busy_of = [&busy_ns](int u) -> std::atomic<std::int64_t>& {
+    return busy_ns[static_cast<std::size_t>(u * kPad) / 2];
+  };
+  std::exception_ptr error;
+  const std::int32_t* const bound = plan->bound.data();
+  const std::int32_t* const split = plan->split.data();
+  const std::int64_t* const rp = row_ptr_.data();
+  const std::int32_t* const col = col_.data();
+  const float* const w = weight_.data();
+  float* const V = s.value.data();
+  float* const I = s.input.data();
+  std::uint8_t* const mask = s.fired_mask.data();
+  const int nb = nt - 1;
+#pragma omp parallel num_threads(nt)
+  {
+#ifdef _OPENMP
+    const int team = omp_get_num_threads(), tid = omp_get_thread_num();
+#else
+    const int team = 1, tid = 0;
+#endif
+    if (team != nt) {
+      // the runtime gave fewer threads than planned: the calling thread runs alone
+      if (tid == 0) {
+        serial = true;
+        try {
+          run_serial(*this, s, X, t0, T, out, poller, what);
+          done = T;
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+    } else {
+      const std::int32_t a = bound[tid], len = bound[tid + 1] - a;
+      const std::int32_t b = a + len;
+      const std::int32_t sens_end = std::min(b, ns);
+      // each thread's busy time (all but its barrier waits), summed since the call began
+      TeamPace::Clock::time_point wait_start = TeamPace::Clock::now();
+      TeamPace::Clock::duration busy{};
+      if (tid == 0) pace.window_start = wait_start;
+      for (std::int64_t t = t0; t < T; ++t) {
+        const int p = static_cast<int>(t & 1);
+        std::int32_t* const buf = bufs[p];
+        // 1-2: inject, update and collect the own range
+        if (X != nullptr) {
+          const float* x = X + t * ns;
+          for (std::int32_t c = a; c < sens_end; ++c) I[c] += x[c];
+        }
+        update_neurons(len, V + a, I + a, mask + a, threshold_.data() + a, leak_.data() + a,
+                       resting_.data() + a);
+        const std::int32_t nf = collect_fired(mask + a, len, buf + a);
+        for (std::int32_t k = 0; k < nf; ++k) buf[a + k] += a;
+        count(p, tid) = nf;
+        record_range(out, t, n, a, b, mask, V, buf + a, nf);
+        const TeamPace::Clock::time_point now = TeamPace::Clock::now();
+        busy += now - wait_start;
+        busy_of(tid).store(static_cast<std::int64_t>(busy.count()), std::memory_order_relaxed);
+        if (tid == 0 && pace.running()) {
+          std::int64_t all_busy = 0;  // the others' may be a step behind: hence the slack
+          for (int u = 0; u < nt; ++u) all_busy += busy_of(u).load(std::memory_order_relaxed);
+          if (pace.stop_after(t - t0, now, all_busy, error || (poller != nullptr && poller->poll())))
+            stop_at.store(t + 1);
+        }
+        barrier.wait();
+        wait_start = TeamPace::Clock::now();
+        const bool last = stop_at.load() <= t + 1;
+        // 3: deliver every fired source's slice of targets in [a, b), sources ascending
+        for (int u = 0; u < nt; ++u)
+          deliver_slices(rp, col, w, split, nb, tid, buf + bound[u], count(p, u), I);
+        if (tid == 0) {
+          done = t + 1;
+          if (out.event_step != nullptr && !error) {
+            try {
+              for (int u = 0; u < nt; ++u) record_events(out, t, buf + bound[u], count(p, u));
+            } catch (...) {
+              error = std::current_exception();
+            }
+          }
+        }
+        if (last) break;
+      }
+    }
+  }
+  if (!serial && done > t0) {
+    // the last step's spikes, ascending and contiguous at the front of s.fired
+    const int p = static_cast<int>((done - 1) & 1);
+    std::int32_t nf = 0;
+    for (int u = 0; u < nt; ++u) {
+      const std::int32_t c = count(p, u);
+      std::memmove(s.fired.data() + nf, bufs[p] + bound[u], static_cast<std::size_t>(c) * sizeof(std::int32_t));
+      nf += c;
+    }
+    s.n_fired = nf;
+    s.tick += done - t0;
+  }
+  if (error) std::rethrow_exception(error);
+  if (pace.stopped) throw Cancelled(std::string(what) + " interrupted");
+  return done;
+}
+
+}  // namespace glia

@@ -1,0 +1,165 @@
+// The trainers' shared learning step: the weight scale, the backward plan and carry-back,
+// the optimizers (SGD with momentum, Adam, AdamW; weight decay, norm clipping), weight clipping.
+#include "glia/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "glia/config_fields.hpp"
+#include "glia/error.hpp"
+#include "glia/random.hpp"
+
+namespace glia {
+
+void Trainer::compute_weight_scale() {
+  const std::int32_t N = net_.size();
+  scale_.resize(static_cast<std::size_t>(N));
+  const float* thr = net_.threshold().data();
+  for (std::int32_t i = 0; i < N; ++i) {
+    const float a = std::fabs(thr[i]);
+    scale_[static_cast<std::size_t>(i)] = (a > 0.0f && std::isfinite(a)) ? a : 1.0f;
+  }
+}
+
+void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
+  const std::int64_t E = net_.num_edges();
+  const std::int32_t N = net_.size();
+  const std::int64_t* rp = net_.row_ptr().data();
+  const std::int32_t* col = net_.col().data();
+  const float* sc = scale_.data();
+  const float inv_n = 1.0f / static_cast<float>(n);
+  const GradConfig& g = cfg_.grad;
+  float clip_scale = 1.0f;
+  if (g.clip_grad_norm > 0.0f) {
+    double ss = 0.0;
+    for (std::int64_t q = 0; q < E; ++q) {
+      const double x = static_cast<double>(grad[static_cast<std::size_t>(q)] * inv_n);
+      ss += x * x;
+    }
+    const double norm = std::sqrt(std::max(1e-30, ss));
+    if (norm > static_cast<double>(g.clip_grad_norm))
+      clip_scale = static_cast<float>(static_cast<double>(g.clip_grad_norm) / norm);
+  }
+  float* W = net_.weight_data();
+  const float lr = effective_lr(cfg_) * lr_scale_;
+  const float wd = cfg_.weight_decay;
+  // the step is taken on u = w / scale[target]: w -= scale * lr * step(dL/du)
+  if (g.optimizer == Optimizer::kSgd) {
+    const float mu = g.momentum;
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
+        const float s = sc[col[q]];
+        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
+        if (wd > 0.0f) x += wd * (W[q] / s);  // L2 in the gradient (coupled)
+        float& v = m1_[static_cast<std::size_t>(q)];
+        v = mu * v + x;
+        W[q] -= s * lr * v;
+      }
+  } else {
+    ++opt_step_;
+    const float b1 = g.adam_beta1, b2 = g.adam_beta2, eps = g.adam_eps;
+    const double bias1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(opt_step_));
+    const double bias2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(opt_step_));
+    const bool decoupled = g.optimizer == Optimizer::kAdamW;
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) {
+        const float s = sc[col[q]];
+        float x = grad[static_cast<std::size_t>(q)] * inv_n * clip_scale;
+        if (wd > 0.0f) {
+          if (decoupled) W[q] -= lr * wd * W[q];
+          else x += wd * (W[q] / s);
+        }
+        float& m = m1_[static_cast<std::size_t>(q)];
+        float& v = m2_[static_cast<std::size_t>(q)];
+        m = b1 * m + (1.0f - b1) * x;
+        v = b2 * v + (1.0f - b2) * (x * x);
+        const double mhat = static_cast<double>(m) / (bias1 > 1e-20 ? bias1 : 1.0);
+        const double vhat = static_cast<double>(v) / (bias2 > 1e-20 ? bias2 : 1.0);
+        W[q] -= s * lr * static_cast<float>(mhat / (std::sqrt(vhat) + static_cast<double>(eps)));
+      }
+  }
+  clip_weights();
+}
+
+void Trainer::ensure_backprop_plan() {
+  if (plan_valid_ && !structure_changed_) return;
+  const std::int32_t N = net_.size();
+  const std::int64_t E = net_.num_edges();
+  const auto& rp = net_.row_ptr();
+  const auto& col = net_.col();
+  // inbound lists (CSC), sources ascending
+  std::vector<std::int64_t> in_ptr(static_cast<std::size_t>(N) + 1, 0);
+  for (std::int64_t q = 0; q < E; ++q) ++in_ptr[static_cast<std::size_t>(col[static_cast<std::size_t>(q)]) + 1];
+  for (std::int32_t i = 0; i < N; ++i) in_ptr[static_cast<std::size_t>(i) + 1] += in_ptr[static_cast<std::size_t>(i)];
+  std::vector<std::int32_t> in_src(static_cast<std::size_t>(E));
+  {
+    std::vector<std::int64_t> fill(in_ptr.begin(), in_ptr.end() - 1);
+    for (std::int32_t i = 0; i < N; ++i)
+      for (std::int64_t q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
+        in_src[static_cast<std::size_t>(fill[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])]++)] = i;
+  }
+  // breadth-first distance from the outputs along inbound edges
+  std::vector<std::int32_t> dist(static_cast<std::size_t>(N), -1);
+  std::vector<std::int32_t> queue;
+  queue.reserve(static_cast<std::size_t>(N));
+  for (std::int32_t o : outputs_) {
+    if (dist[static_cast<std::size_t>(o)] >= 0) continue;
+    dist[static_cast<std::size_t>(o)] = 0;
+    queue.push_back(o);
+  }
+  for (std::size_t h = 0; h < queue.size(); ++h) {
+    const std::int32_t u = queue[h];
+    for (std::int64_t q = in_ptr[static_cast<std::size_t>(u)]; q < in_ptr[static_cast<std::size_t>(u) + 1]; ++q) {
+      const std::int32_t p = in_src[static_cast<std::size_t>(q)];
+      if (dist[static_cast<std::size_t>(p)] >= 0) continue;
+      dist[static_cast<std::size_t>(p)] = dist[static_cast<std::size_t>(u)] + 1;
+      queue.push_back(p);
+    }
+  }
+  // BFS order is by increasing distance; a neuron reads only nearer neurons
+  plan_node_.clear();
+  plan_ptr_.assign(1, 0);
+  plan_edge_.clear();
+  for (std::int32_t j : queue) {
+    const std::int32_t dj = dist[static_cast<std::size_t>(j)];
+    if (dj == 0) continue;
+    plan_node_.push_back(j);
+    for (std::int64_t q = rp[static_cast<std::size_t>(j)]; q < rp[static_cast<std::size_t>(j) + 1]; ++q) {
+      const std::int32_t dk = dist[static_cast<std::size_t>(col[static_cast<std::size_t>(q)])];
+      if (dk >= 0 && dk < dj) plan_edge_.push_back(q);
+    }
+    plan_ptr_.push_back(static_cast<std::int64_t>(plan_edge_.size()));
+  }
+  structure_changed_ = false;
+  plan_valid_ = true;
+}
+
+void Trainer::carry_back(float* sig, const float* pre, const float* post) const noexcept {
+  const std::int32_t* col = net_.col().data();
+  const float* W = net_.weight().data();
+  const float* sc = scale_.data();
+  const std::int64_t n_plan = static_cast<std::int64_t>(plan_node_.size());
+  for (std::int64_t s = 0; s < n_plan; ++s) {
+    const std::int32_t j = plan_node_[static_cast<std::size_t>(s)];
+    float g = 0.0f;
+    for (std::int64_t p = plan_ptr_[static_cast<std::size_t>(s)]; p < plan_ptr_[static_cast<std::size_t>(s) + 1]; ++p) {
+      const std::int64_t q = plan_edge_[static_cast<std::size_t>(p)];
+      const std::int32_t k = col[q];
+      const float x = (W[q] / sc[k]) * sig[k];
+      g += pre != nullptr ? x * pre[k] : x;
+    }
+    sig[j] = post != nullptr ? g * post[j] : g;
+  }
+}
+
+void Trainer::clip_weights() noexcept {
+  const float c = cfg_.weight_clip;
+  if (!(c > 0.0f)) return;
+  float* W = net_.weight_data();
+  const std::int64_t E = net_.num_edges();
+  for (std::int64_t q = 0; q < E; ++q) W[q] = W[q] > c ? c : (W[q] < -c ? -c : W[q]);
+}
+
+}  // namespace glia
