@@ -78,7 +78,7 @@ def bench_epoch_fraction(repeats: int, quick: bool) -> list[dict]:
     rows = []
     for name, kind, cfg in (("rate-gradient", "gradient", CLS3_GRADIENT),
                             ("reward-modulated", "hebbian", CLS3_HEBBIAN)):
-        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), trainer=kind)
+        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), method=kind)
         tr.train_fast(ds, epochs=5, num_threads=1)       # warm-up
         fast, loop, single = [], [], []
         for _ in range(max(3, repeats)):                  # alternate the three ways

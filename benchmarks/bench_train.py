@@ -47,7 +47,7 @@ def bench_cls3(repeats: int, quick: bool) -> list[dict]:
     fast_epochs = 20 if quick else 100
     for name, kind, cfg in (("rate-gradient", "gradient", CLS3_GRADIENT),
                             ("reward-modulated", "hebbian", CLS3_HEBBIAN)):
-        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), trainer=kind)
+        tr = glia.Trainer(net0.copy(), glia.create_config(**cfg), method=kind)
         t = measure(lambda: tr.train(ds, epochs=1, verbose=False, num_threads=1),
                     repeats=repeats, min_time=0.1)
         rows.append({"case": f"{name}: train(epochs=1)", **ms(t), "episodes": len(ds)})
@@ -84,7 +84,7 @@ def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
 
 # ---------------------------------------------------------------------------- learning
 def _fit(net, cfg, train, held_out, epochs, trainer, n_threads):
-    tr = glia.Trainer(net, cfg, trainer=trainer)
+    tr = glia.Trainer(net, cfg, method=trainer)
     t0 = time.perf_counter()
     h = tr.train(train, epochs=epochs, verbose=False, num_threads=n_threads)
     wall = time.perf_counter() - t0
