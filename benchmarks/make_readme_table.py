@@ -226,7 +226,7 @@ def sec_surrogate(b) -> str:
               "per neuron):\n\n")
         s += table(["neurons", "synapses", "model MB", "trainer's buffers MB", "RSS growth MB",
                     "growth / model", "bytes per episode-step"],
-                   [[r["neurons"], r["synapses"], num(r["model_MB"]), num(r["trainer_buffers_MB"]),
+                   [[num(r["neurons"]), num(r["synapses"]), num(r["model_MB"]), num(r["trainer_buffers_MB"]),
                      num(r["rss_growth_MB"]), f"{r['growth_x_model']:.1f}×",
                      num(int(r["episode_bytes_per_step"]))] for r in mem])
     return s
