@@ -7,10 +7,12 @@ another thread raises RuntimeError, never crashes or corrupts; shared InputSeque
 every edit (none lost); separate objects give exactly their single-threaded twins' results.
 """
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -157,26 +159,29 @@ def test_eight_threads_mixed_calls_on_shared_and_separate_objects():
     assert all(c[0] > 0 for c in counts)
 
 
-def _blocking_callback(inside, release):
-    def cb(*args):
-        inside.set()
-        assert release.wait(30)
-    return cb
+def _steps_lasting(net, seconds):
+    """Steps that take ``net`` about ``seconds`` (measured on a copy)."""
+    probe = net.copy()
+    t0 = time.perf_counter()
+    probe.step(20000)
+    return int(20000 / max(time.perf_counter() - t0, 1e-6) * seconds)
 
 
 def test_a_busy_network_refuses_every_call_from_another_thread():
-    """While one thread is inside a network's call (held there by a callback), every call
-    of another thread on that network raises RuntimeError, every time."""
+    """While one thread is inside a long call on a network, every call of another thread on
+    that network raises RuntimeError, every time, and the long call finishes unharmed."""
     net, data, drive = _task(3)
-    tr = glia.Trainer(net, glia.create_config(**CFG))
-    tr.evaluate_dataset(data, num_threads=1)
-    core = tr._core
-    built = tr._resolve(data.episodes)
-    inside, release = threading.Event(), threading.Event()
-    t = threading.Thread(target=core.train, args=(built, 3, 1, _blocking_callback(inside, release)))
+    n = _steps_lasting(net, 3.0)
+    t = threading.Thread(target=net.step, args=(n,))
     t.start()
+    deadline = time.perf_counter() + 30
+    while True:              # wait until the other thread holds the network
+        try:
+            net.num_neurons
+        except RuntimeError:
+            break
+        assert time.perf_counter() < deadline and t.is_alive()
     try:
-        assert inside.wait(30)
         calls = [lambda: net.step(), lambda: net.step(10**6), lambda: net.run(drive),
                  lambda: net.inject("S0", 1.0), lambda: net.values, lambda: net.neuron_ids,
                  lambda: net.num_neurons, lambda: len(net), lambda: repr(net),
@@ -189,11 +194,11 @@ def test_a_busy_network_refuses_every_call_from_another_thread():
             for call in calls:
                 with pytest.raises(RuntimeError, match="in use by another thread"):
                     call()
+        assert t.is_alive(), "the long call ended before every refusal was checked"
     finally:
-        release.set()
         t.join(60)
     net.validate()
-    assert len(tr.history["accuracy"]) == 3          # the 3 epochs, all of them
+    assert "H99" not in net.neuron_ids
     net.step(2)
 
 
@@ -229,20 +234,36 @@ def test_a_busy_trainer_refuses_another_thread_but_not_its_own_callback():
     assert len(tr.history["accuracy"]) == 1
 
 
-def test_a_callback_cannot_use_the_network_its_call_holds():
-    net, data, _ = _task(5)
-    tr = glia.Trainer(net, glia.create_config(**CFG))
-    tr.evaluate_dataset(data, num_threads=1)
+def test_a_signal_handler_cannot_use_the_network_its_call_holds():
+    """Python code that runs inside a long call (a signal handler, run by the call's Ctrl-C
+    hook) gets RuntimeError from the network that call holds, and the call goes on."""
+    net, _, _ = _task(5)
+    n = _steps_lasting(net, 1.0)
     errors = []
 
-    def cb(*args):
+    def handler(signum, frame):
         try:
             net.step()
         except RuntimeError as e:
             errors.append(str(e))
 
-    tr._core.train(tr._resolve(data.episodes), 2, 1, cb)
-    assert len(errors) == 2 and all("call under way in this thread" in e for e in errors)
+    stop = threading.Event()
+    main = threading.main_thread().ident
+
+    def poke():
+        while not stop.wait(0.05):
+            signal.pthread_kill(main, signal.SIGUSR1)
+
+    old = signal.signal(signal.SIGUSR1, handler)
+    sender = threading.Thread(target=poke)
+    sender.start()
+    try:
+        net.step(n)
+    finally:
+        stop.set()
+        sender.join()
+        signal.signal(signal.SIGUSR1, old)
+    assert errors and all("call under way in this thread" in e for e in errors)
     net.step()
 
 
