@@ -38,6 +38,17 @@ def golden():
     return g
 
 
+def small_task(seed, hidden, episodes, ticks):
+    """A small random network (3 sensory, ``hidden`` hidden, 2 outputs), a labelled data set
+    of ``episodes`` x ``ticks`` for it, and one episode's input array."""
+    rng = np.random.default_rng(seed)
+    net = glia.Network.from_string(
+        f"NEWNET S=3 H={hidden} O=2\nSEED {seed}\nTHRESHOLDS S 100 H 1 O 1\nW_SCALE 3\n")
+    X = ((rng.random((episodes, ticks, 3)) < 0.3) * 200).astype(np.float32)
+    y = rng.integers(0, 2, episodes)
+    return net, glia.Dataset.from_arrays(X, y), X[0]
+
+
 class Counter(threading.Thread):
     """A Python thread that counts as fast as it can until stopped (``stop = True``)."""
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import glia
+from conftest import small_task
 from glia import _core
 
 N_THREADS = 8
@@ -27,12 +28,7 @@ CALLS = int(os.environ.get("GLIA_STRESS_CALLS", "2000"))
 
 
 def _task(seed):
-    rng = np.random.default_rng(seed)
-    net = glia.Network.from_string(
-        f"NEWNET S=3 H=6 O=2\nSEED {seed}\nTHRESHOLDS S 100 H 1 O 1\nW_SCALE 3\n")
-    X = ((rng.random((6, 12, 3)) < 0.3) * 200).astype(np.float32)
-    y = rng.integers(0, 2, 6)
-    return net, glia.Dataset.from_arrays(X, y), X[0]
+    return small_task(seed, 6, 6, 12)
 
 
 CFG = dict(lr=0.05, optimizer="adam", batch_size=3, warmup_ticks=2)

@@ -8,19 +8,14 @@ import numpy as np
 import pytest
 
 import glia
+from conftest import small_task
 
 N_THREADS = 8
 ITERATIONS = 25
 
 
 def _task(seed):
-    """A small random network (3 sensory, 2 outputs) and a labelled data set for it."""
-    rng = np.random.default_rng(seed)
-    net = glia.Network.from_string(
-        f"NEWNET S=3 H=10 O=2\nSEED {seed}\nTHRESHOLDS S 100 H 1 O 1\nW_SCALE 3\n")
-    X = ((rng.random((12, 25, 3)) < 0.3) * 200).astype(np.float32)
-    y = rng.integers(0, 2, 12)
-    return net, glia.Dataset.from_arrays(X, y), X[0]
+    return small_task(seed, 10, 12, 25)
 
 
 def _workload(k, net, data, drive, n_threads):
