@@ -50,23 +50,28 @@ namespace {
 std::atomic<std::int64_t> g_parallel_min_work{kParallelStepMinWork};
 /// Runs of a team under way in this process.
 std::atomic<int> g_active_teams{0};
+/// Team runs started in this process (team_runs).
+std::atomic<std::int64_t> g_team_runs{0};
 /// Range boundaries are multiples of this many neurons: no cache line of the spike mask
 /// (and none of V or I) is written by two threads.
 constexpr std::int32_t kAlign = 64;
 /// A neuron's update in units of one delivered input, for balancing the ranges.
 constexpr std::int64_t kNeuronCost = 4;
 
-/// The one-thread loop of `run` (DESIGN §2, recorded into `out`) for steps [t0, T): X and
-/// the recordings are indexed by the step from the start of the call.
-void run_serial(const Network& net, State& s, const float* X, std::int64_t t0, std::int64_t T,
-                RunOutput& out, Poller* poller, const char* what) {
+/// The one-thread loop of `run` (DESIGN §2, recorded into `out`) for steps [t0, T): X (or
+/// `io`, when not null) and the recordings are indexed by the step from the start of the call.
+void run_serial(const Network& net, State& s, const float* X, StepIO* io, std::int64_t t0,
+                std::int64_t T, RunOutput& out, Poller* poller, const char* what) {
   const std::int32_t n = net.size(), ns = net.num_sensory();
   for (std::int64_t t = t0; t < T; ++t) {
-    if (X != nullptr) {
+    if (io != nullptr) {
+      io->inject(t, 0, n, s);
+    } else if (X != nullptr) {
       const float* x = X + t * ns;
       for (std::int32_t c = 0; c < ns; ++c) s.input[static_cast<std::size_t>(c)] += x[c];
     }
     net.step_state(s);
+    if (io != nullptr) io->observe(t, s);
     if (out.raster != nullptr)
       std::memcpy(out.raster + t * n, s.fired_mask.data(), static_cast<std::size_t>(n));
     if (out.event_step != nullptr) {
@@ -219,6 +224,8 @@ ActiveTeam::ActiveTeam() noexcept { g_active_teams.fetch_add(1); }
 ActiveTeam::~ActiveTeam() { g_active_teams.fetch_sub(1); }
 }  // namespace detail
 
+std::int64_t team_runs() noexcept { return g_team_runs.load(); }
+
 std::int64_t parallel_step_min_work() noexcept { return g_parallel_min_work.load(); }
 
 std::int64_t set_parallel_step_min_work(std::int64_t work) noexcept {
@@ -285,7 +292,7 @@ void Network::step(std::int64_t n, Hook hook, void* ctx, int n_threads) {
   const int nt = n > 0 ? step_threads(n_threads) : 1;
   if (nt > 1) {
     RunOutput none;
-    run_adaptive(state_, nullptr, n, none, &poller, nt, "step");
+    run_adaptive(state_, nullptr, nullptr, n, none, &poller, nt, "step");
     return;
   }
   for (std::int64_t t = 0; t < n; ++t) {
@@ -294,73 +301,192 @@ void Network::step(std::int64_t n, Hook hook, void* ctx, int n_threads) {
   }
 }
 
-void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-                  int n_threads) const {
+namespace {
+
+void check_run(const Network& net, const State& s, std::int64_t T) {
   if (T < 0) throw ValueError("run length must be >= 0");
-  const auto un = static_cast<std::size_t>(size());
+  const auto un = static_cast<std::size_t>(net.size());
   if (s.value.size() != un || s.input.size() != un || s.fired_mask.size() != un ||
       s.fired.size() < un)
     throw ValueError("the state was sized for another network (call State::reset first)");
-  const int nt = T > 0 ? step_threads(n_threads) : 1;
-  if (nt > 1)
-    run_adaptive(s, X, T, out, poller, nt, "run");
-  else
-    run_serial(*this, s, X, 0, T, out, poller, "run");
 }
 
-void Network::run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out,
+}  // namespace
+
+void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
+                  int n_threads) const {
+  check_run(*this, s, T);
+  const int nt = T > 0 ? step_threads(n_threads) : 1;
+  if (nt > 1)
+    run_adaptive(s, X, nullptr, T, out, poller, nt, "run");
+  else
+    run_serial(*this, s, X, nullptr, 0, T, out, poller, "run");
+}
+
+void Network::run(State& s, StepIO& io, std::int64_t T, Poller* poller, int n_threads) const {
+  check_run(*this, s, T);
+  RunOutput none;
+  const int nt = T > 0 ? step_threads(n_threads) : 1;
+  if (nt > 1)
+    run_adaptive(s, nullptr, &io, T, none, poller, nt, "run");
+  else
+    run_serial(*this, s, nullptr, &io, 0, T, none, poller, "run");
+}
+
+void Network::run_adaptive(State& s, const float* X, StepIO* io, std::int64_t T, RunOutput& out,
                            Poller* poller, int nt, const char* what) const {
   const detail::ActiveTeam active;
+  g_team_runs.fetch_add(1);
   // When the team stops paying (its threads are not running at once: a machine busy with
   // other processes), a stretch of steps runs on the calling thread alone, twice as long
   // at each relapse, then the team tries again. The thread count never changes a result.
   std::int64_t t = 0, alone = 8 * kCheckSteps;
   while (t < T) {
-    t = run_team(s, X, t, T, out, poller, nt, what);
+    t = run_team(s, X, io, t, T, out, poller, nt, what);
     if (t >= T) break;
     const std::int64_t t1 = std::min(T, t + alone);
-    run_serial(*this, s, X, t, t1, out, poller, what);
+    run_serial(*this, s, X, io, t, t1, out, poller, what);
     t = t1;
     alone *= 2;
   }
 }
 
-std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
-                               RunOutput& out, Poller* poller, int nt, const char* what) const {
-  const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
-  const std::int32_t n = size(), ns = n_sensory_;
-  // Spikes of step t go to buffer t % 2, thread u's at offset bound[u] (it has room for its
-  // range), counted in count(t % 2, u). A thread overwrites a buffer two steps later, past
-  // a barrier every thread reaches only once done reading it: one barrier per step.
-  std::vector<std::int32_t> second(static_cast<std::size_t>(n));
-  std::int32_t* const bufs[2] = {s.fired.data(), second.data()};
-  constexpr int kPad = 16;  // one cache line per counter
-  std::vector<std::int32_t> counts(static_cast<std::size_t>(2 * nt * kPad), 0);
-  auto count = [&counts, nt](int p, int u) -> std::int32_t& {
-    return counts[static_cast<std::size_t>((p * nt + u) * kPad)];
-  };
+namespace {
+
+/// What the threads of one team run (Network::run_team) share.
+struct Team {
+  static constexpr int kPad = 16;  // one cache line per counter
+  Team(const detail::StepPlan& p, State& s, std::int64_t T, bool with_io)
+      : plan(p), nt(p.nt), stop_at(T), barrier(p.nt),
+        spare(static_cast<std::size_t>(with_io ? 2 : 1) * static_cast<std::size_t>(p.n)),
+        counts(static_cast<std::size_t>(2 * p.nt * kPad), 0),
+        busy_ns(static_cast<std::size_t>(p.nt * kPad)) {
+    // with a StepIO, s.fired receives each step's whole list for `observe`: the threads
+    // write theirs elsewhere
+    bufs[0] = with_io ? spare.data() + p.n : s.fired.data();
+    bufs[1] = spare.data();
+  }
+  /// Spikes of step t go to buffer t % 2, thread u's at offset bound[u] (it has room for
+  /// its range), counted in count(t % 2, u). A thread overwrites a buffer two steps later,
+  /// past a barrier every thread reaches only once done reading it.
+  std::int32_t& count(int p, int u) { return counts[static_cast<std::size_t>((p * nt + u) * kPad)]; }
+  /// Thread u's busy time (all but its barrier waits), summed since the call began.
+  std::atomic<std::int64_t>& busy_of(int u) { return busy_ns[static_cast<std::size_t>(u * kPad) / 2]; }
+  /// Step t's spikes, ascending, into s.fired[0..n_fired).
+  void gather(State& s, std::int64_t t) {
+    const int p = static_cast<int>(t & 1);
+    std::int32_t nf = 0;
+    for (int u = 0; u < nt; ++u) {
+      const std::int32_t c = count(p, u);
+      std::memmove(s.fired.data() + nf, bufs[p] + plan.bound[static_cast<std::size_t>(u)],
+                   static_cast<std::size_t>(c) * sizeof(std::int32_t));
+      nf += c;
+    }
+    s.n_fired = nf;
+  }
+
+  const detail::StepPlan& plan;
+  const int nt;
   // The calling thread (the team's thread 0, the only one to poll) decides before the
   // barrier of step t to stop after it and stores t + 1; every thread reads it after that
   // barrier, so all finish the same step and the state is that of a completed step.
-  std::atomic<std::int64_t> stop_at{T};
-  bool serial = false;
+  std::atomic<std::int64_t> stop_at;
   TeamPace pace;
-  std::int64_t done = t0;
-  StepBarrier barrier(nt);
-  std::vector<std::atomic<std::int64_t>> busy_ns(static_cast<std::size_t>(nt * kPad));
-  auto busy_of = [&busy_ns](int u) -> std::atomic<std::int64_t>& {
-    return busy_ns[static_cast<std::size_t>(u * kPad) / 2];
-  };
+  StepBarrier barrier;
+  std::vector<std::int32_t> spare;
+  std::int32_t* bufs[2];
+  std::vector<std::int32_t> counts;
+  std::vector<std::atomic<std::int64_t>> busy_ns;
   std::exception_ptr error;
-  const std::int32_t* const bound = plan->bound.data();
-  const std::int32_t* const split = plan->split.data();
-  const std::int64_t* const rp = row_ptr_.data();
-  const std::int32_t* const col = col_.data();
-  const float* const w = weight_.data();
+  std::int64_t done = 0;
+};
+
+/// Thread 0's part between the barriers of step t: the step counted as done, its events
+/// recorded and, with a StepIO, its spikes gathered and shown to `observe`.
+void after_step(Team& tm, State& s, StepIO* io, RunOutput& out, std::int64_t t) {
+  tm.done = t + 1;
+  if (io != nullptr) tm.gather(s, t);
+  if (tm.error) return;
+  const int p = static_cast<int>(t & 1);
+  try {
+    if (out.event_step != nullptr)
+      for (int u = 0; u < tm.nt; ++u)
+        record_events(out, t, tm.bufs[p] + tm.plan.bound[static_cast<std::size_t>(u)], tm.count(p, u));
+    if (io != nullptr) io->observe(t, s);
+  } catch (...) {
+    tm.error = std::current_exception();
+  }
+}
+
+/// Team thread `tid`'s loop over steps [t0, T) (see Network::run_team).
+void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::int64_t t0,
+                 std::int64_t T, RunOutput& out, Poller* poller, Team& tm, int tid) {
+  using Clock = TeamPace::Clock;
+  const std::int32_t n = net.size(), ns = net.num_sensory();
+  const std::int32_t* const bound = tm.plan.bound.data();
+  const std::int32_t a = bound[tid], b = bound[tid + 1], len = b - a;
+  const std::int32_t sens_end = std::min(b, ns);
+  const std::int32_t* const split = tm.plan.split.data();
+  const std::int64_t* const rp = net.row_ptr().data();
+  const std::int32_t* const col = net.col().data();
+  const float* const w = net.weight().data();
   float* const V = s.value.data();
   float* const I = s.input.data();
   std::uint8_t* const mask = s.fired_mask.data();
-  const int nb = nt - 1;
+  const int nt = tm.nt, nb = nt - 1;
+  Clock::time_point wait_start = Clock::now();
+  Clock::duration busy{};
+  if (tid == 0) tm.pace.window_start = wait_start;
+  for (std::int64_t t = t0; t < T; ++t) {
+    const int p = static_cast<int>(t & 1);
+    std::int32_t* const buf = tm.bufs[p];
+    // 1-2: inject, update and collect the own range
+    if (io != nullptr) {
+      io->inject(t, a, b, s);
+    } else if (X != nullptr) {
+      const float* x = X + t * ns;
+      for (std::int32_t c = a; c < sens_end; ++c) I[c] += x[c];
+    }
+    update_neurons(len, V + a, I + a, mask + a, net.threshold().data() + a,
+                   net.leak().data() + a, net.resting().data() + a);
+    const std::int32_t nf = collect_fired(mask + a, len, buf + a);
+    for (std::int32_t k = 0; k < nf; ++k) buf[a + k] += a;
+    tm.count(p, tid) = nf;
+    record_range(out, t, n, a, b, mask, V, buf + a, nf);
+    const Clock::time_point now = Clock::now();
+    busy += now - wait_start;
+    tm.busy_of(tid).store(static_cast<std::int64_t>(busy.count()), std::memory_order_relaxed);
+    if (tid == 0 && tm.pace.running()) {
+      std::int64_t all_busy = 0;  // the others' may be a step behind: hence the slack
+      for (int u = 0; u < nt; ++u) all_busy += tm.busy_of(u).load(std::memory_order_relaxed);
+      if (tm.pace.stop_after(t - t0, now, all_busy, tm.error || (poller != nullptr && poller->poll())))
+        tm.stop_at.store(t + 1);
+    }
+    tm.barrier.wait();
+    wait_start = Clock::now();
+    const bool last = tm.stop_at.load() <= t + 1;
+    if (tid == 0) after_step(tm, s, io, out, t);
+    // 3: deliver every fired source's slice of targets in [a, b), sources ascending
+    for (int u = 0; u < nt; ++u)
+      deliver_slices(rp, col, w, split, nb, tid, buf + bound[u], tm.count(p, u), I);
+    if (io != nullptr) {  // `observe` reads V and the mask: nobody steps on meanwhile
+      busy += Clock::now() - wait_start;
+      tm.barrier.wait();
+      wait_start = Clock::now();
+    }
+    if (last) break;
+  }
+}
+
+}  // namespace
+
+std::int64_t Network::run_team(State& s, const float* X, StepIO* io, std::int64_t t0,
+                               std::int64_t T, RunOutput& out, Poller* poller, int nt,
+                               const char* what) const {
+  const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
+  Team tm(*plan, s, T, io != nullptr);
+  tm.done = t0;
+  bool serial = false;
 #pragma omp parallel num_threads(nt)
   {
 #ifdef _OPENMP
@@ -373,78 +499,25 @@ std::int64_t Network::run_team(State& s, const float* X, std::int64_t t0, std::i
       if (tid == 0) {
         serial = true;
         try {
-          run_serial(*this, s, X, t0, T, out, poller, what);
-          done = T;
+          run_serial(*this, s, X, io, t0, T, out, poller, what);
+          tm.done = T;
         } catch (...) {
-          error = std::current_exception();
+          tm.error = std::current_exception();
         }
       }
     } else {
-      const std::int32_t a = bound[tid], len = bound[tid + 1] - a;
-      const std::int32_t b = a + len;
-      const std::int32_t sens_end = std::min(b, ns);
-      // each thread's busy time (all but its barrier waits), summed since the call began
-      TeamPace::Clock::time_point wait_start = TeamPace::Clock::now();
-      TeamPace::Clock::duration busy{};
-      if (tid == 0) pace.window_start = wait_start;
-      for (std::int64_t t = t0; t < T; ++t) {
-        const int p = static_cast<int>(t & 1);
-        std::int32_t* const buf = bufs[p];
-        // 1-2: inject, update and collect the own range
-        if (X != nullptr) {
-          const float* x = X + t * ns;
-          for (std::int32_t c = a; c < sens_end; ++c) I[c] += x[c];
-        }
-        update_neurons(len, V + a, I + a, mask + a, threshold_.data() + a, leak_.data() + a,
-                       resting_.data() + a);
-        const std::int32_t nf = collect_fired(mask + a, len, buf + a);
-        for (std::int32_t k = 0; k < nf; ++k) buf[a + k] += a;
-        count(p, tid) = nf;
-        record_range(out, t, n, a, b, mask, V, buf + a, nf);
-        const TeamPace::Clock::time_point now = TeamPace::Clock::now();
-        busy += now - wait_start;
-        busy_of(tid).store(static_cast<std::int64_t>(busy.count()), std::memory_order_relaxed);
-        if (tid == 0 && pace.running()) {
-          std::int64_t all_busy = 0;  // the others' may be a step behind: hence the slack
-          for (int u = 0; u < nt; ++u) all_busy += busy_of(u).load(std::memory_order_relaxed);
-          if (pace.stop_after(t - t0, now, all_busy, error || (poller != nullptr && poller->poll())))
-            stop_at.store(t + 1);
-        }
-        barrier.wait();
-        wait_start = TeamPace::Clock::now();
-        const bool last = stop_at.load() <= t + 1;
-        // 3: deliver every fired source's slice of targets in [a, b), sources ascending
-        for (int u = 0; u < nt; ++u)
-          deliver_slices(rp, col, w, split, nb, tid, buf + bound[u], count(p, u), I);
-        if (tid == 0) {
-          done = t + 1;
-          if (out.event_step != nullptr && !error) {
-            try {
-              for (int u = 0; u < nt; ++u) record_events(out, t, buf + bound[u], count(p, u));
-            } catch (...) {
-              error = std::current_exception();
-            }
-          }
-        }
-        if (last) break;
-      }
+      team_thread(*this, s, X, io, t0, T, out, poller, tm, tid);
     }
   }
-  if (!serial && done > t0) {
-    // the last step's spikes, ascending and contiguous at the front of s.fired
-    const int p = static_cast<int>((done - 1) & 1);
-    std::int32_t nf = 0;
-    for (int u = 0; u < nt; ++u) {
-      const std::int32_t c = count(p, u);
-      std::memmove(s.fired.data() + nf, bufs[p] + bound[u], static_cast<std::size_t>(c) * sizeof(std::int32_t));
-      nf += c;
-    }
-    s.n_fired = nf;
-    s.tick += done - t0;
+  if (!serial && tm.done > t0) {
+    // the last step's spikes, ascending and contiguous at the front of s.fired (with a
+    // StepIO they are there already)
+    if (io == nullptr) tm.gather(s, tm.done - 1);
+    s.tick += tm.done - t0;
   }
-  if (error) std::rethrow_exception(error);
-  if (pace.stopped) throw Cancelled(std::string(what) + " interrupted");
-  return done;
+  if (tm.error) std::rethrow_exception(tm.error);
+  if (tm.pace.stopped) throw Cancelled(std::string(what) + " interrupted");
+  return tm.done;
 }
 
 }  // namespace glia

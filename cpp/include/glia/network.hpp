@@ -58,6 +58,26 @@ struct State {
   void reset(const Network& net);
 };
 
+/// Per-step input and observation for `Network::run` driven step by step (training and
+/// evaluation episodes): injections that may go to any neuron, and a look at every
+/// completed step. On a team, `inject` runs on every thread for its own neuron range and
+/// `observe` on the calling thread, between two barriers.
+class StepIO {
+ public:
+  virtual ~StepIO() = default;
+  /// Before step t: adds step t's injections for neurons [a, b) into `s.input`, each
+  /// neuron's in the same order whatever the range (so that any partition gives the
+  /// one-thread sums). May read and copy `s.value` and `s.input` in [a, b), nothing else.
+  virtual void inject(std::int64_t t, std::int32_t a, std::int32_t b, State& s) noexcept = 0;
+  /// After step t: `s.value`, `s.fired_mask` and `s.fired[0..n_fired)` as after the step
+  /// (`s.input` is being written meanwhile: do not read it). An exception ends the run.
+  virtual void observe(std::int64_t t, const State& s) = 0;
+};
+
+/// Team runs (`Network::run` or `step` on more than one thread) started in this process
+/// (tests check with it that a call used a team).
+std::int64_t team_runs() noexcept;
+
 /// What `Network::run` records; every pointer may be null.
 struct RunOutput {
   std::uint8_t* raster = nullptr;          ///< T x N, 1 where a neuron fired
@@ -214,6 +234,10 @@ class Network {
   /// order: results are bit-identical for any thread count.
   void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
            int n_threads = 1) const;
+  /// T steps of `s` with `io` giving each step's injections and seeing each completed
+  /// step; on a team as above (a second barrier per step lets `observe` read the whole
+  /// state), bit-identical for any thread count.
+  void run(State& s, StepIO& io, std::int64_t T, Poller* poller, int n_threads = 1) const;
   /// Threads `run` would use for `n_threads` allowed: 1 below the cut-off, inside another
   /// OpenMP region, or while another of glia's parallel regions is under way in this
   /// process (detail::ActiveTeam; teams that share cores stall at each other's barriers);
@@ -238,11 +262,11 @@ class Network {
   std::shared_ptr<const detail::StepPlan> step_plan(int nt) const;
   /// `run` on a team of `nt` threads, with stretches on one thread while the team does not
   /// pay (`what` names the call in Cancelled's message).
-  void run_adaptive(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-                    int nt, const char* what) const;
+  void run_adaptive(State& s, const float* X, StepIO* io, std::int64_t T, RunOutput& out,
+                    Poller* poller, int nt, const char* what) const;
   /// Steps [t0, T) of `run` on a team of `nt` threads; returns the step it ended at: T, or
   /// earlier when a window of steps took longer than one thread would have.
-  std::int64_t run_team(State& s, const float* X, std::int64_t t0, std::int64_t T,
+  std::int64_t run_team(State& s, const float* X, StepIO* io, std::int64_t t0, std::int64_t T,
                         RunOutput& out, Poller* poller, int nt, const char* what) const;
 
   std::vector<std::string> ids_;
