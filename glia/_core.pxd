@@ -44,6 +44,7 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
     int64_t kParallelStepMinWork
     int64_t parallel_step_min_work()
     int64_t set_parallel_step_min_work(int64_t work)
+    int64_t team_runs()
 
     cdef cppclass CState "glia::State":
         vector[float] value
@@ -271,7 +272,7 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
                                     CHook hook, void* ctx) except +raise_glia_error
         CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
                                   vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
-        CEpisodeMetrics evaluate(const CEpisode& ep) except +raise_glia_error
+        CEpisodeMetrics evaluate(const CEpisode& ep, int n_threads) except +raise_glia_error
         CDatasetMetrics evaluate_dataset(const vector[CEpisode]& episodes, int n_threads,
                                          CHook hook, void* ctx, cbool episodes_checked) except +raise_glia_error
         cbool revert_checkpoint() except +raise_glia_error

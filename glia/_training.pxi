@@ -1,5 +1,11 @@
 # Trainers and parallel evaluation (included by _core.pyx).
 
+def _team_runs():
+    """Test hook: team runs (one network stepped by several threads) started in this
+    process so far, by Network.run / step and by training and evaluation."""
+    return team_runs()
+
+
 # ---------------------------------------------------------------- the config field table
 _FIELD_KINDS = ("int", "float", "bool", "choice", "seed")
 _SEED_MAX = 2**64 - 1
@@ -297,14 +303,14 @@ cdef class _CoreTrainer:
             self._net._leave()
         return _metrics_dict(m)
 
-    def evaluate(self, _Episodes eps):
+    def evaluate(self, _Episodes eps, int n_threads=1):
         cdef CEpisodeMetrics m
         if eps.size != 1:
             raise ValueError("evaluate takes exactly one episode")
         self._net._enter()
         try:
             with nogil:
-                m = self._t.evaluate(eps.eps[0])
+                m = self._t.evaluate(eps.eps[0], n_threads)
         finally:
             self._net._leave()
         return m.winner, m.margin, [m.rates[i] for i in range(m.rates.size())], m.ticks_run

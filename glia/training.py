@@ -234,7 +234,9 @@ class Trainer:
         ``loss``: one entry per epoch so far, measured on the training episodes).
 
         Each epoch runs in C++ without the GIL (episodes of a batch in parallel on
-        ``num_threads`` threads). Between epochs, with the GIL: the learning-rate schedule
+        ``num_threads`` threads; a batch with fewer episodes than threads, such as
+        ``batch_size=1``, runs them one after another, each stepped by all the threads
+        when the network is above the cut-off: the same results on any thread count). Between epochs, with the GIL: the learning-rate schedule
         (``'cosine'``, ``'step'``, or ``f(epoch, epochs) -> scale``), the progress bar when
         ``verbose``, and ``on_epoch(epoch, accuracy, margin)``; an exception raised there
         stops training and propagates. Ctrl-C stops within ~100 ms, leaving the network as
@@ -304,9 +306,13 @@ class Trainer:
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
     @_exclusive
-    def evaluate(self, seq, config: TrainingConfig | None = None) -> EpisodeMetrics:
+    def evaluate(self, seq, config: TrainingConfig | None = None,
+                 num_threads: int | None = None) -> EpisodeMetrics:
         """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
-        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing."""
+        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing. A
+        network above the cut-off (``glia._core.PARALLEL_STEP_MIN_WORK``) is stepped by
+        ``num_threads`` threads (default: glia's thread count; see docs/threads.md), with
+        the result of one thread bit for bit."""
         if isinstance(seq, InputSequence):
             ep = EpisodeData(seq, "")
         elif isinstance(seq, EpisodeData):
@@ -314,7 +320,8 @@ class Trainer:
         else:
             ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
         core = self._use(config, [ep])
-        winner, margin, rates, ticks = core.evaluate(core.build([ep], self._outputs, False))
+        winner, margin, rates, ticks = core.evaluate(core.build([ep], self._outputs, False),
+                                                     effective_n_threads(num_threads))
         names = list(self._outputs)
         return EpisodeMetrics(names[winner] if winner >= 0 else "", margin,
                               dict(zip(names, rates)), ticks)
@@ -323,7 +330,9 @@ class Trainer:
     @_exclusive
     def evaluate_dataset(self, dataset, config: TrainingConfig | None = None,
                          num_threads: int | None = None) -> dict:
-        """Evaluates every episode in parallel (GIL released). Returns a dict: accuracy,
+        """Evaluates every episode in parallel (GIL released; with fewer episodes than
+        threads, one after another, each stepped by all the threads when the network is
+        above the cut-off: the same results on any thread count). Returns a dict: accuracy,
         margin (mean), episodes, correct, total, and NumPy arrays ``predictions`` (winner
         ids, '' for none), ``margins`` and ``rates`` (episodes × outputs)."""
         eps = _episodes_of(dataset)

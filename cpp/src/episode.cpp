@@ -194,21 +194,33 @@ void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int
     add_dense_row(input, ep.dense + s * ep.dense_width, ep.dense_width);
 }
 
+void inject_range(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
+                  std::int32_t a, std::int32_t b, float* input) noexcept {
+  const std::int64_t s = input_tick(ep, t, shift, period);
+  if (s < 0) return;
+  // the events of tick s, in order (ticks are sorted: check_episode)
+  const auto first = std::lower_bound(ep.tick.begin(), ep.tick.end(), s,
+                                      [](std::int32_t x, std::int64_t v) { return x < v; });
+  for (auto k = static_cast<std::size_t>(first - ep.tick.begin()); k < ep.tick.size() && ep.tick[k] == s; ++k) {
+    const std::int32_t c = ep.neuron[k];
+    if (c >= a && c < b) input[c] += ep.value[k];
+  }
+  if (ep.dense != nullptr && s < ep.dense_ticks) {
+    const std::int32_t end = std::min(b, ep.dense_width);
+    if (end > a) add_dense_row(input + a, ep.dense + s * ep.dense_width + a, end - a);
+  }
+}
+
 void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
                       const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
-                      EpisodeMetrics& m) {
+                      EpisodeMetrics& m, int n_threads) {
   State& st = ws.state;
   st.reset(net);
   const std::int64_t T = episode_steps(cfg, ep);
   ws.det.resize(outputs.size());
   OutputDetector det(cfg, T, outputs.data(), static_cast<std::int32_t>(outputs.size()), ws.det.data());
-  const std::int64_t period = ep.period();
-  std::int64_t cursor = 0;
-  for (std::int64_t t = 0; t < T; ++t) {
-    inject_tick(ep, t, 0, period, st.input.data(), cursor);
-    net.step_state(st);
-    det.update(t, st.fired_mask.data());
-  }
+  EpisodeIO io(ep, 0, [&det](std::int64_t t, const State& s) { det.update(t, s.fired_mask.data()); });
+  net.run(st, io, T, nullptr, n_threads);
   finish_metrics(det, cfg, ws.det, T, m);
 }
 
@@ -325,13 +337,13 @@ void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig
 }
 
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
-                                const std::vector<std::int32_t>& outputs) {
+                                const std::vector<std::int32_t>& outputs, int n_threads) {
   validate_config(cfg);
   check_outputs(net, outputs);
   check_episode(ep, net, static_cast<std::int32_t>(outputs.size()), false, 0);
   EpisodeWorkspace ws;
   EpisodeMetrics m;
-  evaluate_episode(net, ep, cfg, outputs, ws, m);
+  evaluate_episode(net, ep, cfg, outputs, ws, m, n_threads);
   return m;
 }
 
@@ -369,9 +381,10 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
   r.winners.assign(static_cast<std::size_t>(n), -1);
   r.margins.assign(static_cast<std::size_t>(n), 0.0f);
   r.rates.assign(static_cast<std::size_t>(n * n_out), 0.0f);
-  const int nt = threads_for(n_threads, n);
   std::unique_ptr<const DenseModel> dense;
   if (DenseModel::suits(net)) dense = std::make_unique<const DenseModel>(net);
+  const int team = dense ? 1 : episode_team(net, n, n_threads);
+  const int nt = team > 1 ? 1 : threads_for(n_threads, n);
   Poller poller(hook, ctx);
   detail::for_each_item(n, nt, &poller, "evaluate_dataset", [&](std::int64_t i, int) {
     EvalScratch& sc = eval_scratch();
@@ -380,7 +393,7 @@ DatasetMetrics evaluate_dataset(const Network& net, const std::vector<Episode>& 
     if (dense)
       evaluate_episode(*dense, ep, cfg, outputs, sc.ws, m);
     else
-      evaluate_episode(net, ep, cfg, outputs, sc.ws, m);
+      evaluate_episode(net, ep, cfg, outputs, sc.ws, m, team);
     r.winners[static_cast<std::size_t>(i)] = m.winner;
     r.margins[static_cast<std::size_t>(i)] = m.margin;
     std::copy(m.rates.begin(), m.rates.end(), r.rates.begin() + i * n_out);

@@ -28,22 +28,23 @@ void RateGDTrainer::episode(const Episode& ep, std::int64_t k, Work& w, EpisodeM
   const bool counts = det.counts();
   const float keep = 1.0f - c.detector.alpha, a = c.detector.alpha;
   const std::int64_t U = c.warmup_ticks;
-  EpisodeFeed feed(ep, shift_[static_cast<std::size_t>(k)]);
-  for (std::int64_t t = 0; t < T; ++t) {
-    feed.step(t, net, st);
-    const std::uint8_t* mask = st.fired_mask.data();
+  auto after = [&](std::int64_t t, const State& s) {
+    const std::uint8_t* mask = s.fired_mask.data();
+    const std::int32_t* fired = s.fired.data();
     det.update(t, mask);
-    det.update_all(t, mask, st.fired.data(), st.n_fired, rho, N);
+    det.update_all(t, mask, fired, s.n_fired, rho, N);
     if (counts) {  // spikes x 1: window counts, scaled at the end
       if (t + 1 >= U && t + 1 < T)
-        for (std::int32_t p = 0; p < st.n_fired; ++p) pre[st.fired[static_cast<std::size_t>(p)]] += 1.0f;
+        for (std::int32_t p = 0; p < s.n_fired; ++p) pre[fired[p]] += 1.0f;
     } else {
       for (std::int32_t i = 0; i < N; ++i) pre[i] *= keep;
       for (std::int32_t p = 0; p < n_prev; ++p) pre[prev[p]] += a;
-      n_prev = st.n_fired;
-      std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
+      n_prev = s.n_fired;
+      std::copy(fired, fired + n_prev, prev);
     }
-  }
+  };
+  EpisodeIO io(ep, shift_[static_cast<std::size_t>(k)], after);
+  net.run(st, io, T, nullptr, team_);
   det.finish();
   det.finish_all(rho, N);
   if (counts) {

@@ -81,22 +81,20 @@ void HebbianTrainer::episode(const Episode& ep, std::int64_t k, Work& w, Episode
   std::int32_t n_prev = 0;
   const float ar = c.rate_alpha, kr = 1.0f - ar;
   const bool post_rate = c.elig_post_use_rate;
-  EpisodeFeed feed(ep, shift_[static_cast<std::size_t>(k)]);
-  for (std::int64_t t = 0; t < T; ++t) {
-    feed.step(t, net, st);
-    const std::uint8_t* mask = st.fired_mask.data();
+  auto after = [&](std::int64_t t, const State& s) {
+    const std::uint8_t* mask = s.fired_mask.data();
     det.update(t, mask);
     if (post_rate) {  // two branch-free loops (they vectorise)
       for (std::int32_t i = 0; i < N; ++i) run[i] = kr * run[i] + ar * static_cast<float>(mask[i]);
       for (std::int32_t i = 0; i < N; ++i) psi[i] = rate_slope(run[i]);
     } else {
       for (std::int32_t i = 0; i < N; ++i) {
-        const float s = static_cast<float>(mask[i]);
-        run[i] = kr * run[i] + ar * s;
-        psi[i] = s;
+        const float x = static_cast<float>(mask[i]);
+        run[i] = kr * run[i] + ar * x;
+        psi[i] = x;
       }
     }
-    det.update_all(t, mask, st.fired.data(), st.n_fired, rho, N);
+    det.update_all(t, mask, s.fired.data(), s.n_fired, rho, N);
     // the spikes of step t - 1 arrived in step t: pre(t-1) * post(t), decayed lazily
     for (std::int32_t p = 0; p < n_prev; ++p) {
       const std::int32_t i = prev[p];
@@ -104,9 +102,11 @@ void HebbianTrainer::episode(const Episode& ep, std::int64_t k, Work& w, Episode
       last[i] = static_cast<std::int32_t>(t);
       for (std::int64_t q = rp[i]; q < rp[i + 1]; ++q) e[q] = e[q] * f + psi[col[q]];
     }
-    n_prev = st.n_fired;
-    std::copy(st.fired.begin(), st.fired.begin() + n_prev, prev);
-  }
+    n_prev = s.n_fired;
+    std::copy(s.fired.begin(), s.fired.begin() + n_prev, prev);
+  };
+  EpisodeIO io(ep, shift_[static_cast<std::size_t>(k)], after);
+  net.run(st, io, T, nullptr, team_);
   if (T > 0)
     for (std::int32_t i = 0; i < N; ++i) {
       const std::int64_t age = T - 1 - last[i];

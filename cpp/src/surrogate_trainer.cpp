@@ -29,21 +29,28 @@ inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std:
 
 void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
                                float& loss, float* grad_row, float* rates) const {
+  const std::int64_t T = forward(ep, shift, w, m, rates);
+  // the loss: dL/dr_o = (softmax(r / temp) - onehot) / temp
+  const float temp = cfg_.grad.temperature;
+  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  w.ell.resize(static_cast<std::size_t>(no));
+  float* ell = w.ell.data();
+  loss = softmax_xent(m.rates.data(), no, ep.target, temp, ell);
+  for (std::int32_t o = 0; o < no; ++o) ell[o] = (ell[o] - (o == ep.target ? 1.0f : 0.0f)) / temp;
+  backward(T, w, grad_row);
+}
+
+std::int64_t SurrogateTrainer::forward(const Episode& ep, std::int64_t shift, Work& w,
+                                       EpisodeMetrics& m, float* rates) const {
   const TrainConfig& c = cfg_;
-  const Network& net = net_;
-  const std::int32_t N = net.size();
+  const std::int32_t N = net_.size();
   const auto uN = static_cast<std::size_t>(N);
   const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
   State& st = w.state;
   const std::int64_t T = begin_episode(ep, st, m);
   const std::int64_t words = words_of(N);
-  const float* lk = net.leak().data();
-  const float* thr = net.threshold().data();
-  const std::int64_t* rp = net.row_ptr().data();
-  const std::int32_t* col = net.col().data();
-  const float* W = net.weight().data();
-
-  // ---- forward: the engine's step, keeping v_t and s_t
+  const float* lk = net_.leak().data();
+  // the engine's step (on team_ threads), keeping v_t and s_t
   w.v.resize(static_cast<std::size_t>(T) * uN);
   w.bits.assign(static_cast<std::size_t>(T * words), 0);
   w.vprev.resize(uN);
@@ -53,39 +60,48 @@ void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, E
   OutputDetector det(c, T, outputs_.data(), no, m.rates.data());
   for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det.weight(t);
   float* rho = w.rho.data();
-  EpisodeFeed feed(ep, shift);
-  for (std::int64_t t = 0; t < T; ++t) {
-    feed.inject(t, st);
-    std::memcpy(w.vprev.data(), st.value.data(), uN * sizeof(float));
-    std::memcpy(w.acc.data(), st.input.data(), uN * sizeof(float));
-    net.step_state(st);
+  float* vprev = w.vprev.data();
+  float* acc = w.acc.data();
+  auto before = [vprev, acc](std::int32_t a, std::int32_t b, const State& s) {
+    const auto n = static_cast<std::size_t>(b - a) * sizeof(float);
+    std::memcpy(vprev + a, s.value.data() + a, n);
+    std::memcpy(acc + a, s.input.data() + a, n);
+  };
+  auto after = [&](std::int64_t t, const State& s) {
     float* vt = w.v.data() + t * N;
-    std::memcpy(vt, st.value.data(), uN * sizeof(float));  // v_t where nothing fired
+    std::memcpy(vt, s.value.data(), uN * sizeof(float));  // v_t where nothing fired
     std::uint64_t* bt = w.bits.data() + t * words;
     const float wgt = w.wt[static_cast<std::size_t>(t)];
-    for (std::int32_t p = 0; p < st.n_fired; ++p) {
-      const std::int32_t i = st.fired[static_cast<std::size_t>(p)];
-      const float u = lk[i] * w.vprev[static_cast<std::size_t>(i)] + w.acc[static_cast<std::size_t>(i)];
+    for (std::int32_t p = 0; p < s.n_fired; ++p) {
+      const std::int32_t i = s.fired[static_cast<std::size_t>(p)];
+      const float u = lk[i] * vprev[i] + acc[i];
       vt[i] = u > 0.0f ? u : 0.0f;  // before the reset
       bt[i >> 6] |= std::uint64_t{1} << (i & 63);
       rho[i] += wgt;
     }
-    det.update(t, st.fired_mask.data());
-  }
+    det.update(t, s.fired_mask.data());
+  };
+  EpisodeIO io(ep, shift, after, before);
+  net_.run(st, io, T, nullptr, team_);
   det.finish();
   detect_winner(m.rates.data(), no, c.detector, m.winner, m.margin);
   m.ticks_run = T;
   std::copy(rho, rho + N, rates);
+  return T;
+}
 
-  // ---- the loss: dL/dr_o = (softmax(r / temp) - onehot) / temp
-  const float temp = c.grad.temperature;
-  w.ell.resize(static_cast<std::size_t>(no));
-  float* ell = w.ell.data();
-  loss = softmax_xent(m.rates.data(), no, ep.target, temp, ell);
-  for (std::int32_t o = 0; o < no; ++o) ell[o] = (ell[o] - (o == ep.target ? 1.0f : 0.0f)) / temp;
-
-  // ---- backward through time: dnext = dL/du_{t+1}, dcur = dL/du_t
-  const float k = c.grad.surrogate_slope;
+void SurrogateTrainer::backward(std::int64_t T, Work& w, float* grad_row) const {
+  // dnext = dL/du_{t+1}, dcur = dL/du_t
+  const std::int32_t N = net_.size();
+  const auto uN = static_cast<std::size_t>(N);
+  const std::int64_t words = words_of(N);
+  const float* lk = net_.leak().data();
+  const float* thr = net_.threshold().data();
+  const std::int64_t* rp = net_.row_ptr().data();
+  const std::int32_t* col = net_.col().data();
+  const float* W = net_.weight().data();
+  const float* ell = w.ell.data();
+  const float k = cfg_.grad.surrogate_slope;
   w.dnext.assign(uN, 0.0f);
   w.dcur.assign(uN, 0.0f);
   float* dnext = w.dnext.data();

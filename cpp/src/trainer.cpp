@@ -259,11 +259,11 @@ EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threa
   return em;
 }
 
-EpisodeMetrics Trainer::evaluate(const Episode& ep) const {
+EpisodeMetrics Trainer::evaluate(const Episode& ep, int n_threads) const {
   const TrainConfig& c = cfg_;
   std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
   check_outputs(net_, outs);
-  return evaluate_episode(net_, ep, c, outs);
+  return evaluate_episode(net_, ep, c, outs, n_threads);
 }
 
 DatasetMetrics Trainer::evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,

@@ -211,40 +211,63 @@ struct DenseModel {
 void inject_tick(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
                  float* input, std::int64_t& cursor) noexcept;
 
-/// Feeds one episode into a state step by step: `step(t, net, st)` for t = 0, 1, ...
-/// injects tick t's input (delayed by `shift` ticks) and steps the network.
-class EpisodeFeed {
+/// The same for neurons [a, b) only: each neuron gets what `inject_tick` gives it, in the
+/// same order, so ranges that partition the neurons give the one-call result bit for bit.
+void inject_range(const Episode& ep, std::int64_t t, std::int64_t shift, std::int64_t period,
+                  std::int32_t a, std::int32_t b, float* input) noexcept;
+
+/// Before a step's neuron update (EpisodeIO): nothing.
+struct NoRangeHook {
+  void operator()(std::int32_t, std::int32_t, const State&) const noexcept {}
+};
+
+/// One episode as the StepIO of `Network::run` (the forward pass of evaluation and of
+/// every trainer): tick t's input (delayed by `shift`) before step t, then
+/// `range(a, b, s)` for the same neurons (a copy of what the backward pass needs from
+/// before the update), and `after(t, s)` once step t is complete. On a team, `range`
+/// runs on every thread for its own neurons and `after` on the calling thread.
+template <class After, class Range = NoRangeHook>
+class EpisodeIO final : public StepIO {
  public:
-  EpisodeFeed(const Episode& ep, std::int64_t shift) noexcept
-      : ep_(ep), shift_(shift), period_(ep.period()) {}
-  /// Tick t's injections only (for a caller that reads the state in between).
-  void inject(std::int64_t t, State& st) noexcept {
-    inject_tick(ep_, t, shift_, period_, st.input.data(), cursor_);
+  EpisodeIO(const Episode& ep, std::int64_t shift, After after, Range range = Range())
+      : ep_(ep), shift_(shift), period_(ep.period()), after_(after), range_(range) {}
+  void inject(std::int64_t t, std::int32_t a, std::int32_t b, State& s) noexcept override {
+    inject_range(ep_, t, shift_, period_, a, b, s.input.data());
+    range_(a, b, s);
   }
-  void step(std::int64_t t, const Network& net, State& st) noexcept {
-    inject(t, st);
-    net.step_state(st);
-  }
+  void observe(std::int64_t t, const State& s) override { after_(t, s); }
 
  private:
   const Episode& ep_;
-  std::int64_t shift_, period_, cursor_ = 0;
+  std::int64_t shift_, period_;
+  After after_;
+  Range range_;
 };
+
+/// Threads each of `n` episodes of `net` runs on when they share `n_threads`: with fewer
+/// episodes than threads, the episodes run one after another, each on a team of
+/// `net.step_threads(n_threads)` (1 below the cut-off or inside another parallel region);
+/// else 1, one episode per thread. The one rule of training and evaluation.
+inline int episode_team(const Network& net, std::int64_t n, int n_threads) noexcept {
+  return n < n_threads ? net.step_threads(n_threads) : 1;
+}
 
 /// Runs one episode on a read-only network with the workspace's own state:
 /// `episode_steps(cfg, ep)` steps from reset, the output detector updated after every
-/// step. Fills `m` (rates resized to the outputs count).
+/// step. Fills `m` (rates resized to the outputs count). `n_threads` as for
+/// `Network::run` (a team above the cut-off; the same result on any).
 void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
                       const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
-                      EpisodeMetrics& m);
+                      EpisodeMetrics& m, int n_threads = 1);
 /// The same on a network's dense form (see DenseModel): identical results.
 void evaluate_episode(const DenseModel& dm, const Episode& ep, const TrainConfig& cfg,
                       const std::vector<std::int32_t>& outputs, EpisodeWorkspace& ws,
                       EpisodeMetrics& m);
 EpisodeMetrics evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& cfg,
-                                const std::vector<std::int32_t>& outputs);
+                                const std::vector<std::int32_t>& outputs, int n_threads = 1);
 
-/// Evaluates every episode (OpenMP over episodes in small dynamic chunks, a state per thread),
+/// Evaluates every episode (OpenMP over episodes in small dynamic chunks, a state per thread;
+/// with fewer episodes than threads, one after another on a team: `episode_team`),
 /// results by episode index, so identical for any thread count. `hook` is called from the
 /// calling thread about every 100 ms; a nonzero return stops and throws Cancelled.
 /// Episodes are checked first (ValueError); targets may be -1 (never correct).

@@ -76,7 +76,8 @@ class Trainer {
                            Hook hook = nullptr, void* ctx = nullptr);
 
   // ---- evaluation (the configured detector; never changes anything)
-  EpisodeMetrics evaluate(const Episode& ep) const;
+  /// One episode, on a team of `n_threads` above the cut-off (Network::run).
+  EpisodeMetrics evaluate(const Episode& ep, int n_threads = 1) const;
   DatasetMetrics evaluate_dataset(const std::vector<Episode>& episodes, int n_threads,
                                   Hook hook = nullptr, void* ctx = nullptr,
                                   bool episodes_checked = false) const;
@@ -145,13 +146,14 @@ class Trainer {
   /// Clamps weights to +-weight_clip when set.
   void clip_weights() noexcept;
   /// The start of every run_batch: the backward plan and the weight scale brought up to
-  /// date, one work buffer per thread the batch's `n` episodes use; returns that thread
-  /// count.
+  /// date, `team_` set (episode_team), one work buffer per thread the batch's `n`
+  /// episodes run on side by side; returns that thread count (1 when each runs on a team).
   template <class Work>
   int begin_batch(std::vector<Work>& work, std::int64_t n, int n_threads) {
     ensure_backprop_plan();
     compute_weight_scale();
-    const int nt = threads_for(n_threads, n);
+    team_ = episode_team(net_, n, n_threads);
+    const int nt = team_ > 1 ? 1 : threads_for(n_threads, n);
     if (work.size() < static_cast<std::size_t>(nt)) work.resize(static_cast<std::size_t>(nt));
     return nt;
   }
@@ -185,6 +187,7 @@ class Trainer {
   bool outputs_explicit_ = false;
   float lr_scale_ = 1.0f;
   bool jitter_done_ = false;
+  int team_ = 1;                    ///< threads per episode of the batch (begin_batch)
   std::int64_t epoch_ = 0;          ///< epoch index used in random stream keys
   std::int64_t batch_counter_ = 0;  ///< batches run so far (stream keys)
   std::vector<std::int32_t> shift_;  ///< per batch item: input delay (timing_jitter)
@@ -362,6 +365,13 @@ class SurrogateTrainer : public Trainer {
   double accumulate(const Batch& b);
   void episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m, float& loss,
                float* grad_row, float* rates) const;
+  /// The forward pass of `episode`: the engine's steps on team_ threads, v_t and s_t kept
+  /// in `w`; the metrics and the neurons' rates; returns the step count.
+  std::int64_t forward(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
+                       float* rates) const;
+  /// The backward pass of `episode` through its T steps (dL/dr in w.ell): dL/dw into
+  /// `grad_row`.
+  void backward(std::int64_t T, Work& w, float* grad_row) const;
 
   std::vector<Work> work_;
   std::vector<std::int32_t> grad_set_;  ///< neurons whose dL/du is needed, ascending

@@ -1,0 +1,140 @@
+// Episodes of one network stepped by a team (training and evaluation with fewer episodes
+// than threads): Network::run with a StepIO, evaluate and the trainers, bit-identical at
+// 1, 2 and 3 threads.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "glia/episode.hpp"
+#include "glia/random.hpp"
+#include "glia/trainer.hpp"
+#include "helpers.hpp"
+
+using glia::Episode;
+using glia::Network;
+using glia::State;
+using test_helpers::random_drive;
+using test_helpers::random_net;
+using test_helpers::same_bytes;
+
+namespace {
+
+struct MinWork {
+  explicit MinWork(std::int64_t w) : old(glia::set_parallel_step_min_work(w)) {}
+  ~MinWork() { glia::set_parallel_step_min_work(old); }
+  std::int64_t old;
+};
+
+/// An episode of `T` ticks with dense sensory input and sparse events into every kind of
+/// neuron, some neurons getting two values in one tick.
+Episode mixed_episode(const Network& net, const std::vector<float>& X, std::int64_t T,
+                      std::uint64_t seed) {
+  Episode ep;
+  ep.set_dense(X.data(), T, net.num_sensory());
+  glia::Rng rng(seed);
+  for (std::int32_t t = 0; t < T; ++t)
+    for (int k = 0; k < 6; ++k) {
+      const auto i = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(net.size())));
+      ep.add(t, i, static_cast<float>(rng.uniform() * 30.0 - 5.0));
+      if (k == 0) ep.add(t, i, 0.7f);
+    }
+  ep.length = T;
+  ep.target = 1;
+  return ep;
+}
+
+/// What a StepIO run shows its observer: every step's mask, spikes and values.
+struct Seen {
+  std::vector<std::uint8_t> masks;
+  std::vector<std::int32_t> fired;
+  std::vector<float> values;
+  State end;
+};
+
+Seen run_episode(const Network& net, const Episode& ep, std::int64_t T, int nt) {
+  Seen r;
+  r.end.reset(net);
+  auto after = [&r](std::int64_t, const State& s) {
+    r.masks.insert(r.masks.end(), s.fired_mask.begin(), s.fired_mask.end());
+    r.fired.insert(r.fired.end(), s.fired.begin(), s.fired.begin() + s.n_fired);
+    r.fired.push_back(-1);
+    r.values.insert(r.values.end(), s.value.begin(), s.value.end());
+  };
+  glia::EpisodeIO io(ep, 2, after);
+  net.run(r.end, io, T, nullptr, nt);
+  return r;
+}
+
+template <class T>
+std::vector<float> weights_after_one_episode(Network net, const Episode& ep, int nt,
+                                             std::vector<glia::EpisodeMetrics>& metrics) {
+  glia::TrainConfig cfg;
+  cfg.batch_size = 1;
+  cfg.warmup_ticks = 5;
+  T trainer(net, cfg);
+  trainer.set_outputs({net.size() - 3, net.size() - 2, net.size() - 1});
+  const std::vector<Episode> batch{ep};
+  trainer.train_batch(batch, nt, &metrics);
+  trainer.train(batch, 2, nt);
+  return net.weight();
+}
+
+}  // namespace
+
+TEST_CASE("an episode run on a team sees and leaves what one thread does", "[parallel][episode]") {
+  MinWork all(0);
+  Network net = random_net(8, 600, 10, 3, 0.05, 40.0);
+  const std::int64_t T = 80;
+  const auto X = random_drive(T, 8, 0.3, 4);
+  const Episode ep = mixed_episode(net, X, T, 5);
+  REQUIRE(net.step_threads(3) == 3);
+  const Seen one = run_episode(net, ep, T, 1);
+  REQUIRE(one.fired.size() > static_cast<std::size_t>(2 * T));  // something fires
+  for (int nt : {2, 3}) {
+    const std::int64_t teams = glia::team_runs();
+    const Seen other = run_episode(net, ep, T, nt);
+    CHECK(glia::team_runs() == teams + 1);
+    CHECK(one.masks == other.masks);
+    CHECK(one.fired == other.fired);
+    CHECK(same_bytes(one.values, other.values));
+    CHECK(same_bytes(one.end.value, other.end.value));
+    CHECK(same_bytes(one.end.input, other.end.input));
+    CHECK(one.end.tick == other.end.tick);
+  }
+}
+
+TEST_CASE("evaluate and one-episode training on a team equal one thread", "[parallel][episode]") {
+  MinWork all(0);
+  Network net = random_net(8, 400, 10, 7, 0.05, 40.0);
+  const std::int64_t T = 60;
+  const auto X = random_drive(T, 8, 0.3, 8);
+  const Episode ep = mixed_episode(net, X, T, 9);
+  glia::TrainConfig cfg;
+  const std::vector<std::int32_t> outs{net.size() - 2, net.size() - 1};
+  const glia::EpisodeMetrics m1 = glia::evaluate_episode(net, ep, cfg, outs, 1);
+  for (int nt : {2, 3}) {
+    const std::int64_t teams = glia::team_runs();
+    const glia::EpisodeMetrics m = glia::evaluate_episode(net, ep, cfg, outs, nt);
+    CHECK(glia::team_runs() == teams + 1);
+    CHECK(same_bytes(m.rates, m1.rates));
+    CHECK(m.winner == m1.winner);
+  }
+  auto check = [&](auto tag) {
+    using Tr = std::remove_pointer_t<decltype(tag)>;
+    std::vector<glia::EpisodeMetrics> a, b;
+    const std::vector<float> w1 = weights_after_one_episode<Tr>(net, ep, 1, a);
+    for (int nt : {2, 3}) {
+      const std::int64_t teams = glia::team_runs();
+      CHECK(same_bytes(w1, weights_after_one_episode<Tr>(net, ep, nt, b)));
+      CHECK(glia::team_runs() == teams + 3);  // train_batch and two epochs of one batch
+      REQUIRE(b.size() == 1);
+      CHECK(same_bytes(a[0].rates, b[0].rates));
+    }
+    CHECK_FALSE(same_bytes(w1, net.weight()));  // training changed something
+  };
+  check(static_cast<glia::HebbianTrainer*>(nullptr));
+  check(static_cast<glia::RateGDTrainer*>(nullptr));
+  check(static_cast<glia::SurrogateTrainer*>(nullptr));
+}
