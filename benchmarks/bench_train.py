@@ -7,6 +7,10 @@
   (``evaluate_dataset``).
 - Two threads against one: ``evaluate_dataset`` on the 3-class set and on the digits test
   set, and a digits training epoch (``glia.datasets.digits()`` + ``digits_network()``).
+- One large network with fewer episodes than threads (net_large, drive_s64 as input, one
+  thread against two): ``evaluate`` of one episode and a ``train`` epoch of batch_size 1,
+  each episode stepped by both threads, and ``evaluate_dataset`` of 2 episodes (one per
+  thread).
 - Learning: held-out accuracy after training for each trainer with the defaults (digits and
   the shared 3-class workload) and the README's quickstart configuration, against
   training wall time (all cores; the per-epoch test evaluations are not counted).
@@ -19,8 +23,10 @@ from __future__ import annotations
 
 import time
 
-from _common import (cls3, cls3_configs, measure, print_table, speedup, start, target,
-                    usable_cores, write_json)
+import numpy as np
+
+from _common import (cls3, cls3_configs, drive_array, load_net, measure, print_table, speedup,
+                     start, target, usable_cores, write_json)
 
 import glia
 
@@ -82,6 +88,28 @@ def bench_threads(repeats: int, quick: bool, digits) -> list[dict]:
     return rows
 
 
+def bench_single_large(repeats: int, quick: bool) -> list[dict]:
+    """net_large (about 1M synapses, above the cut-off) with fewer episodes than threads:
+    the team inside each step of evaluation and training (see docs/threads.md)."""
+    net = load_net("net_large")
+    ticks = 40 if quick else 200
+    X = drive_array(net, "drive_s64.seq", ticks)
+    ds = glia.Dataset.from_arrays(np.stack([X, X[::-1].copy()]), [0, 1])
+    tr = glia.Trainer(net, glia.create_config(batch_size=1, warmup_ticks=10))
+    return [
+        {"case": f"evaluate one episode, net_large ({ticks} ticks)",
+         **speedup(lambda: tr.evaluate(X, num_threads=1), lambda: tr.evaluate(X, num_threads=2),
+                   repeats)},
+        {"case": f"evaluate_dataset, net_large (2 episodes x {ticks} ticks)",
+         **speedup(lambda: tr.evaluate_dataset(ds, num_threads=1),
+                   lambda: tr.evaluate_dataset(ds, num_threads=2), repeats)},
+        {"case": f"train epoch, net_large (2 episodes x {ticks} ticks, batch 1)",
+         **speedup(lambda: tr.train(ds, epochs=1, verbose=False, num_threads=1),
+                   lambda: tr.train(ds, epochs=1, verbose=False, num_threads=2), repeats,
+                   number=1)},
+    ]
+
+
 # ---------------------------------------------------------------------------- learning
 def _fit(net, cfg, train, held_out, epochs, trainer, n_threads):
     tr = glia.Trainer(net, cfg, method=trainer)
@@ -135,7 +163,7 @@ def main():
     digits = D.digits()
     digits_load_s = time.perf_counter() - t0
 
-    thr = bench_threads(repeats, args.quick, digits)
+    thr = bench_threads(repeats, args.quick, digits) + bench_single_large(repeats, args.quick)
     print_table(thr, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best",
                       "foreign_cores"], title="one thread vs two")
 
