@@ -299,7 +299,9 @@ class Trainer:
     def train_batch(self, batch, config: TrainingConfig | None = None,
                     num_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
-        Returns that batch's metrics (accuracy, margin, loss, correct, total)."""
+        Returns that batch's metrics (accuracy, margin, loss, correct, total). Fewer
+        episodes than threads run one after another, each stepped by all the threads when
+        the network is above the cut-off (as :meth:`train`)."""
         core, built = self._training_data(batch, config, "the batch")
         return core.train_batch(built, effective_n_threads(num_threads))
 
