@@ -38,6 +38,15 @@ def golden():
     return g
 
 
+@pytest.fixture
+def any_size():
+    """Every network is stepped by a team, whatever its size (the engine's cut-off set to 0)."""
+    from glia._core import _set_parallel_step_min_work
+    old = _set_parallel_step_min_work(0)
+    yield
+    _set_parallel_step_min_work(old)
+
+
 def small_task(seed, hidden, episodes, ticks):
     """A small random network (3 sensory, ``hidden`` hidden, 2 outputs), a labelled data set
     of ``episodes`` x ``ticks`` for it, and one episode's input array."""

@@ -7,15 +7,7 @@ import pytest
 
 import glia
 from conftest import assert_ctrl_c_stops, python_rates
-from glia._core import PARALLEL_STEP_MIN_WORK, _set_parallel_step_min_work, _team_runs
-
-
-@pytest.fixture
-def any_size():
-    """Every network is stepped by a team, whatever its size (the cut-off set to 0)."""
-    old = _set_parallel_step_min_work(0)
-    yield
-    _set_parallel_step_min_work(old)
+from glia._core import PARALLEL_STEP_MIN_WORK, _team_runs
 
 
 def task(hidden, density, w_scale, episodes, ticks, seed):

@@ -9,15 +9,6 @@ import pytest
 
 import glia
 from conftest import Counter
-from glia._core import _set_parallel_step_min_work
-
-
-@pytest.fixture
-def any_size():
-    """Every network is stepped by a team, whatever its size (the cut-off set to 0)."""
-    old = _set_parallel_step_min_work(0)
-    yield
-    _set_parallel_step_min_work(old)
 
 
 def random_net(n_sensory, n_hidden, density, mean_w, seed):

@@ -1,5 +1,5 @@
 // Helpers shared by the engine's tests: networks written as lists, random networks from
-// the generator, random drives, files of a folder.
+// the generator, random drives, files of a folder, the parallel cut-off for a scope.
 #pragma once
 #include <dirent.h>
 
@@ -33,6 +33,15 @@ inline glia::Network make_net(std::initializer_list<NeuronSpec> neurons,
   for (const EdgeSpec& e : edges) net.set_edge(net.index(e.from), net.index(e.to), e.weight);
   return net;
 }
+
+/// Sets the parallel cut-off for one scope (0: every network on a team).
+struct MinWork {
+  explicit MinWork(std::int64_t w) : old(glia::set_parallel_step_min_work(w)) {}
+  ~MinWork() { glia::set_parallel_step_min_work(old); }
+  MinWork(const MinWork&) = delete;
+  MinWork& operator=(const MinWork&) = delete;
+  std::int64_t old;
+};
 
 /// A random network from the generator (NEWNET): `p_hh` the H->H density (< 0: the
 /// generator's default), weights scaled by `w_scale`.

@@ -15,17 +15,12 @@
 using glia::Episode;
 using glia::Network;
 using glia::State;
+using test_helpers::MinWork;
 using test_helpers::random_drive;
 using test_helpers::random_net;
 using test_helpers::same_bytes;
 
 namespace {
-
-struct MinWork {
-  explicit MinWork(std::int64_t w) : old(glia::set_parallel_step_min_work(w)) {}
-  ~MinWork() { glia::set_parallel_step_min_work(old); }
-  std::int64_t old;
-};
 
 /// An episode of `T` ticks with dense sensory input and sparse events into every kind of
 /// neuron, some neurons getting two values in one tick.
@@ -44,6 +39,19 @@ Episode mixed_episode(const Network& net, const std::vector<float>& X, std::int6
   ep.target = 1;
   return ep;
 }
+
+/// A random network (8 sensory, `n_h` hidden, 10 outputs), T steps of drive and a mixed
+/// episode on it.
+struct Case {
+  Network net;
+  std::int64_t T;
+  std::vector<float> X;
+  Episode ep;
+  Case(int n_h, std::int64_t steps, int seed)
+      : net(random_net(8, n_h, 10, seed, 0.05, 40.0)), T(steps),
+        X(random_drive(steps, 8, 0.3, static_cast<std::uint64_t>(seed) + 1)),
+        ep(mixed_episode(net, X, steps, static_cast<std::uint64_t>(seed) + 2)) {}
+};
 
 /// What a StepIO run shows its observer: every step's mask, spikes and values.
 struct Seen {
@@ -85,10 +93,10 @@ std::vector<float> weights_after_one_episode(Network net, const Episode& ep, int
 
 TEST_CASE("an episode run on a team sees and leaves what one thread does", "[parallel][episode]") {
   MinWork all(0);
-  Network net = random_net(8, 600, 10, 3, 0.05, 40.0);
-  const std::int64_t T = 80;
-  const auto X = random_drive(T, 8, 0.3, 4);
-  const Episode ep = mixed_episode(net, X, T, 5);
+  const Case c(600, 80, 3);
+  const Network& net = c.net;
+  const Episode& ep = c.ep;
+  const std::int64_t T = c.T;
   REQUIRE(net.step_threads(3) == 3);
   const Seen one = run_episode(net, ep, T, 1);
   REQUIRE(one.fired.size() > static_cast<std::size_t>(2 * T));  // something fires
@@ -107,10 +115,9 @@ TEST_CASE("an episode run on a team sees and leaves what one thread does", "[par
 
 TEST_CASE("evaluate and one-episode training on a team equal one thread", "[parallel][episode]") {
   MinWork all(0);
-  Network net = random_net(8, 400, 10, 7, 0.05, 40.0);
-  const std::int64_t T = 60;
-  const auto X = random_drive(T, 8, 0.3, 8);
-  const Episode ep = mixed_episode(net, X, T, 9);
+  Case c(400, 60, 7);
+  Network& net = c.net;
+  const Episode& ep = c.ep;
   glia::TrainConfig cfg;
   const std::vector<std::int32_t> outs{net.size() - 2, net.size() - 1};
   const glia::EpisodeMetrics m1 = glia::evaluate_episode(net, ep, cfg, outs, 1);

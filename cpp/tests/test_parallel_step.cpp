@@ -19,18 +19,12 @@
 
 using glia::Network;
 using glia::State;
+using test_helpers::MinWork;
 using test_helpers::random_drive;
 using test_helpers::random_net;
 using test_helpers::same_bytes;
 
 namespace {
-
-/// Sets the parallel cut-off for one scope (0: every network on a team).
-struct MinWork {
-  explicit MinWork(std::int64_t w) : old(glia::set_parallel_step_min_work(w)) {}
-  ~MinWork() { glia::set_parallel_step_min_work(old); }
-  std::int64_t old;
-};
 
 /// Everything a run records and leaves behind.
 struct Recorded {
