@@ -23,13 +23,16 @@ using test_helpers::same_bytes;
 namespace {
 
 /// An episode of `T` ticks with dense sensory input and sparse events into every kind of
-/// neuron, some neurons getting two values in one tick.
+/// neuron, some neurons getting two values in one tick; with `period` > 0, the input's
+/// first `period` ticks repeated.
 Episode mixed_episode(const Network& net, const std::vector<float>& X, std::int64_t T,
-                      std::uint64_t seed) {
+                      std::uint64_t seed, std::int32_t period = 0) {
   Episode ep;
-  ep.set_dense(X.data(), T, net.num_sensory());
+  const std::int64_t ticks = period > 0 ? period : T;
+  ep.set_dense(X.data(), ticks, net.num_sensory());
+  ep.loop = period > 0;
   glia::Rng rng(seed);
-  for (std::int32_t t = 0; t < T; ++t)
+  for (std::int32_t t = 0; t < ticks; ++t)
     for (int k = 0; k < 6; ++k) {
       const auto i = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(net.size())));
       ep.add(t, i, static_cast<float>(rng.uniform() * 30.0 - 5.0));
@@ -47,10 +50,10 @@ struct Case {
   std::int64_t T;
   std::vector<float> X;
   Episode ep;
-  Case(int n_h, std::int64_t steps, int seed)
+  Case(int n_h, std::int64_t steps, int seed, std::int32_t period = 0)
       : net(random_net(8, n_h, 10, seed, 0.05, 40.0)), T(steps),
         X(random_drive(steps, 8, 0.3, static_cast<std::uint64_t>(seed) + 1)),
-        ep(mixed_episode(net, X, steps, static_cast<std::uint64_t>(seed) + 2)) {}
+        ep(mixed_episode(net, X, steps, static_cast<std::uint64_t>(seed) + 2, period)) {}
 };
 
 /// What a StepIO run shows its observer: every step's mask, spikes and values.
@@ -93,7 +96,7 @@ std::vector<float> weights_after_one_episode(Network net, const Episode& ep, int
 
 TEST_CASE("an episode run on a team sees and leaves what one thread does", "[parallel][episode]") {
   MinWork all(0);
-  const Case c(600, 80, 3);
+  const Case c(600, 80, 3, 25);  // looping input: the sparse events start over
   const Network& net = c.net;
   const Episode& ep = c.ep;
   const std::int64_t T = c.T;
@@ -144,4 +147,28 @@ TEST_CASE("evaluate and one-episode training on a team equal one thread", "[para
   check(static_cast<glia::HebbianTrainer*>(nullptr));
   check(static_cast<glia::RateGDTrainer*>(nullptr));
   check(static_cast<glia::SurrogateTrainer*>(nullptr));
+}
+
+TEST_CASE("an episode's injections by ranges between whole-network ones equal whole ones",
+          "[parallel][episode]") {
+  // what a run that falls back from its team to one thread and back feeds the network
+  const Case c(200, 80, 4, 25);  // the input loops: the sparse events start over at 25, 50
+  const std::int32_t n = c.net.size();
+  State whole, parts;
+  whole.reset(c.net);
+  parts.reset(c.net);
+  auto none = [](std::int64_t, const State&) {};
+  glia::EpisodeIO a(c.ep, 1, none), b(c.ep, 1, none);
+  for (std::int64_t t = 0; t < c.T; ++t) {
+    a.inject(t, 0, n, whole);
+    if ((t >= 20 && t < 30) || t >= 60) {  // across a wrap: t = 26 reads tick 0
+      b.inject(t, 0, 64, parts);
+      b.inject(t, 64, n, parts);
+    } else {
+      b.inject(t, 0, n, parts);
+    }
+    REQUIRE(same_bytes(whole.input, parts.input));
+    std::fill(whole.input.begin(), whole.input.end(), 0.0f);
+    std::fill(parts.input.begin(), parts.input.end(), 0.0f);
+  }
 }

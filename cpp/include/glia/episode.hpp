@@ -232,14 +232,22 @@ class EpisodeIO final : public StepIO {
   EpisodeIO(const Episode& ep, std::int64_t shift, After after, Range range = Range())
       : ep_(ep), shift_(shift), period_(ep.period()), after_(after), range_(range) {}
   void inject(std::int64_t t, std::int32_t a, std::int32_t b, State& s) noexcept override {
-    inject_range(ep_, t, shift_, period_, a, b, s.input.data());
+    if (a == 0 && static_cast<std::size_t>(b) == s.input.size()) {
+      // the whole network (one thread): the sparse cursor, which a stretch of steps on a
+      // team has left behind, walks again from the start
+      if (t != next_) cursor_ = 0;
+      inject_tick(ep_, t, shift_, period_, s.input.data(), cursor_);
+      next_ = t + 1;
+    } else {
+      inject_range(ep_, t, shift_, period_, a, b, s.input.data());
+    }
     range_(a, b, s);
   }
   void observe(std::int64_t t, const State& s) override { after_(t, s); }
 
  private:
   const Episode& ep_;
-  std::int64_t shift_, period_;
+  std::int64_t shift_, period_, cursor_ = 0, next_ = 0;
   After after_;
   Range range_;
 };
