@@ -36,9 +36,10 @@ def one_episode_calls(net, data, X, cfg, method, nt):
     ds = tr.evaluate_dataset(data[:1], num_threads=nt)
     batch = tr.train_batch(data[:1], num_threads=nt)
     hist = tr.train(data, epochs=2, verbose=False, num_threads=nt)
+    grads = tr.gradients(data[:1], num_threads=nt).tobytes() if method == "surrogate" else b""
     used = _team_runs() - teams
     out = {"evaluate": (ev.winner_id, ev.margin, ev.rates, ev.ticks_run),
-           "batch": batch, "history": hist, "network": network_bytes(net)}
+           "batch": batch, "history": hist, "network": network_bytes(net), "gradients": grads}
     out.update({f"dataset.{k}": v for k, v in ds.items()})
     return out, used
 
@@ -70,7 +71,9 @@ def test_one_episode_calls_bit_identical_at_1_2_3_threads(any_size, method):
     assert 0 < max(one["evaluate"][2].values()) < 0.9              # the outputs fire, not always
     for nt in (2, 3):
         other, used = one_episode_calls(net0.copy(), data, X, cfg, method, nt)
-        assert used == 1 + 1 + 1 + 2 * 3                            # every episode on a team
+        # every episode on a team: evaluate, evaluate_dataset, train_batch, 2 x 3 batches
+        # of train, (surrogate) gradients
+        assert used == 1 + 1 + 1 + 2 * 3 + (method == "surrogate")
         assert_same(one, other, (method, nt))
 
 
@@ -93,7 +96,7 @@ def test_above_the_real_cut_off_without_the_test_hook(method):
     cfg = glia.create_config(batch_size=1, warmup_ticks=5, lr=0.05)
     one, _ = one_episode_calls(net0.copy(), data, X, cfg, method, 1)
     two, used = one_episode_calls(net0.copy(), data, X, cfg, method, 2)
-    assert used == 9
+    assert used == 9 + (method == "surrogate")
     assert 0 < max(one["evaluate"][2].values()) < 0.9
     assert_same(one, two, method)
 

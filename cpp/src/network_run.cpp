@@ -1,6 +1,7 @@
 // One network on several threads (team runs): the step plan (target ranges of about equal
-// work), the per-step barrier, the team's loop and its fall-back to one thread; and
-// Network::run / step, which choose between the team and the one-thread loop.
+// work), the per-step barrier, the team's loop (with a dense input X or a StepIO: episodes
+// of training and evaluation) and its fall-back to one thread; and Network::run / step,
+// which choose between the team and the one-thread loop.
 #include "glia/network.hpp"
 
 #include <algorithm>
