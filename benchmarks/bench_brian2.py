@@ -373,8 +373,9 @@ def main():
     info = machine_info()
     print_machine(info)
     if b2 is None:
-        print(f"\nBrian2 unavailable: {why}\n(pip install 'glia[bench]'; with NumPy >= 2.4 set "
-              f"GLIA_BRIAN2_PYTHON to an interpreter whose NumPy is < 2.4)")
+        print(f"\nBrian2 unavailable: {why}\n(Brian2 lives in its own virtual environment: "
+              f"python -m venv /tmp/b2venv && /tmp/b2venv/bin/pip install brian2 'numpy<2.4', then "
+              f"GLIA_BRIAN2_PYTHON=/tmp/b2venv/bin/python)")
         if not args.no_json:
             write_json("bench_brian2", {"quick": args.quick, "skipped": why}, machine=info)
         return

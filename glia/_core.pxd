@@ -163,7 +163,6 @@ cdef class Network:
     cdef object __weakref__
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
-    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1
     cdef object _vec(self, const float* p, Py_ssize_t n)
     cdef tuple _edge_arrays(self)
     cdef list _ids(self, Py_ssize_t n)

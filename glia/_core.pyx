@@ -267,6 +267,16 @@ def _as_float_array(x, name, ndim=None, shape=None, finite=True):
     return arr
 
 
+cdef float _finite(x, name) except? -1:
+    """A real number as a finite float32 (TypeError or ValueError naming it otherwise)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    v = float(x)
+    if v != v or v in (float("inf"), float("-inf")) or abs(v) > 3.4028234663852886e38:
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return <float>v
+
+
 def _shape_str(shape):
     if shape is None:
         return "?"
@@ -274,7 +284,10 @@ def _shape_str(shape):
     return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
+include "_neuron.pxi"
 include "_network.pxi"
+include "_network_run.pxi"
+include "_network_io.pxi"
 include "_sequence.pxi"
 include "_training.pxi"
 include "_evolution.pxi"

@@ -4,6 +4,7 @@ given by its own name, ``create_config(optimizer="adam")``) and its config-file 
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -119,12 +120,6 @@ def resolve_names(cls, items: list, unknown_error: type, what: str) -> dict:
 
 
 
-_CREATE_CONFIG_DEFAULTS = {
-    "lr": None, "batch_size": 1, "warmup_ticks": 0, "decision_window": 0,
-    "optimizer": "sgd", "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8,
-}
-
-
 def create_config(lr: float | None = None, batch_size: int = 1, warmup_ticks: int = 0,
                   decision_window: int = 0, optimizer: str = "sgd",
                   adam_beta1: float = 0.9, adam_beta2: float = 0.999,
@@ -153,9 +148,6 @@ def create_config(lr: float | None = None, batch_size: int = 1, warmup_ticks: in
     return TrainingConfig()._set_many(items + list(kwargs.items()), TypeError, "create_config()")
 
 
-_CREATE_EVO_DEFAULTS = {"population": 10, "generations": 20, "elite": 2, "train_epochs": 5}
-
-
 def create_evo_config(population: int = 10, generations: int = 20, elite: int = 2,
                       train_epochs: int = 5, **kwargs: Any) -> EvolutionConfig:
     """Create an EvolutionConfig, GliaGL style.
@@ -181,6 +173,17 @@ def create_evo_config(population: int = 10, generations: int = 20, elite: int = 
              "train_epochs": train_epochs}
     return EvolutionConfig()._set_many(list(named.items()) + list(kwargs.items()), TypeError,
                                        "create_evo_config()")
+
+
+def _signature_defaults(fn) -> dict[str, Any]:
+    """The defaults of ``fn``'s named parameters, read from its signature (written once)."""
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+# create_config's parameters are TrainingConfig fields at the table's defaults (a test checks)
+_CREATE_CONFIG_DEFAULTS = _signature_defaults(create_config)
+_CREATE_EVO_DEFAULTS = _signature_defaults(create_evo_config)
 
 
 # ---------------------------------------------------------------- GliaGL's plot shorthands

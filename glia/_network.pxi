@@ -22,120 +22,6 @@ def _set_parallel_step_min_work(work):
 # parameters and state. Larger requests are refused up front.
 _MAX_NEURONS = kMaxNeurons
 
-_KIND_NAMES = ("sensory", "hidden", "output")
-
-# What Neuron's properties read: one neuron's parameters, state and kind name.
-_NeuronRecord = namedtuple("_NeuronRecord", "threshold leak resting value fired kind")
-
-
-class _FiredFlag(int):
-    """Whether a neuron fired in the last step; usable as ``n.did_fire()`` (glia) and as
-    a plain truth value ``if n.did_fire:`` (GliaGL scripts)."""
-
-    def __call__(self):
-        return bool(self)
-
-    def __repr__(self):
-        return repr(bool(self))
-
-
-class Neuron:
-    """One neuron of a network, looked up by id on every access.
-
-    Example::
-
-        n = net.get_neuron("H0")
-        n.threshold = 45.0
-        print(n.value, n.did_fire())
-    """
-
-    __slots__ = ("_net", "id")
-
-    def __init__(self, net, neuron_id):
-        self._net = net
-        self.id = neuron_id
-
-    def _record(self):
-        return (<Network>self._net)._neuron_record(self.id)
-
-    def _set(self, name, v):
-        (<Network>self._net)._set_neuron_param(self.id, name, v)
-
-    @property
-    def threshold(self) -> float:
-        return self._record().threshold
-
-    @threshold.setter
-    def threshold(self, v):
-        self._set("threshold", v)
-
-    @property
-    def leak(self) -> float:
-        return self._record().leak
-
-    @leak.setter
-    def leak(self, v):
-        self._set("leak", v)
-
-    @property
-    def resting(self) -> float:
-        return self._record().resting
-
-    @resting.setter
-    def resting(self, v):
-        self._set("resting", v)
-
-    @property
-    def value(self) -> float:
-        return self._record().value
-
-    @property
-    def kind(self) -> str:
-        """'sensory', 'hidden' or 'output'."""
-        return self._record().kind
-
-    @property
-    def did_fire(self):
-        return _FiredFlag(self._record().fired)
-
-    # GliaGL's accessor methods (its C++ Neuron's names)
-    def get_id(self) -> str:
-        """GliaGL's name for :attr:`id`."""
-        return self.id
-
-    def get_value(self) -> float:
-        """GliaGL's name for :attr:`value`."""
-        return self.value
-
-    def get_threshold(self) -> float:
-        """GliaGL's name for :attr:`threshold`."""
-        return self.threshold
-
-    def set_threshold(self, threshold):
-        """GliaGL's name for setting :attr:`threshold`."""
-        self.threshold = threshold
-
-    def get_leak(self) -> float:
-        """GliaGL's name for :attr:`leak`."""
-        return self.leak
-
-    def set_leak(self, leak):
-        """GliaGL's name for setting :attr:`leak` (in [0, 1])."""
-        self.leak = leak
-
-    def get_resting(self) -> float:
-        """GliaGL's name for :attr:`resting`."""
-        return self.resting
-
-    def set_resting(self, resting):
-        """GliaGL's name for setting :attr:`resting`."""
-        self.resting = resting
-
-    def __repr__(self):
-        return (f"Neuron({self.id!r}, threshold={self.threshold:g}, leak={self.leak:g}, "
-                f"resting={self.resting:g}, value={self.value:g})")
-
-
 cdef class Network:
     """A spiking network: neurons with threshold, leak and resting value, and weighted
     directed edges, simulated in synchronous discrete steps (see the README's model).
@@ -204,20 +90,7 @@ cdef class Network:
     def load(self, path, verbose=True):
         """Replaces this network with the content of a ``.net`` file, all or nothing:
         if the file is missing or malformed the network is left exactly as it was."""
-        cdef string p = _as_path(path)
-        cdef CNetwork tmp
-        self._enter()
-        try:
-            with nogil:
-                load_network(tmp, p)
-            self._net.swap(tmp)
-            self._layout.bump()
-        finally:
-            self._leave()
-        if verbose:
-            import logging
-            logging.getLogger("glia").info("loaded %s: %d neurons, %d connections",
-                                           os.fsdecode(p), self.num_neurons, self.num_connections)
+        _load_net_file(self, path, verbose)
         return self
 
     def save(self, path):
@@ -225,13 +98,7 @@ cdef class Network:
         float in the shortest form that reads back to the same bits). The file is written
         to a temporary name and renamed over ``path``, so a crash never leaves half a file.
         """
-        cdef string p = _as_path(path)
-        self._enter()
-        try:
-            with nogil:
-                save_network(deref(self._net), p)
-        finally:
-            self._leave()
+        _save_net_file(self, path)
 
     @classmethod
     def from_string(cls, text, name="<string>"):
@@ -273,68 +140,11 @@ cdef class Network:
 
     def _get_arrays(self):
         """The whole network as NumPy arrays (pickling, process pools)."""
-        cdef CState* st
-        cdef Py_ssize_t n
-        self._enter()
-        try:
-            ids = self._ids(self._net.size())
-            n = self._net.size()
-            src, dst, w = self._edge_arrays()
-            st = &self._net.state()
-            fired = np.zeros(n, dtype=np.uint8)
-            if n:
-                memcpy(cnp.PyArray_DATA(fired), st.fired_mask.data(), n)
-            return {
-                "ids": ids,
-                "threshold": self._vec(self._net.threshold().data(), n),
-                "leak": self._vec(self._net.leak().data(), n),
-                "resting": self._vec(self._net.resting().data(), n),
-                "src": src, "dst": dst, "weight": w,
-                "value": self._vec(st.value.data(), n),
-                "input": self._vec(st.input.data(), n),
-                "fired": fired,
-            }
-        finally:
-            self._leave()
+        return _network_to_arrays(self)
 
     def _set_arrays(self, d):
-        _check_network_arrays(d)
-        cdef CNetwork tmp
-        cdef Py_ssize_t i, n = len(d["ids"])
-        cdef float[::1] thr = np.ascontiguousarray(d["threshold"], np.float32)
-        cdef float[::1] lk = np.ascontiguousarray(d["leak"], np.float32)
-        cdef float[::1] rs = np.ascontiguousarray(d["resting"], np.float32)
-        cdef int32_t[::1] s = np.ascontiguousarray(d["src"], np.int32)
-        cdef int32_t[::1] t = np.ascontiguousarray(d["dst"], np.int32)
-        cdef float[::1] w = np.ascontiguousarray(d["weight"], np.float32)
-        for i, nid in enumerate(d["ids"]):
-            if tmp.add_neuron(_to_cpp_str(nid), thr[i], lk[i], rs[i]) != i:
-                raise ValueError("neuron order in the arrays is not sensory-first")
-        if s.shape[0]:
-            tmp.assign_edges(&s[0], &t[0], &w[0], s.shape[0])
-        tmp.reset()
-        cdef CState* st = &tmp.state()
-        cdef float[::1] v
-        cdef float[::1] inp
-        cdef uint8_t[::1] f
-        if "value" in d and n:
-            v = np.ascontiguousarray(d["value"], np.float32)
-            inp = np.ascontiguousarray(d["input"], np.float32)
-            f = np.ascontiguousarray(d["fired"], np.uint8)
-            memcpy(st.value.data(), &v[0], n * sizeof(float))
-            memcpy(st.input.data(), &inp[0], n * sizeof(float))
-            memcpy(st.fired_mask.data(), &f[0], n)
-            st.n_fired = 0
-            for i in range(n):
-                if f[i]:
-                    st.fired[st.n_fired] = <int32_t>i
-                    st.n_fired += 1
-        self._enter()
-        try:
-            self._net.swap(tmp)
-            self._layout.bump()
-        finally:
-            self._leave()
+        """Replaces this network with the one in the array dict ``d`` (all or nothing)."""
+        _network_load_arrays(self, d)
 
     # ---------------------------------------------------------------- simulation
     def step(self, n_steps=1, n_threads=None):
@@ -456,90 +266,7 @@ cdef class Network:
             steps, neurons = net.run(X, record="events")
             raster, v = net.run(X, trace=["O0", "O1"])
         """
-        if record not in ("raster", "events", "counts", None):
-            raise ValueError(f"record must be 'raster', 'events', 'counts' or None, got {record!r}")
-        cdef int nt = effective_n_threads(n_threads)
-        cdef int32_t ns
-        cdef int32_t n
-        cdef const float[:, ::1] xv
-        cdef int64_t T
-        cdef CRunOutput out
-        cdef vector[int32_t] ev_s, ev_n
-        cdef vector[int32_t] tr_idx
-        cdef uint8_t[:, ::1] rv
-        cdef float[:, ::1] tv
-        cdef int64_t[::1] cv
-        raster = traces = counts = None
-        if trace is not None:
-            trace = [trace] if isinstance(trace, (str, bytes)) else list(trace)
-        self._enter()     # before the sizes are read: they hold until _leave
-        try:
-            ns = self._net.num_sensory()
-            n = self._net.size()
-            X = _as_float_array(inputs, "inputs", ndim=2, shape=(None, ns))
-            xv = X
-            T = X.shape[0]
-            t_len = int(T)
-            _check_bytes(t_len * int(n) * (record == "raster") + t_len * (len(trace) if trace else 0) * 4,
-                         f"run: recording {t_len} steps of {n} neurons")
-            if trace is not None:
-                for nid in trace:
-                    tr_idx.push_back(self._net.index(_to_cpp_str(nid)))
-                traces = np.zeros((T, tr_idx.size()), dtype=np.float32)
-                if T and tr_idx.size():
-                    tv = traces
-                    out.traces = &tv[0, 0]
-                    out.trace_index = tr_idx.data()
-                    out.n_trace = tr_idx.size()
-            if record == "raster":
-                raster = np.zeros((T, n), dtype=np.bool_)
-                if T and n:
-                    rv = raster.view(np.uint8)
-                    out.raster = &rv[0, 0]
-            elif record == "events":
-                out.event_step = &ev_s
-                out.event_neuron = &ev_n
-            elif record == "counts":
-                counts = np.zeros(n, dtype=np.int64)
-                if n:
-                    cv = counts
-                    out.spike_count = &cv[0]
-            if reset:
-                self._net.reset()
-            self._run_nogil(&xv[0, 0] if (T and ns) else NULL, T, out, nt)
-        finally:
-            self._leave()
-        if record == "raster":
-            result = raster
-        elif record == "events":
-            steps = np.empty(ev_s.size(), dtype=np.int32)
-            neurons = np.empty(ev_n.size(), dtype=np.int32)
-            if ev_s.size():
-                memcpy(cnp.PyArray_DATA(steps), ev_s.data(), ev_s.size() * sizeof(int32_t))
-                memcpy(cnp.PyArray_DATA(neurons), ev_n.data(), ev_n.size() * sizeof(int32_t))
-            result = (steps, neurons)
-        elif record == "counts":
-            result = counts
-        else:
-            result = None
-        if trace is None:
-            return result
-        if result is None:
-            return traces
-        if isinstance(result, tuple):
-            return result + (traces,)
-        return (result, traces)
-
-    cdef int _run_nogil(self, const float* X, int64_t T, CRunOutput& out, int n_threads) except -1:
-        cdef CNetwork* net = self._net
-        cdef CPoller* poller = new CPoller(_poll_signals, NULL, 0.1)
-        try:
-            with nogil:
-                net.run(net.state(), X, T, out, poller, n_threads)
-            _signals_at_return()
-        finally:
-            del poller
-        return 0
+        return _run_network(self, inputs, record, trace, reset, n_threads)
 
     # ---------------------------------------------------------------- state and parameters
     def get_state(self):
@@ -576,33 +303,6 @@ cdef class Network:
             for k in range(len(ids)):
                 i = idx[k]
                 self._net.set_params(i, thr[k], lk[k], self._net.resting()[i])
-        finally:
-            self._leave()
-
-    def _neuron_record(self, neuron_id):
-        """One neuron's parameters and state (a _NeuronRecord), read under the guard."""
-        cdef int32_t i
-        self._enter()
-        try:
-            i = self._net.index(_to_cpp_str(neuron_id))
-            return _NeuronRecord(float(self._net.threshold()[i]), float(self._net.leak()[i]),
-                                 float(self._net.resting()[i]), float(self._net.state().value[i]),
-                                 int(self._net.state().fired_mask[i]),
-                                 _KIND_NAMES[self._net.kind_code(i)])
-        finally:
-            self._leave()
-
-    def _set_neuron_param(self, neuron_id, str name, value):
-        """Sets one of a neuron's parameters: name is 'threshold', 'leak' or 'resting'."""
-        cdef float v = _finite(value, name)
-        cdef int32_t i
-        self._enter()
-        try:
-            i = self._net.index(_to_cpp_str(neuron_id))
-            p = {"threshold": self._net.threshold()[i], "leak": self._net.leak()[i],
-                 "resting": self._net.resting()[i]}
-            p[name] = v
-            self._net.set_params(i, p["threshold"], p["leak"], p["resting"])
         finally:
             self._leave()
 
@@ -898,45 +598,3 @@ cdef class Network:
                 f"<tr><th>output</th><td>{no}</td></tr>"
                 f"<tr><th>connections</th><td>{m}</td></tr>"
                 f"<tr><th>weight range</th><td>{wr}</td></tr></table>")
-
-
-def _check_network_arrays(d):
-    """Checks a network's array dict (pickles, process pools) before any of it is read:
-    every per-neuron array has one entry per id and the edge arrays have equal lengths."""
-    if not isinstance(d, dict):
-        raise TypeError(f"network arrays must be a dict, got {type(d).__name__}")
-    need = ("ids", "threshold", "leak", "resting", "src", "dst", "weight")
-    missing = [k for k in need if k not in d]
-    if missing:
-        raise ValueError(f"network arrays lack {missing}")
-    n = len(d["ids"])
-    if n > _MAX_NEURONS:
-        raise ValueError(f"network arrays: {n} neurons, at most {_MAX_NEURONS:,} are allowed")
-    for k in ("threshold", "leak", "resting"):
-        _as_float_array(d[k], f"network arrays[{k!r}]", ndim=1, shape=(n,))
-    m = np.shape(d["src"])
-    if len(m) != 1 or np.shape(d["dst"]) != m or np.shape(d["weight"]) != m:
-        raise ValueError(f"network arrays: src, dst and weight must be 1-D of equal length, got "
-                         f"shapes {np.shape(d['src'])}, {np.shape(d['dst'])} and {np.shape(d['weight'])}")
-    _as_float_array(d["weight"], "network arrays['weight']", ndim=1)
-    if "value" in d:
-        for k in ("value", "input", "fired"):
-            if k not in d or np.shape(d[k]) != (n,):
-                raise ValueError(f"network arrays[{k!r}] must have shape ({n},)")
-        _as_float_array(d["value"], "network arrays['value']", ndim=1, shape=(n,))
-        _as_float_array(d["input"], "network arrays['input']", ndim=1, shape=(n,))
-
-
-def _rebuild_network(d):
-    net = Network()
-    net._set_arrays(d)
-    return net
-
-
-cdef float _finite(x, name) except? -1:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    v = float(x)
-    if v != v or v in (float("inf"), float("-inf")) or abs(v) > 3.4028234663852886e38:
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return <float>v

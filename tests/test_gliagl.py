@@ -462,3 +462,17 @@ def test_gliagl_style_script_runs_unchanged(xor, tmp_path):
                                          "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stdout + r.stderr
     assert "GLIAGL-STYLE SCRIPT OK" in r.stdout
+
+
+def test_create_config_signature_defaults_are_the_field_table_defaults():
+    # the signature is the one place create_config's defaults are written: each is the
+    # TrainingConfig default of the field it sets, so create_config() == TrainingConfig()
+    cfg = glia.TrainingConfig()
+    for name, p in inspect.signature(glia.create_config).parameters.items():
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        owner = cfg.grad if name in ("optimizer", "adam_beta1", "adam_beta2", "adam_eps") else cfg
+        assert p.default == getattr(owner, name), name
+    assert glia.create_config() == cfg
+    # a parameter at its default gives way to the same field named through **kwargs
+    assert glia.create_config(grad={"optimizer": "adam"}).grad.optimizer == "adam"

@@ -46,11 +46,11 @@ const char* lr_doc() {
   return doc.c_str();
 }
 
-std::vector<FieldSpec> make_table() {
-  using D = DetectorConfig;
-  using G = GradConfig;
-  using P = TopologyPolicy;
-  return {
+// The table in three parts, in the order Python lists the fields: the episode, the
+// learning rate and the reward-modulated rule's fields; plasticity, batching, pruning and
+// checkpoints; the nested groups (detector, topology, grad).
+void add_episode_and_reward_fields(std::vector<FieldSpec>& t) {
+  t.insert(t.end(), {
       integer("warmup_ticks", GLIA_AT(warmup_ticks), 0, "ticks run before the decision window"),
       integer("decision_window", GLIA_AT(decision_window), 0,
               "ticks over which output rates are measured (0: the rest of each episode)"),
@@ -76,6 +76,11 @@ std::vector<FieldSpec> make_table() {
       real("rate_alpha", GLIA_AT(rate_alpha), 0, 1, "moving-average factor of firing rates", true),
       flag("elig_post_use_rate", GLIA_AT(elig_post_use_rate),
            "eligibility uses the target's rate, not its spike"),
+  });
+}
+
+void add_plasticity_and_batching_fields(std::vector<FieldSpec>& t) {
+  t.insert(t.end(), {
       real("eta_theta", GLIA_AT(eta_theta), 0, kInf, "threshold adaptation rate (0 = off)"),
       real("eta_leak", GLIA_AT(eta_leak), 0, kInf, "leak adaptation rate (0 = off)"),
       real("prune_epsilon", GLIA_AT(prune_epsilon), 0, kInf, "|w| below which an edge may be pruned"),
@@ -106,6 +111,14 @@ std::vector<FieldSpec> make_table() {
       choice("revert_metric", GLIA_AT(revert_metric), "accuracy|margin", "metric watched for a drop"),
       integer("revert_window", GLIA_AT(revert_window), 1, "epochs compared for a drop"),
       real("revert_drop", GLIA_AT(revert_drop), 0, kInf, "drop that triggers a revert"),
+  });
+}
+
+void add_nested_fields(std::vector<FieldSpec>& t) {
+  using D = DetectorConfig;
+  using G = GradConfig;
+  using P = TopologyPolicy;
+  t.insert(t.end(), {
       choice("detector.type", GLIA_IN(detector, D, type), "ema|count",
              "'count' (spikes per tick in the window) or 'ema' (moving average)"),
       real("detector.alpha", GLIA_IN(detector, D, alpha), 0, 1, "EMA smoothing factor", true),
@@ -129,7 +142,15 @@ std::vector<FieldSpec> make_table() {
            "clip the batch gradient's L2 norm (0 = off)"),
       real("grad.surrogate_slope", GLIA_IN(grad, G, surrogate_slope), 0, kInf,
            "surrogate trainer: k of ds/dv = 1 / (1 + k |v - threshold|)^2", true),
-  };
+  });
+}
+
+std::vector<FieldSpec> make_table() {
+  std::vector<FieldSpec> t;
+  add_episode_and_reward_fields(t);
+  add_plasticity_and_batching_fields(t);
+  add_nested_fields(t);
+  return t;
 }
 
 #undef GLIA_AT
