@@ -11,8 +11,8 @@
    written as a loop of tensor operations (u = leak V + a, v = relu(u), s =
    snntorch.surrogate.fast_sigmoid(slope=k)(v - threshold), reset to resting detached, one
    step of synaptic delay) and torch.optim.Adam with the same lr, batch size and L2
-   weight decay, on torch's CPU build with ``--threads`` intra-op threads, three times
-   (config seeds 0-2, which set the shuffle order on both sides). Reported: seconds per
+   weight decay, on torch's CPU build with ``--threads`` intra-op threads, once per config
+   seed (``--seeds``, default 3: seeds 0-2, which set the shuffle order on both sides). Reported: seconds per
    epoch (median over every epoch) and held-out accuracy after the last epoch (median and
    range over the seeds);
    then glia alone with DIGITS_CONFIG, with a cosine learning-rate schedule and with
@@ -31,7 +31,7 @@
    its ratio to the model, and the trainer's per-thread episode buffers per
    episode-step (the forward pass keeps v_t as float32 and s_t as bits: 4N + N/8 bytes).
 
-    python benchmarks/bench_surrogate.py [--quick] [--epochs N] [--threads N] [--no-json]
+    python benchmarks/bench_surrogate.py [--quick] [--epochs N] [--threads N] [--seeds N] [--no-json]
 """
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def speed_and_accuracy(args, rows_out: dict) -> list[dict]:
                   batch=cfg.batch_size, epochs=args.epochs, warmup=cfg.warmup_ticks,
                   threads=args.threads)
 
-    seeds = SEEDS[:1] if args.quick else SEEDS[:3]
+    seeds = SEEDS[:1] if args.quick else tuple(range(args.seeds))
     g_times, g_accs = [], []
     for seed in seeds:       # the seed sets the shuffle order on both sides
         tr = glia.SurrogateTrainer(net.copy(), glia.create_config(**D.DIGITS_CONFIG, seed=seed))
@@ -329,6 +329,8 @@ def main() -> None:
     p = make_parser(__doc__, default_repeats=1)
     p.add_argument("--epochs", type=int, default=None, help="epochs (default 30, 3 with --quick)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seeds", type=int, default=3,
+                   help="config seeds of the comparison with snnTorch (default 3; 1 with --quick)")
     p.add_argument("--only", choices=["speed", "variants", "memory"], default=None,
                    help="one part only")
     args = p.parse_args()
