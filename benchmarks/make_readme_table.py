@@ -200,7 +200,8 @@ def sec_surrogate(b) -> str:
     s = "### Surrogate-gradient trainer against snnTorch (digits, 64-64-10)\n\n"
     sp = b.get("speed", [])
     if sp:
-        s += ("`DIGITS_CONFIG` (Adam, lr 0.01, batches of 16), the same initial weights, spike "
+        s += ("`DIGITS_CONFIG` (Adam, lr 0.01, batches of 16) with pruning off "
+              "(`prune_epsilon=0`: snnTorch has none), the same initial weights, spike "
               "arrays, loss, neuron model, surrogate and optimizer on both sides; seconds per "
               "epoch are medians over every epoch, accuracy is held out after the last epoch "
               "(median and range over the config seeds, which set the shuffle order):\n\n")
@@ -212,6 +213,13 @@ def sec_surrogate(b) -> str:
                     for r in sp])
         if "speedup" in b:
             s += f"\nglia is {b['speedup']:.1f}× faster per epoch.\n"
+        if "accuracy_p_value" in b:
+            s += (f"The two compute the same thing: their gradients of the first batch from the "
+                  f"initial weights differ by at most {b['gradient_max_rel_diff']:.1e} of the "
+                  f"largest. A permutation test of the difference of the mean accuracies over "
+                  f"the seeds gives p = {b['accuracy_p_value']:.2f} "
+                  + ("(no significant difference).\n" if b["accuracy_p_value"] >= 0.05 else
+                     "(a significant difference).\n"))
     va = b.get("variants", [])
     if va:
         s += ("\nglia alone, held-out accuracy after the last epoch, one run per config seed "
