@@ -86,7 +86,9 @@ grep -q "WARNING: ThreadSanitizer: data race" "$work/planted.log" || {
   cat "$work/planted.log" >&2; exit 1; }
 
 echo "== tests/test_stress.py and tests/test_free_threading.py under ThreadSanitizer"
+# -s: a report is written to the test process's stderr, which pytest would capture and lose
+# when TSan ends the process
 cd "$work/src"
 PYTHON_GIL=0 TSAN_OPTIONS="$opts" GLIA_STRESS_CALLS=${GLIA_STRESS_CALLS:-10000} OMP_NUM_THREADS=2 \
-  "$py" -m pytest tests/test_stress.py tests/test_free_threading.py -q -p no:cacheprovider "$@"
+  "$py" -m pytest tests/test_stress.py tests/test_free_threading.py -q -s -p no:cacheprovider "$@"
 echo "tools/tsan_python.sh: no ThreadSanitizer report (glia: $root)"
