@@ -38,6 +38,9 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
+# bench_threads.py --python-threads writes results/<name>.json by build (GIL on / off);
+# make_readme_table.py --free-threaded reads both
+PYTHON_THREADS_JSON = {"gil": "threads_python_gil", "nogil": "threads_python_nogil"}
 # the shared workloads are cached here (git-ignored with results/); override with GLIA_BENCH_CACHE
 CACHE_DIR = Path(os.environ.get("GLIA_BENCH_CACHE", RESULTS_DIR / "workloads"))
 

@@ -14,7 +14,9 @@
 
 Prints tables, writes results/bench_threads.json (results/bench_threads_freethreaded.json on
 a free-threaded build). Targets are reported, never asserted. ``--python-threads`` measures
-the Python-threads table alone (the README's free-threading table, run on both builds).
+the Python-threads table alone and writes results/threads_python_gil.json (a build with the
+GIL on) or results/threads_python_nogil.json (free-threaded, GIL off): run it on both builds,
+then ``make_readme_table.py --free-threaded`` fills the README's free-threaded table from them.
 
     python benchmarks/bench_threads.py [--quick] [--repeats N] [--no-json] [--python-threads]
 """
@@ -25,8 +27,8 @@ import time
 
 import numpy as np
 
-from _common import (drive_array, load_net, make_parser, print_table, run_in_threads, speedup, start,
-                    target, write_json)
+from _common import (PYTHON_THREADS_JSON, drive_array, load_net, make_parser, print_table,
+                     run_in_threads, speedup, start, target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -185,9 +187,9 @@ def main():
                   for r in py]
         print_table(checks, title="targets")
         if not args.no_json:
-            path = write_json(name + "_python", {"quick": args.quick, "repeats": repeats,
-                                                 "python_threads": py, "targets": checks},
-                              machine=info)
+            path = write_json(PYTHON_THREADS_JSON["nogil" if NO_GIL else "gil"],
+                              {"quick": args.quick, "repeats": repeats, "python_threads": py,
+                               "targets": checks}, machine=info)
             print(f"\nwrote {path}")
         return
 

@@ -3,6 +3,10 @@
     python benchmarks/run.py            # measure (writes results/all.json)
     python benchmarks/make_readme_table.py [--input results/all.json] [--output docs/performance.md]
 
+``--free-threaded`` fills only the README's free-threaded table, from the results of
+``bench_threads.py --python-threads`` run on each build (results/threads_python_gil.json and
+results/threads_python_nogil.json); without it that table is filled too when both exist.
+
 Tables name the machine they were measured on; every timed figure is the median of the
 repeats, with the min-max range where it matters.
 """
@@ -11,8 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import textwrap
 from pathlib import Path
 
+from _common import PYTHON_THREADS_JSON, RESULTS_DIR
 from _common import format_number as num
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -387,7 +393,15 @@ def main():
     p.add_argument("--output", default=str(REPO_ROOT / "docs" / "performance.md"))
     p.add_argument("--no-readme", dest="readme", action="store_false",
                    help="do not update the performance section of README.md")
+    p.add_argument("--free-threaded", action="store_true",
+                   help="only the README's free-threaded table (bench_threads.py --python-threads "
+                        "on both builds)")
     args = p.parse_args()
+    readme = REPO_ROOT / "README.md"
+    if args.free_threaded or (args.readme and all(free_threaded_inputs().values())):
+        update_free_threaded(readme)
+        if args.free_threaded:
+            return
     all_ = json.loads(Path(args.input).read_text())
     text = render(all_)
     out = Path(args.output)
@@ -396,7 +410,6 @@ def main():
     tmp.write_text(text)
     os.replace(tmp, out)
     print(f"wrote {out}")
-    readme = REPO_ROOT / "README.md"
     if args.readme and readme.exists():
         update_readme(readme, render_summary(all_))
         print(f"updated the performance section of {readme}")
@@ -427,17 +440,89 @@ def render_summary(all_: dict) -> str:
             f"[docs/performance.md](docs/performance.md).\n{END}")
 
 
-def update_readme(path: Path, section: str) -> None:
+def update_readme(path: Path, section: str, start: str = START, end: str = END) -> None:
+    """Replaces the README's text from ``start`` to ``end`` (the markers) by ``section``;
+    without the performance markers the section is appended."""
     text = path.read_text()
-    if START in text and END in text:
-        a = text.index(START)
-        b = text.index(END) + len(END)
+    if start in text and end in text:
+        a = text.index(start)
+        b = text.index(end) + len(end)
         text = text[:a] + section + text[b:]
-    else:
+    elif start == START:
         text = text.rstrip("\n") + "\n\n## Performance\n\n" + section + "\n"
+    else:
+        raise SystemExit(f"{path}: no {start} ... {end} markers")
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------- free-threaded
+FT_START, FT_END = "<!-- free-threaded:start -->", "<!-- free-threaded:end -->"
+QUIET_LOAD = 0.2      # cores of other load up to which a two-thread figure shows the scaling
+
+
+def free_threaded_inputs() -> dict:
+    """``{"gil": path or None, "nogil": path or None}``: bench_threads.py --python-threads'
+    results of each build, when present."""
+    paths = {k: RESULTS_DIR / f"{name}.json" for k, name in PYTHON_THREADS_JSON.items()}
+    return {k: p if p.exists() else None for k, p in paths.items()}
+
+
+def render_free_threaded(gil: dict, nogil: dict) -> str:
+    """The README's free-threaded table and the text on how and under what load it was
+    measured, from the two builds' bench_threads.py --python-threads results."""
+    cases = [r["case"] for r in gil["python_threads"]]
+    if cases != [r["case"] for r in nogil["python_threads"]]:
+        raise SystemExit("the two builds' results measure different cases: run bench_threads.py "
+                         "--python-threads with the same options (--quick or not) on both")
+    m = nogil.get("machine", {})
+    first = ("free-threaded, GIL on" if gil.get("machine", {}).get("free_threaded_build")
+             else "normal build")
+
+    def cell(r):
+        return f"{num(r['ms_1_thread'])} / {num(r['ms_2_threads'])}, {r['speedup']:.2f}×"
+
+    def loads(doc):
+        return sorted(r["foreign_cores"] for r in doc["python_threads"]
+                      if r.get("foreign_cores") is not None)
+
+    both = sorted(loads(gil) + loads(nogil))
+    quick = " --quick" if gil.get("quick") or nogil.get("quick") else ""
+    rounds = sorted({gil.get("repeats"), nogil.get("repeats")}, key=str)
+    text = (f"Two Python threads on two separate objects against one thread doing both "
+            f"(`python benchmarks/bench_threads.py --python-threads{quick}` on each build, medians "
+            f"of {' / '.join(map(str, rounds))} alternated rounds), on {m.get('cpu', '?')}, "
+            f"{m.get('usable_cores', '?')} cores; Python {gil.get('machine', {}).get('python', '?')} "
+            f"({first}) and {m.get('python', '?')} (free-threaded). ")
+    if both:
+        text += (f"Other processes kept {num(both[0], 2)}–{num(both[-1], 2)} of the cores busy "
+                 f"meanwhile (at most {num(max(loads(gil), default=None), 2)} during the first "
+                 f"build's run, {num(max(loads(nogil), default=None), 2)} during the second's)")
+        text += (": a second core was not free, so these two-thread figures show the load, not "
+                 "the scaling (the target without a GIL is ≥ 1.8× for 2 threads)."
+                 if both[-1] > QUIET_LOAD else "; the target without a GIL is ≥ 1.8× for 2 threads.")
+    s = (f"{FT_START}\n<!-- generated by benchmarks/make_readme_table.py --free-threaded from "
+         f"benchmarks/results/{PYTHON_THREADS_JSON['gil']}.json and "
+         f"{PYTHON_THREADS_JSON['nogil']}.json: do not edit by hand -->\n"
+         + textwrap.fill(text, 95, break_on_hyphens=False))
+    s += "\n\n" + table(["two threads, separate objects",
+                         f"{first}: 1 thread / 2 threads (ms), speedup",
+                         "free-threaded, GIL off: 1 / 2 (ms), speedup"],
+                        [[c, cell(a), cell(b)] for c, a, b in
+                         zip(cases, gil["python_threads"], nogil["python_threads"])])
+    return s + "\n" + FT_END
+
+
+def update_free_threaded(readme: Path) -> None:
+    paths = free_threaded_inputs()
+    missing = [f"{PYTHON_THREADS_JSON[k]}.json" for k, p in paths.items() if p is None]
+    if missing:
+        raise SystemExit(f"missing {', '.join(missing)} in {RESULTS_DIR}: run "
+                         f"benchmarks/bench_threads.py --python-threads on that build first")
+    docs = {k: json.loads(p.read_text()) for k, p in paths.items()}
+    update_readme(readme, render_free_threaded(docs["gil"], docs["nogil"]), FT_START, FT_END)
+    print(f"updated the free-threaded table of {readme}")
 
 
 if __name__ == "__main__":

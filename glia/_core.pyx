@@ -87,7 +87,8 @@ def gil_enabled():
 cdef int busy_enter(BusyFlag* flag, str what, str hint, bint reentrant=False) except -1:
     """Marks an object (its ``flag``) busy for this thread, or raises RuntimeError naming
     ``what`` when another thread (or, unless ``reentrant``, a call under way in this
-    thread, e.g. from a callback) has it. The one busy guard of Network and Trainer."""
+    thread, e.g. from a callback) has it. The one busy guard of Network, Trainer and
+    Evolution."""
     cdef BusyResult r = flag.enter(<uint64_t>PyThread_get_thread_ident() + 1, reentrant)
     if r == kEntered:
         return 0
@@ -99,18 +100,21 @@ cdef int busy_enter(BusyFlag* flag, str what, str hint, bint reentrant=False) ex
 
 
 cdef class _Busy:
-    """The busy guard of a Python-level object (glia.Trainer) as a context manager:
-    ``with self._busy:`` around each public call. Re-entrant for the owning thread (a
-    callback may use its trainer); another thread entering meanwhile gets RuntimeError."""
+    """The busy guard of a Python-level object (glia.Trainer, glia.Evolution) as a context
+    manager: ``with self._busy:`` around each public call. Another thread entering meanwhile
+    gets RuntimeError; the owning thread may enter again when ``reentrant`` (a Trainer's
+    callback may use its trainer), otherwise it gets RuntimeError too."""
     cdef BusyFlag _flag
     cdef str _what, _hint
+    cdef bint _reentrant
 
-    def __cinit__(self, str what, str hint):
+    def __cinit__(self, str what, str hint, bint reentrant=True):
         self._what = what
         self._hint = hint
+        self._reentrant = reentrant
 
     def __enter__(self):
-        busy_enter(&self._flag, self._what, self._hint, True)
+        busy_enter(&self._flag, self._what, self._hint, self._reentrant)
         return self
 
     def __exit__(self, *exc):

@@ -51,9 +51,10 @@ def _output_map(net: Network, episodes) -> dict:
 
 
 def _exclusive(method):
-    """Runs a Trainer method inside the trainer's busy guard: a call from another thread
-    while one runs raises RuntimeError (the same thread may re-enter, from a callback).
-    The guard also covers the Python-level caches (resolved episodes, pushed config)."""
+    """Runs a Trainer (or Evolution) method inside the object's busy guard ``self._busy``:
+    a call from another thread while one runs raises RuntimeError (a Trainer's own thread
+    may re-enter, from a callback). The guard also covers the Python-level caches
+    (resolved episodes, pushed config)."""
     @functools.wraps(method)
     def call(self, *args, **kwargs):
         with self._busy:

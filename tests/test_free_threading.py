@@ -230,6 +230,46 @@ def test_a_busy_trainer_refuses_another_thread_but_not_its_own_callback():
     assert len(tr.history["accuracy"]) == 1
 
 
+def test_a_busy_evolution_refuses_another_thread_and_its_own_callback():
+    """run() on an Evolution that is running raises RuntimeError: from another thread every
+    time, and from the run's own callback (a nested run would replace ``result`` under the
+    outer one); the run that holds it finishes with exactly an undisturbed run's result."""
+    net, data, _ = _task(6)
+    cfg, evo_cfg = glia.create_config(**CFG), glia.create_evo_config(population=3, generations=2,
+                                                                      train_epochs=1)
+    evo = glia.Evolution(net, data, data, cfg, evo_cfg)
+    inside, release = threading.Event(), threading.Event()
+    nested, runs = [], []
+
+    def on_generation(gen, genome, metrics):
+        if gen == 0:
+            try:
+                evo.run(verbose=False, num_threads=1)
+            except RuntimeError as e:
+                nested.append(str(e))
+            finally:
+                inside.set()
+            assert release.wait(30)
+
+    t = threading.Thread(target=lambda: runs.append(evo.run(on_generation, verbose=False,
+                                                            num_threads=1)))
+    t.start()
+    try:
+        assert inside.wait(30)
+        for _ in range(20):
+            with pytest.raises(RuntimeError, match="Evolution is in use by another thread"):
+                evo.run(verbose=False, num_threads=1)
+        assert t.is_alive()
+    finally:
+        release.set()
+        t.join(60)
+    assert len(runs) == 1 and len(nested) == 1 and "in use by a call under way" in nested[0]
+    alone = glia.Evolution(net, data, data, cfg, evo_cfg).run(verbose=False, num_threads=1)
+    assert runs[0].best_fitness_hist == alone.best_fitness_hist
+    assert runs[0].lineage == alone.lineage and evo.result is runs[0]
+    assert evo.run(verbose=False, num_threads=2).lineage == alone.lineage    # free again
+
+
 def test_a_signal_handler_cannot_use_the_network_its_call_holds():
     """Python code that runs inside a long call (a signal handler, run by the call's Ctrl-C
     hook) gets RuntimeError from the network that call holds, and the call goes on."""

@@ -9,14 +9,27 @@
 # python3.13 (GLIA_FT_SUITE, default trixie). apt runs against a private state directory under
 # a temporary work directory, so nothing is written to the system's apt lists or caches and
 # nothing is kept after the run except PREFIX. Build: nice, at most 2 jobs (GLIA_FT_JOBS).
+#
+# GLIA_FT_CONFIGURE: more ./configure arguments (tools/tsan_python.sh: --with-thread-sanitizer,
+# with CC=clang-14). With --with-thread-sanitizer, CPython's own TSan suppressions
+# (Tools/tsan/*.txt of the same source) are installed into PREFIX/share/cpython-tsan.
+# A PREFIX that already holds a complete free-threaded build configured with those arguments is
+# reused.
 set -euo pipefail
 prefix=${1:-/tmp/py313t}
 suite=${GLIA_FT_SUITE:-trixie}
 jobs=${GLIA_FT_JOBS:-2}
+read -r -a extra_configure <<< "${GLIA_FT_CONFIGURE:-}"
 package=python3.13
 
-if [ -x "$prefix/bin/python3.13t" ] && "$prefix/bin/python3.13t" -c \
-     'import sys, sysconfig; sys.exit(0 if sysconfig.get_config_var("Py_GIL_DISABLED") else 1)'; then
+if [ -x "$prefix/bin/python3.13t" ] && "$prefix/bin/python3.13t" - "${extra_configure[@]}" <<'PY'
+import importlib.util, sys, sysconfig
+args = sysconfig.get_config_var("CONFIG_ARGS") or ""
+complete = importlib.util.find_spec("pip") is not None      # ensurepip: the install's last step
+sys.exit(0 if sysconfig.get_config_var("Py_GIL_DISABLED") and complete
+         and all(a in args for a in sys.argv[1:]) else 1)
+PY
+then
   echo "free-threaded python already in $prefix"
   exit 0
 fi
@@ -57,8 +70,14 @@ echo "+ $(basename "$orig")"
 mkdir "$work/build"
 tar -xf "$orig" -C "$work/build" --strip-components=1
 cd "$work/build"
-./configure -q --disable-gil --prefix="$prefix" --with-ensurepip=install > "$work/configure.log" 2>&1 \
-  || { tail -n 40 "$work/configure.log" >&2; exit 1; }
+# --disable-test-modules: CPython's own test suite is neither installed nor byte-compiled
+./configure -q --disable-gil --disable-test-modules --prefix="$prefix" --with-ensurepip=install \
+  "${extra_configure[@]}" \
+  > "$work/configure.log" 2>&1 || { tail -n 40 "$work/configure.log" >&2; exit 1; }
 nice make -s -j "$jobs" > "$work/make.log" 2>&1 || { tail -n 60 "$work/make.log" >&2; exit 1; }
 nice make -s install > "$work/install.log" 2>&1 || { tail -n 60 "$work/install.log" >&2; exit 1; }
+if [[ " ${extra_configure[*]} " == *" --with-thread-sanitizer "* ]]; then
+  mkdir -p "$prefix/share/cpython-tsan"
+  cp Tools/tsan/*.txt "$prefix/share/cpython-tsan/"
+fi
 "$prefix/bin/python3.13t" -c 'import sys; print(sys.version, "GIL enabled:", sys._is_gil_enabled())'

@@ -4,6 +4,9 @@
 # dependencies into a venv of it, and runs the pytest suite with the GIL off (PYTHON_GIL=0) and
 # the stress test at full size (GLIA_STRESS_CALLS=10000). Nothing is kept after the run.
 #
+# GLIA_FT_PREFIX=DIR (local iteration; CI leaves it unset and builds from nothing): the
+# interpreter in DIR is reused if it is there, else built into DIR once and kept.
+#
 # The notebooks stay on the normal build: the Jupyter stack (the "notebooks" extra) is not
 # installed here, so tests/test_notebooks.py (which imports nbformat) is left out.
 #
@@ -12,13 +15,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ft=$(mktemp -d)
 trap 'rm -rf "$ft"' EXIT
-bash tools/build_freethreaded_python.sh "$ft/python"
+prefix=${GLIA_FT_PREFIX:-$ft/python}
+bash tools/build_freethreaded_python.sh "$prefix"
 py="$ft/venv/bin/python"
-"$ft/python/bin/python3.13t" -m venv "$ft/venv"
+"$prefix/bin/python3.13t" -m venv "$ft/venv"
 "$py" -m pip install -q --upgrade pip
-"$py" -m pip install -q "Cython>=3.1" "numpy>=2.0" setuptools wheel
+# prefer wheels (the newest release that has a free-threaded one): newer NumPy releases have
+# no cp313t wheel and would be compiled from source (many minutes), and a source build of
+# matplotlib downloads FreeType, which fails offline
+"$py" -m pip install -q --prefer-binary "Cython>=3.1" "numpy>=2.0" setuptools wheel
 mapfile -t requirements < <("$py" tools/test_requirements.py --without notebooks)
-# prefer wheels: a source build of matplotlib downloads FreeType, which fails offline
 "$py" -m pip install -q --prefer-binary "${requirements[@]}"
 rm -f glia/_core.cpp          # regenerated with the default directives (not a debug build's)
 "$py" -m pip install -q --no-build-isolation -e .

@@ -10,12 +10,12 @@ from typing import Callable
 
 import numpy as np
 
-from glia._core import Network, _breed, _rank, effective_n_threads
+from glia._core import Network, _Busy, _breed, _rank, effective_n_threads
 from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
 from glia.evolution._executors import _DataPool, _ExecutorScorer, _LocalScorer
 from glia.evolution._results import EvoMetrics, EvolutionResult
 from glia.evolution._scoring import _check_train_config, _Data, _default_index, _Settings
-from glia.training import _episodes_of, _output_map
+from glia.training import _episodes_of, _exclusive, _output_map
 from glia._util import keeps_interrupts, progress_bar
 from glia.snapshot import NetworkSnapshot
 
@@ -116,6 +116,8 @@ class Evolution:
             self._data.built(self._base, True)
         self.result: EvolutionResult | None = None
         self._token = uuid.uuid4().hex
+        # run() from a second thread, or from a callback of a run, raises RuntimeError
+        self._busy = _Busy("Evolution", "make one Evolution per thread", False)
 
     # ---------------------------------------------------------------- properties
     @property
@@ -163,6 +165,7 @@ class Evolution:
 
     # ---------------------------------------------------------------- the run
     @keeps_interrupts
+    @_exclusive
     def run(self, on_generation: Callable | None = None, fitness_fn: Callable | None = None,
             verbose: bool = True, num_threads: int | None = None, executor=None) -> EvolutionResult:
         """Runs ``generations`` generations and returns an :class:`EvolutionResult`.
@@ -192,6 +195,9 @@ class Evolution:
         An exception in either stops the run and propagates; so does Ctrl-C
         (KeyboardInterrupt, within about 100 ms plus one batch). The base network is
         never changed; ``self.result`` holds the generations completed so far.
+
+        One run at a time: ``run()`` on this Evolution from another thread while it runs
+        (or from one of its own callbacks) raises RuntimeError.
         ``verbose`` shows a progress bar (tqdm) with the best fitness.
         """
         if on_generation is not None and not callable(on_generation):
