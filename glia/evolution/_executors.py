@@ -116,10 +116,12 @@ class _ExecutorScorer:
 
     def score(self, genomes, seeds):
         # copies: a thread-based executor would otherwise train the genomes themselves
-        futures = [self._submit(g.copy(), s) for g, s in zip(genomes, seeds)]
-        self.pending = futures
+        self.pending = []
         try:
-            out = [f.result() for f in futures]   # in individual order
+            # a pool that has already seen its worker die refuses the submit itself
+            for g, s in zip(genomes, seeds):
+                self.pending.append(self._submit(g.copy(), s))
+            out = [f.result() for f in self.pending]   # in individual order
         except cf.BrokenExecutor as e:
             # a concurrent.futures pool cannot replace a dead worker: it is broken for good
             # (a Dask cluster reschedules the tasks of a dead worker and never gets here)
