@@ -64,6 +64,13 @@ grep -q __tsan_func_entry "$work/nm.txt" || {
   echo "tools/tsan_python.sh: the extension is not instrumented" >&2; exit 1; }
 
 cat "$prefix/share/cpython-tsan/suppressions_free_threading.txt" tools/tsan_python.supp > "$work/supp.txt"
+
+# Archer (LLVM's OMPT tool, shipped with libomp) tells TSan what OpenMP's barriers and task
+# waits order: without it, a worker's read of the caller's stack inside a region and the
+# caller's next write to the same stack slot after the region look like a race, because
+# libomp's barrier is not instrumented
+archer=${TSAN_ARCHER:-$(dirname "$(grep -o '/[^ ]*libomp[^ ]*\.so[^ ]*' "$work/ldd.txt" | head -n 1)")/libarcher.so}
+[[ -f "$archer" ]] || { echo "tools/tsan_python.sh: no $archer beside the extension's libomp (libomp-14-dev; TSAN_ARCHER=PATH)" >&2; exit 2; }
 opts="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$work/supp.txt"
 
 echo "== a planted race must be reported"
@@ -90,5 +97,8 @@ echo "== tests/test_stress.py and tests/test_free_threading.py under ThreadSanit
 # when TSan ends the process
 cd "$work/src"
 PYTHON_GIL=0 TSAN_OPTIONS="$opts" GLIA_STRESS_CALLS=${GLIA_STRESS_CALLS:-10000} OMP_NUM_THREADS=2 \
-  "$py" -m pytest tests/test_stress.py tests/test_free_threading.py -q -s -p no:cacheprovider "$@"
+  OMP_TOOL_LIBRARIES="$archer" ARCHER_OPTIONS=verbose=1 "$py" -m pytest tests/test_stress.py tests/test_free_threading.py -q -s -p no:cacheprovider "$@" \
+  2>&1 | tee "$work/tests.log"
+grep -q "Archer detected OpenMP application with TSan" "$work/tests.log" || {
+  echo "tools/tsan_python.sh: Archer was not loaded; OpenMP's barriers were not seen by TSan" >&2; exit 1; }
 echo "tools/tsan_python.sh: no ThreadSanitizer report (glia: $root)"
