@@ -10,7 +10,10 @@ Measures, on net_small / net_medium / net_large driven by drive_s2 / s32 / s64 (
 - one network on 1 vs 2 threads inside each step (``n_threads=1`` / ``2``) on net_medium,
   net_large and net_large_sparse (net_large at ~1% of neurons firing per step), each at
   its default (the cut-off decides) and forced onto two threads (``_set_parallel_step_min_work(0)``,
-  to show what the cut-off avoids);
+  to show what the cut-off avoids), beside what the machine itself gives that loop: two
+  processes each running its own copy on one thread at the same moment against one alone
+  (``two_processes``: their summed throughput over one's; a team of two threads in one
+  step cannot beat it, so it bounds the speedup a step can get here);
 - model memory per synapse and per neuron (``net.memory_bytes``).
 
 Prints a table, writes results/bench_sim.json. Targets are reported, never asserted.
@@ -19,6 +22,9 @@ Prints a table, writes results/bench_sim.json. Targets are reported, never asser
 """
 from __future__ import annotations
 
+import multiprocessing
+import statistics
+import time
 
 import numpy as np
 
@@ -93,6 +99,49 @@ def bench_intra_step(repeats: int) -> list[dict]:
                          "steps_per_s_1": T / r["ms_1_thread"] * 1e3,
                          "steps_per_s_2": T / r["ms_2_threads"] * 1e3, **r})
     return rows
+
+
+def _ceiling_worker(name, seq, rounds, barrier, wid, results):
+    """A process of bench_two_processes: per round, worker 0 alone runs the one-thread
+    loop three times, then both run it three times at once; the seconds go to `results`."""
+    net = load_net(name)
+    X = drive_array(net, seq, length=T)
+
+    def three():
+        t0 = time.perf_counter()
+        for _ in range(3):
+            net.run(X, record="counts", reset=True, n_threads=1)
+        return time.perf_counter() - t0
+
+    three()
+    alone, together = [], []
+    for _ in range(rounds):
+        barrier.wait()
+        if wid == 0:
+            alone.append(three())
+        barrier.wait()
+        together.append(three())
+    results.put((wid, alone, together))
+
+
+def bench_two_processes(repeats: int) -> dict:
+    """{network: summed throughput of two processes each running its own copy of the
+    network's one-thread loop at once, over one process alone} (medians over rounds)."""
+    ctx = multiprocessing.get_context("spawn")
+    out = {}
+    for name, seq in INTRA:
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_ceiling_worker, args=(name, seq, max(repeats, 3), barrier, w, results))
+                 for w in range(2)]
+        for pr in procs:
+            pr.start()
+        got = dict((w, (a, t)) for w, a, t in (results.get(timeout=600) for _ in procs))
+        for pr in procs:
+            pr.join()
+        alone = statistics.median(got[0][0])
+        together = statistics.median(max(a, b) for a, b in zip(got[0][1], got[1][1]))
+        out[name] = 2 * alone / together
+    return out
 
 
 def bench_step_overhead(repeats: int, quick: bool) -> dict:
@@ -175,10 +224,15 @@ def main():
                 title=f"net.run over {T} steps (median of {repeats})")
 
     intra = bench_intra_step(repeats)
+    ceiling = bench_two_processes(repeats)
+    for r in intra:
+        r["two_processes"] = ceiling[r["network"]]
     print_table(intra, ["network", "work", "cut_off", "threads_used", "steps_per_s_1", "steps_per_s_2",
-                        "speedup", "speedup_best", "foreign_cores"],
+                        "speedup", "speedup_best", "two_processes", "foreign_cores"],
                 title="one network, 1 vs 2 threads inside each step (run(n_threads=...)); work = "
-                      "neurons + edges; medians, alternated (foreign_cores: CPU other processes used)")
+                      "neurons + edges; medians, alternated (two_processes: two processes each "
+                      "running the one-thread loop at once, their summed throughput over one "
+                      "alone: what the machine gives this loop; foreign_cores: CPU other processes used)")
 
     step = bench_step_overhead(repeats, args.quick)
     print_table([
