@@ -12,8 +12,8 @@ Measures, on net_small / net_medium / net_large driven by drive_s2 / s32 / s64 (
   its default (the cut-off decides) and forced onto two threads (``_set_parallel_step_min_work(0)``,
   to show what the cut-off avoids), beside what the machine itself gives that loop: two
   processes each running its own copy on one thread at the same moment against one alone
-  (``two_processes``: their summed throughput over one's; a team of two threads in one
-  step cannot beat it, so it bounds the speedup a step can get here);
+  (``two_processes``: their summed throughput over one's, how much of a second core that
+  loop can get on this machine, to compare with the team's speedup);
 - model memory per synapse and per neuron (``net.memory_bytes``).
 
 Prints a table, writes results/bench_sim.json. Targets are reported, never asserted.
