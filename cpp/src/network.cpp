@@ -143,6 +143,7 @@ void Network::set_edge(std::int32_t s, std::int32_t d, float w) {
   std::int64_t e = find_edge(s, d);
   if (e >= 0) {
     weight_[static_cast<std::size_t>(e)] = w;
+    ++weights_version_;
     return;
   }
   auto b = col_.begin() + row_ptr_[static_cast<std::size_t>(s)];
@@ -330,6 +331,7 @@ void Network::swap(Network& o) noexcept {
   col_.swap(o.col_);
   weight_.swap(o.weight_);
   std::swap(state_, o.state_);
+  std::swap(weights_version_, o.weights_version_);
   plan_.swap(o.plan_);
 }
 

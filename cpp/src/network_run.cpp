@@ -31,17 +31,36 @@ using detail::prefetch;
 
 namespace detail {
 
-/// How a team of `nt` threads shares a step: thread t owns neurons [bound[t], bound[t+1])
-/// (it updates them and sums all their inputs), and in row j the targets of thread t start
-/// at offset split[j * (nt - 1) + t - 1] (t > 0) and end where thread t + 1's start (the
-/// row's end for the last thread). Rows hold their targets ascending, so each slice is
-/// contiguous.
-struct StepPlan {
+/// How the threads of a team share a step's neurons: thread t owns neurons
+/// [bound[t], bound[t+1]) (it updates them and sums all their inputs), and in CSR row j the
+/// targets of thread t start at offset split[j * (nt - 1) + t - 1] (t > 0) and end where
+/// thread t + 1's start (the row's end for the last thread). Rows hold their targets
+/// ascending, so each slice is contiguous. Depends on the structure only.
+struct StepLayout {
   std::int32_t n = 0;
   std::int64_t m = 0;
   int nt = 1;
   std::vector<std::int32_t> bound;
   std::vector<std::int32_t> split;
+  /// thread t's compact rows: its slice of row j is edges[t][rp[t][j] .. rp[t][j + 1])
+  std::vector<std::vector<std::int64_t>> rp;
+};
+
+/// One edge of a thread's compact rows: target and weight side by side (one stream).
+struct TeamEdge {
+  std::int32_t target;
+  float weight;
+};
+
+/// A team's step plan: the layout, and each thread's slices of every row copied into a
+/// compact array of its own, so that a thread streams only its own edges (walking its
+/// slices inside the shared rows, each core's prefetcher also pulls in the other threads'
+/// slices). The copies hold the weights of `weights_version`: a weight change makes a new
+/// plan on the same layout.
+struct StepPlan {
+  std::shared_ptr<const StepLayout> layout;
+  std::uint64_t weights_version = 0;
+  std::vector<std::vector<TeamEdge>> edges;
 };
 
 }  // namespace detail
@@ -187,34 +206,21 @@ inline void record_range(RunOutput& out, std::int64_t t, std::int32_t n, std::in
   }
 }
 
-/// Team thread `tid`'s part of step 3 for `cnt` fired sources `f` (ascending): each
-/// source's slice of targets that thread owns (the StepPlan's split; nb = threads - 1)
-/// added into I, the slices a few sources ahead prefetched.
-inline void deliver_slices(const std::int64_t* rp, const std::int32_t* col, const float* w,
-                           const std::int32_t* split, int nb, int tid, const std::int32_t* f,
-                           std::int32_t cnt, float* I) noexcept {
+/// A team thread's part of step 3 for `cnt` fired sources `f` (ascending): each source's
+/// slice of its compact rows (`rp`, `e`: the targets that thread owns) added into I, the
+/// slices a few sources ahead prefetched.
+inline void deliver_slices(const std::int64_t* rp, const detail::TeamEdge* e,
+                           const std::int32_t* f, std::int32_t cnt, float* I) noexcept {
   constexpr std::int32_t kAhead = 8;
   for (std::int32_t k = 0; k < cnt; ++k) {
     if (k + kAhead < cnt) {
-      const std::int32_t j2 = f[k + kAhead];
-      const std::int64_t q2 = rp[j2] + (tid == 0 ? 0 : split[static_cast<std::int64_t>(j2) * nb + tid - 1]);
-      const std::uintptr_t pc = reinterpret_cast<std::uintptr_t>(col) + static_cast<std::uintptr_t>(q2) * 4;
-      const std::uintptr_t pw = reinterpret_cast<std::uintptr_t>(w) + static_cast<std::uintptr_t>(q2) * 4;
-      for (int l = 0; l < 4; ++l) {
-        prefetch(pc + 64u * static_cast<unsigned>(l));
-        prefetch(pw + 64u * static_cast<unsigned>(l));
-      }
-      if (k + 2 * kAhead < cnt) {
-        const std::int32_t j3 = f[k + 2 * kAhead];
-        prefetch(reinterpret_cast<std::uintptr_t>(rp + j3));
-        if (tid > 0) prefetch(reinterpret_cast<std::uintptr_t>(split + static_cast<std::int64_t>(j3) * nb + tid - 1));
-      }
+      const std::uintptr_t pe = reinterpret_cast<std::uintptr_t>(e + rp[f[k + kAhead]]);
+      for (int l = 0; l < 4; ++l) prefetch(pe + 64u * static_cast<unsigned>(l));
+      if (k + 2 * kAhead < cnt) prefetch(reinterpret_cast<std::uintptr_t>(rp + f[k + 2 * kAhead]));
     }
     const std::int32_t j = f[k];
-    const std::int64_t r0 = rp[j];
-    const std::int64_t q0 = tid == 0 ? r0 : r0 + split[static_cast<std::int64_t>(j) * nb + tid - 1];
-    const std::int64_t q1 = tid == nb ? rp[j + 1] : r0 + split[static_cast<std::int64_t>(j) * nb + tid];
-    for (std::int64_t q = q0; q < q1; ++q) I[col[q]] += w[q];
+    const std::int64_t q1 = rp[j + 1];
+    for (std::int64_t q = rp[j]; q < q1; ++q) I[e[q].target] += e[q].weight;
   }
 }
 
@@ -248,17 +254,20 @@ int Network::step_threads(int n_threads) const noexcept {
 #endif
 }
 
-std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
-  std::shared_ptr<const detail::StepPlan> cached = std::atomic_load(&plan_);
-  if (cached && cached->nt == nt && cached->n == size() && cached->m == num_edges()) return cached;
-  auto p = std::make_shared<detail::StepPlan>();
-  const std::int32_t n = size();
+namespace {
+
+/// The layout of a team of `nt` threads for `net`: ranges of about equal work (a target's
+/// in-edges plus its update), the split points of every row and each thread's compact rows.
+std::shared_ptr<const detail::StepLayout> make_layout(const Network& net, int nt) {
+  auto p = std::make_shared<detail::StepLayout>();
+  const std::int32_t n = net.size();
+  const std::vector<std::int64_t>& row_ptr = net.row_ptr();
+  const std::vector<std::int32_t>& col = net.col();
   p->n = n;
-  p->m = num_edges();
+  p->m = net.num_edges();
   p->nt = nt;
-  // ranges of about equal work: a target's in-edges plus its update
   std::vector<std::int64_t> cost(static_cast<std::size_t>(n), kNeuronCost);
-  for (const std::int32_t c : col_) ++cost[static_cast<std::size_t>(c)];
+  for (const std::int32_t c : col) ++cost[static_cast<std::size_t>(c)];
   const std::int64_t total = std::accumulate(cost.begin(), cost.end(), std::int64_t{0});
   p->bound.assign(static_cast<std::size_t>(nt) + 1, n);
   p->bound[0] = 0;
@@ -272,15 +281,70 @@ std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
       ++b;
     }
   }
-  const int nb = nt - 1;
-  p->split.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(nb));
+  const auto unb = static_cast<std::size_t>(nt - 1);
+  p->split.resize(static_cast<std::size_t>(n) * unb);
+  p->rp.assign(static_cast<std::size_t>(nt), std::vector<std::int64_t>(static_cast<std::size_t>(n) + 1, 0));
   for (std::int32_t j = 0; j < n; ++j) {
-    const std::int32_t* r0 = col_.data() + row_ptr_[static_cast<std::size_t>(j)];
-    const std::int32_t* r1 = col_.data() + row_ptr_[static_cast<std::size_t>(j) + 1];
-    for (int t = 1; t <= nb; ++t)
-      p->split[static_cast<std::size_t>(j) * static_cast<std::size_t>(nb) + static_cast<std::size_t>(t - 1)] =
-          static_cast<std::int32_t>(std::lower_bound(r0, r1, p->bound[static_cast<std::size_t>(t)]) - r0);
+    const auto uj = static_cast<std::size_t>(j);
+    const std::int32_t* r0 = col.data() + row_ptr[uj];
+    const std::int32_t* r1 = col.data() + row_ptr[uj + 1];
+    std::int32_t lo = 0;
+    for (int t = 0; t < nt; ++t) {
+      const auto ut = static_cast<std::size_t>(t);
+      const std::int32_t hi = t + 1 < nt
+          ? static_cast<std::int32_t>(std::lower_bound(r0, r1, p->bound[ut + 1]) - r0)
+          : static_cast<std::int32_t>(r1 - r0);
+      if (t + 1 < nt) p->split[uj * unb + ut] = hi;
+      p->rp[ut][uj + 1] = p->rp[ut][uj] + (hi - lo);
+      lo = hi;
+    }
   }
+  return p;
+}
+
+/// Thread t's compact rows of `layout` with the network's current weights.
+void fill_edges(const Network& net, const detail::StepLayout& layout, int t,
+                std::vector<detail::TeamEdge>& out) {
+  const auto ut = static_cast<std::size_t>(t);
+  const std::size_t unb = static_cast<std::size_t>(layout.nt - 1);
+  const std::int64_t* rp = net.row_ptr().data();
+  const std::int32_t* col = net.col().data();
+  const float* w = net.weight().data();
+  out.resize(static_cast<std::size_t>(layout.rp[ut].back()));
+  detail::TeamEdge* e = out.data();
+  for (std::int32_t j = 0; j < layout.n; ++j) {
+    const auto uj = static_cast<std::size_t>(j);
+    const std::int64_t q0 = rp[j] + (t == 0 ? 0 : layout.split[uj * unb + ut - 1]);
+    const std::int64_t q1 = t + 1 == layout.nt ? rp[j + 1] : rp[j] + layout.split[uj * unb + ut];
+    for (std::int64_t q = q0; q < q1; ++q) *e++ = {col[q], w[q]};
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
+  std::shared_ptr<const detail::StepPlan> cached = std::atomic_load(&plan_);
+  const bool same_layout = cached && cached->layout->nt == nt && cached->layout->n == size() &&
+                           cached->layout->m == num_edges();
+  if (same_layout && cached->weights_version == weights_version_) return cached;
+  auto p = std::make_shared<detail::StepPlan>();
+  p->layout = same_layout ? cached->layout : make_layout(*this, nt);
+  p->weights_version = weights_version_;
+  p->edges.resize(static_cast<std::size_t>(nt));
+  // each thread copies its own part (a copy of all the edges: worth the team's threads
+  // when the weights changed since the last run, as after every batch of training)
+  const detail::StepLayout& layout = *p->layout;
+  std::exception_ptr error;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+  for (int t = 0; t < nt; ++t) {
+    try {
+      fill_edges(*this, layout, t, p->edges[static_cast<std::size_t>(t)]);
+    } catch (...) {
+#pragma omp critical(glia_step_plan)
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
   std::shared_ptr<const detail::StepPlan> made = std::move(p);
   std::atomic_store(&plan_, made);
   return made;
@@ -358,13 +422,13 @@ namespace {
 struct Team {
   static constexpr int kPad = 16;  // one cache line per counter
   Team(const detail::StepPlan& p, State& s, std::int64_t T, bool with_io)
-      : plan(p), nt(p.nt), stop_at(T), barrier(p.nt),
-        spare(static_cast<std::size_t>(with_io ? 2 : 1) * static_cast<std::size_t>(p.n)),
-        counts(static_cast<std::size_t>(2 * p.nt * kPad), 0),
-        busy_ns(static_cast<std::size_t>(p.nt * kPad)) {
+      : plan(p), layout(*p.layout), nt(p.layout->nt), stop_at(T), barrier(nt),
+        spare(static_cast<std::size_t>(with_io ? 2 : 1) * static_cast<std::size_t>(layout.n)),
+        counts(static_cast<std::size_t>(2 * nt * kPad), 0),
+        busy_ns(static_cast<std::size_t>(nt * kPad)) {
     // with a StepIO, s.fired receives each step's whole list for `observe`: the threads
     // write theirs elsewhere
-    bufs[0] = with_io ? spare.data() + p.n : s.fired.data();
+    bufs[0] = with_io ? spare.data() + layout.n : s.fired.data();
     bufs[1] = spare.data();
   }
   /// Spikes of step t go to buffer t % 2, thread u's at offset bound[u] (it has room for
@@ -379,7 +443,7 @@ struct Team {
     std::int32_t nf = 0;
     for (int u = 0; u < nt; ++u) {
       const std::int32_t c = count(p, u);
-      std::memmove(s.fired.data() + nf, bufs[p] + plan.bound[static_cast<std::size_t>(u)],
+      std::memmove(s.fired.data() + nf, bufs[p] + layout.bound[static_cast<std::size_t>(u)],
                    static_cast<std::size_t>(c) * sizeof(std::int32_t));
       nf += c;
     }
@@ -387,6 +451,7 @@ struct Team {
   }
 
   const detail::StepPlan& plan;
+  const detail::StepLayout& layout;
   const int nt;
   // The calling thread (the team's thread 0, the only one to poll) decides before the
   // barrier of step t to stop after it and stores t + 1; every thread reads it after that
@@ -412,7 +477,7 @@ void after_step(Team& tm, State& s, StepIO* io, RunOutput& out, std::int64_t t) 
   try {
     if (out.event_step != nullptr)
       for (int u = 0; u < tm.nt; ++u)
-        record_events(out, t, tm.bufs[p] + tm.plan.bound[static_cast<std::size_t>(u)], tm.count(p, u));
+        record_events(out, t, tm.bufs[p] + tm.layout.bound[static_cast<std::size_t>(u)], tm.count(p, u));
     if (io != nullptr) io->observe(t, s);
   } catch (...) {
     tm.error = std::current_exception();
@@ -424,17 +489,15 @@ void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::
                  std::int64_t T, RunOutput& out, Poller* poller, Team& tm, int tid) {
   using Clock = TeamPace::Clock;
   const std::int32_t n = net.size(), ns = net.num_sensory();
-  const std::int32_t* const bound = tm.plan.bound.data();
+  const std::int32_t* const bound = tm.layout.bound.data();
   const std::int32_t a = bound[tid], b = bound[tid + 1], len = b - a;
   const std::int32_t sens_end = std::min(b, ns);
-  const std::int32_t* const split = tm.plan.split.data();
-  const std::int64_t* const rp = net.row_ptr().data();
-  const std::int32_t* const col = net.col().data();
-  const float* const w = net.weight().data();
+  const std::int64_t* const rp = tm.layout.rp[static_cast<std::size_t>(tid)].data();
+  const detail::TeamEdge* const edges = tm.plan.edges[static_cast<std::size_t>(tid)].data();
   float* const V = s.value.data();
   float* const I = s.input.data();
   std::uint8_t* const mask = s.fired_mask.data();
-  const int nt = tm.nt, nb = nt - 1;
+  const int nt = tm.nt;
   Clock::time_point wait_start = Clock::now();
   Clock::duration busy{};
   if (tid == 0) tm.pace.window_start = wait_start;
@@ -468,8 +531,7 @@ void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::
     const bool last = tm.stop_at.load() <= t + 1;
     if (tid == 0) after_step(tm, s, io, out, t);
     // 3: deliver every fired source's slice of targets in [a, b), sources ascending
-    for (int u = 0; u < nt; ++u)
-      deliver_slices(rp, col, w, split, nb, tid, buf + bound[u], tm.count(p, u), I);
+    for (int u = 0; u < nt; ++u) deliver_slices(rp, edges, buf + bound[u], tm.count(p, u), I);
     if (io != nullptr) {  // `observe` reads V and the mask: nobody steps on meanwhile
       busy += Clock::now() - wait_start;
       tm.barrier.wait();

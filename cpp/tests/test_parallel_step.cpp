@@ -139,6 +139,31 @@ TEST_CASE("edits after a team run re-plan the split (the plan follows the struct
   require_same(record_run(net, X, 60, 1), record_run(net, X, 60, 2));
 }
 
+TEST_CASE("weight changes after a team run reach the team's copies of the edges",
+          "[network][parallel]") {
+  MinWork all(0);
+  Network net = random_net(8, 400, 10, 13, 0.05, 40.0);
+  const auto X = random_drive(60, 8, 0.3, 9);
+  const Recorded before = record_run(net, X, 60, 2);  // caches a plan with these weights
+  // in place, as training does: every weight halved, then one existing edge set anew
+  float* w = net.weight_data();
+  for (std::int64_t q = 0; q < net.num_edges(); ++q) w[q] *= 0.5f;
+  const Recorded halved = record_run(net, X, 60, 1);
+  CHECK(halved.raster != before.raster);
+  require_same(halved, record_run(net, X, 60, 2));
+  const std::int32_t j = 20, d = net.col()[static_cast<std::size_t>(net.row_ptr()[20])];
+  net.set_edge(j, d, 60.0f);  // an existing edge: its weight only
+  const Recorded one = record_run(net, X, 60, 1);
+  CHECK(one.raster != halved.raster);
+  require_same(one, record_run(net, X, 60, 2));
+  require_same(one, record_run(net, X, 60, 3));
+  // a copy keeps its own weights: changing it leaves the original's plan right
+  Network other = net;
+  other.weight_data()[0] += 100.0f;
+  require_same(one, record_run(net, X, 60, 2));
+  require_same(record_run(other, X, 60, 1), record_run(other, X, 60, 2));
+}
+
 TEST_CASE("a stop ends a team run with the state of a completed step", "[network][parallel]") {
   MinWork all(0);
   Network net = random_net(8, 500, 10, 5, 0.05, 40.0);

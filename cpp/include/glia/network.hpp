@@ -189,8 +189,13 @@ class Network {
   const std::vector<std::int64_t>& row_ptr() const noexcept { return row_ptr_; }
   const std::vector<std::int32_t>& col() const noexcept { return col_; }
   const std::vector<float>& weight() const noexcept { return weight_; }
-  /// Weights may be changed in place (training); the structure may not.
-  float* weight_data() noexcept { return weight_.data(); }
+  /// Weights may be changed in place (training); the structure may not. Each call marks
+  /// the weights changed (a team's copies of them are then made again), so take the
+  /// pointer anew for the writes that follow a run: never keep it across one.
+  float* weight_data() noexcept {
+    ++weights_version_;
+    return weight_.data();
+  }
   /// The source of every edge, in CSR order.
   std::vector<std::int32_t> edge_sources() const;
   /// Position of edge s->d in the CSR arrays, or -1.
@@ -256,7 +261,8 @@ class Network {
                         float rest);
   void build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
                  std::vector<float>& w);
-  /// Drops the cached StepPlan: called by every edit of the neurons or the CSR structure.
+  /// Drops the cached StepPlan: called by every edit of the neurons or the CSR structure
+  /// (a change of weights only bumps weights_version_).
   void structure_changed() noexcept { plan_.reset(); }
   /// The plan for a team of `nt` threads (cached; built by the calling thread if stale).
   std::shared_ptr<const detail::StepPlan> step_plan(int nt) const;
@@ -278,9 +284,12 @@ class Network {
   std::vector<std::int32_t> col_;
   std::vector<float> weight_;
   State state_;
-  /// Partition of the neurons and per-row split points for stepping on a team; depends
-  /// on the structure only (weights may change). Read and replaced with atomic_load /
-  /// atomic_store so that concurrent const runs may share the model.
+  /// Counts the changes of weights (weight_data, set_edge on an existing edge).
+  std::uint64_t weights_version_ = 0;
+  /// Partition of the neurons and each thread's copy of its edges for stepping on a team
+  /// (twice the edge memory while cached), remade when the structure or the weights
+  /// change. Read and replaced with atomic_load / atomic_store so that concurrent const
+  /// runs may share the model.
   mutable std::shared_ptr<const detail::StepPlan> plan_;
 };
 
