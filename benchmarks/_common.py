@@ -307,6 +307,61 @@ def run_in_threads(work, objs) -> None:
         t.join()
 
 
+class OwnedThreads:
+    """Python threads that each own what they work on: thread i makes ``make(i)`` itself,
+    then runs ``work`` on it whenever ``__call__`` asks, all threads at once; a call returns
+    when every thread is done. On free-threaded CPython an object's reference count is cheap
+    only for the thread that made it (biased reference counting): objects made by the main
+    thread and used by another pay an atomic operation on every reference, so each thread
+    makes its own, as a program that uses threads would. Use as a context manager."""
+
+    def __init__(self, make, work, n: int):
+        self._work = work
+        self._go = threading.Barrier(n + 1)
+        self._done = threading.Barrier(n + 1)
+        self._stop = False
+        self._errors: list[BaseException] = []
+        self._threads = [threading.Thread(target=self._run, args=(make, i), daemon=True)
+                         for i in range(n)]
+        for t in self._threads:
+            t.start()
+        self._done.wait()  # every thread has made its object
+
+    def _run(self, make, i):
+        try:
+            obj = make(i)
+        except BaseException as e:  # reported by the next call
+            self._errors.append(e)
+            obj = None
+        self._done.wait()
+        while True:
+            self._go.wait()
+            if self._stop:
+                return
+            try:
+                if obj is not None:
+                    self._work(obj)
+            except BaseException as e:
+                self._errors.append(e)
+            self._done.wait()
+
+    def __call__(self):
+        self._go.wait()
+        self._done.wait()
+        if self._errors:
+            raise RuntimeError("a worker thread failed") from self._errors[0]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._stop = True
+        self._go.wait()
+        for t in self._threads:
+            t.join()
+        return False
+
+
 def _system_busy_seconds() -> float | None:
     """CPU seconds all processes spent busy since boot (Linux /proc/stat), or None."""
     try:

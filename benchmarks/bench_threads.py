@@ -4,8 +4,9 @@
   training epoch (digits, ``train_fast``) and ``glia.score_population`` (16 perturbed copies
   of the 3-class network) when present;
 - two Python threads each running its own network (net_medium ``run``, the small-network
-  ``step()`` loop, and a digits training epoch on separate trainers) against one thread
-  doing both. On the normal build the ``step()`` loop keeps the GIL (tiny calls, see
+  ``step()`` loop, and a digits training epoch on separate trainers), each thread having
+  made its own object, against one thread doing both; beside them, the same for a loop of
+  plain Python method calls: what the interpreter itself gives two threads here. On the normal build the ``step()`` loop keeps the GIL (tiny calls, see
   GIL_RELEASE_WORK), so two threads cannot beat one; on free-threaded CPython
   (``python3.13t``, GIL off) there is no GIL to keep and every case can scale;
 - counting-thread progress: a Python thread doing ``x += 1`` in a loop; its rate while the
@@ -27,8 +28,8 @@ import time
 
 import numpy as np
 
-from _common import (PYTHON_THREADS_JSON, drive_array, load_net, make_parser, print_table,
-                     run_in_threads, speedup, start, target, write_json)
+from _common import (PYTHON_THREADS_JSON, OwnedThreads, drive_array, load_net, make_parser,
+                     print_table, speedup, start, target, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -66,14 +67,22 @@ def bench_openmp(repeats: int, digits, quick: bool) -> list[dict]:
     return rows
 
 
+class _Plain:
+    """A plain Python object: its method call is the interpreter's own tiny call."""
+
+    def m(self):
+        return None
+
+
 def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
+    """Two Python threads, each on its own object (made by that thread: OwnedThreads),
+    against the main thread doing both objects' work; the first row is the interpreter's
+    own ceiling on this machine, a loop of plain Python method calls."""
     rows = []
     base = load_net("net_medium")
     X = drive_array(base, "drive_s32.seq", 1000)
-    nets = [base.copy(), base.copy()]
     runs = 3 if quick else 10
     small = load_net("net_small")
-    smalls = [small.copy(), small.copy()]
     steps = 50000 if quick else 200000
 
     def sim(net):
@@ -84,24 +93,32 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
         for _ in range(steps):
             net.step()
 
+    def plain_loop(obj):
+        for _ in range(steps):
+            obj.m()
+
     train, _ = digits
-    trainers = [glia.Trainer(D.digits_network(seed=s), glia.create_config(**DIGITS_BASE))
-                for s in (0, 1)]
+
+    def trainer(seed):
+        return glia.Trainer(D.digits_network(seed=seed), glia.create_config(**DIGITS_BASE))
 
     def fit(tr):
         tr.train_fast(train, epochs=1, num_threads=1)
 
-    for name, work, objs in (("net_medium run x%d per thread" % runs, sim, nets),
-                             ("net_small step() loop x%d per thread" % steps, step_loop, smalls),
-                             ("digits epoch per thread (1 OpenMP thread each)", fit, trainers)):
+    cases = (("plain Python method call loop x%d per thread (the interpreter's ceiling)" % steps,
+              plain_loop, lambda i: _Plain()),
+             ("net_medium run x%d per thread" % runs, sim, lambda i: base.copy()),
+             ("net_small step() loop x%d per thread" % steps, step_loop, lambda i: small.copy()),
+             ("digits epoch per thread (1 OpenMP thread each)", fit, trainer))
+    for name, work, make in cases:
+        objs = [make(i) for i in range(2)]
+
         def one():
             for o in objs:
                 work(o)
 
-        def two():
-            run_in_threads(work, objs)
-
-        rows.append({"case": name, **speedup(one, two, repeats, number=1)})
+        with OwnedThreads(make, work, 2) as two:
+            rows.append({"case": name, **speedup(one, two, repeats, number=1)})
     return rows
 
 
@@ -157,8 +174,11 @@ def bench_counter(digits, quick: bool) -> list[dict]:
 
 def _python_thread_target(row) -> dict:
     """The target of a Python-threads row: >= 1.8x without a GIL; with one, the cases that
-    release it >= 1.7x and the step() loop (which keeps it) for information only."""
+    release it >= 1.7x and the step() loop (which keeps it) for information only; the
+    plain-Python row is the interpreter's ceiling, for information."""
     keeps_gil = "step() loop" in row["case"]
+    if "plain Python" in row["case"]:
+        return {"target": "(info: the interpreter's ceiling)", "status": "-"}
     if NO_GIL:
         want = TARGETS["free_threaded_speedup"]
     elif keeps_gil:

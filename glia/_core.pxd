@@ -1,6 +1,7 @@
 # cython: language_level=3
 # C++ declarations of the glia engine. Each declaration appears once, here.
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from cpython.object cimport PyObject
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -153,6 +154,8 @@ cdef extern from "_threads.hpp" namespace "glia_py" nogil:
         uint64_t get() noexcept
         void bump() noexcept
     Counter& input_edits() noexcept
+    cbool make_immortal(PyObject* o) noexcept
+    cbool is_immortal(PyObject* o) noexcept
     cbool built_free_threaded() noexcept
 
 

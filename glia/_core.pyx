@@ -295,3 +295,33 @@ include "_network_io.pxi"
 include "_sequence.pxi"
 include "_training.pxi"
 include "_evolution.pxi"
+
+
+# ---------------------------------------------------------------- shared objects
+def _immortal(obj) -> bool:
+    """Whether ``obj`` is immortal (its reference count never changes): on free-threaded
+    CPython 3.13 only; False elsewhere."""
+    return is_immortal(<PyObject*>obj)
+
+
+cdef int _immortalise_shared() except -1:
+    """On free-threaded CPython 3.13, makes this module's extension types and every entry of
+    their dicts (method descriptors, properties) immortal, with the module's functions: all
+    threads share them and touch their reference counts on every call, which on that build
+    are atomic operations on one cache line (see make_immortal in _threads.hpp). They live
+    as long as the module anyway. Elsewhere nothing changes."""
+    if not FREE_THREADED_BUILD:
+        return 0
+    for obj in list(globals().values()):
+        if isinstance(obj, type):
+            if getattr(obj, "__module__", "").partition(".")[0] != "glia":
+                continue
+            make_immortal(<PyObject*>obj)
+            for value in list(obj.__dict__.values()):
+                make_immortal(<PyObject*>value)
+        elif type(obj).__name__ == "cython_function_or_method":
+            make_immortal(<PyObject*>obj)
+    return 0
+
+
+_immortalise_shared()

@@ -5,6 +5,8 @@
 // atomic. docs/threads.md lists every piece of shared state and what protects it.
 #pragma once
 
+#include <Python.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -65,6 +67,36 @@ inline bool built_free_threaded() noexcept {
 #ifdef Py_GIL_DISABLED
   return true;
 #else
+  return false;
+#endif
+}
+
+/// Makes `o` immortal on free-threaded CPython 3.13 (its reference count is then never
+/// touched) and returns whether it is; elsewhere does nothing and returns false. For the
+/// objects that live as long as the module and that every thread touches on every call:
+/// the extension types and their method descriptors. CPython 3.13 counts the references
+/// of an object shared by threads with atomic operations on one cache line, so two threads
+/// calling methods of their own networks contend on the descriptor of that method; CPython
+/// itself immortalises its own functions, modules and types of that kind when a second
+/// thread starts. Only the thread that created `o` may do this (the importing thread).
+inline bool make_immortal(PyObject* o) noexcept {
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+  if (_Py_IsImmortal(o)) return true;
+  if (!_Py_IsOwnedByCurrentThread(o)) return false;
+  Py_SET_REFCNT(o, static_cast<Py_ssize_t>(UINT32_MAX) + 1);  // past 32 bits: immortal
+  return _Py_IsImmortal(o) != 0;
+#else
+  (void)o;
+  return false;
+#endif
+}
+
+/// Whether `o` is immortal (free-threaded 3.13 only; false elsewhere).
+inline bool is_immortal(PyObject* o) noexcept {
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+  return _Py_IsImmortal(o) != 0;
+#else
+  (void)o;
   return false;
 #endif
 }

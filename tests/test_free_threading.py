@@ -319,3 +319,21 @@ def test_the_build_and_the_gil():
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "False"]
     assert "GIL" not in r.stderr
+
+
+def test_shared_method_objects_are_immortal_on_free_threaded_313():
+    """On free-threaded CPython 3.13 the extension's types and their method descriptors,
+    touched by every thread on every call, are immortal (no shared reference count to
+    contend on); objects made later (a network) are not. Elsewhere nothing is changed."""
+    ft313 = bool(sysconfig.get_config_var("Py_GIL_DISABLED")) and sys.version_info[:2] == (3, 13)
+    shared = [glia.Network, glia.Network.__dict__["step"], glia.Network.__dict__["run"],
+              glia.Network.__dict__["num_neurons"], glia.InputSequence.__dict__["add_event"],
+              _core.effective_n_threads]
+    assert [_core._immortal(o) for o in shared] == [ft313] * len(shared)
+    net = glia.Network()
+    assert _core._immortal(net) is False
+    before = sys.getrefcount(net)
+    step = net.step
+    assert sys.getrefcount(net) == before + 1   # the bound method holds a real reference
+    del step
+    assert sys.getrefcount(net) == before
