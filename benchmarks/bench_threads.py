@@ -83,7 +83,9 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     X = drive_array(base, "drive_s32.seq", 1000)
     runs = 3 if quick else 10
     small = load_net("net_small")
-    steps = 50000 if quick else 200000
+    # a round of ~0.1 s: on this kind of host two threads' rounds of tiny calls vary by
+    # +-30% at 25 ms, the interpreter's own loop included
+    steps = 50000 if quick else 1000000
 
     def sim(net):
         for _ in range(runs):
@@ -105,10 +107,13 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     def fit(tr):
         tr.train_fast(train, epochs=1, num_threads=1)
 
+    # a thread copies its own source: one network copied by two threads at once would be
+    # one network used by two threads (RuntimeError)
+    mediums, smalls = [base.copy() for _ in range(2)], [small.copy() for _ in range(2)]
     cases = (("plain Python method call loop x%d per thread (the interpreter's ceiling)" % steps,
               plain_loop, lambda i: _Plain()),
-             ("net_medium run x%d per thread" % runs, sim, lambda i: base.copy()),
-             ("net_small step() loop x%d per thread" % steps, step_loop, lambda i: small.copy()),
+             ("net_medium run x%d per thread" % runs, sim, lambda i: mediums[i].copy()),
+             ("net_small step() loop x%d per thread" % steps, step_loop, lambda i: smalls[i].copy()),
              ("digits epoch per thread (1 OpenMP thread each)", fit, trainer))
     for name, work, make in cases:
         objs = [make(i) for i in range(2)]
