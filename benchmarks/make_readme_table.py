@@ -321,17 +321,17 @@ NOTES = """### What limits these figures (profiles with `perf`)
   What the machine offers is not the limit: the "two processes at once" column (two
   processes each running the same one-thread loop at the same moment) shows how much of a
   second core the loop can get here, and on net_large it is far above what the team gets.
-  The team's loss is in the split rows. Profiled on net_large (per-thread busy time of one
-  1000-step call): each thread was busy 68–72 ms of the 75 ms call (the barrier and
-  imbalance cost under 10%), delivering its half of the events in 63–67 ms against ~85 ms
-  for all of them on one thread. A bare C++ copy of the loop over net_large's CSR and
-  raster shows why: delivering both halves of every row one after the other on one thread
-  takes 110–130 ms against 90–100 ms for whole rows (twice the row starts, inner loops
-  half as long), and two threads each walking their halves of the same rows slow each
-  other further (each core's prefetcher pulls in the other's half of the row). A separate
-  compact copy of each thread's part of the rows gave two threads 1.15–1.5× on that bare
-  loop, at twice the edge memory and a copy to refresh after every weight change: the
-  next step, not yet in glia.
+  The team's loss was in the split rows: with every thread walking its slice of each
+  shared row, a profile of net_large showed each thread delivering its half of the events
+  in 63–67 ms against ~85 ms for all of them on one thread (twice the row starts, inner
+  loops half as long, and each core's prefetcher pulling in the other thread's half of
+  the row), for 1.27× in all. So a team now walks a compact copy of its own slices of the
+  rows, made with the team's plan (target and weight side by side, one stream per
+  thread): the same additions in the same order, so still bit-identical, at twice the
+  edge memory while the plan is cached. A change of weights (training, `set_edge` on an
+  existing edge, mutation) makes the copies again on the next team run, each thread
+  copying its own part: 1.0–1.3 ms for 1.16 × 10^6 edges, against ~19 ms for a 200-tick episode of
+  net_large, so a batch-1 epoch on a team pays it once per episode.
 - **Brian2's C++ standalone device** is its fastest mode; with OpenMP on 2 threads it
   synchronises its threads several times per step, and on this 2-vCPU machine its 2-thread
   figure has been anywhere from 8–24× slower to slightly faster than its 1-thread one

@@ -1,6 +1,6 @@
 """Runs every benchmark (``benchmarks/bench_*.py``) and combines their results.
 
-    python benchmarks/run.py [--quick] [--only sim,train] [--skip brian2] [--repeats N]
+    python benchmarks/run.py [--quick] [--only sim,train] [--skip brian2] [--repeats N] [--combine]
     python -m glia bench [--quick]
 
 Each script runs in its own process (so one's memory and threads do not disturb the next),
@@ -10,6 +10,8 @@ glia and its compiler/OpenMP, Cython, Brian2), every benchmark's full results, a
 list ``figures`` with, for every timed figure, its median and the min-max over repeats.
 ``--quick`` is a short pass (about a minute, plus the one-time Brian2 Cython compilation).
 A benchmark that fails is reported and the others still run; the exit status is then 1.
+``--only`` / ``--skip`` keep the other benchmarks' results of the last all.json;
+``--combine`` runs nothing and writes all.json from the ``results/bench_*.json`` on disk.
 """
 from __future__ import annotations
 
@@ -104,6 +106,8 @@ def main() -> int:
     p.add_argument("--skip", default="", help="comma-separated names to leave out")
     p.add_argument("--repeats", type=int, default=None, help="passed on to every benchmark")
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per benchmark")
+    p.add_argument("--combine", action="store_true",
+                   help="run nothing: write all.json from the results/bench_*.json on disk")
     args = p.parse_args()
 
     names = discover()
@@ -115,10 +119,25 @@ def main() -> int:
 
     info = machine_info()
     print_machine(info)
-    print(f"# benchmarks: {', '.join(names)}{' (quick)' if args.quick else ''}", flush=True)
+    out = RESULTS_DIR / "all.json"
+    # a partial run (--only, --skip) keeps the other benchmarks' results of the last all.json
+    previous = {}
+    if (args.only or args.skip) and out.exists():
+        previous = json.loads(out.read_text())
+    if args.combine:
+        names = []
+    print(f"# benchmarks: {', '.join(names) or '(none: combining)'}{' (quick)' if args.quick else ''}",
+          flush=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    results, runs, failed = {}, [], []
+    results = dict(previous.get("benchmarks", {}))
+    runs = [r for r in previous.get("runs", []) if r["benchmark"].removeprefix("bench_") not in names]
+    failed = [f for f in previous.get("failed", []) if f.removeprefix("bench_") not in names]
+    if args.combine:
+        for jpath in sorted(RESULTS_DIR.glob("bench_*.json")):
+            if jpath.stem.removeprefix("bench_") in discover():
+                results[jpath.stem] = json.loads(jpath.read_text())
+                runs.append({"benchmark": jpath.stem, "seconds": None, "status": 0})
     t_all = time.perf_counter()
     for n in names:
         script = BENCH_DIR / f"bench_{n}.py"
@@ -152,13 +171,13 @@ def main() -> int:
         "total_seconds": time.perf_counter() - t_all, "figures": figures, "benchmarks": results,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / "all.json"
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(combined, indent=1, default=float) + "\n")
     os.replace(tmp, out)
     print(f"\n{'=' * 100}")
     for r in runs:
-        print(f"  {r['benchmark']:<18} {r['seconds']:7.1f} s  {'ok' if r['status'] == 0 else r['status']}")
+        secs = "    (on disk)" if r["seconds"] is None else f"{r['seconds']:7.1f} s"
+        print(f"  {r['benchmark']:<18} {secs}  {'ok' if r['status'] == 0 else r['status']}")
     print(f"wrote {out} ({len(figures)} figures, {combined['total_seconds']:.0f} s)")
     if failed:
         print(f"failed: {', '.join(failed)}")
