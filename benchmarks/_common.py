@@ -313,10 +313,14 @@ class OwnedThreads:
     when every thread is done. On free-threaded CPython an object's reference count is cheap
     only for the thread that made it (biased reference counting): objects made by the main
     thread and used by another pay an atomic operation on every reference, so each thread
-    makes its own, as a program that uses threads would. Use as a context manager."""
+    makes its own, as a program that uses threads would. With ``pin``, thread i first binds
+    itself to the i-th core this process may use (``os.sched_setaffinity`` of that thread
+    alone), which leaves out the kernel's placement of threads woken together. Use as a
+    context manager."""
 
-    def __init__(self, make, work, n: int):
+    def __init__(self, make, work, n: int, pin: bool = False):
         self._work = work
+        self._cores = sorted(os.sched_getaffinity(0)) if pin else []
         self._go = threading.Barrier(n + 1)
         self._done = threading.Barrier(n + 1)
         self._stop = False
@@ -329,6 +333,8 @@ class OwnedThreads:
 
     def _run(self, make, i):
         try:
+            if self._cores:
+                os.sched_setaffinity(0, {self._cores[i % len(self._cores)]})
             obj = make(i)
         except BaseException as e:  # reported by the next call
             self._errors.append(e)

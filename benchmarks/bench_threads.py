@@ -6,7 +6,10 @@
 - two Python threads each running its own network (net_medium ``run``, the small-network
   ``step()`` loop, and a digits training epoch on separate trainers), each thread having
   made its own object, against one thread doing both; beside them, the same for a loop of
-  plain Python method calls: what the interpreter itself gives two threads here. On the normal build the ``step()`` loop keeps the GIL (tiny calls, see
+  plain Python method calls: what the interpreter itself gives two threads here. Every case
+  runs twice: as the kernel places the two threads, then with each bound to a core of its
+  own: unbound, two threads of one process lost ~10% against two processes on
+  net_medium here, bound they did not. On the normal build the ``step()`` loop keeps the GIL (tiny calls, see
   GIL_RELEASE_WORK), so two threads cannot beat one; on free-threaded CPython
   (``python3.13t``, GIL off) there is no GIL to keep and every case can scale;
 - counting-thread progress: a Python thread doing ``x += 1`` in a loop; its rate while the
@@ -23,6 +26,7 @@ then ``make_readme_table.py --free-threaded`` fills the README's free-threaded t
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -115,15 +119,18 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
              ("net_medium run x%d per thread" % runs, sim, lambda i: mediums[i].copy()),
              ("net_small step() loop x%d per thread" % steps, step_loop, lambda i: smalls[i].copy()),
              ("digits epoch per thread (1 OpenMP thread each)", fit, trainer))
-    for name, work, make in cases:
-        objs = [make(i) for i in range(2)]
+    pin = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+    for pinned in (False, True) if pin else (False,):
+        for name, work, make in cases:
+            objs = [make(i) for i in range(2)]
 
-        def one():
-            for o in objs:
-                work(o)
+            def one():
+                for o in objs:
+                    work(o)
 
-        with OwnedThreads(make, work, 2) as two:
-            rows.append({"case": name, **speedup(one, two, repeats, number=1)})
+            with OwnedThreads(make, work, 2, pin=pinned) as two:
+                rows.append({"case": name + (", threads pinned to a core each" if pinned else ""),
+                             **speedup(one, two, repeats, number=1)})
     return rows
 
 
