@@ -8,9 +8,9 @@
   made its own object, against one thread doing both; beside them, the same for a loop of
   plain Python method calls: what the interpreter itself gives two threads here. Every case
   runs twice: as the kernel places the two threads, then with each bound to a core of its
-  own: unbound, two threads of one process lost ~10% against two processes on
-  net_medium here, bound they did not. On the normal build the ``step()`` loop keeps the GIL (tiny calls, see
-  GIL_RELEASE_WORK), so two threads cannot beat one; on free-threaded CPython
+  own (unbound, two threads of one process lost ~10% against two processes on net_medium
+  here; bound, they did not). On the normal build the ``step()`` loop keeps the GIL (tiny
+  calls, see GIL_RELEASE_WORK), so two threads cannot beat one; on free-threaded CPython
   (``python3.13t``, GIL off) there is no GIL to keep and every case can scale;
 - counting-thread progress: a Python thread doing ``x += 1`` in a loop; its rate while the
   main thread makes each compute call (one OpenMP thread, so a second core is free for it)

@@ -319,7 +319,7 @@ cdef int _immortalise_shared() except -1:
             make_immortal(<PyObject*>obj)
             for value in list(obj.__dict__.values()):
                 make_immortal(<PyObject*>value)
-        elif type(obj).__name__ == "cython_function_or_method":
+        elif isinstance(obj, type(_immortal)):  # this module's functions
             make_immortal(<PyObject*>obj)
     return 0
 

@@ -71,6 +71,13 @@ inline bool built_free_threaded() noexcept {
 #endif
 }
 
+/// Free-threaded CPython 3.13: where make_immortal acts (see below).
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+#define GLIA_IMMORTAL_SHARED 1
+#else
+#define GLIA_IMMORTAL_SHARED 0
+#endif
+
 /// Makes `o` immortal on free-threaded CPython 3.13 (its reference count is then never
 /// touched) and returns whether it is; elsewhere does nothing and returns false. For the
 /// objects that live as long as the module and that every thread touches on every call:
@@ -80,7 +87,7 @@ inline bool built_free_threaded() noexcept {
 /// itself immortalises its own functions, modules and types of that kind when a second
 /// thread starts. Only the thread that created `o` may do this (the importing thread).
 inline bool make_immortal(PyObject* o) noexcept {
-#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+#if GLIA_IMMORTAL_SHARED
   if (_Py_IsImmortal(o)) return true;
   if (!_Py_IsOwnedByCurrentThread(o)) return false;
   Py_SET_REFCNT(o, static_cast<Py_ssize_t>(UINT32_MAX) + 1);  // past 32 bits: immortal
@@ -93,7 +100,7 @@ inline bool make_immortal(PyObject* o) noexcept {
 
 /// Whether `o` is immortal (free-threaded 3.13 only; false elsewhere).
 inline bool is_immortal(PyObject* o) noexcept {
-#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+#if GLIA_IMMORTAL_SHARED
   return _Py_IsImmortal(o) != 0;
 #else
   (void)o;
