@@ -325,6 +325,7 @@ class OwnedThreads:
         self._done = threading.Barrier(n + 1)
         self._stop = False
         self._errors: list[BaseException] = []
+        self._results: list = [None] * n
         self._threads = [threading.Thread(target=self._run, args=(make, i), daemon=True)
                          for i in range(n)]
         for t in self._threads:
@@ -346,16 +347,19 @@ class OwnedThreads:
                 return
             try:
                 if obj is not None:
-                    self._work(obj)
+                    self._results[i] = self._work(obj)
             except BaseException as e:
                 self._errors.append(e)
             self._done.wait()
 
-    def __call__(self):
+    def __call__(self) -> list:
+        """Runs ``work`` in every thread at once; returns what each call returned, in
+        thread order."""
         self._go.wait()
         self._done.wait()
         if self._errors:
             raise RuntimeError("a worker thread failed") from self._errors[0]
+        return list(self._results)
 
     def __enter__(self):
         return self
@@ -394,6 +398,54 @@ def foreign_load(result: dict):
         result["own_cores"] = (c1 - c0) / wall
         result["foreign_cores"] = (None if b0 is None or b1 is None
                                    else max(0.0, (b1 - b0) - (c1 - c0)) / wall)
+
+
+def calls_until(unit, objs, deadline: float) -> tuple[int, float]:
+    """Calls ``unit(objs[k % len(objs)])`` for k = 0, 1, ... until ``time.perf_counter()``
+    passes ``deadline``; returns (calls made, seconds they took)."""
+    t0 = time.perf_counter()
+    k, n = 0, len(objs)
+    while True:
+        unit(objs[k % n])
+        k += 1
+        t = time.perf_counter()
+        if t >= deadline:
+            return k, t - t0
+
+
+def throughput_speedup(unit, make, n: int = 2, *, rounds: int = 7, seconds: float = 0.25,
+                       pin: bool = False) -> dict:
+    """Calls per second of ``unit(obj)``: one thread taking n objects in turn (objects it
+    made, ``make(i)``) against n threads each on its own object (OwnedThreads, each thread
+    making its own), in windows of ``seconds`` alternated round by round. A window counts
+    every thread's calls until the same deadline and sums the threads' rates, so a thread
+    whose core runs slower for a while costs only its own share; a round of fixed work would
+    instead end with the slowest thread. ``speedup`` is the median over rounds of (n threads'
+    rate / one thread's rate), with its quartiles; ``foreign_cores`` as in ``foreign_load``."""
+    objs = [make(i) for i in range(n)]
+    box = {"deadline": 0.0}
+    one_rate, many_rate = [], []
+    with OwnedThreads(make, lambda obj: calls_until(unit, [obj], box["deadline"]), n,
+                      pin=pin) as many:
+        def window_one():
+            k, s = calls_until(unit, objs, time.perf_counter() + seconds)
+            return k / s
+
+        def window_many():
+            box["deadline"] = time.perf_counter() + seconds
+            return sum(k / s for k, s in many())
+
+        window_one(), window_many()  # warm-up
+        with foreign_load({}) as load:
+            for _ in range(rounds):
+                one_rate.append(window_one())
+                many_rate.append(window_many())
+    ratios = [b / a for a, b in zip(one_rate, many_rate)]
+    q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return {"per_s_1_thread": float(statistics.median(one_rate)),
+            "per_s_2_threads": float(statistics.median(many_rate)),
+            "speedup": float(statistics.median(ratios)), "speedup_q1": q1, "speedup_q3": q3,
+            "rounds": rounds, "window_s": seconds, "foreign_cores": load.get("foreign_cores")}
 
 
 # ---------------------------------------------------------------------------- output

@@ -5,11 +5,13 @@
   of the 3-class network) when present;
 - two Python threads each running its own network (net_medium ``run``, the small-network
   ``step()`` loop, and a digits training epoch on separate trainers), each thread having
-  made its own object, against one thread doing both; beside them, the same for a loop of
-  plain Python method calls: what the interpreter itself gives two threads here. Every case
-  runs twice: as the kernel places the two threads, then with each bound to a core of its
-  own (unbound, two threads of one process lost ~10% against two processes on net_medium
-  here; bound, they did not). On the normal build the ``step()`` loop keeps the GIL (tiny
+  made its own object, against one thread taking both objects in turn; beside them, the same
+  for a loop of plain Python method calls: what the interpreter itself gives two threads
+  here. Rates (calls per second, summed over the threads) in fixed-time windows alternated
+  round by round (``throughput_speedup``): on this kind of host a core's speed varies by up
+  to 1.7x from one 0.1-s stretch to the next, so a round of fixed work would end with the
+  slower core. Every case runs twice: as the kernel places the two threads, then with each
+  bound to a core of its own. On the normal build the ``step()`` loop keeps the GIL (tiny
   calls, see GIL_RELEASE_WORK), so two threads cannot beat one; on free-threaded CPython
   (``python3.13t``, GIL off) there is no GIL to keep and every case can scale;
 - counting-thread progress: a Python thread doing ``x += 1`` in a loop; its rate while the
@@ -32,8 +34,8 @@ import time
 
 import numpy as np
 
-from _common import (PYTHON_THREADS_JSON, OwnedThreads, drive_array, load_net, make_parser,
-                     print_table, speedup, start, target, write_json)
+from _common import (PYTHON_THREADS_JSON, drive_array, load_net, make_parser, print_table,
+                     speedup, start, target, throughput_speedup, write_json)
 
 import glia
 from bench_train import CLS3_GRADIENT, DIGITS_BASE, cls3
@@ -42,6 +44,8 @@ D = glia.datasets
 TARGETS = {"speedup": 1.7, "counter_ratio": 0.8, "free_threaded_speedup": 1.8}
 BUILD = glia.build_info()
 NO_GIL = BUILD["free_threaded_build"] and not BUILD["gil_enabled"]
+PY_COLUMNS = ["case", "unit", "per_s_1_thread", "per_s_2_threads", "speedup", "speedup_q1", "speedup_q3",
+              "foreign_cores"]
 
 
 def bench_openmp(repeats: int, digits, quick: bool) -> list[dict]:
@@ -80,30 +84,25 @@ class _Plain:
 
 def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     """Two Python threads, each on its own object (made by that thread: OwnedThreads),
-    against the main thread doing both objects' work; the first row is the interpreter's
-    own ceiling on this machine, a loop of plain Python method calls."""
-    rows = []
+    against the main thread taking both objects in turn: calls per second in fixed-time
+    windows (``throughput_speedup``); the first row is the interpreter's own ceiling on this
+    machine, a loop of plain Python method calls."""
     base = load_net("net_medium")
     X = drive_array(base, "drive_s32.seq", 1000)
-    runs = 3 if quick else 10
     small = load_net("net_small")
-    # a round of ~0.1 s: on this kind of host two threads' rounds of tiny calls vary by
-    # +-30% at 25 ms, the interpreter's own loop included
-    steps = 50000 if quick else 1000000
+    chunk = 1000  # tiny calls are counted in chunks: the clock is read once per chunk
+    train, _ = digits
 
     def sim(net):
-        for _ in range(runs):
-            net.run(X, record="counts", reset=True)
+        net.run(X, record="counts", reset=True)
 
-    def step_loop(net):
-        for _ in range(steps):
+    def step_chunk(net):
+        for _ in range(chunk):
             net.step()
 
-    def plain_loop(obj):
-        for _ in range(steps):
+    def plain_chunk(obj):
+        for _ in range(chunk):
             obj.m()
-
-    train, _ = digits
 
     def trainer(seed):
         return glia.Trainer(D.digits_network(seed=seed), glia.create_config(**DIGITS_BASE))
@@ -114,23 +113,21 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     # a thread copies its own source: one network copied by two threads at once would be
     # one network used by two threads (RuntimeError)
     mediums, smalls = [base.copy() for _ in range(2)], [small.copy() for _ in range(2)]
-    cases = (("plain Python method call loop x%d per thread (the interpreter's ceiling)" % steps,
-              plain_loop, lambda i: _Plain()),
-             ("net_medium run x%d per thread" % runs, sim, lambda i: mediums[i].copy()),
-             ("net_small step() loop x%d per thread" % steps, step_loop, lambda i: smalls[i].copy()),
-             ("digits epoch per thread (1 OpenMP thread each)", fit, trainer))
+    cases = (("plain Python method calls (the interpreter's ceiling)", "calls", chunk,
+              plain_chunk, lambda i: _Plain()),
+             ("net_medium run, 1000 steps", "runs", 1, sim, lambda i: mediums[i].copy()),
+             ("net_small step() loop", "steps", chunk, step_chunk, lambda i: smalls[i].copy()),
+             ("digits epoch (1 OpenMP thread each)", "epochs", 1, fit, trainer))
     pin = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+    rows = []
     for pinned in (False, True) if pin else (False,):
-        for name, work, make in cases:
-            objs = [make(i) for i in range(2)]
-
-            def one():
-                for o in objs:
-                    work(o)
-
-            with OwnedThreads(make, work, 2, pin=pinned) as two:
-                rows.append({"case": name + (", threads pinned to a core each" if pinned else ""),
-                             **speedup(one, two, repeats, number=1)})
+        for name, what, per_call, work, make in cases:
+            r = throughput_speedup(work, make, 2, rounds=max(7, repeats),
+                                   seconds=0.1 if quick else 0.25, pin=pinned)
+            r["per_s_1_thread"] *= per_call
+            r["per_s_2_threads"] *= per_call
+            rows.append({"case": name + (", threads pinned to a core each" if pinned else ""),
+                         "unit": what + "/s", **r})
     return rows
 
 
@@ -213,8 +210,8 @@ def main():
 
     if args.python_threads:
         py = bench_python_threads(repeats, digits, args.quick)
-        print_table(py, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best", "foreign_cores"],
-                    title="two Python threads on separate objects vs one thread doing both")
+        print_table(py, PY_COLUMNS,
+                    title="two Python threads on separate objects vs one thread taking both in turn")
         checks = [{"figure": f"{r['case']}: speedup", "measured": r["speedup"], **_python_thread_target(r)}
                   for r in py]
         print_table(checks, title="targets")
@@ -229,8 +226,8 @@ def main():
     print_table(omp, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best", "foreign_cores"],
                 title="OpenMP: num_threads=1 vs 2 (alternated; medians)")
     py = bench_python_threads(repeats, digits, args.quick)
-    print_table(py, ["case", "ms_1_thread", "ms_2_threads", "speedup", "speedup_best", "foreign_cores"],
-                title="two Python threads on separate objects vs one thread doing both")
+    print_table(py, PY_COLUMNS,
+                title="two Python threads on separate objects vs one thread taking both in turn")
     cnt = bench_counter(digits, args.quick)
     print_table(cnt, title="a counting Python thread's progress beside each call")
 

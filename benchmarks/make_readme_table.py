@@ -194,12 +194,26 @@ def sec_overhead(b) -> str:
     return s
 
 
+def rate(row: dict, key: str, unit: bool = True) -> str:
+    """A Python-threads row's rate, e.g. '9.5M steps/s' (``unit=False``: without the unit)."""
+    v = row[key]
+    text = next((f"{v / d:.3g}{p}" for d, p in ((1e9, "G"), (1e6, "M"), (1e3, "k")) if v >= d),
+                f"{v:.3g}")
+    return f"{text} {row['unit']}" if unit else text
+
+
 def sec_threads(b) -> str:
     s = "### Threads\n\n"
-    rows = b.get("openmp", []) + b.get("python_threads", [])
-    s += table(["", "1 thread ms", "2 threads ms", "speedup", "other processes' load (cores)"],
+    s += table(["OpenMP threads (num_threads)", "1 thread ms", "2 threads ms", "speedup",
+                "other processes' load (cores)"],
                [[r["case"], num(r["ms_1_thread"]), num(r["ms_2_threads"]), f"{r['speedup']:.2f}×",
-                 num(r.get("foreign_cores"), 2)] for r in rows])
+                 num(r.get("foreign_cores"), 2)] for r in b.get("openmp", [])])
+    py = b.get("python_threads", [])
+    if py:
+        s += "\n" + table(["two Python threads, separate objects", "1 thread", "2 threads", "speedup",
+                           "other processes' load (cores)"],
+                          [[r["case"], rate(r, "per_s_1_thread"), rate(r, "per_s_2_threads"),
+                            f"{r['speedup']:.2f}×", num(r.get("foreign_cores"), 2)] for r in py])
     cnt = b.get("counter", [])
     if cnt:
         s += "\nA Python thread counting (`x += 1`) beside each call, relative to its idle rate:\n\n"
@@ -494,7 +508,8 @@ def render_free_threaded(gil: dict, nogil: dict) -> str:
              else "normal build")
 
     def cell(r):
-        return f"{num(r['ms_1_thread'])} / {num(r['ms_2_threads'])}, {r['speedup']:.2f}×"
+        return (f"{rate(r, 'per_s_1_thread', unit=False)} / {rate(r, 'per_s_2_threads')}, "
+                f"{r['speedup']:.2f}× ({r['speedup_q1']:.2f}–{r['speedup_q3']:.2f})")
 
     def loads(doc):
         return sorted(r["foreign_cores"] for r in doc["python_threads"]
@@ -503,9 +518,12 @@ def render_free_threaded(gil: dict, nogil: dict) -> str:
     both = sorted(loads(gil) + loads(nogil))
     quick = " --quick" if gil.get("quick") or nogil.get("quick") else ""
     rounds = sorted({gil.get("repeats"), nogil.get("repeats")}, key=str)
-    text = (f"Two Python threads on two separate objects against one thread doing both "
-            f"(`python benchmarks/bench_threads.py --python-threads{quick}` on each build, medians "
-            f"of {' / '.join(map(str, rounds))} alternated rounds), on {m.get('cpu', '?')}, "
+    window = nogil["python_threads"][0].get("window_s", "?")
+    text = (f"Two Python threads, each on its own object, against one thread taking both objects "
+            f"in turn: calls per second, summed over the threads, in windows of {window} s "
+            f"(`python benchmarks/bench_threads.py --python-threads{quick}` on each build; the "
+            f"speedup is the median over {' / '.join(map(str, rounds))} alternated rounds, its "
+            f"quartiles in brackets), on {m.get('cpu', '?')}, "
             f"{m.get('usable_cores', '?')} cores; Python {gil.get('machine', {}).get('python', '?')} "
             f"({first}) and {m.get('python', '?')} (free-threaded). ")
     if both:
@@ -520,8 +538,8 @@ def render_free_threaded(gil: dict, nogil: dict) -> str:
          f"{PYTHON_THREADS_JSON['nogil']}.json: do not edit by hand -->\n"
          + textwrap.fill(text, 95, break_on_hyphens=False))
     s += "\n\n" + table(["two threads, separate objects",
-                         f"{first}: 1 thread / 2 threads (ms), speedup",
-                         "free-threaded, GIL off: 1 / 2 (ms), speedup"],
+                         f"{first}: 1 thread / 2 threads, speedup",
+                         "free-threaded, GIL off: 1 / 2, speedup"],
                         [[c, cell(a), cell(b)] for c, a, b in
                          zip(cases, gil["python_threads"], nogil["python_threads"])])
     return s + "\n" + FT_END
