@@ -16,6 +16,7 @@ from cython.operator cimport dereference as deref
 cimport cython
 
 import os
+import sys
 from collections import namedtuple
 import threading
 
@@ -322,6 +323,54 @@ cdef int _immortalise_shared() except -1:
         elif isinstance(obj, type(_immortal)):  # this module's functions
             make_immortal(<PyObject*>obj)
     return 0
+
+
+cdef class _KeepInterrupts:
+    """The context of ``glia._util.keeps_interrupts``: ``hook`` is sys.unraisablehook while
+    at least one ``with`` block of it runs, in any thread; after the last one the previous
+    hook is put back (unless someone replaced ``hook`` meanwhile). Written in C so that no
+    Python code runs between the bookkeeping and the block: a KeyboardInterrupt is raised only
+    where bytecode runs, and landing between a Python ``__enter__``'s count and the block it
+    protects it would leave the hook installed for good."""
+    cdef object _hook
+    cdef object _lock
+    cdef object _previous
+    cdef Py_ssize_t _depth
+
+    def __cinit__(self, hook):
+        self._hook = hook
+        self._lock = threading.Lock()
+        self._previous = None
+        self._depth = 0
+
+    @property
+    def previous(self):
+        """The hook that was in place when the first block began (None when none runs)."""
+        return self._previous
+
+    @property
+    def depth(self) -> int:
+        """How many blocks run now."""
+        return self._depth
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                current = sys.unraisablehook
+                self._previous = None if current is self._hook else current
+                sys.unraisablehook = self._hook
+            self._depth += 1
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                if sys.unraisablehook is self._hook:
+                    sys.unraisablehook = (self._previous if self._previous is not None
+                                          else sys.__unraisablehook__)
+                self._previous = None
+        return False
 
 
 _immortalise_shared()

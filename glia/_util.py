@@ -4,7 +4,8 @@ from __future__ import annotations
 import _thread
 import functools
 import sys
-import threading
+
+from glia._core import _KeepInterrupts
 
 
 def progress_bar(**kwargs):
@@ -24,17 +25,17 @@ def progress_bar(**kwargs):
     return tqdm(**kwargs)
 
 
-_keep_lock = threading.Lock()
-_keep_depth = 0
-_keep_previous = None
-
-
 def _redeliver_interrupts(unraisable):
     """sys.unraisablehook while a glia call runs: a KeyboardInterrupt that CPython had to
     swallow is delivered to the main thread again, then the previous hook reports it."""
     if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
         _thread.interrupt_main()
-    (_keep_previous or sys.__unraisablehook__)(unraisable)
+    (_KEEP.previous or sys.__unraisablehook__)(unraisable)
+
+
+# the bookkeeping of which calls run is C code (_core._KeepInterrupts): a KeyboardInterrupt
+# landing between a count and the block it guards would leave the hook installed
+_KEEP = _KeepInterrupts(_redeliver_interrupts)
 
 
 def keeps_interrupts(fn):
@@ -48,19 +49,6 @@ def keeps_interrupts(fn):
     the call stops at its next check. The previous ``sys.unraisablehook`` still sees it."""
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        global _keep_depth, _keep_previous
-        with _keep_lock:
-            if _keep_depth == 0:
-                _keep_previous = sys.unraisablehook
-                sys.unraisablehook = _redeliver_interrupts
-            _keep_depth += 1
-        try:
+        with _KEEP:
             return fn(*args, **kwargs)
-        finally:
-            with _keep_lock:
-                _keep_depth -= 1
-                if _keep_depth == 0:
-                    if sys.unraisablehook is _redeliver_interrupts:
-                        sys.unraisablehook = _keep_previous
-                    _keep_previous = None
     return call
