@@ -21,6 +21,22 @@ cdef extern from "glia/build_info.hpp" namespace "glia" nogil:
     const char* compiler_name()
 
 
+cdef extern from "glia/worker_pool.hpp" namespace "glia" nogil:
+    const int64_t kWaitSpinNs
+    int64_t wait_spin_ns()
+    int64_t set_wait_spin_ns(int64_t ns)
+    cdef cppclass CThreadsInfo "glia::ThreadsInfo":
+        int64_t spin_ns
+        int64_t parallel_runs
+        int64_t declined_runs
+        int64_t serial_for_ns
+        cbool adaptive
+        int workers
+        int sleeping
+    CThreadsInfo threads_info()
+    cbool set_adaptive_threads(cbool on)
+
+
 cdef extern from "glia/error.hpp" namespace "glia":
     cdef enum class ErrorKind(int):
         kGeneric

@@ -180,6 +180,35 @@ cpdef int effective_n_threads(n_threads=None) except -1:
     return n
 
 
+def _threads_info():
+    """How glia's threads wait and whether parallel runs are paying now (glia.build_info).
+
+    ``spin_us``: how long a waiting thread spins before it sleeps; ``parallel_runs``: runs on
+    several threads so far; ``declined_runs``: runs kept on one thread because recent ones
+    did not pay (other processes kept the cores busy); ``serial_for_ms``: how much longer
+    runs stay on one thread (0: parallel allowed now); ``workers``/``sleeping``: the calling
+    thread's worker threads and how many of them sleep now; ``adaptive``: whether runs
+    that do not pay send the next ones to one thread (on unless a test turned it off).
+    """
+    cdef CThreadsInfo t = threads_info()
+    return {"spin_us": t.spin_ns / 1000.0, "adaptive": bool(t.adaptive),
+            "parallel_runs": t.parallel_runs,
+            "declined_runs": t.declined_runs, "serial_for_ms": t.serial_for_ns / 1e6,
+            "workers": t.workers, "sleeping": t.sleeping}
+
+
+def _set_wait_spin_us(us):
+    """Benchmark and test hook: how long glia's waiting threads spin before they sleep
+    (microseconds, 0: at once; results never depend on it); returns the previous value."""
+    return set_wait_spin_ns(<int64_t>(float(us) * 1000)) / 1000.0
+
+
+def _set_adaptive_threads(on):
+    """Test hook: off, every call asked to run on several threads does (even when recent
+    runs did not pay); returns the previous setting."""
+    return set_adaptive_threads(bool(on))
+
+
 def _build_info():
     """Compiler, OpenMP and thread facts of this build (used by glia.show_config)."""
     return {
@@ -190,6 +219,7 @@ def _build_info():
         "default_n_threads": _default_n_threads,
         "free_threaded_build": FREE_THREADED_BUILD,
         "gil_enabled": gil_enabled(),
+        "threads": _threads_info(),
     }
 
 

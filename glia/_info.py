@@ -5,7 +5,8 @@ import sys
 
 
 def build_info() -> dict:
-    """Version, compiler, OpenMP and thread facts as a dict.
+    """Version, compiler, OpenMP and thread facts as a dict (``threads``: how glia's
+    threads wait and whether parallel runs are paying now, see docs/threads.md).
 
     Example::
 
@@ -34,22 +35,22 @@ def build_info() -> dict:
         "cpu_count": os.cpu_count(),
         "num_threads": get_num_threads(),
         "num_threads_source": source,
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
-        "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""),
     })
     return info
 
 
-_UNSET = "(unset: OpenMP's default)"
-#: Beside busy Python threads, idle OpenMP workers that spin briefly and then sleep leave the
-#: cores to them and still cover the gaps between an epoch's batches. glia never sets these
-#: itself (an import changes nothing outside the library); set them before Python starts.
-RECOMMENDED_WAIT = "OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=10000"
+def _waits_line(t: dict) -> str:
+    """show_config's line on how glia's threads wait (docs/threads.md, "Busy machines")."""
+    line = (f"glia's own workers: spin {t['spin_us']:g} us, then sleep; "
+            f"{t['parallel_runs']} parallel runs, {t['declined_runs']} kept on one thread")
+    if t["serial_for_ms"] > 0:
+        line += f" (one thread for {t['serial_for_ms']:.0f} ms more: recent runs did not pay)"
+    return line
 
 
 def show_config(file=None) -> None:
-    """Prints glia's version, compiler, whether it was built with OpenMP, and the thread
-    count it will use and how that was chosen.
+    """Prints glia's version, compiler, whether it was built with OpenMP, the thread
+    count it will use and how that was chosen, and how its threads wait.
 
     Example::
 
@@ -68,12 +69,8 @@ def show_config(file=None) -> None:
                            if info["free_threaded_build"] else "no (the GIL build)")),
         ("CPU cores", info["cpu_count"]),
         ("threads", f"{info['num_threads']}  ({info['num_threads_source']})"),
-        ("OMP_WAIT_POLICY", info["omp_wait_policy"] or _UNSET),
-        ("GOMP_SPINCOUNT", info["gomp_spincount"] or _UNSET),
+        ("waits", _waits_line(info["threads"])),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}", file=out)
-    if not (info["omp_wait_policy"] or info["gomp_spincount"]):
-        print(f"{'':<{width}}  beside busy Python threads, start Python with {RECOMMENDED_WAIT}",
-              file=out)

@@ -38,6 +38,18 @@ def golden():
     return g
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parallel_paths_taken():
+    """Every call asked to run on several threads gets them, so the parallel paths are
+    tested even on a loaded machine (where glia would otherwise keep calls on one thread
+    while parallel runs do not pay: the same results either way). test_busy.py checks the
+    adaptation itself."""
+    from glia._core import _set_adaptive_threads
+    old = _set_adaptive_threads(False)
+    yield
+    _set_adaptive_threads(old)
+
+
 @pytest.fixture
 def any_size():
     """Every network is stepped by a team, whatever its size (the engine's cut-off set to 0)."""

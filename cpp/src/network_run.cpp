@@ -9,20 +9,17 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-#include <xmmintrin.h>  // _mm_pause
-#endif
-
 #include "glia/error.hpp"
 #include "glia/threads.hpp"
+#include "glia/worker_pool.hpp"
 #include "prefetch.hpp"
 
 namespace glia {
@@ -111,38 +108,29 @@ void run_serial(const Network& net, State& s, const float* X, StepIO* io, std::i
   }
 }
 
-inline void cpu_relax() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  __builtin_ia32_pause();
-#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-  _mm_pause();
-#endif
-}
-
 /// The team's per-step barrier: spins briefly (a step's partner normally arrives within
-/// microseconds), then yields the core, so that on a machine busy with other processes a
-/// waiting thread hands its core over instead of spinning out its time slice while the
-/// thread it waits for is not running. Arrivals before `wait` happen before returns from it.
+/// microseconds), then sleeps until the last thread arrives (detail::Waiter), so that on a
+/// machine busy with other processes a waiting thread hands its core over instead of
+/// keeping it while the thread it waits for is not running. Arrivals before `wait` happen
+/// before returns from it.
 class StepBarrier {
  public:
   explicit StepBarrier(int n) : n_(n) {}
-  void wait() noexcept {
+  void wait() {
     const unsigned g = gen_.load(std::memory_order_acquire);
     if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
       count_.store(0, std::memory_order_relaxed);
       gen_.store(g + 1, std::memory_order_release);
+      waiter_.wake_all();
       return;
     }
-    for (int spin = 0; gen_.load(std::memory_order_acquire) == g; ++spin) {
-      if (spin < kSpins) cpu_relax();
-      else std::this_thread::yield();
-    }
+    waiter_.wait([&] { return gen_.load(std::memory_order_acquire) != g; });
   }
 
  private:
-  static constexpr int kSpins = 4000;  // about 10-40 us of pause instructions
   alignas(64) std::atomic<int> count_{0};
   alignas(64) std::atomic<unsigned> gen_{0};
+  detail::Waiter waiter_;
   int n_;
 };
 
@@ -245,7 +233,9 @@ int Network::step_threads(int n_threads) const noexcept {
   if (static_cast<std::int64_t>(size()) + num_edges() <
       g_parallel_min_work.load(std::memory_order_relaxed))
     return 1;
-  if (omp_in_parallel() || g_active_teams.load(std::memory_order_relaxed) > 0) return 1;
+  if (omp_in_parallel() || detail::in_parallel_region() ||
+      g_active_teams.load(std::memory_order_relaxed) > 0)
+    return 1;
   const std::int32_t ranges = (size() + kAlign - 1) / kAlign;
   return threads_for(n_threads, ranges);
 #else
@@ -335,15 +325,17 @@ std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
   // when the weights changed since the last run, as after every batch of training)
   const detail::StepLayout& layout = *p->layout;
   std::exception_ptr error;
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-  for (int t = 0; t < nt; ++t) {
+  std::mutex error_mutex;
+  auto copy = [&](int t) {
     try {
       fill_edges(*this, layout, t, p->edges[static_cast<std::size_t>(t)]);
     } catch (...) {
-#pragma omp critical(glia_step_plan)
+      const std::lock_guard<std::mutex> lock(error_mutex);
       error = std::current_exception();
     }
-  }
+  };
+  if (!detail::run_on_threads(nt, copy))
+    for (int t = 0; t < nt; ++t) copy(t);
   if (error) std::rethrow_exception(error);
   std::shared_ptr<const detail::StepPlan> made = std::move(p);
   std::atomic_store(&plan_, made);
@@ -549,27 +541,16 @@ std::int64_t Network::run_team(State& s, const float* X, StepIO* io, std::int64_
   const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
   Team tm(*plan, s, T, io != nullptr);
   tm.done = t0;
+  auto thread = [&](int tid) { team_thread(*this, s, X, io, t0, T, out, poller, tm, tid); };
   bool serial = false;
-#pragma omp parallel num_threads(nt)
-  {
-#ifdef _OPENMP
-    const int team = omp_get_num_threads(), tid = omp_get_thread_num();
-#else
-    const int team = 1, tid = 0;
-#endif
-    if (team != nt) {
-      // the runtime gave fewer threads than planned: the calling thread runs alone
-      if (tid == 0) {
-        serial = true;
-        try {
-          run_serial(*this, s, X, io, t0, T, out, poller, what);
-          tm.done = T;
-        } catch (...) {
-          tm.error = std::current_exception();
-        }
-      }
-    } else {
-      team_thread(*this, s, X, io, t0, T, out, poller, tm, tid);
+  if (!detail::run_on_threads(nt, thread)) {
+    // no second thread to be had: the calling thread runs alone
+    serial = true;
+    try {
+      run_serial(*this, s, X, io, t0, T, out, poller, what);
+      tm.done = T;
+    } catch (...) {
+      tm.error = std::current_exception();
     }
   }
   if (!serial && tm.done > t0) {

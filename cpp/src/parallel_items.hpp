@@ -1,4 +1,5 @@
-// Internal: runs independent items (episodes, networks) on OpenMP threads, handed out in
+// Internal: runs independent items (episodes, networks) on glia's worker threads (waits that
+// sleep after a short spin: glia/worker_pool.hpp), handed out in
 // small chunks (dynamic schedule), with the caller's hook polled from the calling thread
 // only and no exception leaving the region. The one parallel item runner of the engine.
 #pragma once
@@ -6,29 +7,20 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <string>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "glia/error.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
 #include "glia/threads.hpp"
+#include "glia/worker_pool.hpp"
 
 namespace glia {
 namespace detail {
 
-/// True on thread 0 of the innermost OpenMP team, or outside any team: in for_each_item's
-/// region, the thread that called it.
-inline bool on_calling_thread() noexcept {
-#ifdef _OPENMP
-  return omp_get_thread_num() == 0;
-#else
-  return true;
-#endif
-}
+/// True on any thread but glia's workers: in for_each_item's region, the thread that called it.
+inline bool on_calling_thread() noexcept { return !on_worker_thread(); }
 
 /// The stop state of one for_each_item run: set when an item fails or the caller's hook asks
 /// to stop. An item that runs long loops of its own (a whole training run) hands them
@@ -74,42 +66,40 @@ class ItemStop {
 template <class F>
 void for_each_item(std::int64_t n, int n_threads, ItemStop& stop, const char* what, F&& fn) {
   if (n <= 0) return;
-  const int nt = threads_for(n_threads, n);
+  const int nt = in_parallel_region() ? 1 : threads_for(n_threads, n);  // no nested teams
   if (nt == 1) {
     for (std::int64_t i = 0; i < n && !stop.stopping(); ++i) {
       fn(i, 0);
       stop.ask_hook(false);
     }
   } else {
-    // Chunks of about 1/8 of a thread's share: a worker that wakes late (a parked thread
-    // takes tens of microseconds to wake on some machines) or runs slower leaves its items
-    // to the others instead of holding up the region's end, and the hand-out costs one
-    // atomic per chunk. Which thread runs an item never changes a result.
+    // Chunks of about 1/8 of a thread's share: a worker that wakes late (a sleeping worker
+    // takes tens of microseconds to wake) or runs slower leaves its items to the others
+    // instead of holding up the call's end, and the hand-out costs one atomic per chunk.
+    // Which thread runs an item never changes a result.
     const std::int64_t chunk = std::max<std::int64_t>(1, n / (8 * static_cast<std::int64_t>(nt)));
+    std::atomic<std::int64_t> next{0};
+    std::mutex error_mutex;
     std::exception_ptr first_error;
     const ActiveTeam active;  // no team runs started elsewhere meanwhile
-#pragma omp parallel num_threads(nt)
-    {
-#ifdef _OPENMP
-      const int tid = omp_get_thread_num();
-#else
-      const int tid = 0;
-#endif
-      // nowait: the region's closing barrier is the only one (each barrier costs a
-      // scheduler time slice when a thread of the team has been preempted on a busy machine)
-#pragma omp for schedule(dynamic, chunk) nowait
-      for (std::int64_t i = 0; i < n; ++i) {
-        if (stop.stopping()) continue;
-        try {
-          fn(i, tid);
-          if (tid == 0) stop.ask_hook(false);
-        } catch (...) {
-#pragma omp critical(glia_first_error)
-          if (!first_error) first_error = std::current_exception();
-          stop.stop();
+    auto body = [&](int tid) {
+      for (;;) {
+        const std::int64_t i0 = next.fetch_add(chunk, std::memory_order_relaxed);
+        if (i0 >= n || stop.stopping()) return;
+        const std::int64_t i1 = std::min(n, i0 + chunk);
+        for (std::int64_t i = i0; i < i1 && !stop.stopping(); ++i) {
+          try {
+            fn(i, tid);
+            if (tid == 0) stop.ask_hook(false);
+          } catch (...) {
+            const std::lock_guard<std::mutex> lock(error_mutex);
+            if (!first_error) first_error = std::current_exception();
+            stop.stop();
+          }
         }
       }
-    }
+    };
+    if (!run_on_threads(nt, body)) body(0);  // no second thread to be had: all on this one
     if (first_error) std::rethrow_exception(first_error);
   }
   if (stop.stopped_by_hook()) throw Cancelled(std::string(what) + " interrupted");
