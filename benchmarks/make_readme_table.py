@@ -318,8 +318,8 @@ NOTES = """### What limits these figures (profiles with `perf`)
   bit-identical to the sparse step (a Catch2 test compares both on random networks). About
   20 µs of the call is Python (cached episode conversion, a config fingerprint).
 - **One network on two threads** (`run(n_threads=2)` above the cut-off): one team runs the
-  whole call with one barrier per step (a spin-then-yield barrier of glia's own, not
-  OpenMP's, which with glia's passive wait policy would sleep and wake every step). Each
+  whole call with one barrier per step (glia's own: a thread that arrives first spins up
+  to 100 µs and then sleeps until the last one arrives, docs/threads.md). Each
   thread updates its own neurons and scatters into them only, so the scatter is split
   without atomics, but every thread reads every fired source's row offsets: per step a
   thread pays its share of events plus the whole fired list. What limits it: the barrier
@@ -331,7 +331,8 @@ NOTES = """### What limits these figures (profiles with `perf`)
   threads running at once, and a thread descheduled for a time slice stalls the other at
   the barrier. When the wall time since a window of 64 steps began exceeds the threads'
   summed busy time by 200 µs, the call continues on one thread (64 × 8 steps, doubling at
-  each relapse) and then retries the team; the thread count never changes a result.
+  each relapse) and then retries the team, unless glia's run gauge (docs/threads.md, "Busy
+  machines") keeps it on one thread; the thread count never changes a result.
   What the machine offers is not the limit: the "two processes at once" column (two
   processes each running the same one-thread loop at the same moment) shows how much of a
   second core the loop can get here, and on net_large it is far above what the team gets.
@@ -357,11 +358,11 @@ NOTES = """### What limits these figures (profiles with `perf`)
   Short parallel regions were also slowed by glia itself until each thread's evaluation
   scratch was kept between calls: buffers allocated by the pool's threads and freed by the
   caller crossed glibc's per-thread caches, and two threads were slower than one on the
-  3-class evaluation. glia sets no environment variable: the benchmarks run with OpenMP's
-  default wait policy. Beside busy Python threads, `OMP_WAIT_POLICY=PASSIVE
-  GOMP_SPINCOUNT=10000` (set before Python starts; `glia.show_config()` recommends it) lets
-  idle workers spin ~0.1 ms and then sleep, which covers the gaps between an epoch's batches
-  and leaves the cores to those threads otherwise.
+  3-class evaluation. glia's parallel calls run on worker threads of its own, not OpenMP's:
+  every waiting thread spins at most 100 µs and then sleeps, and while parallel runs do
+  not pay (other processes keep the cores busy) calls stay on one thread for a while, so
+  no environment variable (`OMP_WAIT_POLICY`, `GOMP_SPINCOUNT`) matters to glia; beside
+  CPU burners see `benchmarks/bench_busy.py` and docs/threads.md.
 """
 
 

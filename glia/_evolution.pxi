@@ -60,8 +60,8 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
                     int kind, int64_t train_epochs, seeds, int n_threads,
                     int32_t default_index=-1):
     """Trains (``train_epochs`` > 0) and scores every network of ``nets`` in one GIL-free
-    call, OpenMP over networks, each network's work on one thread. Networks are trained
-    in place and marked busy meanwhile. Returns a dict of arrays: accuracy, margin (float64),
+    call, glia's worker threads over networks, each network's work on one thread. Networks
+    are trained in place and marked busy meanwhile. Returns a dict of arrays: accuracy, margin (float64),
     edges, correct, total (int64), by network index."""
     cdef CScoreOptions opt
     opt.train_config = _make_config(config, default_index)

@@ -6,7 +6,7 @@ copies; every generation each individual is trained ``train_epochs`` epochs on t
 training set, scored on the validation set, ranked; the ``elite`` best carry over and the
 rest of the population are mutated children of the ``parents_pool`` best.
 
-The individuals of a generation are trained and scored in parallel in C++ (OpenMP over
+The individuals of a generation are trained and scored in parallel in C++ (worker threads over
 individuals, the GIL released, each individual's trainer on one thread), or as one task
 each on a ``concurrent.futures`` executor or a Dask cluster (the data reach each worker
 once: ``Evolution.process_pool``'s initializer, ``Client.scatter``). A generation is bred

@@ -119,7 +119,7 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
                      train_epochs: int = 0, num_threads: int | None = None, *,
                      train_data=None, trainer: str = "gradient", seeds=None,
                      return_networks: bool = False):
-    """Scores a list of Networks on ``dataset`` in one parallel, GIL-free call (OpenMP
+    """Scores a list of Networks on ``dataset`` in one parallel, GIL-free call (threads
     over networks, each network on one thread) and returns a :class:`PopulationScores`
     ``(accuracy, margin, edges)`` of NumPy arrays, by network index.
 
