@@ -34,7 +34,12 @@ import numpy as np
 from _common import foreign_load, make_parser, print_table, start, write_json
 
 import glia
-from glia._core import _threads_info
+
+try:
+    from glia._core import _threads_info
+except ImportError:  # a build from before glia's own worker threads (for comparison)
+    def _threads_info():
+        return {"parallel_runs": None, "declined_runs": None}
 
 TARGET_RATIO = 1.25
 BURNER = "while True: pass"
@@ -122,8 +127,8 @@ def time_pair(call, number: int, rounds: int) -> dict:
     return {"ms_default": d * 1e3, "ms_1_thread": o * 1e3, "ratio": d / o,
             "ms_default_min": min(t["default"]) * 1e3, "ms_default_max": max(t["default"]) * 1e3,
             "ms_1_thread_min": min(t["one"]) * 1e3, "ms_1_thread_max": max(t["one"]) * 1e3,
-            "parallel_runs": info1["parallel_runs"] - info0["parallel_runs"],
-            "declined_runs": info1["declined_runs"] - info0["declined_runs"],
+            **{k: None if info0[k] is None else info1[k] - info0[k]
+               for k in ("parallel_runs", "declined_runs")},
             "foreign_cores": load.get("foreign_cores"), "rounds": rounds,
             "times_default": t["default"], "times_1_thread": t["one"]}
 

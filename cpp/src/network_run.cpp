@@ -538,6 +538,10 @@ void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::
 std::int64_t Network::run_team(State& s, const float* X, StepIO* io, std::int64_t t0,
                                std::int64_t T, RunOutput& out, Poller* poller, int nt,
                                const char* what) const {
+  if (!detail::parallel_allowed()) {  // recent parallel runs did not pay: no plan needed
+    run_serial(*this, s, X, io, t0, T, out, poller, what);
+    return T;
+  }
   const std::shared_ptr<const detail::StepPlan> plan = step_plan(nt);
   Team tm(*plan, s, T, io != nullptr);
   tm.done = t0;

@@ -66,7 +66,11 @@ ThreadsInfo threads_info() noexcept {
 namespace detail {
 
 RunGauge& run_gauge() { return g_gauge; }
-void count_declined_run() noexcept { g_declined_runs.fetch_add(1, std::memory_order_relaxed); }
+bool parallel_allowed() noexcept {
+  if (!adaptive_threads() || g_gauge.allows(now_ns())) return true;
+  g_declined_runs.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
 
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

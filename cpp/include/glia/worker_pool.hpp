@@ -208,22 +208,20 @@ RunGauge& run_gauge();
 std::int64_t now_ns() noexcept;
 /// The CPU time of the calling thread in ns (-1 where the system does not tell).
 std::int64_t thread_cpu_ns() noexcept;
-/// Counts a run declined by the gauge (threads_info).
-void count_declined_run() noexcept;
+/// Whether a parallel run may start now: true unless adaptive_threads() and the gauge says
+/// recent runs did not pay (then the run is counted as declined, threads_info). A caller
+/// that prepares for a parallel run at some cost asks first.
+bool parallel_allowed() noexcept;
 
 /// Runs body(tid) for tid in [0, nt) on the calling thread's pool; returns false, having
 /// run nothing, if the pool cannot offer nt threads or recent parallel runs did not pay
 /// (RunGauge): the caller then does the work on its own thread.
 template <class F>
 bool run_on_threads(int nt, F& body) {
-  RunGauge& gauge = run_gauge();
-  if (adaptive_threads() && !gauge.allows(now_ns())) {
-    count_declined_run();
-    return false;
-  }
+  if (!parallel_allowed()) return false;
   WorkerPool& pool = thread_pool();
   if (pool.reserve(nt) < nt) return false;
-  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, &gauge);
+  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, &run_gauge());
   return true;
 }
 
