@@ -149,7 +149,8 @@ def main() -> None:
         try:
             for name, call, number in cases:
                 r = time_pair(call, number, repeats)
-                row = {"case": name, "burners": burners, **r}
+                row = {"case": name, "burners": burners,
+                       "beside": f"{burners} burner{'s' if burners != 1 else ''}", **r}
                 row["target"] = "ok" if r["ratio"] <= TARGET_RATIO else "MISS"
                 rows.append(row)
                 print(f"  {burners} burners | {name}: default {r['ms_default']:.1f} ms, one thread "
