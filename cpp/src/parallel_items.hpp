@@ -99,7 +99,7 @@ void for_each_item(std::int64_t n, int n_threads, ItemStop& stop, const char* wh
         }
       }
     };
-    if (!run_on_threads(nt, body)) body(0);  // no second thread to be had: all on this one
+    if (!run_on_threads(nt, body, /*shared_work=*/true)) body(0);  // no second thread to be had: all on this one
     if (first_error) std::rethrow_exception(first_error);
   }
   if (stop.stopped_by_hook()) throw Cancelled(std::string(what) + " interrupted");

@@ -134,6 +134,9 @@ void WorkerPool::work(Worker& me, int tid) {
     me.wake.wait([&] { return me.job.load(std::memory_order_acquire) != seen; });
     seen = me.job.load(std::memory_order_acquire);
     if (quit_.load(std::memory_order_acquire)) return;
+    int offered = kOffered;
+    if (!me.offer.compare_exchange_strong(offered, kStarted, std::memory_order_acq_rel))
+      continue;  // the caller went on without this worker
     const std::int64_t cpu0 = thread_cpu_ns();
     {
       RegionMark mark;
@@ -149,7 +152,7 @@ void WorkerPool::work(Worker& me, int tid) {
   }
 }
 
-void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge) {
+void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge, bool shared_work) {
   const std::int64_t t0 = now_ns(), cpu0 = thread_cpu_ns();
   body_ = body;
   ctx_ = ctx;
@@ -158,6 +161,7 @@ void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge) {
   pending_.store(nt - 1, std::memory_order_relaxed);
   for (int w = 0; w < nt - 1; ++w) {
     Worker& k = *workers_[static_cast<std::size_t>(w)];
+    k.offer.store(kOffered, std::memory_order_release);  // body_ and ctx_ before it
     k.job.fetch_add(1, std::memory_order_release);
     k.wake.wake_all();
   }
@@ -171,6 +175,14 @@ void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge) {
     }
   }
   const std::int64_t cpu1 = thread_cpu_ns();
+  if (shared_work) {
+    for (int w = 0; w < nt - 1; ++w) {  // withdraw the parts no worker has started
+      int offered = kOffered;
+      if (workers_[static_cast<std::size_t>(w)]->offer.compare_exchange_strong(
+              offered, kIdle, std::memory_order_acq_rel))
+        finish_one();
+    }
+  }
   done_.wait([&] { return pending_.load(std::memory_order_acquire) == 0; });
   g_parallel_runs.fetch_add(1, std::memory_order_relaxed);
   if (gauge != nullptr && cpu0 >= 0) {

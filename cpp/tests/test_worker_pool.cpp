@@ -126,9 +126,29 @@ TEST_CASE("RunGauge: a run that did not pay sends the next ones to one thread", 
   CHECK(g.serial_for(100 * ms) == RunGauge::kMaxStretchNs);  // at most 1 s
   g.record(200 * ms, 400 * ms, 0);  // a long run: 8 x its wall time
   CHECK(g.serial_for(200 * ms) == 3200 * ms);
-  g.record(4000 * ms, 1 * ms, 2 * ms);  // one that pays ends the doubling
+  g.record(4000 * ms, 1 * ms, 2 * ms);  // one that pays: parallel again, the stretch halved
+  CHECK(g.allows(4000 * ms));
   g.record(4001 * ms, 1 * ms, 0);
-  CHECK(g.serial_for(4001 * ms) == 8 * ms);
+  CHECK(g.serial_for(4001 * ms) == RunGauge::kMaxStretchNs);  // 2 x 1.6 s, at most 1 s
+  for (int k = 0; k < 10; ++k) g.record(6000 * ms, 1 * ms, 2 * ms);  // 1 s / 2^10
+  g.record(6001 * ms, 1 * ms, 0);
+  CHECK(g.serial_for(6001 * ms) == 8 * ms);  // 8 x the wall time is more than 2 x ~1 ms
+}
+
+TEST_CASE("a worker that has not started is not waited for when the work is shared", "[pool]") {
+  const Adaptive off(false);
+  // the caller takes every item before a worker can: spin 0, so the workers sleep and take
+  // a wake-up to start; the run still covers every item once, whoever took them
+  const std::int64_t before = glia::set_wait_spin_ns(0);
+  for (int rep = 0; rep < 200; ++rep) {
+    std::atomic<int> next{0}, done{0};
+    auto body = [&](int) {
+      while (next.fetch_add(1) < 3) done.fetch_add(1);
+    };
+    REQUIRE(glia::detail::run_on_threads(2, body, /*shared_work=*/true));
+    REQUIRE(done.load() == 3);
+  }
+  glia::set_wait_spin_ns(before);
 }
 
 TEST_CASE("the process's gauge declines runs while they do not pay, if adaptive", "[pool]") {

@@ -59,8 +59,9 @@ namespace detail {
 /// longer than its wall time (CPU time inside the run: more than one core's worth of work
 /// done per second of waiting); on a machine whose cores other processes keep busy they do
 /// not, since every thread that is not running stalls the run's end. After a run that did
-/// not pay, runs stay on one thread for a stretch of at least 8 times its wall time, twice
-/// the last stretch (up to kMaxStretchNs) after each further one; a run that pays ends that.
+/// not pay, runs stay on one thread for a stretch of at least 8 times its wall time and at
+/// least twice the last stretch (that doubling up to kMaxStretchNs); a run that pays halves
+/// the last stretch (under a load that comes and goes, retries stay rare).
 /// The thread count never changes a result, so this changes only how long a call takes.
 class RunGauge {
  public:
@@ -72,7 +73,7 @@ class RunGauge {
   /// A parallel run that ended at `now` took `wall` ns, in which its threads ran `cpu` ns.
   void record(std::int64_t now, std::int64_t wall, std::int64_t cpu) noexcept {
     if (cpu > wall) {
-      stretch_.store(0, std::memory_order_relaxed);
+      stretch_.store(stretch_.load(std::memory_order_relaxed) / 2, std::memory_order_relaxed);
       serial_until_.store(0, std::memory_order_relaxed);
       return;
     }
@@ -168,16 +169,22 @@ class WorkerPool {
   int reserve(int nt);
   /// Runs body(ctx, tid) for tid in [0, nt) (nt <= reserve(nt)), tid 0 on the calling
   /// thread; returns once all have returned. The first exception a body throws is rethrown.
-  /// The run's wall and CPU times go to `gauge` (if not null).
-  void run(int nt, Body body, void* ctx, RunGauge* gauge = nullptr);
+  /// The run's wall and CPU times go to `gauge` (if not null). With `shared_work` (the
+  /// bodies take their work from a common pool until none is left, so the caller's body
+  /// returns only when all of it is taken), a worker that has not started when the caller's
+  /// body returns is not waited for: it skips this run (on a loaded machine a sleeping
+  /// worker may take a whole time slice to wake). Without it every tid runs.
+  void run(int nt, Body body, void* ctx, RunGauge* gauge = nullptr, bool shared_work = false);
   /// Workers started.
   int workers() const noexcept { return static_cast<int>(workers_.size()); }
   /// Workers asleep now, waiting for work.
   int sleeping() const noexcept;
 
  private:
+  enum : int { kIdle = 0, kOffered = 1, kStarted = 2 };
   struct Worker {
     std::atomic<std::uint64_t> job{0};  // bumped for each run the worker takes part in
+    std::atomic<int> offer{kIdle};      // kOffered: its part of the current run not yet started
     Waiter wake;
     std::thread thread;
   };
@@ -216,12 +223,14 @@ bool parallel_allowed() noexcept;
 /// Runs body(tid) for tid in [0, nt) on the calling thread's pool; returns false, having
 /// run nothing, if the pool cannot offer nt threads or recent parallel runs did not pay
 /// (RunGauge): the caller then does the work on its own thread.
+/// `shared_work`: see WorkerPool::run.
 template <class F>
-bool run_on_threads(int nt, F& body) {
+bool run_on_threads(int nt, F& body, bool shared_work = false) {
   if (!parallel_allowed()) return false;
   WorkerPool& pool = thread_pool();
   if (pool.reserve(nt) < nt) return false;
-  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, &run_gauge());
+  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, &run_gauge(),
+           shared_work);
   return true;
 }
 
