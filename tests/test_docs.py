@@ -1,6 +1,15 @@
-"""Every public name is documented with an example; help() is useful."""
+"""Every public name is documented with an example; help() is useful; the README's code runs
+as written and every relative link of the README and docs/ points at a file and heading."""
+import importlib
 import inspect
+import os
 import pydoc
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 import glia
 
@@ -44,15 +53,6 @@ def test_help_network_is_useful():
 
 
 # ---------------------------------------------------------------------------- README and docs pages
-import importlib
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 PAGES = [README] + sorted((ROOT / "docs").glob("*.md"))
