@@ -22,7 +22,7 @@ def test_workload_tests_pass_from_a_copy_with_nothing_beside_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "GLIA_SHARED"}
     # glia itself, imported from where this suite imports it (the copy has only tests/)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(glia.__file__).resolve().parent.parent)] + env.get("PYTHONPATH", "").split(os.pathsep))
+        [str(Path(glia.__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])
     run = subprocess.run(
         [sys.executable, "-m", "pytest", *WORKLOAD_TEST_FILES, "-m", "workloads", "-q", "-rA",
          "-p", "no:cacheprovider"],
