@@ -44,6 +44,9 @@ from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationSc
                             score_population)
 from glia.snapshot import EdgeRecord, NetworkSnapshot, NeuronRecord
 from glia import datasets
+from glia import _sources
+
+_sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
 
 __version__ = "0.1.0"
 

@@ -22,7 +22,11 @@ def _input_edit_count():
 
 
 cdef class InputSequence:
-    """Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
+    # The first line, ending in "--", is the signature (see Network's docstring).
+    """InputSequence()
+--
+
+Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
 
     A repeated (tick, neuron) keeps the last value. With ``loop`` the events repeat after
     the last event's tick. Example::

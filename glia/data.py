@@ -97,6 +97,10 @@ class EpisodeMetrics:
 class Dataset:
     """A list of :class:`EpisodeData`, with GliaGL's methods and glia's ``from_arrays``.
 
+    ``class_names`` maps target ids to the names of the classes they stand for (the
+    digits data set: ``{"O0": "0", ..., "O9": "9"}``); plots label classes by them. Slices,
+    splits and sums keep them.
+
     Example::
 
         ds = glia.Dataset.from_arrays(X, y)            # X (n, T, n_sensory), y labels
@@ -104,12 +108,25 @@ class Dataset:
         len(train), train[0], train[:10]
     """
 
-    def __init__(self, episodes: Iterable[EpisodeData] | None = None):
+    def __init__(self, episodes: Iterable[EpisodeData] | None = None,
+                 class_names: Mapping[str, str] | None = None):
+        names = _check_class_names(class_names)
         self.episodes: list[EpisodeData] = []
         for ep in episodes or ():
             if not isinstance(ep, EpisodeData):
                 raise TypeError(f"episodes must be EpisodeData, got {type(ep).__name__}")
             self.episodes.append(ep)
+        self.class_names: dict[str, str] = names
+
+    def __setstate__(self, state):  # data sets pickled before class_names existed
+        self.__dict__.update(state)
+        self.__dict__.setdefault("class_names", {})
+
+    def _like(self, episodes) -> "Dataset":
+        """A data set of ``episodes`` with this one's class names."""
+        out = Dataset(episodes)
+        out.class_names = dict(self.class_names)
+        return out
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -129,13 +146,15 @@ class Dataset:
         return cls.from_sequences([InputSequence.from_file(p) for p in paths], targets)
 
     @classmethod
-    def from_arrays(cls, X, y, target_ids: Sequence[str] | None = None) -> "Dataset":
+    def from_arrays(cls, X, y, target_ids: Sequence[str] | None = None,
+                    class_names: Sequence | Mapping | None = None) -> "Dataset":
         """Episodes from a dense array ``X`` (n, T, n_sensory) and labels ``y``.
 
         ``X[i, t, c]`` is injected into sensory neuron c before step t of episode i. A
         float32 C-contiguous X is used in place (no copy); others are converted once.
         ``y`` holds output ids (str) or class indices, mapped to ``target_ids[k]``
-        (default ``O{k}``).
+        (default ``O{k}``). ``class_names``: the classes' names, one per class index (as
+        scikit-learn's ``target_names``) or a dict {target id: name}.
         """
         if not isinstance(X, np.ndarray):
             X = np.asarray(X)
@@ -162,7 +181,16 @@ class Dataset:
             ids = [names[k] if names is not None else f"O{k}" for k in y.tolist()]
         else:
             raise TypeError(f"y must hold output ids (str) or class indices (int), got dtype {y.dtype}")
-        ds = cls()
+        if class_names is not None and not isinstance(class_names, Mapping):
+            if isinstance(class_names, str):
+                raise TypeError("class_names must be a sequence of names (one per class index) "
+                                "or a dict {target id: name}, got a str")
+            seq = list(class_names)
+            ids_of = list(target_ids) if target_ids is not None else [f"O{k}" for k in range(len(seq))]
+            if len(ids_of) != len(seq):
+                raise ValueError(f"class_names has {len(seq)} names but target_ids has {len(ids_of)} entries")
+            class_names = dict(zip(ids_of, seq))
+        ds = cls(class_names=class_names)
         ds.episodes = [EpisodeData(None, t, array=X[i]) for i, t in enumerate(ids)]
         return ds
 
@@ -175,13 +203,19 @@ class Dataset:
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            return Dataset(self.episodes[key])
+            return self._like(self.episodes[key])
         if isinstance(key, (list, np.ndarray)):
-            return Dataset([self.episodes[int(i)] for i in key])
+            return self._like([self.episodes[int(i)] for i in key])
         return self.episodes[key]
 
     def __add__(self, other: "Dataset") -> "Dataset":
-        return Dataset(self.episodes + list(other.episodes))
+        names = dict(self.class_names)
+        for k, v in getattr(other, "class_names", {}).items():
+            if names.setdefault(k, v) != v:
+                raise ValueError(f"the data sets name class {k!r} differently ({names[k]!r} and {v!r})")
+        out = Dataset(self.episodes + list(other.episodes))
+        out.class_names = names
+        return out
 
     @property
     def targets(self) -> list[str]:
@@ -212,7 +246,11 @@ class Dataset:
             order = np.random.default_rng(seed).permutation(len(eps))
             eps = [eps[i] for i in order]
         k = int(round(len(eps) * float(train_fraction)))
-        return Dataset(eps[:k]), Dataset(eps[k:])
+        return self._like(eps[:k]), self._like(eps[k:])
+
+    def class_name(self, target_id: str) -> str:
+        """The name of the class ``target_id`` stands for (the id itself when unnamed)."""
+        return self.class_names.get(target_id, target_id)
 
     def __repr__(self):
         return f"<glia.Dataset: {len(self)} episodes, classes {self.classes}>"
@@ -224,6 +262,14 @@ class Dataset:
         rows = "".join(f"<tr><td>{c}</td><td>{n}</td></tr>" for c, n in counts.items())
         return (f"<table><caption>glia.Dataset: {len(self)} episodes</caption>"
                 f"<tr><th>target</th><th>episodes</th></tr>{rows}</table>")
+
+
+def _check_class_names(names) -> dict:
+    if names is None:
+        return {}
+    if not isinstance(names, Mapping):
+        raise TypeError(f"class_names must be a dict {{target id: name}}, got {type(names).__name__}")
+    return {str(k): str(v) for k, v in names.items()}
 
 
 def load_sequence_file(path) -> InputSequence:
@@ -275,8 +321,9 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
     files = sorted(p for p in d.glob(pattern) if p.is_file())
     if not files:
         raise ValueError(f"no files match {pattern!r} in '{directory}'")
+    source = "target_mapping"
     if target_mapping is None and (d / "labels.csv").is_file():
-        target_mapping = _read_labels_csv(d / "labels.csv")
+        target_mapping, source = read_labels_csv(d / "labels.csv"), str(d / "labels.csv")
     targets = []
     for p in files:
         if callable(target_mapping):
@@ -284,19 +331,25 @@ def load_dataset_from_directory(directory, pattern: str = "*.seq",
         elif target_mapping is not None:
             t = target_mapping.get(p.name, target_mapping.get(p.stem))
             if t is None:
-                raise KeyError(f"target_mapping has no entry for '{p.name}'")
+                raise KeyError(f"{source} has no entry for '{p.name}'")
         else:
-            m = _CLASS_RE.search(p.stem)
-            if not m:
+            t = target_from_name(p.name)
+            if t is None:
                 raise ValueError(
-                    f"cannot infer the target of '{p.name}': name files like 'class<k>_….seq' "
-                    "or pass target_mapping (a dict or a callable)")
-            t = f"O{int(m.group(1))}"
+                    f"cannot infer the target of '{p.name}': name files like 'class<k>_….seq', "
+                    "list them in a labels.csv in the folder ('file,label' rows) or pass "
+                    "target_mapping (a dict or a callable)")
         targets.append(str(t))
     return Dataset.from_files(files, targets)
 
 
-def _read_labels_csv(path: Path) -> dict:
+def target_from_name(file_name: str) -> str | None:
+    """The target a file's name gives (``class2_017.seq`` → ``O2``), or None."""
+    m = _CLASS_RE.search(Path(file_name).stem)
+    return f"O{int(m.group(1))}" if m else None
+
+
+def read_labels_csv(path) -> dict:
     """{file name: output id} from a ``file,label`` CSV (header optional)."""
     import csv
     out = {}
