@@ -397,10 +397,12 @@ class _Resolved(NamedTuple):
 
 def _episode_mark(ep):
     """What must not change for a resolved episode to be reused: its target, and its array
-    and sequence objects themselves (held, so that a new object cannot take a freed one's
-    id) with the sequence's version."""
+    (or events) and sequence objects themselves (held, so that a new object cannot take a
+    freed one's id) with the sequence's version."""
     seq = getattr(ep, "seq", None)
     arr = getattr(ep, "array", None)
+    if arr is None:
+        arr = getattr(ep, "events", None)   # read-only: the object itself decides
     if seq is None and isinstance(ep, InputSequence):
         seq = ep
     return (getattr(ep, "target_id", ""), arr, seq, None if seq is None else seq.version)
