@@ -79,6 +79,9 @@ def _rebuild_episode(seq, target_id, array, events=None):
     return EpisodeData(seq, target_id, array=array, events=events)
 
 
+_CHUNK = 1 << 18   # events decoded at a time
+
+
 class _EventStore:
     """The spikes of a set of episodes as events, shared by their EpisodeEvents and never
     changed: ``tick`` and ``channel`` (int32, sorted by (episode, tick, channel), one event
@@ -121,14 +124,11 @@ class _EventStore:
             if not np.isfinite(values).all():
                 raise ValueError("value times the number of spikes of one (episode, tick, channel) "
                                  "overflows float32")
-        if keys.size:
-            q, channel = np.divmod(keys, n_channels)
-            tick = (q % n_ticks).astype(np.int32)
-            del q
-            channel = channel.astype(np.int32)
-        else:
-            tick = np.zeros(0, np.int32)
-            channel = np.zeros(0, np.int32)
+        tick = np.empty(keys.size, np.int32)
+        channel = np.empty(keys.size, np.int32)
+        for a in range(0, keys.size, _CHUNK):     # in blocks: small temporaries
+            q, channel[a:a + _CHUNK] = np.divmod(keys[a:a + _CHUNK], n_channels)
+            tick[a:a + _CHUNK] = q % n_ticks
         bounds = np.arange(n_episodes + 1, dtype=np.int64) * (n_ticks * n_channels)
         offsets = np.searchsorted(keys, bounds).astype(np.int64)
         return cls(tick, channel, offsets, values, value, n_ticks, n_channels)
@@ -363,9 +363,9 @@ class Dataset:
         _check_key_range(len(ids), n_ticks, n_channels)
         keys = episode.astype(np.int64)   # (episode * n_ticks + tick) * n_channels + channel
         keys *= n_ticks
-        keys += tick
+        keys += tick.astype(np.int64, copy=False) if tick.dtype == np.uint64 else tick
         keys *= n_channels
-        keys += channel
+        keys += channel.astype(np.int64, copy=False) if channel.dtype == np.uint64 else channel
         keys.sort()
         store = _EventStore.from_keys(keys, None, len(ids), n_ticks, n_channels, value)
         return cls._of_store(store, ids)

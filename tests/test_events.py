@@ -268,6 +268,14 @@ def test_from_events_errors(kwargs, exc, msg):
         glia.Dataset.from_events(**args)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint32, np.int64, np.uint64])
+def test_any_integer_dtype_gives_the_same_events(dtype):
+    e, t, c = (np.array(a, dtype) for a in ([1, 0, 1], [2, 0, 1], [0, 1, 3]))
+    ds = glia.Dataset.from_events(e, t, c, [0, 1], 3, 4)
+    assert ds[1].events.tick.tolist() == [1, 2] and ds[1].events.channel.tolist() == [3, 0]
+    assert ds[0].events.tick.tolist() == [0] and ds[0].events.channel.tolist() == [1]
+
+
 def test_from_events_leaves_its_arguments_alone():
     e, t, c = np.array([1, 0]), np.array([2, 0]), np.array([0, 1])
     glia.Dataset.from_events(e, t, c, [0, 1], 3, 2)
