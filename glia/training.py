@@ -18,7 +18,7 @@ from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit
 from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
-from glia.data import Dataset, EpisodeData, EpisodeMetrics
+from glia.data import Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics
 
 __all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
 
@@ -311,8 +311,9 @@ class Trainer:
     @_exclusive
     def evaluate(self, seq, config: TrainingConfig | None = None,
                  num_threads: int | None = None) -> EpisodeMetrics:
-        """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
-        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing. A
+        """Runs one episode (an InputSequence, EpisodeData, EpisodeEvents or (T, n_sensory)
+        array) from the reset state and returns its :class:`~glia.EpisodeMetrics`. Changes
+        nothing. A
         network above the cut-off (``glia._core.PARALLEL_STEP_MIN_WORK``) is stepped by
         ``num_threads`` threads (default: glia's thread count; see docs/threads.md), with
         the result of one thread bit for bit."""
@@ -320,6 +321,8 @@ class Trainer:
             ep = EpisodeData(seq, "")
         elif isinstance(seq, EpisodeData):
             ep = seq
+        elif isinstance(seq, EpisodeEvents):
+            ep = EpisodeData(None, "", events=seq)
         else:
             ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
         core = self._use(config, [ep])

@@ -84,6 +84,7 @@ def test_episodes_stepped_by_a_team_give_the_dense_results(any_size):
         b = tr.evaluate_dataset(events[k:k + 1], num_threads=2)
         assert a["rates"].tobytes() == b["rates"].tobytes() and a["rates"].max() > 0
         assert tr.evaluate(dense[k], num_threads=2).rates == tr.evaluate(events[k], num_threads=2).rates
+        assert tr.evaluate(dense[k].array).rates == tr.evaluate(events[k].events).rates
     assert glia._core._team_runs() > 0
 
 
@@ -332,3 +333,15 @@ def test_a_network_with_another_sensory_count_is_an_error():
         glia.evaluate_dataset(spiking_net(20), ds)
     with pytest.raises(TypeError, match="events must be a glia.EpisodeEvents"):
         glia.EpisodeData(None, "O0", events=np.zeros(3))
+
+
+def test_score_population_scores_event_data_as_dense():
+    dense, events, _ = three_forms(seed=9)
+    pop = [spiking_net(20, seed=s) for s in range(3)]
+    cfg = glia.create_config(optimizer="adam", lr=0.01, batch_size=4)
+    a = glia.score_population(pop, dense[:12], cfg, train_epochs=1, train_data=dense[12:],
+                              trainer="surrogate")
+    b = glia.score_population(pop, events[:12], cfg, train_epochs=1, train_data=events[12:],
+                              trainer="surrogate")
+    assert a.accuracy.tobytes() == b.accuracy.tobytes() and a.margin.tobytes() == b.margin.tobytes()
+    assert a.margin.max() > 0
