@@ -422,8 +422,8 @@ class Dataset:
           (integer arithmetic when t, dt and t_start are integers, float64 otherwise).
           Events outside ``[t_start, t_start + n_ticks * dt)`` are left out; without
           ``n_ticks`` every episode is as long as the latest event of them all needs.
-        - Channels: ``sensor_size`` is ``(W, H, P)`` as tonic gives it (an int W, or (W,)
-          or (W, H), means H = 1 and P = 1). The channel of an event is
+        - Channels: ``sensor_size`` is ``(W, H, P)`` as tonic gives it (an int W or (W,)
+          means H = P = 1; (W, H) means P = 1). The channel of an event is
           ``(p * H + y) * W + x``: the flattened index of tonic's frames (P, H, W), so
           ``n_channels = W * H * P``. A missing field ``y`` reads 0 (H must be 1); with
           P = 1 the polarity is not read (both polarities feed the same channels); with
