@@ -75,6 +75,24 @@ def test_every_trainer_gives_the_dense_results_bit_for_bit(method, n_hidden):
     assert _run(method, n_hidden, spikes)[0] == ref
 
 
+def test_sensory_neurons_with_incoming_edges_get_the_dense_input():
+    # input lands on accumulators that edges have filled: the order of additions matters
+    dense, events, _ = three_forms(seed=4)
+    runs = []
+    for data in (dense, events):
+        net = spiking_net(20, seed=4)
+        rng = np.random.default_rng(1)
+        src = rng.integers(N_IN, N_IN + 20, 30)
+        dst = rng.integers(0, N_IN, 30)
+        net.set_edges(src, dst, rng.normal(-30.0, 40.0, 30).astype(np.float32))
+        tr = glia.SurrogateTrainer(net, glia.create_config(optimizer="adam", lr=0.01, batch_size=4))
+        g = tr.gradients(data)
+        tr.train_fast(data, epochs=2)
+        runs.append((g.tobytes(), net.get_weights()[2].tobytes(),
+                     tr.evaluate_dataset(data)["rates"].tobytes()))
+    assert runs[0] == runs[1]
+
+
 def test_episodes_stepped_by_a_team_give_the_dense_results(any_size):
     dense, events, _ = three_forms(seed=5)
     net = spiking_net(70)
