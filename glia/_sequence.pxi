@@ -11,6 +11,10 @@
 # may call Python (argument conversion, NumPy arrays) happens before or after, on a copy.
 
 
+#: The largest tick or duration accepted (2**31 - 1): the engine's kMaxTick.
+MAX_TICK = kMaxTick
+
+
 def _note_input_edit():
     """Records a change to an episode's input or target (EpisodeData calls it)."""
     input_edits().bump()

@@ -18,7 +18,7 @@ from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit
 from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
-from glia.data import Dataset, EpisodeData, EpisodeMetrics
+from glia.data import Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics
 
 __all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
 
@@ -371,8 +371,9 @@ class Trainer:
     @_exclusive
     def evaluate(self, seq, config: TrainingConfig | None = None,
                  num_threads: int | None = None) -> EpisodeMetrics:
-        """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
-        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing. A
+        """Runs one episode (an InputSequence, EpisodeData, EpisodeEvents or (T, n_sensory)
+        array) from the reset state and returns its :class:`~glia.EpisodeMetrics`. Changes
+        nothing. A
         network above the cut-off (``glia._core.PARALLEL_STEP_MIN_WORK``) is stepped by
         ``num_threads`` threads (default: glia's thread count; see docs/threads.md), with
         the result of one thread bit for bit."""
@@ -380,6 +381,8 @@ class Trainer:
             ep = EpisodeData(seq, "")
         elif isinstance(seq, EpisodeData):
             ep = seq
+        elif isinstance(seq, EpisodeEvents):
+            ep = EpisodeData(None, "", events=seq)
         else:
             ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
         core = self._use(config, [ep])
@@ -468,10 +471,12 @@ class _Resolved(NamedTuple):
 
 def _episode_mark(ep):
     """What must not change for a resolved episode to be reused: its target, and its array
-    and sequence objects themselves (held, so that a new object cannot take a freed one's
-    id) with the sequence's version."""
+    (or events) and sequence objects themselves (held, so that a new object cannot take a
+    freed one's id) with the sequence's version."""
     seq = getattr(ep, "seq", None)
     arr = getattr(ep, "array", None)
+    if arr is None:
+        arr = getattr(ep, "events", None)   # read-only: the object itself decides
     if seq is None and isinstance(ep, InputSequence):
         seq = ep
     return (getattr(ep, "target_id", ""), arr, seq, None if seq is None else seq.version)
