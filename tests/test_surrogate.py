@@ -256,3 +256,33 @@ def test_learns_xor():
         tr = glia.SurrogateTrainer(net, glia.create_config(**D.XOR_CONFIG))
         tr.train_fast(data, epochs=300)
         assert tr.evaluate_dataset(data)["correct"] == 4, seed
+
+
+def test_scratch_is_a_block_record_per_thread():
+    # 100 sensory -> 50 hidden -> 10 outputs, T = 50, a batch of 128 (lanes 32): the
+    # trainer holds one block's record, T x lanes x (4 G + 8 ceil(N / 64)) bytes, per
+    # thread, not the batch's
+    rng = np.random.default_rng(0)
+    net = glia.Network()
+    for i in range(100):
+        net.add_neuron(f"S{i}", 100.0, 1.0, 0.0)
+    for h in range(50):
+        net.add_neuron(f"H{h}", 1.0, 0.9, 0.0)
+    for o in range(10):
+        net.add_neuron(f"O{o}", 1.0, 0.9, 0.0)
+    src = np.r_[np.repeat(np.arange(100), 50), np.repeat(np.arange(100, 150), 10)]
+    dst = np.r_[np.tile(np.arange(100, 150), 100), np.tile(np.arange(150, 160), 50)]
+    net.set_edges(src, dst, rng.normal(0.0, 0.3, len(src)).astype(np.float32))
+    X = ((rng.random((128, 50, 100)) < 0.05) * 200.0).astype(np.float32)
+    data = glia.Dataset.from_arrays(X, rng.integers(0, 10, 128))
+    N, G, E, T, lanes = 160, 60, len(src), 50, 32
+    assert glia._core._surrogate_block_lanes(128, T, G, N) == lanes
+    record = T * lanes * (4 * G + 8 * ((N + 63) // 64))
+    state = 4 * N * lanes * 5
+    rest = 4 * E * 4 + 4 * N * 128 + 16 * 128      # gradient rows, rates, batch order
+    small = 64 * N + 8192                           # per neuron / per lane odds and ends
+    for nt in (1, 2):
+        tr = glia.SurrogateTrainer(net, glia.create_config(warmup_ticks=0, batch_size=128))
+        tr.gradients(data, num_threads=nt)
+        s = tr.scratch_bytes
+        assert nt * record <= s <= nt * (record + state + small) + rest, (nt, s, record)

@@ -319,7 +319,7 @@ class RateGDTrainer : public Trainer {
 };
 
 /// Surrogate-gradient back-propagation through time on the engine's own neuron model (the
-/// contract is in docs/surrogate.md). Per episode, from the reset state, for
+/// contract is in docs/training.md). Per episode, from the reset state, for
 /// T = episode_steps(cfg, ep) = warmup_ticks + window_steps(cfg, ep) steps (the resolved
 /// decision window: cfg.decision_window, or to the end of the input when it is 0): the
 /// engine's step unchanged; the loss is softmax cross-entropy of the detector's output
