@@ -6,6 +6,12 @@ def _team_runs():
     return team_runs()
 
 
+def _surrogate_block_lanes(int64_t n, int64_t T, int64_t G, int32_t N):
+    """Test hook: episodes per block of SurrogateTrainer for a batch of n episodes of at
+    most T steps, G neurons in the gradient set and N in all."""
+    return CSurrogateTrainer.block_lanes(n, T, G, N)
+
+
 # ---------------------------------------------------------------- the config field table
 _FIELD_KINDS = ("int", "float", "bool", "choice", "seed")
 _SEED_MAX = 2**64 - 1
