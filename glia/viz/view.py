@@ -443,13 +443,12 @@ class LiveView:
         if self.path is not None:
             view.save_html(self.path)
         if self._handle is not None:
-            from IPython.display import HTML
-            self._handle.update(HTML(view._repr_html_()))
+            self._handle.update(view)
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, display
+        from IPython.display import display
         view = self.view if self.view is not None else self._build(self.net, "before training")
-        self._handle = display(HTML(view._repr_html_()), display_id=True)
+        self._handle = display(view, display_id=True)
 
     def __repr__(self) -> str:
         return (f"LiveView(every={self.every}, updates={self.updates}, "

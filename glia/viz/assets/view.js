@@ -110,8 +110,6 @@ function start(m) {
     mark.title = `decision window: steps ${m.window[0]}-${m.window[1] - 1}`;
   }
 
-  function toPx(i) { return [px[i], py[i]]; }
-
   function resize() {
     dpr = window.devicePixelRatio || 1;
     const r = canvas.getBoundingClientRect();
@@ -381,7 +379,12 @@ function start(m) {
     get step() { return st.step; }, get playing() { return st.playing; },
     get lastFrameMs() { return st.lastFrameMs; }, get frames() { return st.frames; },
     steps: T, neurons: N, setStep: (t) => setStep(t), play: () => play(true), pause: () => play(false),
-    select: (i) => { st.selected = i; draw(); },
+    get selected() { return st.selected < 0 ? null : m.ids[st.selected]; },
+    select: (id) => { st.selected = m.ids.indexOf(id); draw(); },
+    where: (id) => {                  // a neuron's centre in client coordinates
+      const i = m.ids.indexOf(id), r = canvas.getBoundingClientRect();
+      return i < 0 ? null : [r.left + px[i], r.top + py[i]];
+    },
   };
   root.dataset.ready = "1";
 }
