@@ -134,6 +134,14 @@ class NetworkView:
     The page (:meth:`to_html`, :meth:`save_html`) opens at step ``t`` from its URL
     fragment ``#t=<step>``; its element ``#glia-view`` keeps ``data-step`` (the step shown),
     ``data-firing`` (the ids firing at that step, space-separated) and ``data-winner``.
+
+    Example::
+
+        net = glia.Network.from_string("NEWNET S=8 H=60 O=3\nW_SCALE 40\nSEED 3\n")
+        view = glia.viz.NetworkView(net, X, config=glia.TrainingConfig(warmup_ticks=10))
+        view                                   # the player, in Jupyter
+        view.save_html("run.html")             # run.html#t=12 opens at step 12
+        view.firing(12)                        # the ids firing at step 12
     """
 
     def __init__(self, net, inputs, *, reset: bool = True, config=None,
@@ -290,10 +298,12 @@ class NetworkView:
 
     @property
     def neuron_ids(self) -> list:
+        """The neuron ids, in the raster's column order (the network's ``neuron_ids``)."""
         return list(self._ids)
 
     @property
     def num_steps(self) -> int:
+        """Steps in the run (T)."""
         return int(self._raster.shape[0])
 
     @property
@@ -401,6 +411,12 @@ class LiveView:
     re-runs its network; ``live(generation, best_genome, best_metrics)``
     (``on_generation``) runs the best genome. It works only once shown in a notebook or
     given a ``path``; otherwise a call returns at once. ``updates`` counts the redraws.
+
+    Example::
+
+        live = glia.viz.NetworkView.live(net, X_val[0], every=5)
+        live                                   # shown in the notebook: updated in place
+        trainer.train(train, epochs=50, on_epoch=live)
     """
 
     def __init__(self, net, inputs, *, every: int = 1, path=None, **view_kwargs):
