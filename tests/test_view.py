@@ -7,6 +7,7 @@ and .ci/run install Debian's ``chromium``); without it the browser tests fail, n
 import html
 import io
 import re
+import time
 
 import numpy as np
 import pytest
@@ -133,6 +134,8 @@ def test_bad_input_is_named(hand):
         NetworkView.from_raster(hand, np.zeros((6, 4), bool))
     with pytest.raises(ValueError, match="values must have shape"):
         NetworkView.from_raster(hand, np.zeros((6, 5), bool), np.zeros((5, 5)))
+    with pytest.raises(ValueError, match="at least one row"):
+        NetworkView(hand, np.zeros((0, 2)))
     with pytest.raises(ValueError, match="max_edges"):
         NetworkView(hand, HAND_X, max_edges=-1)
     with pytest.raises(IndexError, match="index 9"):
@@ -208,6 +211,39 @@ def test_dom_matches_engine_raster(browser, tmp_path, mid):
             assert step == s and firing.split() == [ids[i] for i in np.flatnonzero(raster[s])]
         finally:
             page.close()
+
+
+def test_inline_frame_plays(browser, tmp_path, hand):
+    """The notebook form (an iframe whose srcdoc is the page, sandboxed) in a host page."""
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body><p>a notebook cell's output:</p>"
+                    + NetworkView(hand, HAND_X)._repr_html_() + "</body></html>")
+    page = browser.open(host.as_uri())
+    try:
+        page.wait_for("document.querySelector('iframe') !== null")
+
+        def in_frame(expr):
+            """``expr`` in the frame's document (None until it has loaded). A sandboxed
+            frame has an opaque origin, so Chromium runs it as a target of its own."""
+            frames = [t for t in browser.send("Target.getTargets")["targetInfos"]
+                      if t["type"] == "iframe" and t["url"] == "about:srcdoc"]
+            if not frames:
+                return None
+            session = browser.send("Target.attachToTarget", {"targetId": frames[0]["targetId"],
+                                                             "flatten": True})["sessionId"]
+            r = browser.send("Runtime.evaluate", {"expression": expr, "returnByValue": True},
+                             session)
+            return r["result"].get("value")
+
+        deadline = time.monotonic() + 20
+        while in_frame("document.getElementById('glia-view')?.dataset.ready") != "1":
+            assert time.monotonic() < deadline, "the inline player never became ready"
+            time.sleep(0.05)
+        assert in_frame("[document.getElementById('glia-view').dataset.step,"
+                        " document.getElementById('glia-view').dataset.firing]") == ["0", "S0"]
+        assert in_frame("document.getElementById('glia-view').dataset.error") is None
+    finally:
+        page.close()
 
 
 def test_hand_network_in_the_browser(browser, tmp_path, hand):

@@ -268,6 +268,8 @@ class NetworkView:
         if isinstance(max_edges, bool) or not isinstance(max_edges, (int, np.integer)) \
                 or max_edges < 0:
             raise ValueError(f"max_edges must be an int >= 0, got {max_edges!r}")
+        if raster.shape[0] == 0:
+            raise ValueError("the run has no steps: inputs (or raster) must have at least one row")
         self._ids = ids
         self._kind = kind
         self._thr, self._leak, self._rest = thr, leak, rest
