@@ -99,6 +99,7 @@ def test_from_raster_events_and_tuple(hand):
     net.reset()
     steps, neurons, values = net.run(HAND_X, record="events", trace=hand.neuron_ids)
     b = NetworkView.from_raster(hand, (steps, neurons), values)      # events
+    assert np.array_equal(NetworkView.from_raster(hand, (steps, neurons, values)).values, values)
     c = NetworkView.from_raster(hand, ref.raster)                    # no values
     for v in (a, b, c):
         assert np.array_equal(v.raster, ref.raster)
@@ -113,12 +114,13 @@ def test_from_episode_runs_what_training_runs():
     cfg = glia.TrainingConfig(warmup_ticks=5, decision_window=20)
     view = NetworkView.from_episode(net, data, 1, config=cfg)
     assert view.num_steps == 25 and view.window == (5, 25)
-    assert view.title == f"target {data[1].target_id}"
+    m = glia.Trainer(net.copy(), cfg).evaluate(data[1])
+    assert view.title == f"target {data[1].target_id} · decided {m.winner_id or 'none'}"
+    assert view.decided == m.winner_id
     expect = net.copy().run(data[1].array[:25], reset=True)
     assert np.array_equal(view.raster, expect)
     # the leader at the last step is the engine's winner for this episode
-    m = glia.Trainer(net.copy(), cfg).evaluate(data[1])
-    assert view.leader(24) == m.winner_id
+    assert m.winner_id and view.leader(24) == m.winner_id
     # default config: the whole input, from a sequence episode too
     seq = glia.InputSequence.from_array(data[0].array)
     v2 = NetworkView.from_episode(net, glia.EpisodeData(seq, "O0"))
@@ -140,6 +142,8 @@ def test_bad_input_is_named(hand):
         NetworkView(hand, HAND_X, max_edges=-1)
     with pytest.raises(IndexError, match="index 9"):
         NetworkView.from_episode(hand, glia.Dataset([glia.EpisodeData()]), 9)
+    with pytest.raises(ValueError, match=r"inputs must be a real \(T, 2\) array"):
+        NetworkView.live(hand, np.zeros((6, 3)))
     with pytest.raises(ValueError, match="every"):
         NetworkView.live(hand, HAND_X, every=0)
 

@@ -164,16 +164,16 @@ class NetworkView:
 
         ``raster`` is a (T, num_neurons) bool array (``net.run(X)``), or the spike events
         ``(steps, neurons)`` of ``net.run(X, record="events")`` (then ``values`` or a
-        ``T`` must tell the length: pass ``values``), or the tuple ``(raster, values)`` that
-        ``net.run(X, trace=net.neuron_ids)`` returns. ``values`` (T, num_neurons), the
+        ``T`` must tell the length: pass ``values``), or the tuple ``(raster, values)`` or
+        ``(steps, neurons, values)`` that ``net.run(X, trace=net.neuron_ids)`` returns. ``values`` (T, num_neurons), the
         neurons' values after each step in ``net.neuron_ids`` order, is optional: without
         it neurons are coloured by firing only.
         """
         structure = _network_structure(net)
         n = len(structure[0])
-        if isinstance(raster, tuple) and len(raster) == 2 and values is None \
-                and np.asarray(raster[0]).ndim == 2:
-            raster, values = raster
+        if isinstance(raster, tuple) and values is None and (
+                len(raster) == 3 or (len(raster) == 2 and np.asarray(raster[0]).ndim == 2)):
+            raster, values = (raster[:2], raster[2]) if len(raster) == 3 else raster
         if isinstance(raster, tuple) and len(raster) == 2:
             steps, neurons = (np.asarray(a, np.int64) for a in raster)
             if values is None:
@@ -209,7 +209,9 @@ class NetworkView:
         state, ``warmup_ticks`` + decision-window steps of ``config`` (default
         :class:`glia.TrainingConfig`'s), the window marked. ``episode`` is an
         :class:`glia.EpisodeData` or a :class:`glia.Dataset` (then its episode ``index``).
-        The title names the target output unless ``title`` is given."""
+        The engine's evaluation of the episode gives the number of steps and the winner it
+        decides (``view.decided``, '' for none); the title names the target and that winner
+        unless ``title`` is given."""
         from glia.config import TrainingConfig
         from glia.data import Dataset, EpisodeData
         if isinstance(episode, Dataset):
@@ -221,33 +223,34 @@ class NetworkView:
             raise TypeError(f"episode must be a glia.EpisodeData or glia.Dataset, "
                             f"got {type(episode).__name__}")
         cfg = config if config is not None else TrainingConfig()
+        from glia.training import Trainer
+        # the engine's own evaluation says how many steps the episode runs, and its winner
+        decided = Trainer(net.copy(), cfg).evaluate(episode)
+        T = int(decided.ticks_run)
         sensory = list(net.sensory_ids)
         if episode.array is not None:
             A = np.asarray(episode.array, np.float32)
             if A.ndim != 2 or A.shape[1] > len(sensory):
                 raise ValueError(f"episode.array must have shape (T, <= {len(sensory)}), "
                                  f"got shape {A.shape}")
-            length, loop = A.shape[0], False
         else:
             seq = episode.to_sequence()
             extra = [n for n in seq.neuron_ids if n not in set(sensory)]
             if extra:
                 raise ValueError(f"the episode injects into non-sensory neurons {extra[:5]}; "
                                  f"NetworkView plays inputs to sensory neurons only")
-            length, loop = seq.length, seq.loop
-        warm = int(cfg.warmup_ticks)
-        T = warm + (int(cfg.decision_window) if cfg.decision_window > 0
-                    else max(length - warm, 1))
         if episode.array is not None:
             X = np.zeros((T, len(sensory)), np.float32)
             rows = min(T, A.shape[0])
             X[:rows, :A.shape[1]] = A[:rows]
         else:
             X = episode.to_sequence().to_array(neuron_ids=sensory, length=T)
-        if not title and episode.target_id:
-            title = f"target {episode.target_id}"
-        return cls(net, X, reset=True, config=cfg, max_edges=max_edges, seed=seed,
+        if not title:
+            title = f"target {episode.target_id or 'none'} · decided {decided.winner_id or 'none'}"
+        view = cls(net, X, reset=True, config=cfg, max_edges=max_edges, seed=seed,
                    title=title, n_threads=n_threads)
+        view.decided = decided.winner_id
+        return view
 
     @staticmethod
     def live(net, inputs, *, every: int = 1, path=None, **view_kwargs) -> "LiveView":
@@ -284,6 +287,8 @@ class NetworkView:
         self._edges = (src[keep], dst[keep], w[keep])
         self._n_edges = int(w.size)
         self.title = str(title)
+        #: the winner the engine's evaluation decides (:meth:`from_episode`; else None)
+        self.decided: Optional[str] = None
         self._raster.flags.writeable = False
         if self._values is not None:
             self._values.flags.writeable = False
@@ -425,8 +430,13 @@ class LiveView:
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"every must be an int >= 1, got {every!r}")
         _network_structure(net)
+        X = np.asarray(inputs)
+        if X.ndim != 2 or X.shape[1] != net.num_sensory or X.shape[0] == 0 \
+                or X.dtype.kind not in "biuf":
+            raise ValueError(f"inputs must be a real (T, {net.num_sensory}) array with T >= 1, "
+                             f"got shape {X.shape} and dtype {X.dtype}")
         self.net = net
-        self.inputs = np.array(inputs, np.float32, copy=True)
+        self.inputs = np.array(X, np.float32, copy=True)
         self.every = int(every)
         self.path = None if path is None else Path(os.fspath(path))
         self._kwargs = view_kwargs
