@@ -16,7 +16,8 @@ const tip = document.getElementById("glia-tip");
 const el = (id) => document.getElementById(id);
 
 const EXC = [42, 157, 58], INH = [214, 39, 40];
-const KIND_NAMES = ["sensory", "hidden", "outputs"];
+const KIND_NAMES = ["sensory", "hidden", "outputs"];   // column titles
+const KIND = ["sensory", "hidden", "output"];             // one neuron's kind
 const ROUND_LIMIT = 3000;                // more neurons than this are drawn as squares (faster)
 const TAU = 2 * Math.PI;
 
@@ -182,6 +183,10 @@ function start(m) {
   const COLORS = m.levels;
   const PALETTE = Array.from({ length: COLORS }, (_, k) => ramp(k, COLORS));
   const buckets = Array.from({ length: COLORS }, () => []);
+  function addShapes(list, r) {         // one sub-path per neuron into the current path
+    if (round) for (const i of list) { ctx.moveTo(px[i] + r, py[i]); ctx.arc(px[i], py[i], r, 0, TAU); }
+    else for (const i of list) ctx.rect(px[i] - r, py[i] - r, 2 * r, 2 * r);
+  }
   function draw() {
     if (!staticLayer) return;
     const t0 = performance.now();
@@ -189,32 +194,21 @@ function start(m) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(staticLayer, 0, 0);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const r = radius, d = 2 * r;
+    const r = radius;
     for (const b of buckets) b.length = 0;
     for (let i = 0; i < N; i++) buckets[colourLevel(t, i)].push(i);
     for (let k = 0; k < COLORS; k++) {
-      const list = buckets[k];
-      if (!list.length) continue;
-      ctx.beginPath();
-      if (round) for (const i of list) { ctx.moveTo(px[i] + r, py[i]); ctx.arc(px[i], py[i], r, 0, TAU); }
-      else for (const i of list) ctx.rect(px[i] - r, py[i] - r, d, d);
-      ctx.fillStyle = PALETTE[k];
-      ctx.fill();
+      if (!buckets[k].length) continue;
+      ctx.beginPath(); addShapes(buckets[k], r); ctx.fillStyle = PALETTE[k]; ctx.fill();
     }
     // the flash: firing neurons white with a halo, last step's fading
     const now = firingAt(m, t);
     if (t > 0) {
-      ctx.beginPath();
-      for (const i of firingAt(m, t - 1)) ctx.rect(px[i] - 1.6 * r, py[i] - 1.6 * r, 3.2 * r, 3.2 * r);
+      ctx.beginPath(); addShapes(firingAt(m, t - 1), 1.6 * r);
       ctx.fillStyle = "rgba(255,255,255,0.18)"; ctx.fill();
     }
-    ctx.beginPath();
-    for (const i of now) ctx.rect(px[i] - 2.2 * r, py[i] - 2.2 * r, 4.4 * r, 4.4 * r);
-    ctx.fillStyle = "rgba(255,244,200,0.35)"; ctx.fill();
-    ctx.beginPath();
-    if (round) for (const i of now) { ctx.moveTo(px[i] + 1.3 * r, py[i]); ctx.arc(px[i], py[i], 1.3 * r, 0, TAU); }
-    else for (const i of now) ctx.rect(px[i] - 1.3 * r, py[i] - 1.3 * r, 2.6 * r, 2.6 * r);
-    ctx.fillStyle = "#ffffff"; ctx.fill();
+    ctx.beginPath(); addShapes(now, 2.2 * r); ctx.fillStyle = "rgba(255,244,200,0.35)"; ctx.fill();
+    ctx.beginPath(); addShapes(now, 1.3 * r); ctx.fillStyle = "#ffffff"; ctx.fill();
     // outputs: ids, the leading one ringed
     const lead = m.leader[t];
     ctx.font = "11px system-ui, sans-serif"; ctx.textBaseline = "middle";
@@ -336,7 +330,7 @@ function start(m) {
   function showTip(i) {
     if (i < 0) { tip.hidden = true; return; }
     const t = st.step, v = value(t, i);
-    tip.textContent = `${m.ids[i]} (${KIND_NAMES[m.kind[i]]})\nthreshold ${fmt(m.threshold[i])}` +
+    tip.textContent = `${m.ids[i]} (${KIND[m.kind[i]]})\nthreshold ${fmt(m.threshold[i])}` +
       `   leak ${fmt(m.leak[i])}\nvalue ${m.has_values ? (m.exact ? "" : "≈ ") + fmt(v) : "not recorded"}` +
       (fired(m, t, i) ? "   fired" : "");
     tip.hidden = false;
