@@ -102,16 +102,16 @@ def _short_floats(a: np.ndarray) -> list:
     return [float(str(v)) for v in np.asarray(a, np.float32)]
 
 
-def _check_raster(raster, T_name: str, n: int) -> np.ndarray:
+def _check_raster(raster, name: str, n: int) -> np.ndarray:
     r = np.asarray(raster)
     if r.ndim != 2 or r.shape[1] != n:
-        raise ValueError(f"{T_name} must have shape (T, {n}) (one column per neuron), "
+        raise ValueError(f"{name} must have shape (T, {n}) (one column per neuron), "
                          f"got shape {r.shape}")
     if r.dtype != np.bool_:
         if r.dtype.kind not in "biu":
-            raise TypeError(f"{T_name} must be a bool array, got dtype {r.dtype}")
+            raise TypeError(f"{name} must be a bool array, got dtype {r.dtype}")
         if r.size and (r.min() < 0 or r.max() > 1):
-            raise ValueError(f"{T_name} must hold 0/1 or bools")
+            raise ValueError(f"{name} must hold 0/1 or bools")
         r = r.astype(bool)
     return r
 
@@ -137,7 +137,8 @@ class NetworkView:
 
     Example::
 
-        net = glia.Network.from_string("NEWNET S=8 H=60 O=3\nW_SCALE 40\nSEED 3\n")
+        net = glia.datasets.three_class_network()
+        X = glia.datasets.three_class()[0].array            # (70, 3)
         view = glia.viz.NetworkView(net, X, config=glia.TrainingConfig(warmup_ticks=10))
         view                                   # the player, in Jupyter
         view.save_html("run.html")             # run.html#t=12 opens at step 12
@@ -148,7 +149,7 @@ class NetworkView:
                  max_edges: int = MAX_EDGES, seed: int = 0, title: str = "",
                  n_threads: Optional[int] = None):
         structure = _network_structure(net)
-        X = np.asarray(inputs) if not isinstance(inputs, np.ndarray) else inputs
+        X = np.asarray(inputs)
         if X.ndim != 2:
             raise ValueError(f"inputs must have shape (T, {net.num_sensory}), got shape {X.shape}")
         work = net.copy()
