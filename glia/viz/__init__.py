@@ -32,6 +32,7 @@ from glia.viz.activity import plot_activity_raster, plot_neuron_activity
 from glia.viz.evolution import plot_evolution_result, plot_lineage
 from glia.viz.network import plot_confusion_matrix, plot_network_graph, plot_weight_distribution
 from glia.viz.training import plot_training_history
+from glia.viz.view import LiveView, NetworkView
 from glia._gliagl import plot_network, plot_weights
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "plot_network",
     "plot_weights",
     "plot_activity_raster",
+    "NetworkView",
+    "LiveView",
     "LAYOUTS",
     "DEFAULT_DPI",
 ]
