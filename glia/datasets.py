@@ -11,6 +11,8 @@ Example::
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from glia._core import Network
@@ -18,7 +20,8 @@ from glia.data import Dataset
 
 __all__ = ["xor", "xor_network", "XOR_CONFIG", "THREE_CLASS_GRADIENT_CONFIG",
            "THREE_CLASS_HEBBIAN_CONFIG", "DIGITS_CONFIG", "three_class", "three_class_network", "digits", "digits_network",
-           "poisson_encode"]
+           "poisson_encode", "temporal_order", "rate_intensity", "delayed_recall", "randman",
+           "DELAYED_RECALL_WARMUP", "TASKS", "Task", "task"]
 
 SPIKE_VALUE = 200.0   # an injection that makes a sensory neuron (threshold 100) fire
 
@@ -198,3 +201,193 @@ def digits_network(n_hidden: int = 0, seed: int = 0) -> Network:
         w += [rng.uniform(-1.5, 1.5, 64 * n_hidden), 0.1 + rng.uniform(-1, 1, 10 * n_hidden)]
     net.set_edges(np.concatenate(src), np.concatenate(dst), np.concatenate(w).astype(np.float32))
     return net
+
+
+# ---------------------------------------------------------------- tasks of the task suite
+# (tests/test_tasks.py, benchmarks/bench_tasks.py). Inputs carry ``value`` per spike (1.0:
+# what a sensory relay of glia.networks.layered needs; 200 drives the 100-threshold sensory
+# neurons of the baseline networks above).
+
+def _labels(n, n_classes, rng):
+    y = np.arange(n) % n_classes
+    return y[rng.permutation(n)]
+
+
+def temporal_order(n: int = 200, ticks: int = 40, burst: int = 6, p_spike: float = 0.8,
+                   jitter: int = 3, value: float = 1.0, seed: int = 0) -> Dataset:
+    """Two inputs that burst once each, in either order: class 0 when S0 bursts first,
+    class 1 when S1 does. Both bursts have the same length and spike probability
+    (``p_spike`` per tick over ``burst`` ticks), so every episode carries the same expected
+    number of spikes on each input: only the order tells the classes apart (a rate trainer
+    cannot learn it). The first burst starts at tick 2 + U{0..jitter}, the second
+    ``burst`` + 4 + U{0..jitter} ticks later."""
+    rng = np.random.default_rng(seed)
+    y = _labels(n, 2, rng)
+    X = np.zeros((n, ticks, 2), np.float32)
+    for i in range(n):
+        t1 = 2 + rng.integers(0, jitter + 1)
+        t2 = t1 + burst + 4 + rng.integers(0, jitter + 1)
+        first, second = (0, 1) if y[i] == 0 else (1, 0)
+        for ch, t in ((first, t1), (second, t2)):
+            X[i, t:t + burst, ch] = (rng.random(min(burst, ticks - t)) < p_spike) * value
+    return Dataset.from_arrays(X, y)
+
+
+def rate_intensity(n: int = 200, ticks: int = 40, channels: int = 10, low: float = 0.1,
+                   high: float = 0.2, value: float = 1.0, seed: int = 0) -> Dataset:
+    """Two classes that differ only in their overall Poisson rate: every channel spikes
+    with probability ``low`` per tick in class 0 and ``high`` in class 1 (a new user's
+    first task)."""
+    rng = np.random.default_rng(seed)
+    y = _labels(n, 2, rng)
+    p = np.where(y == 1, high, low)[:, None, None]
+    X = ((rng.random((n, ticks, channels)) < p) * value).astype(np.float32)
+    return Dataset.from_arrays(X, y)
+
+
+#: The ticks before :func:`delayed_recall`'s decision window (cue + delay): train and
+#: evaluate it with ``warmup_ticks=DELAYED_RECALL_WARMUP`` so that only the answer after
+#: the delay counts.
+DELAYED_RECALL_WARMUP = 20
+
+
+def delayed_recall(n: int = 200, n_classes: int = 2, cue: int = 5, delay: int = 15,
+                   recall: int = 15, p_cue: float = 0.9, p_noise: float = 0.02,
+                   value: float = 1.0, seed: int = 0) -> Dataset:
+    """Recall a cue after a delay: class k's cue channel S{k} spikes with probability
+    ``p_cue`` per tick for ``cue`` ticks; then ``delay`` ticks of background noise (every
+    channel, ``p_noise``); then a go signal on channel S{n_classes} (every tick of the
+    ``recall`` period, with the noise). The answer is read after cue and delay: train with
+    ``warmup_ticks = cue + delay`` (:data:`DELAYED_RECALL_WARMUP` for the defaults), so the
+    network must hold the cue across the delay."""
+    rng = np.random.default_rng(seed)
+    y = _labels(n, n_classes, rng)
+    T = cue + delay + recall
+    C = n_classes + 1
+    X = (rng.random((n, T, C)) < p_noise).astype(np.float32)
+    X[:, :cue, :n_classes] = 0.0
+    for i in range(n):
+        X[i, :cue, y[i]] = rng.random(cue) < p_cue
+    X[:, cue + delay:, n_classes] = 1.0
+    return Dataset.from_arrays(X * np.float32(value), y)
+
+
+def randman(n: int = 300, n_classes: int = 3, units: int = 20, ticks: int = 50,
+            manifold_dim: int = 1, alpha: float = 2.0, n_freq: int = 20, value: float = 1.0,
+            seed: int = 0) -> Dataset:
+    """A synthetic spike-timing task after Zenke & Vogels (2021), "The remarkable robustness
+    of surrogate gradient learning for instilling complex function in spiking neural
+    networks" (Neural Computation 33(4)): each class is a smooth random manifold of spike
+    times, and every input unit spikes exactly once per episode, so spike counts carry no
+    information at all: only timing does.
+
+    Class c has, for every unit i, a random smooth function f_ci of a latent point
+    x in [0, 1]^manifold_dim: a product over latent dimensions d of
+    sum_{k=1..n_freq} a_k k^-alpha sin(2 pi (k b_k x_d + c_k)), a, b, c uniform in [0, 1)
+    (a random Fourier series whose spectrum falls as k^-alpha: larger ``alpha``, smoother
+    manifolds). An episode draws a class and x uniformly; unit i spikes at tick
+    floor(g_ci(x) (ticks - 1)), g the function rescaled to [0, 1] over the class's sampled
+    points (per unit)."""
+    rng = np.random.default_rng(seed)
+    y = _labels(n, n_classes, rng)
+    k = np.arange(1, n_freq + 1, dtype=np.float64)
+    spectrum = k ** -float(alpha)
+    X = np.zeros((n, ticks, units), np.float32)
+    for c in range(n_classes):
+        idx = np.nonzero(y == c)[0]
+        a, b, ph = (rng.random((3, units, manifold_dim, n_freq)))
+        x = rng.random((idx.size, manifold_dim))
+        # f[s, i] = prod_d sum_k a spectrum sin(2 pi (k b x + ph))
+        arg = 2 * np.pi * (k * b[None] * x[:, None, :, None] + ph[None])
+        f = np.prod(np.sum((a * spectrum)[None] * np.sin(arg), axis=-1), axis=-1)
+        lo, hi = f.min(axis=0), f.max(axis=0)
+        g = (f - lo) / np.where(hi > lo, hi - lo, 1.0)
+        t = np.floor(g * (ticks - 1)).astype(np.int64)
+        X[idx[:, None], t, np.arange(units)[None, :]] = value
+    return Dataset.from_arrays(X, y)
+
+
+#: The task suite (tests/test_tasks.py, benchmarks/bench_tasks.py): name -> what the task
+#: tests. Build one with :func:`task`.
+TASKS = {
+    "xor": "XOR of two inputs (rates)",
+    "three_class": "which of three noisy inputs drives hardest (rates)",
+    "digits": "scikit-learn's 8x8 digits, Poisson-coded (rates)",
+    "temporal_order": "which of two equal-rate bursts comes first (timing only)",
+    "rate_intensity": "two classes that differ only in their overall rate",
+    "delayed_recall": "which cue came before a 15-tick delay (memory)",
+    "randman": "Zenke & Vogels' random manifolds, one spike per input (timing only)",
+}
+
+
+class Task(NamedTuple):
+    """One task of the suite: its splits, the network to build and the episode timing."""
+    train: Dataset
+    validation: Dataset
+    test: Dataset
+    network: dict   #: keyword arguments of glia.networks.layered (sizes, input_rate, ...)
+    episode: dict   #: the task's episode timing, for glia.create_config (warmup_ticks)
+
+
+def task(name: str, seed: int = 0) -> Task:
+    """One task of :data:`TASKS` as a :class:`Task`: the three splits (60/20/20, stratified
+    by class), the keyword arguments of :func:`glia.networks.layered` that suit it (layer
+    sizes, mean input rate, recurrence) and the episode timing the task prescribes
+    (``{"warmup_ticks": ...}``: the ticks before the decision window). ``seed`` draws the
+    spikes and the split.
+
+    Example::
+
+        t = glia.datasets.task("rate_intensity")
+        net = glia.networks.layered(**t.network, seed=0)
+        tr = glia.SurrogateTrainer(net, glia.create_config(**t.episode))
+        tr.train(t.train, epochs=30)
+        tr.evaluate_dataset(t.test)["accuracy"]
+    """
+    episode = {"warmup_ticks": 0}
+    recurrent = False
+    if name == "xor":
+        # each bit on two channels (one fires for 0, the other for 1), at 0.5 per tick
+        rng = np.random.default_rng(seed)
+        bits = np.arange(160)[:, None] // np.array([1, 2]) % 2
+        onehot = np.stack([1 - bits[:, 0], bits[:, 0], 1 - bits[:, 1], bits[:, 1]], axis=1)
+        X = ((rng.random((160, 30, 4)) < 0.5 * onehot[:, None, :]) * 1.0).astype(np.float32)
+        data, sizes, rate = Dataset.from_arrays(X, bits[:, 0] ^ bits[:, 1]), [4, 16, 2], 0.25
+    elif name == "three_class":
+        data = three_class(n_per_class=70, ticks=30, seed=seed)
+        data = Dataset.from_arrays(np.stack([e.array for e in data]) / SPIKE_VALUE,
+                                   np.array([int(e.target_id[1:]) for e in data]))
+        sizes, rate = [3, 16, 3], 0.23
+    elif name == "digits":
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise ImportError("the digits task needs scikit-learn: pip install 'glia[datasets]'") from None
+        d = load_digits()
+        X = poisson_encode(d.data / 16.0, 20, 1.0, seed=seed, value=1.0)
+        data = Dataset.from_arrays(X, d.target.astype(np.int64))
+        sizes, rate = [64, 64, 10], float((d.data / 16.0).mean())
+    elif name == "temporal_order":
+        data, sizes, rate = temporal_order(n=300, seed=seed), [2, 32, 2], 0.12
+    elif name == "rate_intensity":
+        data, sizes, rate = rate_intensity(n=300, seed=seed), [10, 16, 2], 0.15
+    elif name == "delayed_recall":
+        data, sizes, rate = delayed_recall(n=300, seed=seed), [3, 32, 2], 0.2
+        episode = {"warmup_ticks": DELAYED_RECALL_WARMUP}
+        recurrent = True
+    elif name == "randman":
+        data, sizes, rate = randman(n=450, seed=seed), [20, 64, 3], 0.02
+    else:
+        raise ValueError(f"name must be one of {', '.join(map(repr, TASKS))}, got {name!r}")
+    y = np.array([e.target_id for e in data])
+    rng = np.random.default_rng(seed + 1)
+    parts = [[], [], []]
+    for c in sorted(set(y)):
+        idx = rng.permutation(np.nonzero(y == c)[0])
+        a, b = int(round(0.6 * idx.size)), int(round(0.8 * idx.size))
+        for p, sl in zip(parts, (idx[:a], idx[a:b], idx[b:])):
+            p.extend(sl.tolist())
+    eps = data.episodes
+    train, val, test = (Dataset([eps[i] for i in sorted(p)]) for p in parts)
+    return Task(train, val, test, {"sizes": sizes, "input_rate": rate, "recurrent": recurrent},
+                episode)
