@@ -146,6 +146,9 @@ void add_nested_fields(std::vector<FieldSpec>& t) {
              "its inbound weights as each batch starts (SGD always steps on w / |threshold|)"),
       real("grad.surrogate_slope", GLIA_IN(grad, G, surrogate_slope), 0, kInf,
            "surrogate trainer: k of ds/dv = 1 / (1 + k |v - threshold|)^2", true),
+      real("grad.floor_gradient", GLIA_IN(grad, G, floor_gradient), 0, 1,
+           "surrogate trainer: beta of dv/du = [u > 0] + beta [u <= 0] (0: exact; 1: the "
+           "gradient passes the floor V = max(0, u) unchanged)"),
   });
 }
 

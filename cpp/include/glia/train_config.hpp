@@ -66,6 +66,10 @@ struct GradConfig {
   /// SurrogateTrainer: k of the fast-sigmoid surrogate ds/dv = 1 / (1 + k |v - threshold|)^2
   /// (finite, > 0; in 1 / units of V)
   float surrogate_slope = 5.0f;
+  /// SurrogateTrainer: beta of the floor's derivative dv/du = [u > 0] + beta [u <= 0], in
+  /// [0, 1]. 0 is the exact contract (no gradient reaches a neuron below 0, so an output
+  /// pushed there stays silent for good); 1 passes the gradient through the floor.
+  float floor_gradient = 0.0f;
 };
 
 /// Which edges structural growth may create (GliaGL's TopologyPolicy).
