@@ -336,7 +336,9 @@ class Trainer:
                     f"the first {len(eps)} training episodes): each episode is now a tie, which "
                     "is never counted as correct. Likely cause: steps too large for the weights "
                     "(a smaller lr; with Adam keep grad.adam_unit='weights'), or a loss that "
-                    "pushed every output down together", RuntimeWarning, stacklevel=5)
+                    "pushed every output down together; an output whose input stays below 0 "
+                    "gets no surrogate gradient again (the exact floor derivative, "
+                    "grad.floor_gradient=0)", RuntimeWarning, stacklevel=5)
             return
         if when != "start":
             return
