@@ -248,7 +248,7 @@ class Trainer:
         epochs = _check_epochs(epochs)
         core, built = self._training_data(dataset, config)
         nt = effective_n_threads(num_threads)
-        self._check_outputs_fire(dataset, "start")
+        self._check_outputs_fire(dataset, "start", nt)
         bar = None
         if verbose:
             bar = progress_bar(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
@@ -272,7 +272,7 @@ class Trainer:
             if lr_schedule is not None:
                 core.set_lr_scale(1.0)
         if epochs:
-            self._check_outputs_fire(dataset, "end")
+            self._check_outputs_fire(dataset, "end", nt)
         return self.history
 
     @keeps_interrupts
@@ -283,10 +283,11 @@ class Trainer:
         Ctrl-C still stops it. Returns the history dict."""
         epochs = _check_epochs(epochs)
         core, built = self._training_data(dataset, config)
-        self._check_outputs_fire(dataset, "start")
-        core.train(built, epochs, effective_n_threads(num_threads))
+        nt = effective_n_threads(num_threads)
+        self._check_outputs_fire(dataset, "start", nt)
+        core.train(built, epochs, nt)
         if epochs:
-            self._check_outputs_fire(dataset, "end")
+            self._check_outputs_fire(dataset, "end", nt)
         return self.history
 
     def _training_data(self, dataset, config, what="the training data set"):
@@ -314,17 +315,18 @@ class Trainer:
         core, built = self._training_data(batch, config, "the batch")
         return core.train_batch(built, effective_n_threads(num_threads))
 
-    def _check_outputs_fire(self, dataset, when: str) -> None:
+    def _check_outputs_fire(self, dataset, when: str, n_threads: int) -> None:
         """Warns (``warnings.warn``, a RuntimeWarning) when outputs do not fire on the first
         batch of ``dataset`` (at most ``PROBE_EPISODES`` episodes, from the reset state):
         at the start of training, naming those outputs and what likely keeps them silent;
         at the end, when outputs fired at the start and every one fell silent during
-        training. ``stacklevel`` points at the caller of train / train_fast."""
+        training. Runs on the training call's ``n_threads``. ``stacklevel`` points at the
+        caller of train / train_fast."""
         eps = _episodes_of(dataset)[:max(PROBE_EPISODES, self._config.batch_size)]
         if not eps:
             return
         core = self._core
-        r = core.evaluate_dataset(core.build(eps, self._outputs, False), effective_n_threads(None))
+        r = core.evaluate_dataset(core.build(eps, self._outputs, False), n_threads)
         fired = r["rates"].max(axis=0) > 0 if r["rates"].size else np.zeros(0, bool)
         names = list(self._outputs)
         if when == "start":
@@ -495,8 +497,8 @@ def _silent_outputs_message(net: Network, silent: list, eps) -> str:
     rate = None
     if arrays and net.num_sensory:
         probe = net.copy()
-        rate = np.mean([probe.run(np.asarray(a, np.float32), reset=True).mean(axis=0)
-                        for a in arrays[:4]], axis=0)
+        rate = np.mean([probe.run(np.asarray(a, np.float32), reset=True, n_threads=1).mean(axis=0)
+                        for a in arrays[:4]], axis=0)   # a diagnostic: one thread, no team
     parts = []
     for o in silent[:8]:
         i = pos[o]
