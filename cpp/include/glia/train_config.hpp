@@ -85,7 +85,7 @@ inline constexpr float kOptimizerLr = std::numeric_limits<float>::quiet_NaN();
 /// Each optimizer's default learning rate. SGD steps on w / |threshold| (its step is the
 /// gradient's size); Adam's step is about lr on every weight whatever the gradient, in
 /// the unit grad.adam_unit names (default: the RMS of the target's inbound weights).
-constexpr float default_lr(Optimizer o) noexcept { return o == Optimizer::kSgd ? 0.05f : 0.001f; }
+constexpr float default_lr(Optimizer o) noexcept { return o == Optimizer::kSgd ? 0.05f : 0.003f; }
 
 /// Every training knob. Defaults are GliaGL's except where GliaGL's stopped learning
 /// (episode timing, detector, temperature, reward sign: see the README).
