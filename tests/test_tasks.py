@@ -35,11 +35,11 @@ TRAINERS = {
 THRESHOLDS = {
     ("SurrogateTrainer", "xor"): 0.75,             # (0.5; 0.50 on seed 2: DEAD_OUTPUT)
     ("SurrogateTrainer", "three_class"): 0.9,      # (0.33; 1.00)
-    ("SurrogateTrainer", "digits"): 0.7,           # (0.1; 0.74)
+    ("SurrogateTrainer", "digits"): 0.7,           # (0.1; 0.75)
     ("SurrogateTrainer", "temporal_order"): 0.7,   # (0.5; 0.82)
     ("SurrogateTrainer", "rate_intensity"): 0.85,  # (0.5; 0.50 on seeds 1, 2: DEAD_OUTPUT)
     ("SurrogateTrainer", "delayed_recall"): 0.85,  # (0.5; 0.00 on seed 1: DEAD_OUTPUT)
-    ("SurrogateTrainer", "randman"): 0.38,         # (0.33; 0.40)
+    ("SurrogateTrainer", "randman"): 0.38,         # (0.33; 0.42)
     ("Trainer", "three_class"): 0.6,               # (0.33; 0.71)
     ("Trainer", "digits"): 0.85,                   # (0.1; 0.92)
     ("Trainer", "rate_intensity"): 0.85,           # (0.5; 0.93)
