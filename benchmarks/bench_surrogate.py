@@ -265,10 +265,12 @@ SEEDS = (0, 1, 2, 3, 4)
 
 
 def compare_config() -> dict:
-    """The comparison's config: DIGITS_CONFIG with pruning off, the update rule snnTorch
-    runs (glia's default prune_epsilon removes weights that stay near 0; torch keeps them)."""
+    """The comparison's config: DIGITS_CONFIG with pruning off and Adam's step in units of
+    |threshold| (1 here), the update rule snnTorch runs (glia's default prune_epsilon
+    removes weights that stay near 0, torch keeps them; glia's default Adam unit is each
+    neuron's inbound weight RMS, torch's plain Adam has none)."""
     import glia.datasets as D
-    return dict(D.DIGITS_CONFIG, prune_epsilon=0.0)
+    return dict(D.DIGITS_CONFIG, prune_epsilon=0.0, adam_unit="threshold")
 
 
 def glia_variants(args, extra: dict) -> list[dict]:

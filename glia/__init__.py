@@ -43,7 +43,7 @@ from glia.training import HebbianTrainer, RateGDTrainer, SurrogateTrainer, Train
 from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationScores, load_lineage,
                             score_population)
 from glia.snapshot import EdgeRecord, NetworkSnapshot, NeuronRecord
-from glia import datasets
+from glia import datasets, networks
 from glia import _sources
 
 _sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
@@ -57,7 +57,7 @@ __all__ = [
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeEvents", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
-    "Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset", "datasets", "viz",
+    "Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset", "datasets", "networks", "viz",
     "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",
     "plot_evolution_result", "NetworkSnapshot", "NeuronRecord", "EdgeRecord", "info",
     "__version__",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import warnings
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -142,6 +143,7 @@ class Trainer:
         self._pushed = None         # the (config fingerprint, default index) the engine has
         self._layout = None         # the network's layout_version the engine's indices match
         self._names = None          # (output ids, their str array) for predictions
+        self._fired_at_start = False  # an output fired on the last train call's first batch
         self._val = {k: [] for k in _VAL_KEYS}   # validation metrics of the epochs trained
         self._val_at: list[int] = []             # with validation=, and their epoch indices
 
@@ -284,6 +286,7 @@ class Trainer:
                 raise KeyError(f"validation: targets {missing} are not among the outputs {list(outs)}")
         core, built = self._training_data(dataset, config)
         nt = effective_n_threads(num_threads)
+        self._check_outputs_fire(dataset, "start", nt)
         val = None
         if val_eps is not None:
             targets = np.array([self._outputs[ep.target_id] for ep in val_eps], dtype=np.intp)
@@ -316,6 +319,8 @@ class Trainer:
                 bar.close()
             if lr_schedule is not None:
                 core.set_lr_scale(1.0)
+        if epochs:
+            self._check_outputs_fire(dataset, "end", nt)
         return self.history
 
     @keeps_interrupts
@@ -326,7 +331,11 @@ class Trainer:
         Ctrl-C still stops it. Returns the history dict."""
         epochs = _check_epochs(epochs)
         core, built = self._training_data(dataset, config)
-        core.train(built, epochs, effective_n_threads(num_threads))
+        nt = effective_n_threads(num_threads)
+        self._check_outputs_fire(dataset, "start", nt)
+        core.train(built, epochs, nt)
+        if epochs:
+            self._check_outputs_fire(dataset, "end", nt)
         return self.history
 
     def _validate(self, core, val, nt) -> dict:
@@ -366,6 +375,40 @@ class Trainer:
         core, built = self._training_data(batch, config, "the batch")
         return core.train_batch(built, effective_n_threads(num_threads))
 
+    def _check_outputs_fire(self, dataset, when: str, n_threads: int) -> None:
+        """Warns (``warnings.warn``, a RuntimeWarning) when outputs do not fire on the first
+        batch of ``dataset`` (at most ``PROBE_EPISODES`` episodes, from the reset state):
+        at the start of training, naming those outputs and what likely keeps them silent;
+        at the end, when outputs fired at the start and every one fell silent during
+        training. Runs on the training call's ``n_threads``. ``stacklevel`` points at the
+        caller of train / train_fast."""
+        eps = _episodes_of(dataset)[:max(PROBE_EPISODES, self._config.batch_size)]
+        if not eps:
+            return
+        core = self._core
+        r = core.evaluate_dataset(core.build(eps, self._outputs, False), n_threads)
+        fired = r["rates"].max(axis=0) > 0 if r["rates"].size else np.zeros(0, bool)
+        names = list(self._outputs)
+        if when == "start":
+            self._fired_at_start = bool(fired.any())
+        elif self._fired_at_start:
+            if len(names) and not fired.any():
+                warnings.warn(
+                    f"every output ({', '.join(names)}) fell silent during training (no spike on "
+                    f"the first {len(eps)} training episodes): each episode is now a tie, which "
+                    "is never counted as correct. Likely cause: steps too large for the weights "
+                    "(a smaller lr; with Adam keep grad.adam_unit='weights'), or a loss that "
+                    "pushed every output down together; an output whose input stays below 0 "
+                    "gets no surrogate gradient again (the exact floor derivative, "
+                    "grad.floor_gradient=0)", RuntimeWarning, stacklevel=5)
+            return
+        if when != "start":
+            return
+        silent = [o for o, f in zip(names, fired) if not f]
+        if silent:
+            warnings.warn(_silent_outputs_message(self.net, silent, eps), RuntimeWarning,
+                          stacklevel=5)
+
     # ---------------------------------------------------------------- evaluation
     @keeps_interrupts
     @_exclusive
@@ -398,14 +441,21 @@ class Trainer:
                          num_threads: int | None = None) -> dict:
         """Evaluates every episode in parallel (GIL released; with fewer episodes than
         threads, one after another, each stepped by all the threads when the network is
-        above the cut-off: the same results on any thread count). Returns a dict: accuracy,
-        margin (mean), episodes, correct, total, and NumPy arrays ``predictions`` (winner
-        ids, '' for none), ``margins`` and ``rates`` (episodes × outputs)."""
+        above the cut-off: the same results on any thread count). Returns a dict: accuracy
+        (correct / total), margin (mean), episodes, correct, total, ``ties`` (episodes with
+        no winner: the top rate shared by two outputs or below ``detector.threshold``, as
+        when every output is silent), ``silent`` (of those, episodes where no output fired
+        at all), ``errors`` (a winner that is not the target: total - correct - ties), and
+        NumPy arrays ``predictions`` (winner ids, '' for none), ``margins`` and ``rates``
+        (episodes × outputs). A tie is no decision, never counted as correct; an
+        evaluation whose every episode is a tie logs a warning."""
         eps = _episodes_of(dataset)
         core = self._use(config, eps)
         r = core.evaluate_dataset(self._resolve(eps), effective_n_threads(num_threads))
-        r["predictions"] = self._winner_names()[r.pop("winners")]
+        winners = r.pop("winners")
+        r["predictions"] = self._winner_names()[winners]
         r["episodes"] = r["total"]
+        _count_ties(r, winners)
         return r
 
     # ---------------------------------------------------------------- state
@@ -493,6 +543,55 @@ def _same_marks(old, new) -> bool:
     return True
 
 
+#: Episodes the silent-output check runs (at least a batch).
+PROBE_EPISODES = 16
+
+
+def _count_ties(r: dict, winners: np.ndarray) -> None:
+    """Adds ``ties``, ``silent`` and ``errors`` to an evaluation dict (see
+    Trainer.evaluate_dataset) and logs a warning when every episode was a tie."""
+    rates = r["rates"]
+    no_winner = winners < 0
+    silent = (rates.max(axis=1) <= 0) if rates.shape[1] else np.ones(len(winners), bool)
+    r["ties"] = int(no_winner.sum())
+    r["silent"] = int((no_winner & silent).sum())
+    r["errors"] = int(r["total"] - r["correct"] - r["ties"])
+    if r["total"] and r["ties"] == r["total"]:
+        log.warning("every one of the %d episodes is a tie (%d with no output firing): the "
+                    "network decides nothing, so accuracy is %.2f; see Trainer.evaluate_dataset",
+                    r["total"], r["silent"], r["accuracy"])
+
+
+def _silent_outputs_message(net: Network, silent: list, eps) -> str:
+    """Why outputs may not fire: per silent output its threshold, inbound edges and the
+    input they carried on the probe episodes (when those are dense arrays)."""
+    ids = net.neuron_ids
+    pos = {n: i for i, n in enumerate(ids)}
+    src, dst, w = net.edges()
+    _, _, thr, _ = net.get_state()
+    arrays = [ep.array for ep in eps if getattr(ep, "array", None) is not None]
+    rate = None
+    if arrays and net.num_sensory:
+        probe = net.copy()
+        rate = np.mean([probe.run(np.asarray(a, np.float32), reset=True, n_threads=1).mean(axis=0)
+                        for a in arrays[:4]], axis=0)   # a diagnostic: one thread, no team
+    parts = []
+    for o in silent[:8]:
+        i = pos[o]
+        into = dst == i
+        drive = ""
+        if rate is not None:
+            drive = f", mean input {float((w[into] * rate[src[into]]).sum()):.3g} per step"
+        parts.append(f"{o} (threshold {thr[i]:.3g}, {int(into.sum())} inbound edges{drive})")
+    more = f" and {len(silent) - 8} more" if len(silent) > 8 else ""
+    return (f"outputs {', '.join(silent)} did not fire on the first {len(eps)} training "
+            f"episodes: {'; '.join(parts)}{more}. Likely cause: thresholds too high for the "
+            "input's scale (an output must cross its threshold to have a rate; the surrogate "
+            "gradient also fades with the distance below the threshold), or too few spikes "
+            "reaching the outputs. glia.networks.layered(..., input_rate=...) picks weights that "
+            "make hidden and output neurons fire at a given input rate")
+
+
 def _check_epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
         hint = ""
@@ -563,6 +662,15 @@ class SurrogateTrainer(Trainer):
         if method != "surrogate":
             raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
         super().__init__(net, config, method="surrogate")
+
+    def _use(self, config, episodes):
+        cfg = self._config if config is None else self._check_config(config)
+        if cfg.grad.floor_gradient != 0:
+            raise NotImplementedError(
+                f"grad.floor_gradient={cfg.grad.floor_gradient}: the surrogate trainer's kernel "
+                "computes only the exact floor derivative (floor_gradient=0); the formula "
+                "for beta > 0 is in tests/surrogate_reference.py and docs/networks.md")
+        return super()._use(config, episodes)
 
     @keeps_interrupts
     @_exclusive

@@ -12,14 +12,16 @@ For episode steps t = 0 .. T-1, T = warmup + window, a_t the accumulator enterin
 
     c_o = sum_{t >= warmup} s_t[o],  z = c / (window * temperature),  L = -log softmax(z)[target]
 
-Backward: ds_t/dv_t = 1 / (1 + k |v_t - threshold|)^2, dv_t/du_t = [u_t > 0], dV_t/dv_t =
-1 - s_t (reset detached), dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
+Backward: ds_t/dv_t = 1 / (1 + k |v_t - threshold|)^2, dv_t/du_t = [u_t > 0] + beta [u_t <= 0]
+(beta = grad.floor_gradient: 0, the exact contract, stops every gradient at the floor; 1
+passes it through as if the floor were not there), dV_t/dv_t = 1 - s_t (reset detached),
+dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
 """
 import numpy as np
 
 
 def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, window,
-                     temperature, slope):
+                     temperature, slope, floor_gradient=0.0):
     """dL/dW (N x N, W[j, i] the weight j -> i), the loss and the spike raster of one
     episode. X: (ticks, n_sensory) injections; X[t, c] enters sensory[c] before step t."""
     N = len(thr)
@@ -55,11 +57,11 @@ def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, wi
             ds[outputs] += dc
         surrogate = 1.0 / (1.0 + slope * np.abs(v_all[t] - thr)) ** 2
         dv = ds * surrogate + leak * d_next * (1 - s[t])
-        d_next = dv * (u[t] > 0)
+        d_next = dv * np.where(u[t] > 0, 1.0, floor_gradient)
     return G, loss, s
 
 
-def mean_gradient(net, dataset, warmup, window, temperature, slope):
+def mean_gradient(net, dataset, warmup, window, temperature, slope, floor_gradient=0.0):
     """The mean dL/dw over a data set of dense episodes, in ``net.get_weights()`` order;
     ``window`` 0 resolves per episode to its input's length minus the warm-up (at least 1).
     Also returns the number of hidden spikes seen."""
@@ -81,7 +83,7 @@ def mean_gradient(net, dataset, warmup, window, temperature, slope):
         G, _, s = episode_gradient(np.asarray(thr, float), np.asarray(leak, float), rest, W,
                                    ep.array.astype(np.float64), sensory, outputs,
                                    net.output_ids.index(ep.target_id), warmup, win,
-                                   temperature, slope)
+                                   temperature, slope, floor_gradient)
         total += G[si, di]
         hidden_spikes += int(s[:, hidden].sum())
     return total / len(dataset), hidden_spikes

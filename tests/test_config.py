@@ -41,7 +41,7 @@ TRAINING_DEFAULTS = {
 GRAD_DEFAULTS = {
     "loss": "softmax_xent", "temperature": 0.2, "optimizer": "sgd", "momentum": 0.0,
     "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-8, "clip_grad_norm": 0.0,
-    "surrogate_slope": 5.0,
+    "adam_unit": "weights", "surrogate_slope": 5.0, "floor_gradient": 0.0,
 }
 DETECTOR_DEFAULTS = {"type": "count", "alpha": 0.05, "threshold": 0.01, "default_id": ""}
 TOPOLOGY_DEFAULTS = {"allow_inbound_to_sensory": False, "allow_feedback_to_outputs": False,
@@ -62,7 +62,7 @@ def test_training_defaults_match_gliagl():
         assert type(value) is type(expected), name
     assert cfg.warmup_ticks == 0
     assert cfg.decision_window == 0
-    assert cfg.lr is None    # the optimizer's own default: 0.05 for SGD, 0.001 for Adam
+    assert cfg.lr is None    # the optimizer's own default: 0.05 for SGD, 0.003 for Adam
     assert cfg.reward_mode == "binary"
     assert cfg.seed == 123456
     assert cfg.ckpt_l0 == 4 and cfg.ckpt_l1 == 2 and cfg.ckpt_l2 == 1
@@ -115,7 +115,7 @@ def test_create_config_uses_the_training_defaults():
 
 
 @pytest.mark.parametrize("trainer", ["gradient", "hebbian", "surrogate"])
-@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.05), ("adam", 0.001), ("adamw", 0.001)])
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.05), ("adam", 0.003), ("adamw", 0.003)])
 def test_unset_lr_is_the_optimizers_default(trainer, optimizer, lr):
     # lr=None trains bit for bit as the optimizer's default given explicitly, and differs
     # from another optimizer's default
@@ -168,7 +168,7 @@ def test_create_config_sets_top_level_grad_and_detector_fields():
     assert cfg.grad.to_dict() == {
         "loss": "softmax_xent", "temperature": 2.5, "optimizer": "adam", "momentum": 0.5,
         "adam_beta1": 0.8, "adam_beta2": 0.99, "adam_eps": 1e-6, "clip_grad_norm": 1.0,
-        "surrogate_slope": 2.0}
+        "adam_unit": "weights", "surrogate_slope": 2.0, "floor_gradient": 0.0}
     assert (cfg.detector.alpha, cfg.detector.threshold, cfg.detector.default_id) == (0.2, 0.02, "O1")
     assert cfg.topology.allow_feedback_to_outputs is True
 

@@ -69,7 +69,10 @@ def test_gliagl_style_data_folder_trains(tmp_path):
     assert len(data) == len(X) and data[5].target_id == f"O{d.target[5]}"
     train, held_out = data.split(0.75, seed=0)
     net = glia.Network.from_file(str(tmp_path / "net.net"), verbose=False)
-    tr = glia.Trainer(net, glia.create_config(optimizer="adamw", lr=0.05, batch_size=32))
+    # Adam's steps in |threshold|: NEWNET's weights start ~100x below its thresholds and must
+    # grow that much (in the default unit, a fraction of the weights' own RMS: 0.944 here)
+    tr = glia.Trainer(net, glia.create_config(optimizer="adamw", lr=0.05, batch_size=32,
+                                              adam_unit="threshold"))
     tr.train(train, epochs=20, lr_schedule="cosine", verbose=False)
     assert tr.evaluate_dataset(held_out)["accuracy"] >= 0.95
 

@@ -40,7 +40,8 @@ FieldSpec unset_ok(FieldSpec f) {
 
 const char* lr_doc() {
   static const std::string doc =
-      "learning rate, in units of the target's |threshold| (None: the optimizer's default, " +
+      "learning rate (sgd: on w / |threshold|; adam, adamw: the step as a fraction of "
+      "grad.adam_unit) (None: the optimizer's default, " +
       num(default_lr(Optimizer::kSgd)) + " for sgd, " + num(default_lr(Optimizer::kAdam)) +
       " for adam and adamw)";
   return doc.c_str();
@@ -140,8 +141,14 @@ void add_nested_fields(std::vector<FieldSpec>& t) {
       real("grad.adam_eps", GLIA_IN(grad, G, adam_eps), 0, kInf, "Adam epsilon", true),
       real("grad.clip_grad_norm", GLIA_IN(grad, G, clip_grad_norm), 0, kInf,
            "clip the batch gradient's L2 norm (0 = off)"),
+      choice("grad.adam_unit", GLIA_IN(grad, G, adam_unit), "threshold|weights",
+             "adam/adamw: a step of lr is measured in the target's |threshold|, or in the RMS of "
+             "its inbound weights as each batch starts (SGD always steps on w / |threshold|)"),
       real("grad.surrogate_slope", GLIA_IN(grad, G, surrogate_slope), 0, kInf,
            "surrogate trainer: k of ds/dv = 1 / (1 + k |v - threshold|)^2", true),
+      real("grad.floor_gradient", GLIA_IN(grad, G, floor_gradient), 0, 1,
+           "surrogate trainer: beta of dv/du = [u > 0] + beta [u <= 0] (0: exact; 1: the "
+           "gradient passes the floor V = max(0, u) unchanged)"),
   });
 }
 

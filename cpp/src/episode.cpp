@@ -120,7 +120,10 @@ void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det
       second = r;
     }
   }
-  winner = top < det.threshold ? det.default_id : best;
+  // a tie at the top is no decision: counting it for the first output would score a
+  // network whose outputs are all silent (or all equal) as right on that class
+  const bool tie = n >= 2 && second == top;
+  winner = (top < det.threshold || tie) ? det.default_id : best;
   if (n >= 2) margin = top - second;
 }
 

@@ -58,6 +58,26 @@ void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
         W[q] -= s * lr * v;
       }
   } else {
+    // the unit of each target's steps: |threshold| (sc) or its inbound weights' RMS
+    std::vector<float> unit;
+    const float* us = sc;
+    if (g.adam_unit == AdamUnit::kWeights) {
+      std::vector<double> ss(static_cast<std::size_t>(N), 0.0);
+      std::vector<std::int64_t> cnt(static_cast<std::size_t>(N), 0);
+      for (std::int64_t q = 0; q < E; ++q) {
+        const auto k = static_cast<std::size_t>(col[q]);
+        ss[k] += static_cast<double>(W[q]) * static_cast<double>(W[q]);
+        ++cnt[k];
+      }
+      unit.resize(static_cast<std::size_t>(N));
+      for (std::int32_t i = 0; i < N; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        const double rms = cnt[k] > 0 ? std::sqrt(ss[k] / static_cast<double>(cnt[k])) : 0.0;
+        // never below 1e-6 |threshold|: a neuron whose weights all reached 0 still moves
+        unit[k] = static_cast<float>(std::max(rms, 1e-6 * static_cast<double>(sc[k])));
+      }
+      us = unit.data();
+    }
     ++opt_step_;
     const float b1 = g.adam_beta1, b2 = g.adam_beta2, eps = g.adam_eps;
     const double bias1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(opt_step_));
@@ -77,7 +97,7 @@ void Trainer::optimizer_step(const std::vector<float>& grad, std::int64_t n) {
         v = b2 * v + (1.0f - b2) * (x * x);
         const double mhat = static_cast<double>(m) / (bias1 > 1e-20 ? bias1 : 1.0);
         const double vhat = static_cast<double>(v) / (bias2 > 1e-20 ? bias2 : 1.0);
-        W[q] -= s * lr * static_cast<float>(mhat / (std::sqrt(vhat) + static_cast<double>(eps)));
+        W[q] -= us[col[q]] * lr * static_cast<float>(mhat / (std::sqrt(vhat) + static_cast<double>(eps)));
       }
   }
   clip_weights();

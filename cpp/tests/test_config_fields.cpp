@@ -61,7 +61,7 @@ TEST_CASE("rules read as they are checked", "[config]") {
   REQUIRE(std::isnan(c.lr));
   REQUIRE(effective_lr(c) == 0.05f);
   c.grad.optimizer = Optimizer::kAdam;
-  REQUIRE(effective_lr(c) == 0.001f);
+  REQUIRE(effective_lr(c) == 0.003f);
   c.lr = 0.2f;
   REQUIRE(effective_lr(c) == 0.2f);
 }

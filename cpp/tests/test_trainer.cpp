@@ -99,6 +99,27 @@ void require_same_network(const Network& a, const Network& b) {
 // ------------------------------------------------------------------------------------------
 // episodes and evaluation
 
+TEST_CASE("a tie at the top is no winner", "[trainer][eval]") {
+  DetectorConfig d;
+  std::int32_t w = 7;
+  float m = 1.0f;
+  const float tied[3] = {0.2f, 0.2f, 0.1f};
+  detect_winner(tied, 3, d, w, m);
+  REQUIRE(w == -1);
+  REQUIRE(m == 0.0f);
+  const float silent[2] = {0.0f, 0.0f};
+  detect_winner(silent, 2, d, w, m);
+  REQUIRE(w == -1);
+  const float later[3] = {0.1f, 0.3f, 0.3f};
+  d.default_id = 0;  // no decision gives the default output, as below the threshold
+  detect_winner(later, 3, d, w, m);
+  REQUIRE(w == 0);
+  const float clear[3] = {0.1f, 0.3f, 0.2f};
+  detect_winner(clear, 3, d, w, m);
+  REQUIRE(w == 1);
+  REQUIRE(m == Approx(0.1f));
+}
+
 TEST_CASE("evaluation gives the exact detector rates, winner and margin", "[trainer][eval]") {
   Network net = two_channel_net();
   TrainConfig cfg;  // GliaGL's detector: EMA alpha 0.05 over warmup 20 + window 50
@@ -414,13 +435,15 @@ TEST_CASE("growth follows the topology policy", "[trainer]") {
 // 12 hidden (threshold 1, leak 0.5), 3 outputs (threshold 1, leak 0.5), all-to-all
 // S->H (+-1.5), H->O (0.5 +- 1: outputs fire from the start) and S->O (+-1).
 //
-// Rate-gradient trainer: grad.optimizer = adam, lr = 0.01, grad.temperature = 0.1,
-// batch_size 1, other fields default; 30 epochs of 60 episodes.
+// Rate-gradient trainer: grad.optimizer = adam, lr = 0.01 (steps in |threshold|, as
+// glia.datasets' THREE_CLASS_GRADIENT_CONFIG), grad.temperature = 0.1, batch_size 1, other
+// fields default; 30 epochs of 60 episodes.
 TEST_CASE("the rate-gradient trainer learns the 3-class task", "[trainer][learn]") {
   Task train = make_task(60, 1), test = make_task(90, 1001);
   Network net = make_3class_net(1, 0.5f, 1.0f);
   TrainConfig cfg;
   cfg.grad.optimizer = Optimizer::kAdam;
+  cfg.grad.adam_unit = AdamUnit::kThreshold;
   cfg.lr = 0.01f;
   cfg.grad.temperature = 0.1f;
   RateGDTrainer tr(net, cfg);
@@ -499,12 +522,14 @@ std::vector<Episode> xor_episodes() {
 
 }  // namespace
 
-// XOR with the rate-gradient trainer: adam, lr 0.05, temperature 0.1, batch_size 4.
+// XOR with the rate-gradient trainer: adam (steps in |threshold|), lr 0.05, temperature 0.1,
+// batch_size 4 (glia.datasets' XOR_CONFIG).
 TEST_CASE("XOR trains to 4/4", "[trainer][learn]") {
   Network net = xor_net(1);
   std::vector<Episode> eps = xor_episodes();
   TrainConfig cfg;
   cfg.grad.optimizer = Optimizer::kAdam;
+  cfg.grad.adam_unit = AdamUnit::kThreshold;
   cfg.lr = 0.05f;
   cfg.grad.temperature = 0.1f;
   cfg.batch_size = 4;

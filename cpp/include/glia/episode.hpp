@@ -102,8 +102,8 @@ struct DatasetMetrics {
   double mean_margin = 0.0;
 };
 
-/// Winner and margin of rates under a detector: argmax (the first on ties); no winner
-/// (-1, or `default_id`) when the top rate is below the threshold.
+/// Winner and margin of rates under a detector: the argmax; no winner (-1, or
+/// `default_id`) when the top rate is below the threshold or shared by two outputs (a tie).
 void detect_winner(const float* rates, std::int32_t n, const DetectorConfig& det,
                    std::int32_t& winner, float& margin) noexcept;
 

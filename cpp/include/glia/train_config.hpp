@@ -34,6 +34,13 @@ enum class DetectorType : std::int32_t {
 };
 enum class LossType : std::int32_t { kSoftmaxXent = 0 };
 enum class Optimizer : std::int32_t { kSgd = 0, kAdam = 1, kAdamW = 2 };
+/// What an Adam / AdamW step of size lr is measured in, per target neuron i.
+enum class AdamUnit : std::int32_t {
+  kThreshold = 0,  ///< |threshold_i| (a step moves each weight by about lr |threshold_i|)
+  /// the root mean square of i's inbound weights as the batch starts (about lr times their
+  /// size: the step keeps its proportion to the weights whatever the fan-in)
+  kWeights = 1,
+};
 
 /// The output detector. Default: each output's spike count over the decision window
 /// divided by the window's length. `kEma` is GliaGL's moving average over every step.
@@ -54,9 +61,15 @@ struct GradConfig {
   float adam_beta2 = 0.999f;
   float adam_eps = 1e-8f;
   float clip_grad_norm = 0.0f;  ///< global L2 norm clip of the batch gradient (0 = off)
+  /// Adam / AdamW: the unit of each neuron's inbound steps (SGD always steps on w / |threshold|)
+  AdamUnit adam_unit = AdamUnit::kWeights;
   /// SurrogateTrainer: k of the fast-sigmoid surrogate ds/dv = 1 / (1 + k |v - threshold|)^2
   /// (finite, > 0; in 1 / units of V)
   float surrogate_slope = 5.0f;
+  /// SurrogateTrainer: beta of the floor's derivative dv/du = [u > 0] + beta [u <= 0], in
+  /// [0, 1]. 0 is the exact contract (no gradient reaches a neuron below 0, so an output
+  /// pushed there stays silent for good); 1 passes the gradient through the floor.
+  float floor_gradient = 0.0f;
 };
 
 /// Which edges structural growth may create (GliaGL's TopologyPolicy).
@@ -69,9 +82,10 @@ struct TopologyPolicy {
 /// `lr` left unset: each optimizer's own default learning rate applies (default_lr).
 inline constexpr float kOptimizerLr = std::numeric_limits<float>::quiet_NaN();
 
-/// Each optimizer's default learning rate, in units of the target's |threshold|: SGD's
-/// step is the gradient's size, Adam's is about lr on every weight whatever the gradient.
-constexpr float default_lr(Optimizer o) noexcept { return o == Optimizer::kSgd ? 0.05f : 0.001f; }
+/// Each optimizer's default learning rate. SGD steps on w / |threshold| (its step is the
+/// gradient's size); Adam's step is about lr on every weight whatever the gradient, in
+/// the unit grad.adam_unit names (default: the RMS of the target's inbound weights).
+constexpr float default_lr(Optimizer o) noexcept { return o == Optimizer::kSgd ? 0.05f : 0.003f; }
 
 /// Every training knob. Defaults are GliaGL's except where GliaGL's stopped learning
 /// (episode timing, detector, temperature, reward sign: see the README).
