@@ -663,14 +663,6 @@ class SurrogateTrainer(Trainer):
             raise ValueError(f"SurrogateTrainer's method is 'surrogate', got {method!r}")
         super().__init__(net, config, method="surrogate")
 
-    def _use(self, config, episodes):
-        cfg = self._config if config is None else self._check_config(config)
-        if cfg.grad.floor_gradient != 0:
-            raise NotImplementedError(
-                f"grad.floor_gradient={cfg.grad.floor_gradient}: the surrogate trainer's kernel "
-                "computes only the exact floor derivative (floor_gradient=0); the formula "
-                "for beta > 0 is in tests/surrogate_reference.py and docs/networks.md")
-        return super()._use(config, episodes)
 
     @keeps_interrupts
     @_exclusive

@@ -42,11 +42,33 @@ def test_floor_gradient_is_a_config_field_with_the_exact_default():
         glia.create_config(floor_gradient=1.5)
 
 
-def test_the_surrogate_trainer_refuses_a_floor_gradient_it_does_not_compute():
-    net = glia.networks.layered([2, 4, 2], seed=0)
-    data = glia.Dataset.from_arrays(np.ones((2, 5, 2), np.float32), [0, 1])
-    tr = glia.SurrogateTrainer(net, glia.create_config(floor_gradient=0.1))
-    w = net.edges()[2].copy()
-    with pytest.raises(NotImplementedError, match="floor_gradient"):
-        tr.train(data, epochs=1, verbose=False)
-    assert np.array_equal(net.edges()[2], w)
+@pytest.mark.parametrize("beta", [0.1, 1.0])
+def test_the_surrogate_trainer_computes_the_floor_gradient(beta):
+    # the kernel against the reference on recurrent networks with neurons held below 0
+    from surrogate_reference import mean_gradient
+    from test_surrogate import recurrent_data, recurrent_net
+    for seed in (0, 1):
+        net = recurrent_net(seed)
+        data = recurrent_data(seed, n=11)
+        cfg = glia.create_config(warmup_ticks=3, temperature=0.5, surrogate_slope=2.0,
+                                 floor_gradient=beta)
+        g = glia.SurrogateTrainer(net, cfg).gradients(data, num_threads=2)
+        ref, _ = mean_gradient(net, data, 3, 0, 0.5, 2.0, floor_gradient=beta)
+        exact, _ = mean_gradient(net, data, 3, 0, 0.5, 2.0)
+        scale = np.abs(ref).max()
+        assert np.abs(ref - exact).max() > 1e-3 * scale          # beta changes the gradient
+        np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_a_dead_output_learns_through_the_floor_in_the_trainer():
+    # the hand-built dead output: the exact contract leaves S0 -> O0 alone, beta moves it
+    net = glia.Network()
+    net.add_neuron("S0", 0.5, 0.0, 0.0)
+    net.add_neuron("O0", 1.0, 0.9, 0.0)
+    net.add_neuron("O1", 1.0, 0.9, 0.0)
+    net.set_edges([0, 0], [1, 2], np.array([-0.5, 0.6], np.float32))
+    data = glia.Dataset.from_arrays(np.ones((1, 12, 1), np.float32), [0])
+    for beta in (0.0, 0.5):
+        cfg = glia.create_config(warmup_ticks=0, temperature=0.2, floor_gradient=beta)
+        g = glia.SurrogateTrainer(net, cfg).gradients(data)
+        assert (g[0] == 0.0) if beta == 0 else (g[0] < 0), (beta, g)

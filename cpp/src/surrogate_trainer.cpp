@@ -42,6 +42,7 @@ struct Model {
   const std::int64_t* seg_ptr; ///< per row: its runs are seg[seg_ptr[j] .. seg_ptr[j + 1])
   const std::int64_t* seg;     ///< a run's first edge (it ends at the next run's or the row's end)
   float k;
+  float beta;                  ///< grad.floor_gradient: dv/du = [u > 0] + beta [u <= 0]
 };
 
 /// Calls f(q0, q1) for each run of consecutive targets of row j (run[j] set).
@@ -129,7 +130,7 @@ __attribute__((always_inline)) inline void signal_step_t(
     const std::int32_t j = md.gs[g];
     const float* v = vt + static_cast<std::int64_t>(g) * L;
     float* out = dc + static_cast<std::int64_t>(j) * L;
-    int any = 0;
+    int any = md.beta != 0.0f;
     for (std::int32_t b = 0; b < L; ++b) any |= v[b] > 0.0f;
     if (!any) {  // dv/du = [u > 0] is zero in every lane
       if (nzc[j]) std::fill(out, out + L, 0.0f);
@@ -175,7 +176,7 @@ __attribute__((always_inline)) inline void signal_step_t(
       const float d = 1.0f + k * std::fabs(x - th);
       float dv = ds[b] / (d * d);
       if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
-      dv = x > 0.0f ? dv : 0.0f;
+      dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
       out[b] = dv;
       nz |= dv != 0.0f;
     }
@@ -226,7 +227,7 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   const std::int32_t* gs = grad_set_.data();
 
   const Model md{N, G, L, lk, thr, W, rp, col, gs, out_pos_.data(), run_.data(), seg_ptr_.data(),
-                 seg_.data(), c.grad.surrogate_slope};
+                 seg_.data(), c.grad.surrogate_slope, c.grad.floor_gradient};
 
   // ---- forward: each lane the engine's step from the reset state
   w.V.resize(static_cast<std::size_t>(L) * uN);
