@@ -115,17 +115,50 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
   }
 }
 
+/// Eight lanes as one value (GCC/Clang vector extension: one AVX register, two SSE ones on
+/// the baseline); element-wise IEEE operations only, so every build computes the same bits.
+typedef float Lanes8 __attribute__((vector_size(32)));
+
+inline Lanes8 load8(const float* p) noexcept {
+  Lanes8 x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+inline void store8(float* p, Lanes8 x) noexcept { std::memcpy(p, &x, sizeof x); }
+
+/// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
+/// the floor, into out; returns whether any lane is nonzero.
+__attribute__((always_inline)) inline int finish_signal(const Model& md, std::int32_t j, bool later,
+                                                        std::int32_t L, const float* __restrict v,
+                                                        const float* __restrict ds,
+                                                        const float* __restrict self,
+                                                        float* __restrict out) noexcept {
+  const float th = md.thr[j], lk = md.lk[j], k = md.k;
+  int nz = 0;
+  for (std::int32_t b = 0; b < L; ++b) {
+    const float x = v[b];
+    const float d = 1.0f + k * std::fabs(x - th);
+    float dv = ds[b] / (d * d);
+    if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
+    dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
+    out[b] = dv;
+    nz |= dv != 0.0f;
+  }
+  return nz;
+}
+
 /// dL/du_t of the gradient set from dL/du_{t+1} (dn, N x L) into dc, and the rows' nonzero
 /// flags; vt: v_t of the gradient set (G x L); ell: dL/dr per output (outputs x L). kL: the
-/// lane count when known at compile time (the signal into a spike then stays in
-/// registers while the edges stream past), 0 for md.L.
+/// lane count when known at compile time (a multiple of 8: the signal into a spike then
+/// stays in registers while the edges stream past), 0 for md.L.
 template <int kL>
 __attribute__((always_inline)) inline void signal_step_t(
     const Model& md, bool later, float wgt, const float* __restrict vt, const float* __restrict ell,
     const float* __restrict dn, const std::uint8_t* __restrict nzn, float* __restrict dc,
     std::uint8_t* __restrict nzc) noexcept {
   const std::int32_t L = kL > 0 ? kL : md.L;
-  float ds[kL > 0 ? kL : 64];
+  constexpr int kV = kL > 0 ? kL / 8 : 1;  // vectors of eight lanes
+  alignas(32) float ds[kL > 0 ? kL : 64];
   for (std::int32_t g = 0; g < md.G; ++g) {
     const std::int32_t j = md.gs[g];
     const float* v = vt + static_cast<std::int64_t>(g) * L;
@@ -137,20 +170,39 @@ __attribute__((always_inline)) inline void signal_step_t(
       nzc[j] = 0;
       continue;
     }
-    // dL/ds_t[j]: the loss, then every edge j->i, one weight read for all lanes
-    if (md.opos[j] >= 0) {
-      const float* e = ell + static_cast<std::int64_t>(md.opos[j]) * L;
-      for (std::int32_t b = 0; b < L; ++b) ds[b] = wgt * e[b];
+    // dL/ds_t[j]: the loss, then every edge j->i, one weight read for all lanes, in two
+    // partial sums (the row's even and odd edges) added at the end: two independent
+    // chains of additions per lane
+    const float* e = md.opos[j] >= 0 ? ell + static_cast<std::int64_t>(md.opos[j]) * L : nullptr;
+    const std::int64_t q0 = md.rp[j], q1 = later ? md.rp[j + 1] : q0;
+    if constexpr (kL > 0) {
+      Lanes8 even[kV], odd[kV];
+      for (int c = 0; c < kV; ++c) {
+        even[c] = e != nullptr ? wgt * load8(e + 8 * c) : Lanes8{};
+        odd[c] = Lanes8{};
+      }
+      std::int64_t q = q0;
+      for (; q + 1 < q1; q += 2) {
+        const std::int32_t i0 = md.col[q], i1 = md.col[q + 1];
+        const float w0 = md.W[q], w1 = md.W[q + 1];  // a zero row adds zeros
+        const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
+        const float* d1 = dn + static_cast<std::int64_t>(i1) * kL;
+        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
+        for (int c = 0; c < kV; ++c) odd[c] += w1 * load8(d1 + 8 * c);
+      }
+      if (q < q1) {
+        const std::int32_t i0 = md.col[q];
+        const float w0 = md.W[q];
+        const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
+        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
+      }
+      for (int c = 0; c < kV; ++c) store8(ds + 8 * c, even[c] + odd[c]);
     } else {
-      for (std::int32_t b = 0; b < L; ++b) ds[b] = 0.0f;
-    }
-    if (later) {
-      // two partial sums, over the row's even and odd edges, added at the end: two
-      // independent chains of additions per lane (one chain is bound by the adder's
-      // latency, not its throughput)
-      float odd[kL > 0 ? kL : 64];
-      for (std::int32_t b = 0; b < L; ++b) odd[b] = 0.0f;
-      const std::int64_t q0 = md.rp[j], q1 = md.rp[j + 1];
+      float odd[64];
+      for (std::int32_t b = 0; b < L; ++b) {
+        ds[b] = e != nullptr ? wgt * e[b] : 0.0f;
+        odd[b] = 0.0f;
+      }
       std::int64_t q = q0;
       for (; q + 1 < q1; q += 2) {
         const std::int32_t i0 = md.col[q], i1 = md.col[q + 1];
@@ -168,19 +220,8 @@ __attribute__((always_inline)) inline void signal_step_t(
       }
       for (std::int32_t b = 0; b < L; ++b) ds[b] += odd[b];
     }
-    const float th = md.thr[j], lk = md.lk[j], k = md.k;
-    const float* self = dn + static_cast<std::int64_t>(j) * L;
-    int nz = 0;
-    for (std::int32_t b = 0; b < L; ++b) {
-      const float x = v[b];
-      const float d = 1.0f + k * std::fabs(x - th);
-      float dv = ds[b] / (d * d);
-      if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
-      dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
-      out[b] = dv;
-      nz |= dv != 0.0f;
-    }
-    nzc[j] = static_cast<std::uint8_t>(nz);
+    nzc[j] = static_cast<std::uint8_t>(
+        finish_signal(md, j, later, L, v, ds, dn + static_cast<std::int64_t>(j) * L, out));
   }
 }
 
