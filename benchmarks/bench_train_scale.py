@@ -32,13 +32,21 @@ loss is the softmax cross-entropy of the output counts / (window x temperature) 
 detector, temperature 0.2); Adam with L2 weight decay 1e-4 (torch's ``Adam(weight_decay=)``;
 thresholds are 1, so glia's |threshold|-scaled step is the same step) and no pruning. The
 sides get the same spikes (generated once, handed over as spike events) and the same
-initial weights; before anything is timed each side computes the gradient of the first
-batch from the initial weights and the others' are compared with glia's
-(``SurrogateTrainer.gradients``): the largest difference relative to the largest gradient.
+initial weights. Before anything is timed each side computes, from the initial weights,
+the mean gradient of each group of 16 of the first 128 episodes and, from the same pass,
+every hidden and output neuron's spike count in each episode; the peers' gradients are
+compared with glia's (``SurrogateTrainer.gradients``) on the groups whose every episode
+spiked exactly as in glia's (a membrane value within float rounding of the threshold can
+fire on one side only, when sums run in another order; that episode's gradient then differs
+by a whole spike): the largest difference relative to the group's largest gradient entry.
 
 Every side runs in its own process (``--worker``) with 2 threads (``--threads``): glia's
 ``num_threads``, ``torch.set_num_threads``, and XLA's CPU thread pool (``XLA_FLAGS``, and the
-process bound to that many cores). Reported: seconds per epoch (median of ``--repeats``
+process bound to that many cores). Every side's process gets ``OMP_WAIT_POLICY=passive``
+(``--omp-wait``): on a machine with other load, OpenMP threads that spin at each barrier
+wait for a partner the kernel has descheduled, which made torch's small per-step operations
+(two threads, batch 128 x 256 neurons) 34x slower than one thread here, and passive
+waiting 3x slower (``--omp-wait unset`` keeps the runtime's default). Reported: seconds per epoch (median of ``--repeats``
 timed epochs after one untimed warm-up epoch, which holds JAX's compilation and torch's
 first allocations; the warm-up's own time is reported too), the process's peak resident
 memory (``ru_maxrss``) and its resident memory before training (imports, data, model), and
@@ -59,7 +67,9 @@ channels array) by default; ``--glia-input events`` hands it the spike events in
 
     python benchmarks/bench_train_scale.py [--quick] [--workloads shd256_10,digits]
         [--sides glia,torch,jax] [--repeats N] [--threads 2] [--episodes 2048]
-        [--glia-input arrays|events] [--torch-compile] [--no-create] [--no-json]
+        [--glia-input arrays|events] [--omp-wait passive|active|unset] [--torch-compile]
+        [--digits-seeds N] [--digits-max-epochs N] [--torch-python PATH] [--jax-python PATH]
+        [--no-create] [--no-json]
 """
 from __future__ import annotations
 
@@ -101,6 +111,13 @@ def dense_spikes(d, prefix: str, dtype=np.uint8, value=1) -> np.ndarray:
     X = np.zeros((n, int(d["n_ticks"]), int(d["n_channels"])), dtype)
     X[d[f"{prefix}_episode"], d[f"{prefix}_tick"], d[f"{prefix}_channel"]] = value
     return X
+
+
+CHECK_EPISODES, CHECK_GROUP = 128, 16   # the gradient check: the first 128 episodes, by 16
+
+
+def check_groups() -> list:
+    return [slice(g, g + CHECK_GROUP) for g in range(0, CHECK_EPISODES, CHECK_GROUP)]
 
 
 def peak_rss_bytes() -> int:
@@ -203,12 +220,12 @@ def torch_side(d, result: dict) -> None:
     torch.set_num_threads(nt)
     torch.set_num_interop_threads(1)
     result["version"] = f"torch {torch.__version__}"
-    k, temp = float(d["slope"]), float(d["temperature"])
+    slope, temp = float(d["slope"]), float(d["temperature"])
     th_h, lk_h, th_o, lk_o = (float(d[n]) for n in ("thr_h", "leak_h", "thr_o", "leak_o"))
     window = int(d["n_ticks"])
 
     class Spike(torch.autograd.Function):
-        """[x > 0] forward; the fast sigmoid 1 / (1 + k|x|)^2 backward."""
+        """[x > 0] forward; the fast sigmoid 1 / (1 + slope |x|)^2 backward."""
 
         @staticmethod
         def forward(ctx, x):
@@ -218,7 +235,7 @@ def torch_side(d, result: dict) -> None:
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return g / (1.0 + k * x.abs()) ** 2
+            return g / (1.0 + slope * x.abs()) ** 2
 
     spike = Spike.apply
     init = {name: torch.from_numpy(W) for name, W in matrices(d).items()}
@@ -234,8 +251,9 @@ def torch_side(d, result: dict) -> None:
     if d["torch_compile"]:
         step = torch.compile(step, dynamic=False)
 
-    def forward(P, x):
-        """Output counts of a batch x (B, T, channels), batch-major state (B, neurons)."""
+    def forward(P, x, hidden: bool = False):
+        """Output counts of a batch x (B, T, channels), batch-major state (B, neurons);
+        with ``hidden``, also the hidden neurons' counts."""
         W = {n: P[n] * mask[n] if n in mask else P[n] for n in P}
         xt = x.transpose(0, 1)                           # (T, B, C): one matmul for every step
         I_h = xt @ W["in"]                               # the inputs' share of a_{t+1}
@@ -245,12 +263,15 @@ def torch_side(d, result: dict) -> None:
         V_o = torch.zeros(B, W["out"].shape[1])
         a_h, a_o = torch.zeros_like(V_h), torch.zeros_like(V_o)
         counts = torch.zeros_like(V_o)
+        counts_h = torch.zeros_like(V_h)
         for t in range(T):
             V_h, V_o, s_h, s_o = step(V_h, V_o, a_h, a_o)
             counts = counts + s_o
+            if hidden:
+                counts_h = counts_h + s_h.detach()
             a_h = I_h[t] + s_h @ W["rec"] if "rec" in W else I_h[t]
             a_o = s_h @ W["out"] + I_o[t] if I_o is not None else s_h @ W["out"]
-        return counts
+        return (counts, counts_h) if hidden else counts
 
     def loss_of(P, x, y):
         return torch.nn.functional.cross_entropy(forward(P, x) / (window * temp), y)
@@ -263,9 +284,14 @@ def torch_side(d, result: dict) -> None:
     result["rss_data"] = rss_bytes()
     batch = int(d["batch"])
 
-    P = fresh()
-    loss_of(P, X[:batch].float(), y[:batch]).backward()
-    result["first_grad"] = {n: p.grad.numpy().tolist() for n, p in P.items()}
+    check, counts = {}, []
+    for j, sl in enumerate(check_groups()):     # spikes and gradient from the same pass
+        P = fresh()
+        c_o, c_h = forward(P, X[sl].float(), hidden=True)
+        torch.nn.functional.cross_entropy(c_o / (window * temp), y[sl]).backward()
+        counts.append(torch.cat([c_h, c_o.detach()], 1).numpy())
+        check.update({f"g{j}_{n}": p.grad.numpy() for n, p in P.items()})
+    result["check"] = {"counts": np.concatenate(counts), **check}
 
     def trainer(P):
         opt = torch.optim.Adam(list(P.values()), lr=float(d["lr"]),
@@ -311,7 +337,7 @@ def jax_side(d, result: dict) -> None:
     import jax.numpy as jnp
     from jax import lax
     result["version"] = f"jax {jax.__version__}"
-    k, temp = float(d["slope"]), float(d["temperature"])
+    slope, temp = float(d["slope"]), float(d["temperature"])
     th_h, lk_h, th_o, lk_o = (float(d[n]) for n in ("thr_h", "leak_h", "thr_o", "leak_o"))
     window = int(d["n_ticks"])
     lr, wd = float(d["lr"]), float(d["weight_decay"])
@@ -324,7 +350,7 @@ def jax_side(d, result: dict) -> None:
     @spike.defjvp
     def _spike_jvp(primals, tangents):
         (x,), (dx,) = primals, tangents
-        return spike(x), dx / (1.0 + k * jnp.abs(x)) ** 2
+        return spike(x), dx / (1.0 + slope * jnp.abs(x)) ** 2
 
     mask = {n: jnp.asarray(M, jnp.float32) for n, M in masks(d).items()}
     init = {n: jnp.asarray(W) for n, W in matrices(d).items()}
@@ -332,7 +358,7 @@ def jax_side(d, result: dict) -> None:
     def relu(u):                                         # dv/du = [u > 0], also at u = 0
         return jnp.where(u > 0, u, 0.0)
 
-    def forward(P, x):
+    def forward(P, x, hidden: bool = False):
         W = {n: P[n] * mask[n] if n in mask else P[n] for n in P}
         xt = jnp.swapaxes(x, 0, 1)                       # (T, B, C)
         I_h = xt @ W["in"]
@@ -341,7 +367,7 @@ def jax_side(d, result: dict) -> None:
         H, O = W["in"].shape[1], W["out"].shape[1]
 
         def step(carry, inputs):
-            V_h, V_o, a_h, a_o, counts = carry
+            V_h, V_o, a_h, a_o, counts, counts_h = carry
             i_h, i_o = inputs
             v_h = relu(lk_h * V_h + a_h)
             s_h = spike(v_h - th_h)
@@ -351,17 +377,21 @@ def jax_side(d, result: dict) -> None:
             V_o = v_o * (1.0 - lax.stop_gradient(s_o))
             a_h = i_h + s_h @ W["rec"] if "rec" in W else i_h
             a_o = s_h @ W["out"] + i_o
-            return (V_h, V_o, a_h, a_o, counts + s_o), None
+            counts_h = counts_h + s_h if hidden else counts_h
+            return (V_h, V_o, a_h, a_o, counts + s_o, counts_h), None
 
         zh, zo = jnp.zeros((B, H)), jnp.zeros((B, O))
-        (_, _, _, _, counts), _ = lax.scan(step, (zh, zo, zh, zo, zo), (I_h, I_o))
-        return counts
+        (_, _, _, _, counts, counts_h), _ = lax.scan(step, (zh, zo, zh, zo, zo, zh), (I_h, I_o))
+        return (counts, counts_h) if hidden else counts
 
-    def loss_of(P, x, y):
-        z = forward(P, x) / (window * temp)
-        return jnp.mean(jax.nn.logsumexp(z, axis=1) - jnp.take_along_axis(z, y[:, None], 1)[:, 0])
+    def loss_of(P, x, y, hidden=False):
+        c = forward(P, x, hidden)
+        z = (c[0] if hidden else c) / (window * temp)
+        loss = jnp.mean(jax.nn.logsumexp(z, axis=1) - jnp.take_along_axis(z, y[:, None], 1)[:, 0])
+        return (loss, jnp.concatenate([c[1], c[0]], 1)) if hidden else loss
 
-    grad_fn = jax.jit(jax.grad(loss_of))
+    # the gradient check: the spikes come out of the very pass that gives the gradient
+    check_fn = jax.jit(jax.grad(lambda P, x, y: loss_of(P, x, y, True), has_aux=True))
 
     @jax.jit
     def update(P, m, v, n, x, y):
@@ -380,8 +410,12 @@ def jax_side(d, result: dict) -> None:
     y = d["train_y"].astype(np.int32)
     result["rss_data"] = rss_bytes()
     batch = int(d["batch"])
-    g = grad_fn(init, jnp.asarray(X[:batch], jnp.float32), jnp.asarray(y[:batch]))
-    result["first_grad"] = {n: np.asarray(gi).tolist() for n, gi in g.items()}
+    check, counts = {}, []
+    for j, sl in enumerate(check_groups()):
+        g, c = check_fn(init, jnp.asarray(X[sl], jnp.float32), jnp.asarray(y[sl]))
+        counts.append(np.asarray(c))
+        check.update({f"g{j}_{n}": np.asarray(gi) for n, gi in g.items()})
+    result["check"] = {"counts": np.concatenate(counts), **check}
 
     def trainer():
         state = {"P": dict(init), "m": jax.tree.map(jnp.zeros_like, init),
@@ -473,7 +507,7 @@ def glia_dense_grad(net, g: np.ndarray, d) -> dict:
         G = np.zeros(W.shape, np.float32)
         sel = (si >= r0) & (si < r0 + W.shape[0]) & (di >= c0) & (di < c0 + W.shape[1])
         G[si[sel] - r0, di[sel] - c0] = g[sel]
-        out[name] = G.tolist()
+        out[name] = G
     return out
 
 
@@ -486,8 +520,15 @@ def glia_side(d, result: dict) -> None:
     result["rss_data"] = rss_bytes()
     batch = int(d["batch"])
     net = glia_network(d)
-    g = glia.SurrogateTrainer(net.copy(), glia_config(d)).gradients(data[:batch], num_threads=nt)
-    result["first_grad"] = glia_dense_grad(net, g, d)
+    from glia.datasets import SPIKE_VALUE
+    X = dense_spikes(d, "train")[:CHECK_EPISODES]
+    n_in = d["W_in"].shape[0]
+    check = {"counts": np.stack([net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE),
+                                         record="counts", reset=True)[n_in:] for x in X])}
+    for k, sl in enumerate(check_groups()):
+        g = glia.SurrogateTrainer(net.copy(), glia_config(d)).gradients(data[sl], num_threads=nt)
+        check.update({f"g{k}_{n}": G for n, G in glia_dense_grad(net, g, d).items()})
+    result["check"] = check
     tr = glia.SurrogateTrainer(net.copy(), glia_config(d))
     speed_run(lambda rng, n_batches=None: tr.train_fast(
         data if n_batches is None else data[:n_batches * batch], epochs=1, num_threads=nt),
@@ -511,6 +552,7 @@ def worker(side: str, npz: str, out: str) -> None:
     result = {"side": side, "rss_start": rss_bytes()}
     SIDES[side](d, result)
     result["peak_rss"] = peak_rss_bytes()
+    np.savez(out + ".npz", **result.pop("check"))   # the gradient check's arrays
     Path(out).write_text(json.dumps(result))
 
 
@@ -631,10 +673,30 @@ def peer_python(side: str, args) -> str | None:
     return venv_python(venvs_dir() / side, reqs, create=not args.no_create, probe=probe)
 
 
-def rel_diff(mine: dict, theirs: dict) -> float:
-    a = np.concatenate([np.asarray(mine[k], np.float64).ravel() for k in sorted(mine)])
-    b = np.concatenate([np.asarray(theirs[k], np.float64).ravel() for k in sorted(mine)])
-    return float(np.abs(a - b).max() / max(np.abs(a).max(), 1e-30))
+def compare_check(mine, theirs) -> dict:
+    """A side's gradient check against glia's. Both computed, from the initial weights, the
+    spike counts of every hidden and output neuron in the first 128 episodes and the mean
+    gradient of each group of 16 of them. A group is compared when every one of its
+    episodes spiked exactly as in glia (a membrane value within float rounding of the
+    threshold can fire on one side and not on the other: float32 sums in another order;
+    such an episode's gradient differs by a whole spike's worth): the largest difference
+    over those groups, relative to the largest gradient entry of its group. The figure
+    over every group is kept too."""
+    same = (np.asarray(mine["counts"]) == np.asarray(theirs["counts"])).all(axis=1)
+    names = sorted(k[3:] for k in mine.files if k.startswith("g0_"))
+    worst = worst_all = 0.0
+    compared = 0
+    for k, sl in enumerate(check_groups()):
+        a = np.concatenate([mine[f"g{k}_{n}"].astype(np.float64).ravel() for n in names])
+        b = np.concatenate([theirs[f"g{k}_{n}"].astype(np.float64).ravel() for n in names])
+        rel = float(np.abs(a - b).max() / max(np.abs(a).max(), 1e-30))
+        worst_all = max(worst_all, rel)
+        if same[sl].all():
+            compared += 1
+            worst = max(worst, rel)
+    return {"grad_rel_diff": worst if compared else None, "grad_rel_diff_all": worst_all,
+            "grad_groups_compared": f"{compared}/{len(check_groups())}",
+            "episodes_spiking_differently": int((~same).sum())}
 
 
 def run_workload(name: str, d: dict, args, pythons: dict) -> dict:
@@ -644,6 +706,7 @@ def run_workload(name: str, d: dict, args, pythons: dict) -> dict:
                   max_epochs=args.digits_max_epochs, target=args.digits_target,
                   detector_threshold=0.01)
     out = {"workload": name, "info": json.loads(str(d.pop("info"))), "sides": {}}
+    checks = {}
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / f"{name}.npz"
         np.savez(npz, **d, **common)
@@ -662,12 +725,11 @@ def run_workload(name: str, d: dict, args, pythons: dict) -> dict:
             r = json.loads(res.read_text())
             r["wall_s"] = time.perf_counter() - t0
             out["sides"][side] = r
-    g = out["sides"].get("glia", {}).get("first_grad")
-    for side, r in out["sides"].items():
-        if "first_grad" in r:
-            if g is not None and side != "glia":
-                r["grad_rel_diff"] = rel_diff(g, r["first_grad"])
-            del r["first_grad"]
+            checks[side] = np.load(str(res) + ".npz")
+        if "glia" in checks:
+            for side, c in checks.items():
+                if side != "glia":
+                    out["sides"][side].update(compare_check(checks["glia"], c))
     return out
 
 
@@ -685,6 +747,7 @@ def summarize(out: dict, target: float) -> list[dict]:
                "warmup_s": r["warmup_s"], "peak_rss_MB": r["peak_rss"] / 2**20,
                "rss_before_MB": r["rss_data"] / 2**20,
                "grad_rel_diff": r.get("grad_rel_diff"),
+               "grad_groups": r.get("grad_groups_compared"),
                "foreign_cores": statistics.median(r["foreign_cores"]) if r["foreign_cores"] else None}
         if side == "glia":
             glia_s = row["s_per_epoch"]
@@ -761,7 +824,7 @@ def main() -> None:
         print_table([r for r in rows if r["workload"] == name],
                     columns=["workload", "side", "version", "s_per_epoch", "s_min", "s_max",
                              "x_glia", "cpu_s", "warmup_s", "peak_rss_MB", "rss_before_MB",
-                             "grad_rel_diff", "foreign_cores"]
+                             "grad_rel_diff", "grad_groups", "foreign_cores"]
                     + (["to_acc_s", "to_acc_epochs", "reached", "held_out"] if name == "digits" else []),
                     title=f"{name}: {out['info']}")
         if not args.no_json:      # after every workload: a long run keeps what it measured
@@ -784,7 +847,7 @@ def save(args, unavailable: dict, rows: list, results: list):
 def markdown(rows: list[dict]) -> str:
     from _common import format_number as num
     head = ("| workload | side | s per epoch (min–max) | × glia | peak RSS MB | "
-            "gradient rel. diff | other load (cores) | to 0.97 s (epochs) | held-out |\n"
+            "gradient rel. diff (groups) | other load (cores) | to 0.97 s (epochs) | held-out |\n"
             "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
     body = ""
     for r in rows:
@@ -795,7 +858,7 @@ def markdown(rows: list[dict]) -> str:
                ("not reached" if "reached" in r else "–"))
         body += (f"| {r['workload']} | {r['version']} | {num(r['s_per_epoch'])} "
                  f"({num(r['s_min'])}–{num(r['s_max'])}) | {num(r.get('x_glia'))} | "
-                 f"{num(r['peak_rss_MB'])} | {num(r['grad_rel_diff'], 2)} | "
+                 f"{num(r['peak_rss_MB'])} | {num(r['grad_rel_diff'], 2)} ({r.get('grad_groups') or '–'}) | "
                  f"{num(r['foreign_cores'], 2)} | {acc} | {num(r.get('held_out'))} |\n")
     return head + body
 

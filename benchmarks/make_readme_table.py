@@ -271,12 +271,13 @@ def sec_surrogate(b) -> str:
 TS_START, TS_END = "<!-- train-scale:start -->", "<!-- train-scale:end -->"
 TS_JSON = "bench_train_scale"
 TS_WORKLOADS = {
-    "shd256_10": "700 Poisson inputs (2%/step) → 256 recurrent (all-to-all) → 20, T = 100, "
-                 "~10% hidden activity",
-    "shd256_33": "the same, ~33% hidden activity",
-    "shd1024": "700 → 1,024 recurrent, input and recurrent edges at 10% density → 20, "
-               "~10% hidden activity",
-    "digits": "digits, 64 → 64 → 10 (+ 64 → 10), 40 ticks, batches of 16",
+    "shd256_10": "700 Poisson inputs (2% per step) → 256 recurrent hidden (all-to-all, self "
+                 "edges included) → 20 outputs, T = 100, weights scaled for ~10% hidden activity",
+    "shd256_33": "the same at ~33% hidden activity",
+    "shd1024": "700 → 1,024 recurrent hidden → 20, T = 100, the input and recurrent edges at "
+               "10% density, ~10% hidden activity",
+    "digits": "sklearn digits, 64 → 64 → 10 plus 64 → 10 (`digits_network(n_hidden=64)`), 40 "
+              "ticks, `DIGITS_CONFIG` (Adam, lr 0.01, batches of 16)",
 }
 
 
@@ -297,39 +298,51 @@ def sec_train_scale(b) -> str:
             f"only), digits' is its training set less a 20% validation split. Seconds per "
             f"epoch: median of {b.get('repeats', '?')} timed epochs (min–max), CPU seconds the "
             f"process used in that epoch; peak RSS is the whole process (imports and data "
-            f"included; glia's data set is today a dense float32 array); the gradient column is "
-            f"the largest difference from glia's gradient of the first batch, relative to its "
-            f"largest entry. Digits to {b.get('digits_target', 0.97)}: training seconds until "
+            f"included; glia's data set is today a dense float32 array). Gradient vs glia: "
+            f"from the initial weights, each side's mean gradient of each group of 16 of the "
+            f"first 128 episodes; the groups whose every episode spiked exactly as in glia "
+            f"(count brackets; a value within float rounding of the threshold can fire on one "
+            f"side only) are compared, the largest difference relative to the group's largest "
+            f"gradient. Digits to {b.get('digits_target', 0.97)}: training seconds until "
             f"the validation split reaches it (median over {b.get('digits_seeds', '?')} config "
             f"seeds; epochs in brackets), and the held-out accuracy there. Measured on "
-            f"{m.get('cpu', '?')}, {m.get('usable_cores', '?')} cores, {m.get('time', '')}")
+            f"{m.get('cpu', '?')}, {m.get('usable_cores', '?')} cores, glia at git "
+            f"{m.get('git', '?')}, {m.get('time', '')}")
     if loads:
         text += (f"; other processes kept {num(loads[0], 2)}–{num(loads[-1], 2)} cores busy "
                  f"meanwhile (median {num(loads[len(loads) // 2], 2)}), so these are a loaded "
                  f"machine's figures")
     text += "."
+    items = ""
     for name, i in info.items():
+        items += f"- `{name}`: {TS_WORKLOADS.get(name, name)}"
         if "hidden_activity" in i:
-            text += (f" {name}: hidden activity {i['hidden_activity']:.3f}, outputs "
-                     f"{i['output_activity']:.3f} spikes per neuron-step, {num(i['edges'])} edges.")
+            items += (f"; measured at the start: hidden {i['hidden_activity']:.3f}, outputs "
+                      f"{i['output_activity']:.3f} spikes per neuron-step, {num(i['edges'])} edges")
+        if "validation" in i:
+            items += (f"; {num(i['train'])} training, {num(i['validation'])} validation, "
+                      f"{num(i['test'])} held-out episodes")
+        items += "\n"
     out = []
     for r in rows:
         if "s_per_epoch" not in r:
-            out.append([TS_WORKLOADS.get(r["workload"], r["workload"]), r["side"],
+            out.append([f"`{r['workload']}`", r["side"],
                         r.get("version", "–"), "", "", "", "", "", ""])
             continue
         acc = "–"
         if "reached" in r:
             acc = (f"{num(r['to_acc_s'])} ({num(r['to_acc_epochs'])}), {num(r.get('held_out'))}"
                    if r.get("to_acc_s") is not None else f"not reached ({r['reached']})")
-        out.append([TS_WORKLOADS.get(r["workload"], r["workload"]), r["version"],
+        out.append([f"`{r['workload']}`", r["version"],
                     rng(r["s_per_epoch"], r.get("s_min"), r.get("s_max")), num(r.get("cpu_s")),
                     f"{r['x_glia']:.2f}×" if r.get("x_glia") else "–", num(r["peak_rss_MB"]),
-                    num(r.get("grad_rel_diff"), 2), num(r.get("foreign_cores"), 2), acc])
+                    (f"{num(r.get('grad_rel_diff'), 2)} ({r['grad_groups']})" if r.get("grad_groups")
+                     else num(r.get("grad_rel_diff"), 2)),
+                    num(r.get("foreign_cores"), 2), acc])
     s = (f"{TS_START}\n<!-- generated by benchmarks/make_readme_table.py from "
          f"benchmarks/results/{TS_JSON}.json: do not edit by hand -->\n"
          "### SHD-sized training: glia's surrogate trainer, torch and JAX\n\n"
-         + textwrap.fill(text, 95, break_on_hyphens=False) + "\n\n"
+         + textwrap.fill(text, 95, break_on_hyphens=False) + "\n\n" + items + "\n"
          + table(["workload", "side", "s per epoch", "CPU s", "time / glia's", "peak RSS MB",
                   "gradient vs glia", "other load (cores)",
                   f"digits to {b.get('digits_target', 0.97)}: s (epochs), held-out"], out))
