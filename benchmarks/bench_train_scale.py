@@ -46,12 +46,14 @@ process bound to that many cores). Every side's process gets ``OMP_WAIT_POLICY=p
 (``--omp-wait``): on a machine with other load, OpenMP threads that spin at each barrier
 wait for a partner the kernel has descheduled, which made torch's small per-step operations
 (two threads, batch 128 x 256 neurons) 34x slower than one thread here, and passive
-waiting 3x slower (``--omp-wait unset`` keeps the runtime's default). Reported: seconds per epoch (median of ``--repeats``
-timed epochs after one untimed warm-up epoch, which holds JAX's compilation and torch's
-first allocations; the warm-up's own time is reported too), the process's peak resident
-memory (``ru_maxrss``) and its resident memory before training (imports, data, model), and
-the cores other processes kept busy while the epochs ran (this machine is shared: figures
-are medians, and the load says how far to trust them).
+waiting 3x slower (``--omp-wait unset`` keeps the runtime's default). Reported: seconds
+per epoch (median of ``--repeats`` timed epochs after an untimed warm-up of two batches,
+which holds JAX's compilation and torch's first allocations; the warm-up's own time is
+reported too) and the CPU seconds the process used in them, the process's peak resident
+memory (``VmHWM``) and its resident memory once its data are loaded, and the cores
+other processes kept busy while the epochs ran (on a shared machine figures are medians,
+and the load says how far to trust them). torch.compile is not used: compiling the step
+function did not finish within 5 minutes on the loaded machine this was written on.
 
 torch and JAX are never dependencies of glia: each lives in its own virtual environment,
 by default ``$GLIA_BENCH_VENVS/torch`` and ``$GLIA_BENCH_VENVS/jax`` (``GLIA_BENCH_VENVS``
@@ -67,7 +69,7 @@ channels array) by default; ``--glia-input events`` hands it the spike events in
 
     python benchmarks/bench_train_scale.py [--quick] [--workloads shd256_10,digits]
         [--sides glia,torch,jax] [--repeats N] [--threads 2] [--episodes 2048]
-        [--glia-input arrays|events] [--omp-wait passive|active|unset] [--torch-compile]
+        [--glia-input arrays|events] [--omp-wait passive|active|unset]
         [--digits-seeds N] [--digits-max-epochs N] [--torch-python PATH] [--jax-python PATH]
         [--no-create] [--no-json]
 """
@@ -121,8 +123,13 @@ def check_groups() -> list:
 
 
 def peak_rss_bytes() -> int:
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """This process's peak resident memory (VmHWM; getrusage's ru_maxrss would include the
+    parent's, which Linux carries across fork and exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def rss_bytes() -> int:
@@ -247,9 +254,6 @@ def torch_side(d, result: dict) -> None:
         v_o = torch.relu(lk_o * V_o + a_o)
         s_o = spike(v_o - th_o)
         return v_h * (1.0 - s_h.detach()), v_o * (1.0 - s_o.detach()), s_h, s_o
-
-    if d["torch_compile"]:
-        step = torch.compile(step, dynamic=False)
 
     def forward(P, x, hidden: bool = False):
         """Output counts of a batch x (B, T, channels), batch-major state (B, neurons);
@@ -702,7 +706,7 @@ def compare_check(mine, theirs) -> dict:
 def run_workload(name: str, d: dict, args, pythons: dict) -> dict:
     common = dict(threads=args.threads, repeats=args.repeats_n, slope=5.0, temperature=0.2,
                   weight_decay=WEIGHT_DECAY, glia_input=args.glia_input,
-                  torch_compile=args.torch_compile, digits_seeds=args.digits_seeds,
+                  digits_seeds=args.digits_seeds,
                   max_epochs=args.digits_max_epochs, target=args.digits_target,
                   detector_threshold=0.01)
     out = {"workload": name, "info": json.loads(str(d.pop("info"))), "sides": {}}
@@ -780,8 +784,6 @@ def main() -> None:
                    help="episodes per epoch of the SHD-shaped workloads (2048; 256 with --quick)")
     p.add_argument("--glia-input", choices=["arrays", "events"], default="arrays",
                    help="glia's input: Dataset.from_arrays (dense) or Dataset.from_events")
-    p.add_argument("--torch-compile", action="store_true",
-                   help="torch.compile the step function on the torch side")
     p.add_argument("--digits-seeds", type=int, default=None,
                    help="config seeds of digits' time to accuracy (3; 1 with --quick)")
     p.add_argument("--digits-max-epochs", type=int, default=None,
@@ -839,7 +841,7 @@ def save(args, unavailable: dict, rows: list, results: list):
     return write_json("bench_train_scale", {
         "threads": args.threads, "episodes": args.episodes, "repeats": args.repeats_n,
         "quick": args.quick, "glia_input": args.glia_input, "omp_wait": args.omp_wait,
-        "torch_compile": args.torch_compile, "digits_target": args.digits_target,
+        "digits_target": args.digits_target,
         "digits_seeds": args.digits_seeds, "unavailable": unavailable,
         "rows": rows, "workloads": results})
 
