@@ -149,9 +149,12 @@ def masks(d) -> dict:
     return {k: d[f"M_{k}"].astype(bool) for k in ("in", "rec", "out", "io") if f"M_{k}" in d}
 
 
-def batches(n: int, batch: int, rng) -> list:
+def batches(n: int, batch: int, rng, warmup: bool = False) -> list:
+    """An epoch's batches of episode indices in the order ``rng`` draws; with ``warmup``
+    only its first and last (the last may be smaller: JAX compiles each shape once)."""
     perm = rng.permutation(n)
-    return [perm[i:i + batch] for i in range(0, n, batch)]
+    out = [perm[i:i + batch] for i in range(0, n, batch)]
+    return [out[0], out[-1]] if warmup and len(out) > 1 else out
 
 
 def detector_correct(counts: np.ndarray, y: np.ndarray, window: int, threshold: float) -> float:
@@ -184,10 +187,10 @@ class Timer:
 
 def speed_run(epoch, d, result: dict) -> None:
     """An untimed warm-up of two batches (JAX compiles there), then ``repeats`` timed
-    epochs. ``epoch(rng, n_batches=None)`` trains one epoch in the order ``rng`` draws
-    (or its first ``n_batches`` batches)."""
+    epochs. ``epoch(rng, warmup=False)`` trains one epoch in the order ``rng`` draws (with
+    ``warmup``, two of its batches: see ``batches``)."""
     t0 = time.perf_counter()
-    epoch(np.random.default_rng(10_000), 2)
+    epoch(np.random.default_rng(10_000), True)
     result["warmup_s"] = time.perf_counter() - t0
     result["rss_after_warmup"] = rss_bytes()
     timer = Timer()
@@ -301,8 +304,8 @@ def torch_side(d, result: dict) -> None:
         opt = torch.optim.Adam(list(P.values()), lr=float(d["lr"]),
                                weight_decay=float(d["weight_decay"]))
 
-        def epoch(rng, n_batches=None):
-            for idx in batches(len(y), batch, rng)[:n_batches]:
+        def epoch(rng, warmup=False):
+            for idx in batches(len(y), batch, rng, warmup):
                 i = torch.from_numpy(idx)
                 loss = loss_of(P, X[i].float(), y[i])
                 opt.zero_grad(set_to_none=True)
@@ -425,8 +428,8 @@ def jax_side(d, result: dict) -> None:
         state = {"P": dict(init), "m": jax.tree.map(jnp.zeros_like, init),
                  "v": jax.tree.map(jnp.zeros_like, init), "n": 0}
 
-        def epoch(rng, n_batches=None):
-            for idx in batches(len(y), batch, rng)[:n_batches]:
+        def epoch(rng, warmup=False):
+            for idx in batches(len(y), batch, rng, warmup):
                 state["n"] += 1
                 state["P"], state["m"], state["v"] = update(
                     state["P"], state["m"], state["v"], jnp.float32(state["n"]),
@@ -534,15 +537,14 @@ def glia_side(d, result: dict) -> None:
         check.update({f"g{k}_{n}": G for n, G in glia_dense_grad(net, g, d).items()})
     result["check"] = check
     tr = glia.SurrogateTrainer(net.copy(), glia_config(d))
-    speed_run(lambda rng, n_batches=None: tr.train_fast(
-        data if n_batches is None else data[:n_batches * batch], epochs=1, num_threads=nt),
-        d, result)
+    speed_run(lambda rng, warmup=False: tr.train_fast(
+        data[:2 * batch] if warmup else data, epochs=1, num_threads=nt), d, result)
     if "val_n" in d:
         val, test = glia_dataset(d, "val", how), glia_dataset(d, "test", how)
 
         def make(seed):
             t = glia.SurrogateTrainer(net.copy(), glia_config(d, seed))
-            return (lambda rng, n_batches=None: t.train_fast(data, epochs=1, num_threads=nt),
+            return (lambda rng: t.train_fast(data, epochs=1, num_threads=nt),
                     lambda: t.evaluate_dataset(val, num_threads=nt)["accuracy"],
                     lambda: t.evaluate_dataset(test, num_threads=nt)["accuracy"])
         to_accuracy(make, d, result)
