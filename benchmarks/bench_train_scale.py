@@ -775,7 +775,7 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--worker":
         worker(sys.argv[2], sys.argv[3], sys.argv[4])
         return
-    from _common import make_parser, print_machine, print_table, repeats_of
+    from _common import make_parser, print_machine, print_table, repeats_of, venvs_dir
 
     p = make_parser(__doc__, default_repeats=3)
     p.add_argument("--workloads", default=",".join([*WORKLOADS, "digits"]),
@@ -813,7 +813,8 @@ def main() -> None:
             raise SystemExit(f"--sides: unknown side {side!r} (expected glia, torch or jax)")
         py = sys.executable if side == "glia" else peer_python(side, args)
         if py is None:
-            unavailable[side] = "venv missing (--no-create)"
+            unavailable[side] = (f"no interpreter: {venvs_dir() / side} is missing and "
+                                 f"--no-create was given")
         else:
             pythons[side] = py
     results, rows = [], []
@@ -834,6 +835,8 @@ def main() -> None:
         if not args.no_json:      # after every workload: a long run keeps what it measured
             path = save(args, unavailable, rows, results)
     print("\n" + markdown(rows))
+    for side, why in unavailable.items():
+        print(f"{side}: not measured, {why}")
     if not args.no_json:
         print(f"wrote {path}")
 
