@@ -1,14 +1,18 @@
-"""Writes the performance section (docs/performance.md) from benchmarks/results/all.json.
+"""Writes the generated parts of the performance and threads pages from the benchmarks' results.
 
     python benchmarks/run.py            # measure (writes results/all.json)
     python benchmarks/make_readme_table.py [--input results/all.json] [--output docs/performance.md]
     python benchmarks/make_readme_table.py --train-scale     # after bench_train_scale.py alone
 
-``--train-scale`` refreshes only the train-scale section of docs/performance.md, from
-results/bench_train_scale.json (``bench_train_scale.py`` alone, without a full run).
-``--free-threaded`` fills only the README's free-threaded table, from the results of
-``bench_threads.py --python-threads`` run on each build (results/threads_python_gil.json and
-results/threads_python_nogil.json); without it that table is filled too when both exist.
+The tables of docs/performance.md are written between its ``performance`` marker comments
+(the page's hand-written text around them is kept). ``--free-threaded`` fills only the
+free-threaded table of docs/threads.md (between its ``free-threaded`` markers), from the
+results of ``bench_threads.py --python-threads`` run on each build
+(results/threads_python_gil.json and results/threads_python_nogil.json); without it that table
+is filled too when both exist. The README carries no generated figures: it links these pages.
+``--train-scale`` refreshes only the train-scale section of docs/performance.md (between its
+``train-scale`` markers), from results/bench_train_scale.json (``bench_train_scale.py`` alone,
+without a full run).
 
 Tables name the machine they were measured on; every timed figure is the median of the
 repeats, with the min-max range where it matters.
@@ -26,6 +30,8 @@ from _common import format_number as num
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
+PERFORMANCE_DOC = REPO_ROOT / "docs" / "performance.md"
+THREADS_DOC = REPO_ROOT / "docs" / "threads.md"
 
 
 def eng(v) -> str:
@@ -353,23 +359,22 @@ def sec_train_scale(b) -> str:
 
 
 def update_train_scale(docs: Path) -> None:
-    """Refreshes docs/performance.md's train-scale section from results/bench_train_scale.json
-    alone (the rest of the file stays); without its markers the section goes before the
-    targets (or at the end)."""
+    """Refreshes the train-scale section of ``docs`` (docs/performance.md) from
+    results/bench_train_scale.json alone, keeping the rest of the page; a page without its
+    markers gets it just before the end of the generated performance section."""
     path = RESULTS_DIR / f"{TS_JSON}.json"
     if not path.exists():
         raise SystemExit(f"missing {path}: run benchmarks/bench_train_scale.py first")
     section = sec_train_scale(json.loads(path.read_text())).rstrip("\n")
-    text = docs.read_text() if docs.exists() else "## Performance\n"
+    text = docs.read_text()
     if TS_START not in text:
-        at = text.find("\n### Targets")
-        text = (text.rstrip("\n") + "\n\n" + section + "\n" if at < 0 else
-                text[:at + 1] + section + "\n\n" + text[at + 1:])
-        tmp = docs.with_suffix(".md.tmp")
+        if END not in text:
+            raise SystemExit(f"{docs}: no {END} marker to put the train-scale section before")
+        text = text.replace(END, TS_START + TS_END + "\n" + END, 1)
+        tmp = docs.with_name(docs.name + ".tmp")
         tmp.write_text(text)
         os.replace(tmp, docs)
-    else:
-        update_readme(docs, section, TS_START, TS_END)
+    update_section(docs, section, TS_START, TS_END)
     print(f"updated the train-scale section of {docs}")
 
 
@@ -491,7 +496,7 @@ def _foreign_loads(doc) -> list[float]:
 def render(all_: dict) -> str:
     m, v = all_.get("machine", {}), all_.get("versions", {})
     b = all_.get("benchmarks", {})
-    head = ("## Performance\n\n"
+    head = ("## Results\n\n"
             f"Measured on **{m.get('cpu', '?')}, {m.get('usable_cores', '?')} cores**, "
             f"{m.get('platform', '')}; Python {v.get('python')}, NumPy {v.get('numpy')}, "
             f"glia {v.get('glia')} ({v.get('glia_compiler', '?')}, git {m.get('git', '?')})"
@@ -526,75 +531,56 @@ def render(all_: dict) -> str:
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--input", default=str(BENCH_DIR / "results" / "all.json"))
-    p.add_argument("--output", default=str(REPO_ROOT / "docs" / "performance.md"))
-    p.add_argument("--no-readme", dest="readme", action="store_false",
-                   help="do not update the performance section of README.md")
+    p.add_argument("--output", default=str(PERFORMANCE_DOC),
+                   help="the page whose performance section is written (default: %(default)s)")
     p.add_argument("--free-threaded", action="store_true",
-                   help="only the README's free-threaded table (bench_threads.py --python-threads "
-                        "on both builds)")
+                   help="only the free-threaded table of docs/threads.md (bench_threads.py "
+                        "--python-threads on both builds)")
     p.add_argument("--train-scale", action="store_true",
                    help="only the train-scale section of --output, from "
                         "results/bench_train_scale.json")
     args = p.parse_args()
-    readme = REPO_ROOT / "README.md"
     if args.train_scale:
         update_train_scale(Path(args.output))
         return
-    if args.free_threaded or (args.readme and all(free_threaded_inputs().values())):
-        update_free_threaded(readme)
+    if args.free_threaded or all(free_threaded_inputs().values()):
+        update_free_threaded(THREADS_DOC)
         if args.free_threaded:
             return
     all_ = json.loads(Path(args.input).read_text())
-    text = render(all_)
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, out)
-    print(f"wrote {out}")
-    if args.readme and readme.exists():
-        update_readme(readme, render_summary(all_))
-        print(f"updated the performance section of {readme}")
+    update_section(out, performance_section(all_), START, END, new_page="# Performance\n\n")
+    print(f"updated the performance section of {out}")
 
 
 START, END = "<!-- performance:start -->", "<!-- performance:end -->"
 
 
-def render_summary(all_: dict) -> str:
-    """The README's short performance section: the machine, then the headline tables
-    (simulation against Brian2, training, threads) from the same JSON; the rest is in
-    docs/performance.md."""
-    full = render(all_)
-    keep, lines, take = [], full.splitlines(), False
-    wanted = ("## Performance", "### Simulation", "### Against Brian2", "### Training",
-              "### Surrogate", "### Threads")
-    for line in lines:
-        if line.startswith("#"):
-            take = line.startswith(wanted)
-            if line.startswith("## Performance"):
-                continue
-        if take:
-            keep.append(line)
-    body = "\n".join(keep).strip()
+def performance_section(all_: dict) -> str:
+    """The generated performance section, markers included: every table rendered from
+    ``all_`` (the contents of results/all.json)."""
     return (f"{START}\n<!-- generated by benchmarks/make_readme_table.py from "
-            f"benchmarks/results/all.json: do not edit by hand -->\n{body}\n\n"
-            f"All figures, the scale series and what limits each one: "
-            f"[docs/performance.md](docs/performance.md).\n{END}")
+            f"benchmarks/results/all.json: do not edit by hand -->\n{render(all_).strip()}\n{END}")
 
 
-def update_readme(path: Path, section: str, start: str = START, end: str = END) -> None:
-    """Replaces the README's text from ``start`` to ``end`` (the markers) by ``section``;
-    without the performance markers the section is appended."""
-    text = path.read_text()
-    if start in text and end in text:
-        a = text.index(start)
-        b = text.index(end) + len(end)
-        text = text[:a] + section + text[b:]
-    elif start == START:
-        text = text.rstrip("\n") + "\n\n## Performance\n\n" + section + "\n"
+def update_section(path: Path, section: str, start: str, end: str, new_page: str | None = None) -> None:
+    """Replaces the text of ``path`` from the ``start`` marker to the ``end`` marker by
+    ``section`` (which carries the markers), keeping the rest of the page. A page without
+    the markers raises SystemExit, unless ``new_page`` is given and the page does not exist:
+    then it is created as ``new_page`` followed by ``section``."""
+    if not path.exists() and new_page is not None:
+        text = new_page + start + end
     else:
-        raise SystemExit(f"{path}: no {start} ... {end} markers")
-    tmp = path.with_suffix(".md.tmp")
+        text = path.read_text()
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise SystemExit(f"{path}: expected one {start} ... {end} pair of markers")
+    a = text.index(start)
+    b = text.index(end) + len(end)
+    text = text[:a] + section + text[b:]
+    if not text.endswith("\n"):
+        text += "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
 
@@ -612,8 +598,8 @@ def free_threaded_inputs() -> dict:
 
 
 def render_free_threaded(gil: dict, nogil: dict) -> str:
-    """The README's free-threaded table and the text on how and under what load it was
-    measured, from the two builds' bench_threads.py --python-threads results."""
+    """The free-threaded table of docs/threads.md and the text on how and under what load it
+    was measured, from the two builds' bench_threads.py --python-threads results."""
     cases = [r["case"] for r in gil["python_threads"]]
     if cases != [r["case"] for r in nogil["python_threads"]]:
         raise SystemExit("the two builds' results measure different cases: run bench_threads.py "
@@ -660,15 +646,16 @@ def render_free_threaded(gil: dict, nogil: dict) -> str:
     return s + "\n" + FT_END
 
 
-def update_free_threaded(readme: Path) -> None:
+def update_free_threaded(page: Path) -> None:
+    """Fills the free-threaded table of ``page`` (docs/threads.md) from both builds' results."""
     paths = free_threaded_inputs()
     missing = [f"{PYTHON_THREADS_JSON[k]}.json" for k, p in paths.items() if p is None]
     if missing:
         raise SystemExit(f"missing {', '.join(missing)} in {RESULTS_DIR}: run "
                          f"benchmarks/bench_threads.py --python-threads on that build first")
     docs = {k: json.loads(p.read_text()) for k, p in paths.items()}
-    update_readme(readme, render_free_threaded(docs["gil"], docs["nogil"]), FT_START, FT_END)
-    print(f"updated the free-threaded table of {readme}")
+    update_section(page, render_free_threaded(docs["gil"], docs["nogil"]), FT_START, FT_END)
+    print(f"updated the free-threaded table of {page}")
 
 
 if __name__ == "__main__":

@@ -37,13 +37,16 @@ from glia.errors import FormatError, GliaError
 from glia._info import build_info, show_config
 from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, TopologyPolicy,
                          TrainingConfig, create_config, create_evo_config)
-from glia.data import (Dataset, EpisodeData, EpisodeMetrics, create_sequence_from_array,
+from glia.data import (Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics, create_sequence_from_array,
                        load_dataset_from_directory, load_sequence_file)
 from glia.training import HebbianTrainer, RateGDTrainer, SurrogateTrainer, Trainer, evaluate_dataset
 from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationScores, load_lineage,
                             score_population)
 from glia.snapshot import EdgeRecord, NetworkSnapshot, NeuronRecord
 from glia import datasets
+from glia import _sources
+
+_sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
 
 __version__ = "0.1.0"
 
@@ -52,7 +55,7 @@ __all__ = [
     "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
     "PARALLEL_STEP_MIN_WORK",
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
-    "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeMetrics",
+    "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeEvents", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
     "Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset", "datasets", "viz",
     "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",

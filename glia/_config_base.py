@@ -16,6 +16,48 @@ from typing import Any, NamedTuple
 from glia import _core
 from glia._core import write_text_atomic
 
+# Names other libraries give to settings glia has under another name (PyTorch, Keras,
+# scikit-learn, snnTorch, DEAP): an unknown name listed here suggests its glia field.
+ALIASES = {
+    "learning_rate": "lr", "learningrate": "lr", "step_size": "lr", "eta": "lr",
+    "beta1": "adam_beta1", "beta_1": "adam_beta1", "beta2": "adam_beta2", "beta_2": "adam_beta2",
+    "epsilon": "adam_eps", "eps": "adam_eps",
+    "optim": "optimizer", "solver": "optimizer",
+    "batch": "batch_size", "batchsize": "batch_size", "minibatch_size": "batch_size",
+    "mini_batch_size": "batch_size",
+    "l2": "weight_decay", "l2_reg": "weight_decay", "wd": "weight_decay",
+    "clip_norm": "clip_grad_norm", "clipnorm": "clip_grad_norm", "max_norm": "clip_grad_norm",
+    "grad_clip": "clip_grad_norm", "gradient_clip_val": "clip_grad_norm",
+    "random_state": "seed", "random_seed": "seed",
+    "warmup": "warmup_ticks", "burn_in": "warmup_ticks", "window": "decision_window",
+    "slope": "surrogate_slope",
+    "pop_size": "population", "population_size": "population", "popsize": "population",
+    "n_generations": "generations", "num_generations": "generations", "ngen": "generations",
+    "max_generations": "generations", "n_elite": "elite", "elitism": "elite",
+    "epochs": "train_epochs", "n_epochs": "train_epochs", "num_epochs": "train_epochs",
+}
+
+
+def closest_name(name: str, valid) -> str | None:
+    """The valid name an unknown ``name`` most likely meant: its alias (:data:`ALIASES`)
+    when that is valid, else the closest spelling (difflib), else None."""
+    valid = list(valid)
+    leaf = name.rpartition(".")[2].lower()
+    alias = ALIASES.get(leaf)
+    if alias is not None:
+        for v in valid:
+            if v == alias or v.endswith("." + alias):
+                return v
+    close = difflib.get_close_matches(name, valid, n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, valid) -> str:
+    """`` (did you mean 'x'?)`` for :func:`closest_name`, or ''."""
+    close = closest_name(name, valid)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
 class ConfigTypeError(TypeError, ValueError):
     """A configuration value of the wrong type (both a TypeError and a ValueError).
 
@@ -102,11 +144,12 @@ class ConfigBase:
     @classmethod
     def _unknown_attr_message(cls, name: str) -> str:
         msg = f"{cls.__name__} has no field {name!r}"
-        for outer, f in cls._fields.items():
-            if isinstance(f.kind, type) and name in f.kind._fields:
-                return msg + f" (it is a field of {cls.__name__}.{outer}: use .{outer}.{name})"
-        close = difflib.get_close_matches(name, list(cls._fields), n=1)
-        return msg + (f" (did you mean {close[0]!r}?)" if close else "")
+        for meant in (name, ALIASES.get(name.lower())):
+            for outer, f in cls._fields.items():
+                if meant is not None and isinstance(f.kind, type) and meant in f.kind._fields:
+                    ask = "" if meant == name else f"did you mean {meant!r}? "
+                    return msg + f" ({ask}it is a field of {cls.__name__}.{outer}: use .{outer}.{meant})"
+        return msg + did_you_mean(name, cls._fields)
 
     def validate(self):
         """Check every field and the rules between fields; returns ``self``.

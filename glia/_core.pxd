@@ -297,6 +297,8 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         vector[float] gradients(const vector[CEpisode]& episodes, int n_threads, CHook hook,
                                 void* ctx) except +raise_glia_error
         size_t scratch_bytes()
+        @staticmethod
+        int32_t block_lanes(int64_t n, int64_t T, int64_t G, int32_t N)
 
 
 # ---------------------------------------------------------------- evolution

@@ -3,11 +3,11 @@ given by its own name, ``create_config(optimizer="adam")``) and its config-file 
 (short keys such as ``warmup``, ``batch``, ``lambda``, with run settings mixed in)."""
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Mapping
 from typing import Any
 
+from glia._config_base import did_you_mean
 from glia.config import ConfigTypeError, EvolutionConfig, TrainingConfig
 
 __all__ = ["create_config", "create_evo_config"]
@@ -110,8 +110,7 @@ def resolve_names(cls, items: list, unknown_error: type, what: str) -> dict:
             sub = cls._fields.get(outer)
             pool = ([f"{outer}.{n}" for n in sub.kind._fields]
                     if leaf and sub is not None and isinstance(sub.kind, type) else valid)
-            close = difflib.get_close_matches(name, pool, n=1)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            hints.append(f"{name!r}{did_you_mean(name, pool)}")
         noun = "parameter" if unknown_error is TypeError else "key"
         raise unknown_error(f"{what}: unknown {noun}{'s' if len(unknown) > 1 else ''} "
                             f"{', '.join(hints)}; valid names: {', '.join(valid)}")

@@ -23,7 +23,13 @@ def _set_parallel_step_min_work(work):
 _MAX_NEURONS = kMaxNeurons
 
 cdef class Network:
-    """A spiking network: neurons with threshold, leak and resting value, and weighted
+    # The docstring's first line, ending in "--", is the constructor's signature in
+    # CPython's format for built-in types: type.__text_signature__ reads it, so
+    # inspect.signature(Network) and help() show it (the arguments go to __cinit__).
+    """Network(num_sensory=0, num_neurons=0)
+--
+
+A spiking network: neurons with threshold, leak and resting value, and weighted
     directed edges, simulated in synchronous discrete steps (see the README's model).
 
     ``Network(num_sensory, num_neurons)`` makes sensory neurons ``S0..`` (threshold 100,

@@ -11,6 +11,10 @@
 # may call Python (argument conversion, NumPy arrays) happens before or after, on a copy.
 
 
+#: The largest tick or duration accepted (2**31 - 1): the engine's kMaxTick.
+MAX_TICK = kMaxTick
+
+
 def _note_input_edit():
     """Records a change to an episode's input or target (EpisodeData calls it)."""
     input_edits().bump()
@@ -22,7 +26,11 @@ def _input_edit_count():
 
 
 cdef class InputSequence:
-    """Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
+    # The first line, ending in "--", is the signature (see Network's docstring).
+    """InputSequence()
+--
+
+Timed injections ``(tick, neuron_id, value)``, as in a ``.seq`` file.
 
     A repeated (tick, neuron) keeps the last value. With ``loop`` the events repeat after
     the last event's tick. Example::

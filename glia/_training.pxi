@@ -6,6 +6,12 @@ def _team_runs():
     return team_runs()
 
 
+def _surrogate_block_lanes(int64_t n, int64_t T, int64_t G, int32_t N):
+    """Test hook: episodes per block of SurrogateTrainer for a batch of n episodes of at
+    most T steps, G neurons in the gradient set and N in all."""
+    return CSurrogateTrainer.block_lanes(n, T, G, N)
+
+
 # ---------------------------------------------------------------- the config field table
 _FIELD_KINDS = ("int", "float", "bool", "choice", "seed")
 _SEED_MAX = 2**64 - 1
@@ -145,6 +151,7 @@ cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
     cdef const float[:, ::1] view
     cdef InputSequence seq
     cdef Py_ssize_t k = 0
+    cdef dict stores = {}   # id(event store): (store, positions in out.eps, episodes in the store)
     out.eps.reserve(len(episodes))
     for item in episodes:
         tid = getattr(item, "target_id", "")
@@ -156,7 +163,22 @@ cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
         else:
             target = -1
         arr = getattr(item, "array", None)
-        if arr is not None:
+        ev = getattr(item, "events", None)
+        if ev is not None and arr is None and getattr(item, "seq", None) is None:
+            # spike events (glia.EpisodeEvents): copied below, all at once without the GIL
+            store = ev._store
+            if store.n_channels != ns:
+                raise ValueError(f"episode {k}: events have {store.n_channels} channels, the "
+                                 f"network has {ns} sensory neurons (one channel each)")
+            ep = CEpisode()
+            ep.length = store.n_ticks
+            ep.target = target
+            group = stores.get(id(store))
+            if group is None:
+                group = stores[id(store)] = (store, [], [])
+            group[1].append(k)
+            group[2].append(ev._index)
+        elif arr is not None:
             if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous):
                 arr = _as_float_array(arr, f"episode {k} array", ndim=2)
             if arr.ndim != 2 or arr.shape[1] != ns:
@@ -185,7 +207,44 @@ cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
         out.eps.push_back(ep)
         k += 1
     out.size = k
+    for store, where, index in stores.values():
+        _copy_events(out.eps, store, where, index)
     return out
+
+
+cdef _copy_events(vector[CEpisode]& eps, store, list where, list index):
+    """Fills eps[where[j]] with the events of episode index[j] of an event store (see
+    glia.data._EventStore): ticks, neuron indices (= channels: the sensory neurons come
+    first) and values, in the store's (tick, channel) order."""
+    cdef const int32_t[::1] tick = store.tick
+    cdef const int32_t[::1] channel = store.channel
+    cdef const int64_t[::1] off = store.offsets
+    cdef const float[::1] values
+    cdef bint per_event = store.values is not None
+    if per_event:
+        values = store.values
+    cdef float value = store.value
+    cdef const int64_t[::1] at = np.asarray(where, dtype=np.int64)
+    cdef const int64_t[::1] idx = np.asarray(index, dtype=np.int64)
+    cdef Py_ssize_t j, q, a, n
+    cdef CEpisode* e
+    with nogil:
+        for j in range(at.shape[0]):
+            e = &eps[at[j]]
+            a = off[idx[j]]
+            n = off[idx[j] + 1] - a
+            e.tick.resize(n)
+            e.neuron.resize(n)
+            e.value.resize(n)
+            if n == 0:
+                continue
+            memcpy(e.tick.data(), &tick[a], n * sizeof(int32_t))
+            memcpy(e.neuron.data(), &channel[a], n * sizeof(int32_t))
+            if per_event:
+                memcpy(e.value.data(), &values[a], n * sizeof(float))
+            else:
+                for q in range(n):
+                    e.value[q] = value
 
 
 cdef dict _metrics_dict(const CEpochMetrics& m):

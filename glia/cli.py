@@ -35,7 +35,10 @@ def cmd_info(args) -> int:
 
 def cmd_demo(args) -> int:
     from glia import demo
-    return demo.run(out_dir=Path(args.out), quick=args.quick, n_threads=args.threads)
+    from glia._cli_train import written
+    out = Path(args.out)
+    written("--out", out, lambda: out.mkdir(parents=True, exist_ok=True))
+    return demo.run(out_dir=out, quick=args.quick, n_threads=args.threads)
 
 
 def cmd_bench(args) -> int:
@@ -93,7 +96,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"glia {args.command}: error: {msg}", file=sys.stderr)
         return 1

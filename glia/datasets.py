@@ -157,7 +157,9 @@ def digits(ticks: int = 40, max_rate: float = 1.0, seed: int = 0, test_fraction:
         idx = order[y[order] == k]
         test[idx[: int(round(len(idx) * test_fraction))]] = True
     tr, te = np.nonzero(~test)[0], np.nonzero(test)[0]
-    return Dataset.from_arrays(X[tr], y[tr]), Dataset.from_arrays(X[te], y[te])
+    names = [str(n) for n in d.target_names]          # output O<k> is the digit k
+    return (Dataset.from_arrays(X[tr], y[tr], class_names=names),
+            Dataset.from_arrays(X[te], y[te], class_names=names))
 
 
 #: The README's quickstart configuration for :func:`digits_network` on :func:`digits`

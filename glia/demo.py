@@ -59,7 +59,7 @@ def _digits(glia, D, viz, out, nt, quick):
     r = tr.evaluate_dataset(test, num_threads=nt)
     target = 0.80 if quick else 0.92
     viz.plot_training_history(hist, save_path=out / "digits_training.png")
-    viz.plot_confusion_matrix(test.targets, r["predictions"], labels=[f"O{k}" for k in range(10)],
+    viz.plot_confusion_matrix(test, r["predictions"], labels=[f"O{k}" for k in range(10)],
                               save_path=out / "digits_confusion.png")
     viz.plot_weight_distribution(net, save_path=out / "digits_weights.png")
     return r["accuracy"] >= target, [f"digits ({len(train)} train / {len(test)} test)",

@@ -18,11 +18,15 @@ from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit
 from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
 from glia.config import TRAINERS, TrainingConfig
-from glia.data import Dataset, EpisodeData, EpisodeMetrics
+from glia.data import Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics
 
 __all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
 
 log = logging.getLogger("glia")
+
+
+_FROM_ARRAYS = ("for arrays X (n_episodes, T, n_sensory) and labels y, pass "
+                "glia.Dataset.from_arrays(X, y)")
 
 
 def _episodes_of(data):
@@ -32,7 +36,22 @@ def _episodes_of(data):
         return [data]
     if isinstance(data, (list, tuple)):
         return list(data)
-    raise TypeError(f"expected a glia.Dataset or a list of EpisodeData, got {type(data).__name__}")
+    hint = f"; {_FROM_ARRAYS}" if isinstance(data, np.ndarray) or hasattr(data, "__array__") else ""
+    raise TypeError(f"expected a glia.Dataset or a list of EpisodeData, got {type(data).__name__}{hint}")
+
+
+_VAL_KEYS = ("val_accuracy", "val_margin", "val_loss")
+
+
+def _mean_xent(rates: np.ndarray, targets: np.ndarray, temperature: float) -> float:
+    """The mean over episodes of the softmax cross-entropy of the output rates / T, the
+    engine's ``softmax_xent`` (the training loss) in float64."""
+    if rates.shape[0] == 0 or rates.shape[1] == 0:
+        return float("nan")
+    z = rates.astype(np.float64) / (temperature if temperature > 0 else 1.0)
+    z -= z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=1))
+    return float(np.mean(lse - z[np.arange(z.shape[0]), targets]))
 
 
 def _output_map(net: Network, episodes) -> dict:
@@ -123,6 +142,8 @@ class Trainer:
         self._pushed = None         # the (config fingerprint, default index) the engine has
         self._layout = None         # the network's layout_version the engine's indices match
         self._names = None          # (output ids, their str array) for predictions
+        self._val = {k: [] for k in _VAL_KEYS}   # validation metrics of the epochs trained
+        self._val_at: list[int] = []             # with validation=, and their epoch indices
 
     # ---------------------------------------------------------------- configuration
     @staticmethod
@@ -230,9 +251,17 @@ class Trainer:
     @_exclusive
     def train(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
               on_epoch: Callable | None = None, verbose: bool = True,
-              lr_schedule: str | Callable | None = None, num_threads: int | None = None) -> dict:
+              lr_schedule: str | Callable | None = None, num_threads: int | None = None,
+              *, validation=None) -> dict:
         """Trains ``epochs`` epochs; returns the history dict (``accuracy``, ``margin``,
         ``loss``: one entry per epoch so far, measured on the training episodes).
+
+        ``validation`` (a Dataset): after every epoch the network is evaluated on it
+        (:meth:`evaluate_dataset`, the same numbers) and the history gains
+        ``val_accuracy``, ``val_margin`` and ``val_loss`` (the training loss's softmax
+        cross-entropy of the output rates); epochs trained without it hold NaN there.
+        Without ``validation`` nothing is evaluated. For arrays ``X``, ``y`` pass
+        ``glia.Dataset.from_arrays(X, y)`` as ``dataset``.
 
         Each epoch runs in C++ without the GIL (episodes of a batch in parallel on
         ``num_threads`` threads; a batch with fewer episodes than threads, such as
@@ -244,8 +273,21 @@ class Trainer:
         of the last finished batch.
         """
         epochs = _check_epochs(epochs)
+        val_eps = None
+        if validation is not None:
+            val_eps = _episodes_of(validation)
+            if not val_eps:
+                raise ValueError("the validation data set is empty")
+            outs = self._outputs if self._outputs is not None else _output_map(self.net, _episodes_of(dataset))
+            missing = sorted({getattr(ep, "target_id", "") for ep in val_eps} - set(outs))
+            if missing:
+                raise KeyError(f"validation: targets {missing} are not among the outputs {list(outs)}")
         core, built = self._training_data(dataset, config)
         nt = effective_n_threads(num_threads)
+        val = None
+        if val_eps is not None:
+            targets = np.array([self._outputs[ep.target_id] for ep in val_eps], dtype=np.intp)
+            val = (core.build(val_eps, self._outputs, True), targets)
         bar = None
         if verbose:
             bar = progress_bar(total=epochs, desc="train", unit="epoch", leave=True, mininterval=0.5)
@@ -254,13 +296,19 @@ class Trainer:
                 if lr_schedule is not None:
                     core.set_lr_scale(_lr_scale(lr_schedule, e, epochs))
                 m = core.train_epoch(built, nt, e > 0)
+                if val is not None:
+                    v = self._validate(core, val, nt)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(acc=f"{m['accuracy']:.3f}", margin=f"{m['margin']:.3f}",
-                                    loss=f"{m['loss']:.3f}")
+                    post = dict(acc=f"{m['accuracy']:.3f}", margin=f"{m['margin']:.3f}",
+                                loss=f"{m['loss']:.3f}")
+                    if val is not None:
+                        post["val_acc"] = f"{v['val_accuracy']:.3f}"
+                    bar.set_postfix(post)
                 if self._config.verbose and (e + 1) % max(1, self._config.log_every) == 0:
-                    log.info("epoch %d/%d: accuracy %.4f, margin %.4f, loss %.4f",
-                             e + 1, epochs, m["accuracy"], m["margin"], m["loss"])
+                    log.info("epoch %d/%d: accuracy %.4f, margin %.4f, loss %.4f%s",
+                             e + 1, epochs, m["accuracy"], m["margin"], m["loss"],
+                             "" if val is None else f", validation accuracy {v['val_accuracy']:.4f}")
                 if on_epoch is not None:
                     on_epoch(e, m["accuracy"], m["margin"])
         finally:
@@ -280,6 +328,18 @@ class Trainer:
         core, built = self._training_data(dataset, config)
         core.train(built, epochs, effective_n_threads(num_threads))
         return self.history
+
+    def _validate(self, core, val, nt) -> dict:
+        """Evaluates the validation episodes ``val`` (built, target positions) after an
+        epoch and records the result against that epoch."""
+        built, targets = val
+        r = core.evaluate_dataset(built, nt)
+        v = {"val_accuracy": r["accuracy"], "val_margin": r["margin"],
+             "val_loss": _mean_xent(r["rates"], targets, self._config.grad.temperature)}
+        for k in _VAL_KEYS:
+            self._val[k].append(v[k])
+        self._val_at.append(len(core.history()["accuracy"]) - 1)
+        return v
 
     def _training_data(self, dataset, config, what="the training data set"):
         """The engine trainer and the resolved episodes of a non-empty data set
@@ -311,8 +371,9 @@ class Trainer:
     @_exclusive
     def evaluate(self, seq, config: TrainingConfig | None = None,
                  num_threads: int | None = None) -> EpisodeMetrics:
-        """Runs one episode (an InputSequence, EpisodeData or (T, n_sensory) array) from the
-        reset state and returns its :class:`~glia.EpisodeMetrics`. Changes nothing. A
+        """Runs one episode (an InputSequence, EpisodeData, EpisodeEvents or (T, n_sensory)
+        array) from the reset state and returns its :class:`~glia.EpisodeMetrics`. Changes
+        nothing. A
         network above the cut-off (``glia._core.PARALLEL_STEP_MIN_WORK``) is stepped by
         ``num_threads`` threads (default: glia's thread count; see docs/threads.md), with
         the result of one thread bit for bit."""
@@ -320,6 +381,8 @@ class Trainer:
             ep = EpisodeData(seq, "")
         elif isinstance(seq, EpisodeData):
             ep = seq
+        elif isinstance(seq, EpisodeEvents):
+            ep = EpisodeData(None, "", events=seq)
         else:
             ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
         core = self._use(config, [ep])
@@ -357,10 +420,21 @@ class Trainer:
     @property
     @_exclusive
     def history(self) -> dict:
-        """``{'accuracy': [...], 'margin': [...], 'loss': [...]}``, one entry per epoch."""
+        """``{'accuracy': [...], 'margin': [...], 'loss': [...]}``, one entry per epoch;
+        after training with ``validation=``, also ``val_accuracy``, ``val_margin`` and
+        ``val_loss`` (NaN for epochs trained without it)."""
         if self._core is None:
             return {"accuracy": [], "margin": [], "loss": []}
-        return self._core.history()
+        h = self._core.history()
+        if self._val_at:
+            n = len(h["accuracy"])
+            for k in _VAL_KEYS:
+                col = [math.nan] * n
+                for i, x in zip(self._val_at, self._val[k]):
+                    if i < n:
+                        col[i] = x
+                h[k] = col
+        return h
 
     @property
     def epoch_accuracy(self) -> list:
@@ -397,10 +471,12 @@ class _Resolved(NamedTuple):
 
 def _episode_mark(ep):
     """What must not change for a resolved episode to be reused: its target, and its array
-    and sequence objects themselves (held, so that a new object cannot take a freed one's
-    id) with the sequence's version."""
+    (or events) and sequence objects themselves (held, so that a new object cannot take a
+    freed one's id) with the sequence's version."""
     seq = getattr(ep, "seq", None)
     arr = getattr(ep, "array", None)
+    if arr is None:
+        arr = getattr(ep, "events", None)   # read-only: the object itself decides
     if seq is None and isinstance(ep, InputSequence):
         seq = ep
     return (getattr(ep, "target_id", ""), arr, seq, None if seq is None else seq.version)
@@ -419,7 +495,11 @@ def _same_marks(old, new) -> bool:
 
 def _check_epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
-        raise TypeError(f"epochs must be an int, got {type(epochs).__name__}")
+        hint = ""
+        if isinstance(epochs, (np.ndarray, list, tuple)) or hasattr(epochs, "__array__"):
+            hint = (f" (train's arguments are (dataset, epochs, ...): {_FROM_ARRAYS}, "
+                    "as in trainer.train(glia.Dataset.from_arrays(X, y), epochs=10))")
+        raise TypeError(f"epochs must be an int, got {type(epochs).__name__}{hint}")
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     return int(epochs)

@@ -1,41 +1,54 @@
-"""Shared fixtures and helpers: small hand-built networks, the shared benchmark workloads,
-a counting Python thread and a Ctrl-C check."""
+"""Shared fixtures and helpers: small hand-built networks, the suite's own workloads and
+reference model, a counting Python thread and a Ctrl-C check. Nothing outside the
+repository is needed."""
 import _thread
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import glia
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("GLIA_SHARED", ROOT.parent / "shared"))
+import _reference
+import _workloads
+
+
+# The fixtures that give tests the suite's own workloads and reference model; a test that
+# uses one of them carries the marker "workloads" (``-m workloads`` selects them all).
+WORKLOAD_FIXTURES = ("workloads", "reference", "cls3")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "workloads: uses the suite's own workloads or NumPy reference model "
+        "(tests/_workloads.py, tests/_reference.py); set from the fixtures it uses")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(f in WORKLOAD_FIXTURES for f in getattr(item, "fixturenames", ())):
+            item.add_marker("workloads")
 
 
 @pytest.fixture(scope="session")
 def workloads(tmp_path_factory):
-    """The shared workloads (net_small/medium, drives, cls3), generated once."""
-    out = tmp_path_factory.mktemp("workloads")
-    gen = SHARED / "bench" / "gen_workloads.py"
-    subprocess.run([sys.executable, str(gen), str(out), "--only", "small,medium,cls3,drive"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return out
+    """The folder of the suite's workloads (net_small/medium, drives, cls3; see
+    tests/_workloads.py), written once per session."""
+    return _workloads.write_all(tmp_path_factory.mktemp("workloads"))
 
 
 @pytest.fixture(scope="session")
-def golden():
-    """The reference NumPy model of the neuron model (shared/bench/golden.py)."""
-    sys.path.insert(0, str(SHARED / "bench"))
-    try:
-        import golden as g
-    finally:
-        sys.path.pop(0)
-    return g
+def reference():
+    """The NumPy reference model of DESIGN.md section 2 (tests/_reference.py)."""
+    return _reference
+
+
+@pytest.fixture
+def cls3(workloads):
+    """A function returning a fresh (network, dataset) of the 3-class workload: 60
+    episodes of 70 ticks, the first 40 for training and the other 20 held out."""
+    return lambda: _workloads.load_cls3(workloads)
 
 
 @pytest.fixture

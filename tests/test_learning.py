@@ -1,9 +1,7 @@
 """Learning with the defaults: held-out accuracy after training (never the best epoch),
-seeded and deterministic, for both trainers, on glia's data sets, the shared 3-class
-workload and a GliaGL-style data folder."""
+seeded and deterministic, for both trainers, on glia's data sets, the suite's 3-class
+workload (files on disk) and a GliaGL-style data folder."""
 import statistics
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +9,7 @@ import pytest
 import glia
 import glia.datasets as D
 
-from sklearn.datasets import load_digits  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from _common import cls3 as shared_cls3  # noqa: E402
+from sklearn.datasets import load_digits
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +18,11 @@ def digits():
 
 
 @pytest.mark.parametrize("trainer,floor", [("gradient", 0.95), ("hebbian", 0.90)])
-def test_defaults_learn_the_shared_three_class_workload(trainer, floor):
+def test_defaults_learn_the_three_class_workload(cls3, trainer, floor):
     # train on the first 40 episodes, score the other 20; median over 5 seeds
     accs = []
     for seed in range(5):
-        net, data = shared_cls3()
+        net, data = cls3()
         train, held_out = data[:40], data[40:]
         tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), method=trainer)
         assert tr.evaluate_dataset(held_out)["accuracy"] < 0.7        # starts near chance

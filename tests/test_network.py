@@ -88,22 +88,32 @@ def test_inject_acts_in_next_step(chain):
     assert fired_ids(chain) == ["H1"]
 
 
-def test_run_matches_golden_model(golden, workloads):
+def test_run_matches_the_reference_model(reference, workloads, any_size):
+    # spikes and every value after every step, bit for bit, at one and two threads (every
+    # network stepped by a team), and the .seq reader agrees with the reference's
     for name, seq in (("net_small", "drive_s2"), ("net_medium", "drive_s32")):
         net = glia.Network.from_file(workloads / f"{name}.net")
-        g = golden.load_net(str(workloads / f"{name}.net"))
+        ref = reference.load_net(workloads / f"{name}.net")
+        assert net.neuron_ids == ref.ids
         X = glia.InputSequence.from_file(workloads / f"{seq}.seq").to_array(net.sensory_ids, length=300)
-        assert np.array_equal(net.run(X), golden.simulate(g, X)), name
+        assert np.array_equal(X, reference.load_seq(workloads / f"{seq}.seq", net.sensory_ids, 300))
+        raster, values = reference.simulate(ref, X)
+        assert 0.05 < raster[:, net.num_sensory:].mean() < 0.5, name   # neither silent nor saturated
+        for n_threads in (1, 2):
+            r, v = net.copy().run(X, trace=net.neuron_ids, n_threads=n_threads)
+            assert np.array_equal(r, raster), (name, n_threads)
+            assert v.tobytes() == values.tobytes(), (name, n_threads)
 
 
-def test_random_networks_match_golden(golden, tmp_path):
+def test_random_networks_match_the_reference_model(reference, tmp_path):
     for seed in range(5):
         net = random_net(3, 20, 3, 0.2, seed)
         p = tmp_path / f"r{seed}.net"
         net.save(p)
-        g = golden.load_net(str(p))
         X = (np.random.default_rng(seed).random((200, 3)) < 0.3).astype(np.float32) * 150
-        assert np.array_equal(net.run(X), golden.simulate(g, X))
+        raster, values = reference.simulate(reference.load_net(p), X)
+        r, v = net.run(X, trace=net.neuron_ids)
+        assert np.array_equal(r, raster) and v.tobytes() == values.tobytes(), seed
 
 
 def test_run_outputs_agree(workloads):

@@ -75,12 +75,17 @@ def test_import_glia_does_not_import_matplotlib():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_no_pyplot_figures_left_behind(chain):
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")     # figures are pyplot's (as pandas' are): the caller closes them
+
+
+def test_each_plot_makes_one_pyplot_figure(chain):
     plt.close("all")
-    viz.plot_network_graph(chain)
-    viz.plot_weight_distribution(chain)
-    viz.plot_neuron_activity(chain, 5)
-    assert plt.get_fignums() == []
+    figs = [viz.plot_network_graph(chain), viz.plot_weight_distribution(chain),
+            viz.plot_neuron_activity(chain, 5)]
+    assert plt.get_fignums() == [f.number for f in figs]
 
 
 # ---------------------------------------------------------------- network graph

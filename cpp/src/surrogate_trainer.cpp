@@ -1,5 +1,8 @@
 // The surrogate-gradient trainer: exact back-propagation through time of the engine's own
 // step with a fast-sigmoid surrogate for the spike, the shared optimizer and batching.
+// The episodes of a batch run in blocks whose episodes (lanes) advance together: the
+// record and dL/du are neuron-major with the lanes inner, so the backward pass reads each
+// weight once per step for the whole block and works on the lanes with vector operations.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -8,152 +11,325 @@
 #include "glia/error.hpp"
 #include "glia/trainer.hpp"
 #include "parallel_items.hpp"
+#include "simd.hpp"
 
 namespace glia {
 
 namespace {
 
-/// Floats of per-episode gradient rows held at once: a batch's episodes run in waves of
-/// at least one episode per thread and at most this many gradient floats, each wave's
-/// rows added into the batch gradient in episode order.
+/// Floats of per-block gradient rows held at once: a batch's blocks run in waves of at
+/// least one block per thread and at most this many gradient floats, each wave's rows
+/// added into the batch gradient in block order.
 constexpr std::int64_t kRowBudget = std::int64_t{1} << 21;
 
+inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std::int64_t>(n) + 63) / 64; }
+
 /// g[q] += d[q] for q < n (vectorises: the arrays cannot overlap).
+GLIA_TARGET_CLONES
 void add_run(float* __restrict g, const float* __restrict d, std::int64_t n) noexcept {
   for (std::int64_t q = 0; q < n; ++q) g[q] += d[q];
 }
 
-inline std::int64_t words_of(std::int32_t n) noexcept { return (static_cast<std::int64_t>(n) + 63) / 64; }
+/// What the backward kernel reads of the network and the block.
+struct Model {
+  std::int32_t N, G, L;
+  const float *lk, *thr, *W;
+  const std::int64_t* rp;
+  const std::int32_t* col;
+  const std::int32_t* gs;
+  const std::int32_t* opos;
+  const std::uint8_t* run;     ///< per row: 1 when it is stored as runs of consecutive targets
+  const std::int64_t* seg_ptr; ///< per row: its runs are seg[seg_ptr[j] .. seg_ptr[j + 1])
+  const std::int64_t* seg;     ///< a run's first edge (it ends at the next run's or the row's end)
+  float k;
+};
 
-}  // namespace
-
-void SurrogateTrainer::episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
-                               float& loss, float* grad_row, float* rates) const {
-  const std::int64_t T = forward(ep, shift, w, m, rates);
-  // the loss: dL/dr_o = (softmax(r / temp) - onehot) / temp
-  const float temp = cfg_.grad.temperature;
-  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  w.ell.resize(static_cast<std::size_t>(no));
-  float* ell = w.ell.data();
-  loss = softmax_xent(m.rates.data(), no, ep.target, temp, ell);
-  for (std::int32_t o = 0; o < no; ++o) ell[o] = (ell[o] - (o == ep.target ? 1.0f : 0.0f)) / temp;
-  backward(T, w, grad_row);
+/// Calls f(q0, q1) for each run of consecutive targets of row j (run[j] set).
+template <class F>
+inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
+  const std::int64_t s0 = md.seg_ptr[j], s1 = md.seg_ptr[j + 1], end = md.rp[j + 1];
+  for (std::int64_t s = s0; s < s1; ++s) f(md.seg[s], s + 1 < s1 ? md.seg[s + 1] : end);
 }
 
-std::int64_t SurrogateTrainer::forward(const Episode& ep, std::int64_t shift, Work& w,
-                                       EpisodeMetrics& m, float* rates) const {
-  const TrainConfig& c = cfg_;
-  const std::int32_t N = net_.size();
-  const auto uN = static_cast<std::size_t>(N);
-  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
-  State& st = w.state;
-  const std::int64_t T = begin_episode(ep, st, m);
-  const std::int64_t words = words_of(N);
-  const float* lk = net_.leak().data();
-  // the engine's step (on team_ threads), keeping v_t and s_t
-  w.v.resize(static_cast<std::size_t>(T) * uN);
-  w.bits.assign(static_cast<std::size_t>(T * words), 0);
-  w.vprev.resize(uN);
-  w.acc.resize(uN);
-  w.rho.assign(uN, 0.0f);
-  w.wt.resize(static_cast<std::size_t>(T));
-  OutputDetector det(c, T, outputs_.data(), no, m.rates.data());
-  for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det.weight(t);
-  float* rho = w.rho.data();
-  float* vprev = w.vprev.data();
-  float* acc = w.acc.data();
-  auto before = [vprev, acc](std::int32_t a, std::int32_t b, const State& s) {
-    const auto n = static_cast<std::size_t>(b - a) * sizeof(float);
-    std::memcpy(vprev + a, s.value.data() + a, n);
-    std::memcpy(acc + a, s.input.data() + a, n);
-  };
-  auto after = [&](std::int64_t t, const State& s) {
-    float* vt = w.v.data() + t * N;
-    std::memcpy(vt, s.value.data(), uN * sizeof(float));  // v_t where nothing fired
-    std::uint64_t* bt = w.bits.data() + t * words;
-    const float wgt = w.wt[static_cast<std::size_t>(t)];
-    for (std::int32_t p = 0; p < s.n_fired; ++p) {
-      const std::int32_t i = s.fired[static_cast<std::size_t>(p)];
-      const float u = lk[i] * vprev[i] + acc[i];
-      vt[i] = u > 0.0f ? u : 0.0f;  // before the reset
-      bt[i >> 6] |= std::uint64_t{1} << (i & 63);
-      rho[i] += wgt;
+/// One lane's step of the engine (Network::step_state, the same operations in the same
+/// order), recording v_t = max(0, u_t) of the gradient set first (vt: lane b's slot of
+/// step t, stride L); returns the number of neurons fired (in `fired`, ascending).
+GLIA_TARGET_CLONES
+std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I,
+                       const float* __restrict rest, float* __restrict vt,
+                       std::uint8_t* __restrict mask, std::int32_t* __restrict fired) noexcept {
+  const std::int32_t L = md.L;
+  for (std::int32_t g = 0; g < md.G; ++g) {
+    const std::int32_t i = md.gs[g];
+    const float u = md.lk[i] * V[i] + I[i];
+    vt[static_cast<std::int64_t>(g) * L] = u > 0.0f ? u : 0.0f;
+  }
+  update_neurons(md.N, V, I, mask, md.thr, md.lk, rest);
+  const std::int32_t nf = collect_fired(mask, md.N, fired);
+  for (std::int32_t p = 0; p < nf; ++p) {  // rows in ascending source order, as the engine
+    const std::int32_t j = fired[p];
+    const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
+    if (b0 == e0) continue;
+    const float* __restrict w = md.W + b0;
+    if (md.run[j]) {  // runs of consecutive targets: plain vector adds
+      for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
+        float* __restrict x = I + md.col[q0];
+        const float* __restrict y = md.W + q0;
+        for (std::int64_t q = 0; q < q1 - q0; ++q) x[q] += y[q];
+      });
+    } else {
+      const std::int32_t* __restrict c = md.col + b0;
+      for (std::int64_t q = 0; q < e0 - b0; ++q) I[c[q]] += w[q];
     }
-    det.update(t, s.fired_mask.data());
-  };
-  EpisodeIO io(ep, shift, after, before);
-  net_.run(st, io, T, nullptr, team_);
-  det.finish();
-  detect_winner(m.rates.data(), no, c.detector, m.winner, m.margin);
-  m.ticks_run = T;
-  std::copy(rho, rho + N, rates);
-  return T;
+  }
+  return nf;
 }
 
-void SurrogateTrainer::backward(std::int64_t T, Work& w, float* grad_row) const {
-  // dnext = dL/du_{t+1}, dcur = dL/du_t
-  const std::int32_t N = net_.size();
-  const auto uN = static_cast<std::size_t>(N);
-  const std::int64_t words = words_of(N);
-  const float* lk = net_.leak().data();
-  const float* thr = net_.threshold().data();
-  const std::int64_t* rp = net_.row_ptr().data();
-  const std::int32_t* col = net_.col().data();
-  const float* W = net_.weight().data();
-  const float* ell = w.ell.data();
-  const float k = cfg_.grad.surrogate_slope;
-  w.dnext.assign(uN, 0.0f);
-  w.dcur.assign(uN, 0.0f);
-  float* dnext = w.dnext.data();
-  float* dcur = w.dcur.data();
-  const std::int32_t* gs_list = grad_set_.data();
-  const std::int64_t n_gs = static_cast<std::int64_t>(grad_set_.size());
-  const std::int32_t* opos = out_pos_.data();
-  const std::uint8_t* run = run_.data();
-  for (std::int64_t t = T - 1; t >= 0; --t) {
-    const float* vt = w.v.data() + t * N;
-    const std::uint64_t* bt = w.bits.data() + t * words;
-    const bool later = t + 1 < T;  // dL/du_{t+1} is not all zero
-    if (later) {  // dL/dw(j->i) += s_t[j] dL/du_{t+1}[i]: spikes x fan-out
-      for (std::int64_t b = 0; b < words; ++b) {
-        std::uint64_t x = bt[b];
-        while (x != 0) {
-          const std::int32_t j = static_cast<std::int32_t>(b * 64 + __builtin_ctzll(x));
-          x &= x - 1;
-          const std::int64_t b0 = rp[j], e0 = rp[j + 1];
-          if (b0 == e0) continue;
-          if (run[j])  // targets col[b0] .. col[b0] + (e0 - b0) - 1: a plain vector add
-            add_run(grad_row + b0, dnext + col[b0], e0 - b0);
-          else
-            for (std::int64_t q = b0; q < e0; ++q) grad_row[q] += dnext[col[q]];
+/// dL/dw of one step t: for every lane b < m and every j with s_t[j] = 1 in it,
+/// grad[j->i] += dL/du_{t+1}[i] of lane b (dt: lane-major, N per lane).
+GLIA_TARGET_CLONES
+void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const std::uint64_t* bt,
+                     const float* __restrict dt, float* __restrict grad) noexcept {
+  for (std::int32_t b = 0; b < m; ++b) {
+    const std::uint64_t* lane = bt + b * words;
+    const float* d = dt + static_cast<std::int64_t>(b) * md.N;
+    for (std::int64_t u = 0; u < words; ++u) {
+      std::uint64_t x = lane[u];
+      while (x != 0) {
+        const std::int32_t j = static_cast<std::int32_t>(u * 64 + __builtin_ctzll(x));
+        x &= x - 1;
+        const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
+        if (b0 == e0) continue;
+        if (md.run[j]) {  // runs of consecutive targets: plain vector adds
+          for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
+            float* __restrict g = grad + q0;
+            const float* __restrict s = d + md.col[q0];
+            for (std::int64_t q = 0; q < q1 - q0; ++q) g[q] += s[q];
+          });
+        } else {
+          for (std::int64_t q = b0; q < e0; ++q) grad[q] += d[md.col[q]];
         }
       }
     }
-    const float wgt = w.wt[static_cast<std::size_t>(t)];
-    for (std::int64_t g = 0; g < n_gs; ++g) {
-      const std::int32_t j = gs_list[g];
-      const float v = vt[j];
-      if (!(v > 0.0f)) {  // dv/du = [u > 0]
-        dcur[j] = 0.0f;
-        continue;
-      }
-      const bool s = ((bt[j >> 6] >> (j & 63)) & 1u) != 0;
-      float ds = 0.0f;  // dL/ds_t[j]: the loss, then every edge j->i
-      if (opos[j] >= 0) ds = wgt * ell[opos[j]];
-      if (later)
-        for (std::int64_t q = rp[j]; q < rp[j + 1]; ++q) ds += W[q] * dnext[col[q]];
-      const float d = 1.0f + k * std::fabs(v - thr[j]);
-      float dv = ds / (d * d);
-      if (!s && later) dv += lk[j] * dnext[j];  // through V_t = v_t (reset detached)
-      dcur[j] = dv;
+  }
+}
+
+/// dL/du_t of the gradient set from dL/du_{t+1} (dn, N x L) into dc, and the rows' nonzero
+/// flags; vt: v_t of the gradient set (G x L); ell: dL/dr per output (outputs x L). kL: the
+/// lane count when known at compile time (the signal into a spike then stays in
+/// registers while the edges stream past), 0 for md.L.
+template <int kL>
+__attribute__((always_inline)) inline void signal_step_t(
+    const Model& md, bool later, float wgt, const float* __restrict vt, const float* __restrict ell,
+    const float* __restrict dn, const std::uint8_t* __restrict nzn, float* __restrict dc,
+    std::uint8_t* __restrict nzc) noexcept {
+  const std::int32_t L = kL > 0 ? kL : md.L;
+  float ds[kL > 0 ? kL : 64];
+  for (std::int32_t g = 0; g < md.G; ++g) {
+    const std::int32_t j = md.gs[g];
+    const float* v = vt + static_cast<std::int64_t>(g) * L;
+    float* out = dc + static_cast<std::int64_t>(j) * L;
+    int any = 0;
+    for (std::int32_t b = 0; b < L; ++b) any |= v[b] > 0.0f;
+    if (!any) {  // dv/du = [u > 0] is zero in every lane
+      if (nzc[j]) std::fill(out, out + L, 0.0f);
+      nzc[j] = 0;
+      continue;
     }
-    std::swap(dnext, dcur);
+    // dL/ds_t[j]: the loss, then every edge j->i, one weight read for all lanes
+    if (md.opos[j] >= 0) {
+      const float* e = ell + static_cast<std::int64_t>(md.opos[j]) * L;
+      for (std::int32_t b = 0; b < L; ++b) ds[b] = wgt * e[b];
+    } else {
+      for (std::int32_t b = 0; b < L; ++b) ds[b] = 0.0f;
+    }
+    if (later) {
+      // two partial sums, over the row's even and odd edges, added at the end: two
+      // independent chains of additions per lane (one chain is bound by the adder's
+      // latency, not its throughput)
+      float odd[kL > 0 ? kL : 64];
+      for (std::int32_t b = 0; b < L; ++b) odd[b] = 0.0f;
+      const std::int64_t q0 = md.rp[j], q1 = md.rp[j + 1];
+      std::int64_t q = q0;
+      for (; q + 1 < q1; q += 2) {
+        const std::int32_t i0 = md.col[q], i1 = md.col[q + 1];
+        const float w0 = nzn[i0] ? md.W[q] : 0.0f, w1 = nzn[i1] ? md.W[q + 1] : 0.0f;
+        const float* d0 = dn + static_cast<std::int64_t>(i0) * L;
+        const float* d1 = dn + static_cast<std::int64_t>(i1) * L;
+        for (std::int32_t b = 0; b < L; ++b) ds[b] += w0 * d0[b];
+        for (std::int32_t b = 0; b < L; ++b) odd[b] += w1 * d1[b];
+      }
+      if (q < q1) {
+        const std::int32_t i0 = md.col[q];
+        const float w0 = nzn[i0] ? md.W[q] : 0.0f;
+        const float* d0 = dn + static_cast<std::int64_t>(i0) * L;
+        for (std::int32_t b = 0; b < L; ++b) ds[b] += w0 * d0[b];
+      }
+      for (std::int32_t b = 0; b < L; ++b) ds[b] += odd[b];
+    }
+    const float th = md.thr[j], lk = md.lk[j], k = md.k;
+    const float* self = dn + static_cast<std::int64_t>(j) * L;
+    int nz = 0;
+    for (std::int32_t b = 0; b < L; ++b) {
+      const float x = v[b];
+      const float d = 1.0f + k * std::fabs(x - th);
+      float dv = ds[b] / (d * d);
+      if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
+      dv = x > 0.0f ? dv : 0.0f;
+      out[b] = dv;
+      nz |= dv != 0.0f;
+    }
+    nzc[j] = static_cast<std::uint8_t>(nz);
+  }
+}
+
+GLIA_TARGET_CLONES
+void signal_step(const Model& md, bool later, float wgt, const float* vt, const float* ell,
+                 const float* dn, const std::uint8_t* nzn, float* dc, std::uint8_t* nzc) noexcept {
+  switch (md.L) {
+    case 8: signal_step_t<8>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+    case 16: signal_step_t<16>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+    case 32: signal_step_t<32>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+    case 64: signal_step_t<64>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+    default: signal_step_t<0>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+  }
+}
+
+}  // namespace
+
+std::int32_t SurrogateTrainer::block_lanes(std::int64_t n, std::int64_t T, std::int64_t G,
+                                           std::int32_t N) noexcept {
+  std::int64_t lanes = 8;  // a power of two: the kernels have these lane counts built in
+  while (lanes < 64 && 4 * lanes < n) lanes *= 2;
+  const std::int64_t per_lane = std::max<std::int64_t>(1, T) * (4 * G + 8 * words_of(N));
+  const std::int64_t fit = std::max<std::int64_t>(1, kBlockBytes / per_lane);
+  while (lanes > fit && lanes > 1) lanes /= 2;
+  return static_cast<std::int32_t>(lanes);
+}
+
+void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, float* grad_row) {
+  const TrainConfig& c = cfg_;
+  const std::int32_t N = net_.size();
+  const std::int32_t L = lanes_;
+  const std::int32_t m = blk.m;
+  const std::int64_t T = blk.T;
+  const std::int32_t G = static_cast<std::int32_t>(grad_set_.size());
+  const std::int32_t no = static_cast<std::int32_t>(outputs_.size());
+  const std::int64_t words = words_of(N);
+  const auto uN = static_cast<std::size_t>(N);
+  const float* lk = net_.leak().data();
+  const float* thr = net_.threshold().data();
+  const float* rest = net_.resting().data();
+  const std::int64_t* rp = net_.row_ptr().data();
+  const std::int32_t* col = net_.col().data();
+  const float* W = net_.weight().data();
+  const std::int32_t* gs = grad_set_.data();
+
+  const Model md{N, G, L, lk, thr, W, rp, col, gs, out_pos_.data(), run_.data(), seg_ptr_.data(),
+                 seg_.data(), c.grad.surrogate_slope};
+
+  // ---- forward: each lane the engine's step from the reset state
+  w.V.resize(static_cast<std::size_t>(L) * uN);
+  w.I.resize(static_cast<std::size_t>(L) * uN);
+  w.mask.resize(uN);
+  w.fired.resize(uN);
+  w.vs.resize(static_cast<std::size_t>(T * G * L));
+  if (m < L) std::fill(w.vs.begin(), w.vs.end(), 0.0f);  // idle lanes: u <= 0, no signal
+  w.bits.assign(static_cast<std::size_t>(T * L * words), 0);
+  w.cursor.assign(static_cast<std::size_t>(L), 0);
+  w.period.resize(static_cast<std::size_t>(L));
+  w.wt.resize(static_cast<std::size_t>(T));
+  std::vector<OutputDetector> det;
+  det.reserve(static_cast<std::size_t>(m));
+  const Episode* eps[64];
+  std::int64_t shift[64], pos[64];
+  for (std::int32_t b = 0; b < m; ++b) {
+    const std::int64_t k = border_[static_cast<std::size_t>(blk.first + b)];
+    pos[b] = k;
+    eps[b] = &bt.episode(k);
+    shift[b] = shift_[static_cast<std::size_t>(k)];
+    w.period[static_cast<std::size_t>(b)] = eps[b]->period();
+    EpisodeMetrics& mk = bt.metrics[k];
+    mk.rates.resize(static_cast<std::size_t>(no));
+    det.emplace_back(c, T, outputs_.data(), no, mk.rates.data());
+    std::copy(rest, rest + N, w.V.data() + b * uN);
+    std::fill(w.I.data() + b * uN, w.I.data() + (b + 1) * uN, 0.0f);
+    std::fill(end_rate_.data() + k * N, end_rate_.data() + (k + 1) * N, 0.0f);
+  }
+  for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det[0].weight(t);
+  std::uint8_t* mask = w.mask.data();
+  std::int32_t* fired = w.fired.data();
+  for (std::int64_t t = 0; t < T; ++t) {
+    const float wgt = w.wt[static_cast<std::size_t>(t)];
+    float* vst = w.vs.data() + t * G * L;
+    for (std::int32_t b = 0; b < m; ++b) {
+      float* V = w.V.data() + b * uN;
+      float* I = w.I.data() + b * uN;
+      inject_tick(*eps[b], t, shift[b], w.period[static_cast<std::size_t>(b)], I,
+                  w.cursor[static_cast<std::size_t>(b)]);
+      const std::int32_t nf = lane_step(md, V, I, rest, vst + b, mask, fired);
+      det[static_cast<std::size_t>(b)].update(t, mask);
+      std::uint64_t* bits = w.bits.data() + (t * L + b) * words;
+      float* rho = end_rate_.data() + pos[b] * N;
+      for (std::int32_t p = 0; p < nf; ++p) {
+        const std::int32_t j = fired[p];
+        bits[j >> 6] |= std::uint64_t{1} << (j & 63);
+        rho[j] += wgt;
+      }
+    }
+  }
+  // metrics, loss and dL/dr per lane
+  const float temp = c.grad.temperature;
+  w.ell.assign(static_cast<std::size_t>(no) * static_cast<std::size_t>(L), 0.0f);
+  w.probs.resize(static_cast<std::size_t>(no));
+  for (std::int32_t b = 0; b < m; ++b) {
+    const std::int64_t k = pos[b];
+    EpisodeMetrics& mk = bt.metrics[k];
+    det[static_cast<std::size_t>(b)].finish();
+    detect_winner(mk.rates.data(), no, c.detector, mk.winner, mk.margin);
+    mk.ticks_run = T;
+    const std::int32_t target = eps[b]->target;
+    losses_[static_cast<std::size_t>(k)] = softmax_xent(mk.rates.data(), no, target, temp, w.probs.data());
+    for (std::int32_t o = 0; o < no; ++o)
+      w.ell[static_cast<std::size_t>(o * L + b)] = (w.probs[static_cast<std::size_t>(o)] - (o == target ? 1.0f : 0.0f)) / temp;
+  }
+
+  // ---- backward: dn = dL/du_{t+1}, dc = dL/du_t, neuron-major with the lanes inner
+  w.dn.assign(uN * static_cast<std::size_t>(L), 0.0f);
+  w.dc.assign(uN * static_cast<std::size_t>(L), 0.0f);
+  w.dt.assign(uN * static_cast<std::size_t>(L), 0.0f);
+  w.nzn.assign(uN, 0);
+  w.nzc.assign(uN, 0);
+  float* dn = w.dn.data();
+  float* dc = w.dc.data();
+  std::uint8_t* nzn = w.nzn.data();
+  std::uint8_t* nzc = w.nzc.data();
+  float* dt = w.dt.data();
+  bool any_next = false;
+  for (std::int64_t t = T - 1; t >= 0; --t) {
+    const bool later = t + 1 < T;  // dL/du_{t+1} is not all zero
+    if (later && any_next) {  // dL/dw(j->i) += s_t[j] dL/du_{t+1}[i]: spikes x fan-out
+      for (std::int32_t g = 0; g < G; ++g) {
+        const std::int32_t i = gs[g];
+        const float* d = dn + static_cast<std::int64_t>(i) * L;
+        for (std::int32_t b = 0; b < L; ++b) dt[static_cast<std::int64_t>(b) * N + i] = d[b];
+      }
+      weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, grad_row);
+    }
+    signal_step(md, later, w.wt[static_cast<std::size_t>(t)], w.vs.data() + t * G * L, w.ell.data(),
+                dn, nzn, dc, nzc);
+    std::swap(dn, dc);
+    std::swap(nzn, nzc);
+    any_next = false;
+    for (std::int32_t g = 0; g < G; ++g) any_next |= nzn[gs[g]] != 0;
   }
 }
 
 double SurrogateTrainer::accumulate(const Batch& b) {
   const std::int64_t n = b.n;
-  const int nt = begin_batch(work_, n, b.n_threads);
+  ensure_backprop_plan();
+  compute_weight_scale();
+  team_ = 1;
   const std::int32_t N = net_.size();
   const std::int64_t E = net_.num_edges();
   // the neurons whose dL/du is needed: outputs and the neurons that reach one, with
@@ -171,39 +347,72 @@ double SurrogateTrainer::accumulate(const Batch& b) {
                                    [&](std::int32_t j) { return !has_in[static_cast<std::size_t>(j)]; }),
                     grad_set_.end());
     std::sort(grad_set_.begin(), grad_set_.end());
+    grad_set_.erase(std::unique(grad_set_.begin(), grad_set_.end()), grad_set_.end());
     const std::int64_t* rp = net_.row_ptr().data();
     const std::int32_t* col = net_.col().data();
+    // rows as runs of consecutive targets where the runs average 4 edges or more
     run_.assign(static_cast<std::size_t>(N), 0);
+    seg_ptr_.assign(static_cast<std::size_t>(N) + 1, 0);
+    seg_.clear();
     for (std::int32_t j = 0; j < N; ++j) {
-      const std::int64_t b = rp[j], e = rp[j + 1];
-      run_[static_cast<std::size_t>(j)] = e > b && col[e - 1] - col[b] == e - b - 1;
+      const std::int64_t s = rp[j], e = rp[j + 1];
+      const auto first = static_cast<std::int64_t>(seg_.size());
+      for (std::int64_t q = s; q < e; ++q)
+        if (q == s || col[q] != col[q - 1] + 1) seg_.push_back(q);
+      const auto runs = static_cast<std::int64_t>(seg_.size()) - first;
+      if (runs > 0 && 4 * runs <= e - s) {
+        run_[static_cast<std::size_t>(j)] = 1;
+      } else {
+        seg_.resize(static_cast<std::size_t>(first));
+      }
+      seg_ptr_[static_cast<std::size_t>(j) + 1] = static_cast<std::int64_t>(seg_.size());
     }
   }
+  // blocks: the batch positions sorted by step count, cut into runs of equal T
+  steps_.resize(static_cast<std::size_t>(n));
+  std::int64_t T_max = 1;
+  for (std::int64_t k = 0; k < n; ++k) {
+    steps_[static_cast<std::size_t>(k)] = episode_steps(cfg_, b.episode(k));
+    T_max = std::max(T_max, steps_[static_cast<std::size_t>(k)]);
+  }
+  border_.resize(static_cast<std::size_t>(n));
+  std::iota(border_.begin(), border_.end(), std::int64_t{0});
+  std::stable_sort(border_.begin(), border_.end(), [this](std::int64_t x, std::int64_t y) {
+    return steps_[static_cast<std::size_t>(x)] < steps_[static_cast<std::size_t>(y)];
+  });
+  lanes_ = block_lanes(n, T_max, static_cast<std::int64_t>(grad_set_.size()), N);
+  blocks_.clear();
+  for (std::int64_t s = 0; s < n;) {
+    const std::int64_t T = steps_[static_cast<std::size_t>(border_[static_cast<std::size_t>(s)])];
+    std::int64_t e = s;
+    while (e < n && e - s < lanes_ && steps_[static_cast<std::size_t>(border_[static_cast<std::size_t>(e)])] == T) ++e;
+    blocks_.push_back(Block{s, static_cast<std::int32_t>(e - s), T});
+    s = e;
+  }
+  const auto nb = static_cast<std::int64_t>(blocks_.size());
+  const int nt = threads_for(b.n_threads, nb);
+  if (work_.size() < static_cast<std::size_t>(nt)) work_.resize(static_cast<std::size_t>(nt));
   const std::int64_t wave = std::min<std::int64_t>(
-      n, std::max<std::int64_t>(nt, kRowBudget / std::max<std::int64_t>(E, 1)));
-  // the batch's first episode writes its gradient straight into grad_ (0 + x == x), the
-  // others into rows_, added in episode order after their wave
-  rows_.resize(static_cast<std::size_t>((n <= wave ? wave - 1 : wave) * E));
+      nb, std::max<std::int64_t>(nt, kRowBudget / std::max<std::int64_t>(E, 1)));
+  // the first block writes its gradient straight into grad_ (0 + x == x), the others into
+  // rows_, added in block order after their wave
+  rows_.resize(static_cast<std::size_t>((nb <= wave ? wave - 1 : wave) * E));
   end_rate_.resize(static_cast<std::size_t>(n * N));
   losses_.assign(static_cast<std::size_t>(n), 0.0f);
   grad_.assign(static_cast<std::size_t>(E), 0.0f);
   auto row_of = [&](std::int64_t k, std::int64_t k0) {
     return k == 0 ? grad_.data() : rows_.data() + (k - k0 - (k0 == 0 ? 1 : 0)) * E;
   };
-  for (std::int64_t k0 = 0; k0 < n; k0 += wave) {
-    const std::int64_t m = std::min(wave, n - k0);
-    detail::for_each_item(m, nt, b.poller, "training", [&](std::int64_t r, int tid) {
+  for (std::int64_t k0 = 0; k0 < nb; k0 += wave) {
+    const std::int64_t cnt = std::min(wave, nb - k0);
+    detail::for_each_item(cnt, nt, b.poller, "training", [&](std::int64_t r, int tid) {
       const std::int64_t k = k0 + r;
       float* row = row_of(k, k0);
       if (k > 0) std::fill(row, row + E, 0.0f);
-      episode(b.episode(k), shift_[static_cast<std::size_t>(k)],
-              work_[static_cast<std::size_t>(tid)], b.metrics[k], losses_[static_cast<std::size_t>(k)],
-              row, end_rate_.data() + k * N);
+      run_block(b, blocks_[static_cast<std::size_t>(k)], work_[static_cast<std::size_t>(tid)], row);
     });
-    for (std::int64_t k = std::max<std::int64_t>(k0, 1); k < k0 + m; ++k) {  // in episode order
-      const float* row = row_of(k, k0);
-      for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] += row[q];
-    }
+    for (std::int64_t k = std::max<std::int64_t>(k0, 1); k < k0 + cnt; ++k)  // in block order
+      add_run(grad_.data(), row_of(k, k0), E);
   }
   double loss_sum = 0.0;
   for (std::int64_t k = 0; k < n; ++k) loss_sum += losses_[static_cast<std::size_t>(k)];
@@ -214,7 +423,7 @@ double SurrogateTrainer::run_batch(const Batch& b) {
   const double loss_sum = accumulate(b);
   const std::int64_t n = b.n;
   // the optimizer steps on w / scale: dL/d(w / scale_i) = scale_i dL/dw (scale_ as of
-  // the batch start: begin_batch)
+  // the batch start: accumulate)
   const std::int64_t E = net_.num_edges();
   const std::int32_t* col = net_.col().data();
   for (std::int64_t q = 0; q < E; ++q) grad_[static_cast<std::size_t>(q)] *= scale_[static_cast<std::size_t>(col[q])];
@@ -246,10 +455,10 @@ std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
   std::size_t b = 0;
   auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
   for (const Work& w : work_) {
-    f(w.state.value), f(w.state.input), f(w.state.fired_mask), f(w.state.fired);
-    f(w.v), f(w.bits), f(w.vprev), f(w.acc), f(w.dnext), f(w.dcur), f(w.wt), f(w.ell), f(w.rho);
+    f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
+    f(w.dt), f(w.ell), f(w.wt), f(w.probs), f(w.cursor), f(w.period);
   }
-  f(grad_set_), f(out_pos_), f(run_), f(rows_), f(grad_), f(end_rate_), f(losses_);
+  f(grad_set_), f(out_pos_), f(run_), f(seg_ptr_), f(seg_), f(steps_), f(border_), f(blocks_), f(rows_), f(grad_), f(end_rate_), f(losses_);
   return b;
 }
 

@@ -3,10 +3,11 @@
 Every function returns a :class:`matplotlib.figure.Figure`. Pass ``ax=`` to draw into
 an existing Axes (multi-panel plots also take a sequence of Axes, one per panel; a
 single Axes gets the compact one-panel version), and ``save_path=`` to write the figure
-to a file (PNG unless the extension says otherwise). Figures are created without
-pyplot, so nothing is shown or kept alive behind your back: this works headless and in
-Jupyter, where the returned figure displays as the cell's output. ``show=True`` creates
-the figure through pyplot and calls ``plt.show()``, as a script with a window expects.
+to a file (PNG unless the extension says otherwise). Figures are made through pyplot,
+as pandas' and seaborn's are: in Jupyter a cell shows the figures it makes, also one
+assigned to a name (``fig = viz.plot_training_history(h)``), once each; in a script
+``plt.show()`` shows them and ``plt.close(fig)`` frees one; ``show=True`` calls
+``plt.show()`` for you.
 
 matplotlib is imported on first use, so ``import glia`` stays fast. The layouts other
 than ``'layered'`` in :func:`plot_network_graph` need networkx.
@@ -31,6 +32,7 @@ from glia.viz.activity import plot_activity_raster, plot_neuron_activity
 from glia.viz.evolution import plot_evolution_result, plot_lineage
 from glia.viz.network import plot_confusion_matrix, plot_network_graph, plot_weight_distribution
 from glia.viz.training import plot_training_history
+from glia.viz.view import LiveView, NetworkView
 from glia._gliagl import plot_network, plot_weights
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "plot_network",
     "plot_weights",
     "plot_activity_raster",
+    "NetworkView",
+    "LiveView",
     "LAYOUTS",
     "DEFAULT_DPI",
 ]

@@ -1,4 +1,4 @@
-"""Shared pieces of the plots: figures without pyplot, Axes handling, saving, colours."""
+"""Shared pieces of the plots: figures, Axes handling, saving, colours."""
 from __future__ import annotations
 
 import functools
@@ -50,13 +50,25 @@ _FIGURE_CLASS = None
 
 
 def _figure_class():
-    """A Figure subclass that renders itself as PNG in Jupyter even when no pyplot
-    backend has registered its display hooks (a registered hook still takes over)."""
+    """The class of glia's figures: a matplotlib Figure that displays itself once in
+    Jupyter.
+
+    Figures are made through pyplot (as pandas' and seaborn's are), so a notebook's inline
+    backend shows every figure a cell makes at the end of the cell, also one assigned to a
+    name, and ``plt.show()`` / ``plt.close(fig)`` work on them as on any pyplot figure. A
+    figure that is also the cell's value would then be drawn twice (once as the value,
+    once by the backend); so when the notebook renders a figure that has no window of its
+    own (the inline and Agg backends), the figure leaves pyplot's list: it has been shown.
+    ``_repr_png_`` renders it where no backend registered its display hooks."""
     global _FIGURE_CLASS
     if _FIGURE_CLASS is None:
         from matplotlib.figure import Figure
 
         class _GliaFigure(Figure):
+            def _repr_mimebundle_(self, include=None, exclude=None):
+                _release_if_windowless(self)
+                return {}  # the formats themselves come from IPython's Figure formatters
+
             def _repr_png_(self):
                 import io
                 buf = io.BytesIO()
@@ -69,24 +81,36 @@ def _figure_class():
     return _FIGURE_CLASS
 
 
+def _release_if_windowless(fig: "Figure") -> None:
+    """Takes ``fig`` off pyplot's list of open figures when its pyplot manager has no
+    window (inline, Agg): rendering it was its showing."""
+    import sys
+    manager = getattr(fig.canvas, "manager", None)
+    plt = sys.modules.get("matplotlib.pyplot")
+    if manager is None or plt is None:
+        return
+    from matplotlib.backend_bases import FigureManagerBase
+    if type(manager) is FigureManagerBase:
+        plt.close(fig)
+
+
 def __getattr__(name: str):
     if name == "_GliaFigure":  # lets pickle find the lazily created class
         return _figure_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _new_figure(figsize, show: bool) -> "Figure":
-    if show:
-        import matplotlib.pyplot as plt
-        return plt.figure(figsize=figsize, layout="constrained")
-    return _figure_class()(figsize=figsize, layout="constrained")
+def _new_figure(figsize) -> "Figure":
+    """A new figure made through pyplot (see :func:`_figure_class`)."""
+    import matplotlib.pyplot as plt
+    return plt.figure(figsize=figsize, layout="constrained", FigureClass=_figure_class())
 
 
-def _axes(ax: AxesArg, n_panels: int, figsize, show: bool, **gridspec):
+def _axes(ax: AxesArg, n_panels: int, figsize, **gridspec):
     """``(figure, axes, compact)``: new axes, the given single Axes (``compact`` when
     the plot has several panels), or the given sequence of ``n_panels`` Axes."""
     if ax is None:
-        fig = _new_figure(figsize, show)
+        fig = _new_figure(figsize)
         axes = fig.subplots(1, n_panels, squeeze=False, gridspec_kw=gridspec or None)[0]
         return fig, list(axes), False
     if _is_axes(ax):
@@ -135,7 +159,7 @@ class FigureOptions(NamedTuple):
 
     def axes(self, ax: AxesArg, n_panels: int, default_figsize, **gridspec):
         """:func:`_axes` with the given figsize, else ``default_figsize``."""
-        return _axes(ax, n_panels, self.figsize or default_figsize, self.show, **gridspec)
+        return _axes(ax, n_panels, self.figsize or default_figsize, **gridspec)
 
     def finish(self, fig: "Figure") -> "Figure":
         return _finish(fig, self.save_path, self.dpi, self.show)

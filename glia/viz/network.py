@@ -1,7 +1,7 @@
 """Network structure, weights and confusion matrices."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
@@ -359,16 +359,30 @@ def plot_confusion_matrix(
     ax: AxesArg,
     out: FigureOptions,
     normalize: bool = False,
+    class_names: Optional[Mapping[str, str]] = None,
 ) -> "Figure":
-    """Confusion matrix of ``targets`` (rows) against ``predictions`` (columns), e.g. the
-    data set's ``targets`` and ``Trainer.evaluate_dataset(...)["predictions"]``.
-    Predictions outside ``labels`` (such as '' for no winner) count in a "none" column.
+    """Confusion matrix of ``targets`` (rows) against ``predictions`` (columns), e.g. a
+    data set and ``Trainer.evaluate_dataset(...)["predictions"]``.
+
+    ``targets`` is a :class:`~glia.Dataset` (its targets, and its ``class_names`` label
+    the classes: the digits show 0-9) or a list of target ids. ``labels`` chooses and
+    orders the target ids shown (default: those in ``targets``); ``class_names``
+    ({target id: name}) overrides the data set's names. Predictions outside ``labels``
+    (such as '' for no winner) count in a "none" column.
 
     Example::
 
         r = trainer.evaluate_dataset(test)
-        fig = viz.plot_confusion_matrix(test.targets, r["predictions"])
+        fig = viz.plot_confusion_matrix(test, r["predictions"])
     """
+    from glia.data import Dataset
+    names = {}
+    if isinstance(targets, Dataset):
+        names, targets = dict(targets.class_names), targets.targets
+    if class_names is not None:
+        if not isinstance(class_names, Mapping):
+            raise TypeError(f"class_names must be a dict {{target id: name}}, got {type(class_names).__name__}")
+        names.update({str(k): str(v) for k, v in class_names.items()})
     t = [str(x) for x in targets]
     p = [str(x) for x in predictions]
     if len(t) != len(p):
@@ -387,8 +401,8 @@ def plot_confusion_matrix(
     a = axes[0]
     shown = m / np.maximum(1, m.sum(axis=1, keepdims=True)) if normalize else m
     im = a.imshow(shown, cmap="Blues", aspect="auto")
-    a.set_xticks(range(len(cols)), cols)
-    a.set_yticks(range(len(labels)), labels)
+    a.set_xticks(range(len(cols)), [names.get(c, c) for c in labels] + cols[len(labels):])
+    a.set_yticks(range(len(labels)), [names.get(c, c) for c in labels])
     a.set_xlabel("predicted")
     a.set_ylabel("target")
     acc = np.trace(m[:, : len(labels)]) / max(1, m.sum())

@@ -80,7 +80,7 @@ def plot_training_history(
                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.7"))
             a.set_ylabel(k.capitalize())
             a.set_title(f"Training {k}")
-            if k == "accuracy" and np.all((data[k] >= 0) & (data[k] <= 1)) and np.all((val[k] >= 0) & (val[k] <= 1)):
+            if k == "accuracy" and all(np.all(np.isnan(v) | ((v >= 0) & (v <= 1))) for v in (data[k], val[k])):
                 a.set_ylim(-0.02, 1.02)
             if val[k].size:
                 a.legend(fontsize=8, loc="lower right")

@@ -319,22 +319,30 @@ class RateGDTrainer : public Trainer {
 };
 
 /// Surrogate-gradient back-propagation through time on the engine's own neuron model (the
-/// contract is in the README, "Surrogate-gradient trainer"). Per episode, from the reset
-/// state, for T = episode_steps(cfg, ep) = warmup_ticks + window_steps(cfg, ep) steps
-/// (the resolved decision window: cfg.decision_window, or to the end of the input when it
-/// is 0): the engine's step unchanged; the loss is softmax cross-entropy of the
-/// detector's output rates / temperature (with the count detector z = c / (W T_temp), c
-/// the window's spike counts); the backward pass replaces ds/dv by the fast sigmoid
-/// 1 / (1 + k |v - threshold|)^2 (k = grad.surrogate_slope), dv/du = [u > 0], detaches
-/// the reset (dV/dv = 1 - s), and flows through every edge and through the leak:
-/// dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i]. Updates: the shared optimizer on w / scale.
+/// contract is in docs/training.md). Per episode, from the reset state, for
+/// T = episode_steps(cfg, ep) = warmup_ticks + window_steps(cfg, ep) steps (the resolved
+/// decision window: cfg.decision_window, or to the end of the input when it is 0): the
+/// engine's step unchanged; the loss is softmax cross-entropy of the detector's output
+/// rates / temperature (with the count detector z = c / (W T_temp), c the window's spike
+/// counts); the backward pass replaces ds/dv by the fast sigmoid 1 / (1 + k |v - threshold|)^2
+/// (k = grad.surrogate_slope), dv/du = [u > 0], detaches the reset (dV/dv = 1 - s), and
+/// flows through every edge and through the leak: dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
+/// Updates: the shared optimizer on w / scale.
 ///
-/// Forward keeps v_t (float32) and s_t (bits) for every step: (4 N + N / 8) bytes per
-/// episode-step, per thread. Backward walks the steps in reverse: the weight gradient
-/// costs spikes x fan-out; the signal to a neuron's spike costs its fan-out at the steps
-/// its u > 0, and only for neurons with inbound edges that reach an output (the others
-/// carry no gradient). Episodes of a batch run in parallel, their gradients summed in
-/// episode order: bit-identical for any thread count.
+/// Batched: the episodes of a batch run in blocks of up to `lanes` episodes of equal step
+/// count (block_lanes: a function of the batch alone, never of the thread count), every
+/// block's episodes advancing through each step together. Forward: each lane is the
+/// engine's event-driven step (its own V and I rows), recording v_t of the neurons whose
+/// signal is needed (the gradient set) neuron-major with the lanes inner, and s_t as bits.
+/// Backward: dL/du is kept neuron-major with the lanes inner, so the signal into a neuron's
+/// spike is one weight read per edge per step for the whole block and a vector operation
+/// over its lanes; neurons whose u <= 0 in every lane, and targets whose dL/du is zero in
+/// every lane, are skipped; the weight gradient follows spikes x fan-out on a lane-major
+/// copy of dL/du. Blocks run on threads side by side, each writing its own gradient row,
+/// the rows added in block order: bit-identical for any thread count.
+///
+/// Memory per block: T x (4 G lanes + 8 lanes ceil(N / 64)) bytes of record (G: the
+/// gradient set), plus O(N x lanes) of state, per thread.
 class SurrogateTrainer : public Trainer {
  public:
   using Trainer::Trainer;
@@ -343,41 +351,57 @@ class SurrogateTrainer : public Trainer {
   /// (no shuffling, no timing jitter). Polls `hook` like training (Cancelled).
   std::vector<float> gradients(const std::vector<Episode>& episodes, int n_threads,
                                Hook hook = nullptr, void* ctx = nullptr);
-  /// Bytes of the trainer's own scratch (per-thread episode buffers and the gradient
-  /// rows) as of the last batch.
+  /// Bytes of the trainer's own scratch (per-thread block buffers and the gradient rows)
+  /// as of the last batch.
   std::size_t scratch_bytes() const noexcept;
+  /// Episodes per block for a batch of `n` episodes of at most `T` steps, `G` neurons in
+  /// the gradient set and `N` in all: about a quarter of the batch (so that 2-4 threads
+  /// share the blocks), a power of two from 8 to 64, fewer when a block's record would
+  /// pass kBlockBytes. Depends on the batch only, so results do not depend on threads.
+  static std::int32_t block_lanes(std::int64_t n, std::int64_t T, std::int64_t G,
+                                  std::int32_t N) noexcept;
+  /// The most bytes one block's record (v_t and s_t of every step) may take.
+  static constexpr std::int64_t kBlockBytes = std::int64_t{128} << 20;
 
  protected:
   double run_batch(const Batch& b) override;
 
  private:
+  /// A block: batch positions order_[first .. first + m) (sorted by step count), T steps.
+  struct Block {
+    std::int64_t first;
+    std::int32_t m;
+    std::int64_t T;
+  };
   struct Work {
-    State state;
-    std::vector<float> v;              ///< T x N: v_t = max(0, u_t)
-    std::vector<std::uint64_t> bits;   ///< T x words: s_t
-    std::vector<float> vprev, acc;     ///< V_{t-1} and a_t of the step being run
-    std::vector<float> dnext, dcur;    ///< dL/du_{t+1} and dL/du_t
-    std::vector<float> wt, ell, rho;   ///< detector weight per step; dL/dr per output; rates
+    std::vector<float> V, I;              ///< lanes x N: each lane's state
+    std::vector<std::uint8_t> mask;       ///< N: one lane's spikes of the step
+    std::vector<std::int32_t> fired;      ///< N
+    std::vector<float> vs;                ///< T x G x lanes: v_t of the gradient set
+    std::vector<std::uint64_t> bits;      ///< T x lanes x words: s_t
+    std::vector<float> dn, dc;            ///< N x lanes: dL/du_{t+1}, dL/du_t
+    std::vector<std::uint8_t> nzn, nzc;   ///< N: the row of dn / dc is not all zero
+    std::vector<float> dt;                ///< lanes x N: dn lane-major
+    std::vector<float> ell, wt, probs;
+    std::vector<std::int64_t> cursor, period;
   };
   /// Forward and backward of the batch's episodes: grad_ = the sum of their dL/dw (in
-  /// episode order), metrics and losses per episode, end_rate_ (n x N); returns the loss
+  /// block order), metrics and losses per episode, end_rate_ (n x N); returns the loss
   /// sum.
   double accumulate(const Batch& b);
-  void episode(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m, float& loss,
-               float* grad_row, float* rates) const;
-  /// The forward pass of `episode`: the engine's steps on team_ threads, v_t and s_t kept
-  /// in `w`; the metrics and the neurons' rates; returns the step count.
-  std::int64_t forward(const Episode& ep, std::int64_t shift, Work& w, EpisodeMetrics& m,
-                       float* rates) const;
-  /// The backward pass of `episode` through its T steps (dL/dr in w.ell): dL/dw into
-  /// `grad_row`.
-  void backward(std::int64_t T, Work& w, float* grad_row) const;
+  /// One block: forward (metrics, losses, rates), then backward into `grad_row`.
+  void run_block(const Batch& b, const Block& blk, Work& w, float* grad_row);
 
   std::vector<Work> work_;
   std::vector<std::int32_t> grad_set_;  ///< neurons whose dL/du is needed, ascending
   std::vector<std::int32_t> out_pos_;   ///< per neuron: its index in outputs_, or -1
-  std::vector<std::uint8_t> run_;       ///< per neuron: its targets are consecutive indices
-  std::vector<float> rows_;             ///< per-episode gradient rows of one wave
+  std::vector<std::uint8_t> run_;       ///< per neuron: its row is stored as runs (seg_)
+  std::vector<std::int64_t> seg_ptr_, seg_;  ///< the runs of consecutive targets per row
+  std::vector<std::int64_t> steps_;     ///< per batch position: its episode's T
+  std::vector<std::int64_t> border_;    ///< batch positions sorted by (T, position)
+  std::vector<Block> blocks_;
+  std::int32_t lanes_ = 0;
+  std::vector<float> rows_;             ///< per-block gradient rows of one wave
   std::vector<float> grad_, end_rate_, losses_;
 };
 
