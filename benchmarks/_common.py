@@ -221,6 +221,44 @@ def drive_array(net, seq_name: str, length: int = 1000):
     return seq.to_array(net.sensory_ids, length=length)
 
 
+# ---------------------------------------------------------------------------- peers' venvs
+def venvs_dir() -> Path:
+    """Where the peers' virtual environments live: $GLIA_BENCH_VENVS, else ../venvs next
+    to the repository (as for shared_dir)."""
+    env = os.environ.get("GLIA_BENCH_VENVS")
+    return Path(env) if env else (REPO_ROOT.parent / "venvs")
+
+
+def venv_python(venv: Path, requirements: list[str], *, create: bool = True,
+                probe: str | None = None) -> str | None:
+    """The interpreter of the virtual environment ``venv`` that has ``requirements``
+    (pip requirement strings), made with ``python -m venv`` and ``pip install`` when it is
+    missing and ``create`` is true; None when it is missing and may not be made. ``probe``
+    is a module the environment must import (default: none checked); a venv that exists
+    but fails the probe is completed with ``pip install``. A peer library is never a
+    dependency of glia: it lives only there."""
+    venv = Path(venv)
+    py = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+    def usable() -> bool:
+        if not py.exists():
+            return False
+        if probe is None:
+            return True
+        return subprocess.run([str(py), "-c", f"import {probe}"],
+                              capture_output=True).returncode == 0
+
+    if usable():
+        return str(py)
+    if not create:
+        return None
+    print(f"# creating {venv} with {' '.join(requirements)} ...", file=sys.stderr, flush=True)
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", *requirements], check=True)
+    return str(py) if usable() else None
+
+
 # ---------------------------------------------------------------------------- timing
 def measure(fn, repeats: int = 5, warmup: int = 1, number: int | None = None,
             min_time: float = 0.05) -> dict:

@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # measure (writes results/all.json)
     python benchmarks/make_readme_table.py [--input results/all.json] [--output docs/performance.md]
+    python benchmarks/make_readme_table.py --train-scale     # after bench_train_scale.py alone
 
 The tables of docs/performance.md are written between its ``performance`` marker comments
 (the page's hand-written text around them is kept). ``--free-threaded`` fills only the
@@ -9,6 +10,9 @@ free-threaded table of docs/threads.md (between its ``free-threaded`` markers), 
 results of ``bench_threads.py --python-threads`` run on each build
 (results/threads_python_gil.json and results/threads_python_nogil.json); without it that table
 is filled too when both exist. The README carries no generated figures: it links these pages.
+``--train-scale`` refreshes only the train-scale section of docs/performance.md (between its
+``train-scale`` markers), from results/bench_train_scale.json (``bench_train_scale.py`` alone,
+without a full run).
 
 Tables name the machine they were measured on; every timed figure is the median of the
 repeats, with the min-max range where it matters.
@@ -270,6 +274,110 @@ def sec_surrogate(b) -> str:
     return s
 
 
+TS_START, TS_END = "<!-- train-scale:start -->", "<!-- train-scale:end -->"
+TS_JSON = "bench_train_scale"
+TS_WORKLOADS = {
+    "shd256_10": "700 Poisson inputs (2% per step) → 256 recurrent hidden (all-to-all, self "
+                 "edges included) → 20 outputs, T = 100, weights scaled for ~10% hidden activity",
+    "shd256_33": "the same at ~33% hidden activity",
+    "shd1024": "700 → 1,024 recurrent hidden → 20, T = 100, the input and recurrent edges at "
+               "10% density, ~10% hidden activity",
+    "digits": "sklearn digits, 64 → 64 → 10 plus 64 → 10 (`digits_network(n_hidden=64)`), 40 "
+              "ticks, `DIGITS_CONFIG` (Adam, lr 0.01, batches of 16)",
+}
+
+
+def sec_train_scale(b) -> str:
+    """bench_train_scale's table (glia's SurrogateTrainer, torch and JAX on the same model),
+    between its markers, so that ``--train-scale`` can refresh it alone."""
+    rows = b.get("rows", [])
+    info = {w["workload"]: w.get("info", {}) for w in b.get("workloads", [])}
+    m = b.get("machine", {})
+    loads = sorted(r["foreign_cores"] for r in rows if r.get("foreign_cores") is not None)
+    episodes = b.get("episodes")
+    text = (f"glia's `SurrogateTrainer` against the same model written in torch (dense batched "
+            f"BPTT, a loop over the steps) and in JAX (`jit`, `lax.scan`), each side in its own "
+            f"process with {b.get('threads', '?')} threads (`python benchmarks/bench_train_scale.py`"
+            f"{' --quick' if b.get('quick') else ''}; every side's OpenMP waits "
+            f"`{b.get('omp_wait', '?')}`), the same spikes and initial weights; the SHD-shaped "
+            f"epochs are {num(episodes)} episodes in batches of 128 (random labels: speed "
+            f"only), digits' is its training set less a 20% validation split. Seconds per "
+            f"epoch: median of {b.get('repeats', '?')} timed epochs (min–max), CPU seconds the "
+            f"process used in that epoch; peak RSS is the whole process (imports and data "
+            f"included; glia's data set is today a dense float32 array). Gradient vs glia: "
+            f"from the initial weights, each side's mean gradient of each group of 16 of the "
+            f"first 128 episodes; the groups whose every episode spiked exactly as in glia "
+            f"(count brackets; a value within float rounding of the threshold can fire on one "
+            f"side only) are compared, the largest difference relative to the group's largest "
+            f"gradient. Digits to {b.get('digits_target', 0.97)}: training seconds until "
+            f"the validation split reaches it (median over {b.get('digits_seeds', '?')} config "
+            f"seeds; epochs in brackets), and the held-out accuracy there. Measured on "
+            f"{m.get('cpu', '?')}, {m.get('usable_cores', '?')} cores, glia at git "
+            f"{m.get('git', '?')}, {m.get('time', '')}")
+    if loads:
+        text += (f"; other processes kept {num(loads[0], 2)}–{num(loads[-1], 2)} cores busy "
+                 f"meanwhile (median {num(loads[len(loads) // 2], 2)}), so these are a loaded "
+                 f"machine's figures")
+    text += "."
+    items = ""
+    for name, i in info.items():
+        items += f"- `{name}`: {TS_WORKLOADS.get(name, name)}"
+        if "hidden_activity" in i:
+            items += (f"; measured at the start: hidden {i['hidden_activity']:.3f}, outputs "
+                      f"{i['output_activity']:.3f} spikes per neuron-step, {num(i['edges'])} edges")
+        if "validation" in i:
+            items += (f"; {num(i['train'])} training, {num(i['validation'])} validation, "
+                      f"{num(i['test'])} held-out episodes")
+        items += "\n"
+    out = []
+    for r in rows:
+        if "s_per_epoch" not in r:
+            out.append([f"`{r['workload']}`", r["side"],
+                        r.get("version", "–"), "", "", "", "", "", ""])
+            continue
+        acc = "–"
+        if "reached" in r:
+            acc = (f"{num(r['to_acc_s'])} ({num(r['to_acc_epochs'])}), {num(r.get('held_out'))}"
+                   if r.get("to_acc_s") is not None else f"not reached ({r['reached']})")
+        out.append([f"`{r['workload']}`", r["version"],
+                    rng(r["s_per_epoch"], r.get("s_min"), r.get("s_max")), num(r.get("cpu_s")),
+                    f"{r['x_glia']:.2f}×" if r.get("x_glia") else "–", num(r["peak_rss_MB"]),
+                    (f"{num(r.get('grad_rel_diff'), 2)} ({r['grad_groups']})" if r.get("grad_groups")
+                     else num(r.get("grad_rel_diff"), 2)),
+                    num(r.get("foreign_cores"), 2), acc])
+    s = (f"{TS_START}\n<!-- generated by benchmarks/make_readme_table.py from "
+         f"benchmarks/results/{TS_JSON}.json: do not edit by hand -->\n"
+         "### SHD-sized training: glia's surrogate trainer, torch and JAX\n\n"
+         + textwrap.fill(text, 95, break_on_hyphens=False) + "\n\n" + items + "\n"
+         + table(["workload", "side", "s per epoch", "CPU s", "time / glia's", "peak RSS MB",
+                  "gradient vs glia", "other load (cores)",
+                  f"digits to {b.get('digits_target', 0.97)}: s (epochs), held-out"], out))
+    unavailable = b.get("unavailable") or {}
+    if unavailable:
+        s += "\nNot measured: " + "; ".join(f"{k} ({v})" for k, v in unavailable.items()) + ".\n"
+    return s + TS_END + "\n"
+
+
+def update_train_scale(docs: Path) -> None:
+    """Refreshes the train-scale section of ``docs`` (docs/performance.md) from
+    results/bench_train_scale.json alone, keeping the rest of the page; a page without its
+    markers gets it just before the end of the generated performance section."""
+    path = RESULTS_DIR / f"{TS_JSON}.json"
+    if not path.exists():
+        raise SystemExit(f"missing {path}: run benchmarks/bench_train_scale.py first")
+    section = sec_train_scale(json.loads(path.read_text())).rstrip("\n")
+    text = docs.read_text()
+    if TS_START not in text:
+        if END not in text:
+            raise SystemExit(f"{docs}: no {END} marker to put the train-scale section before")
+        text = text.replace(END, TS_START + TS_END + "\n" + END, 1)
+        tmp = docs.with_name(docs.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, docs)
+    update_section(docs, section, TS_START, TS_END)
+    print(f"updated the train-scale section of {docs}")
+
+
 def sec_generic(name: str, b) -> str:
     """Any other benchmark: its lists of rows as tables."""
     s = f"### {name}\n\n"
@@ -407,9 +515,10 @@ def render(all_: dict) -> str:
     parts = [head]
     known = {"bench_sim": sec_sim, "bench_brian2": sec_brian2, "bench_scale": sec_scale,
              "bench_train": sec_train, "bench_surrogate": sec_surrogate,
-             "bench_overhead": sec_overhead, "bench_threads": sec_threads}
+             "bench_overhead": sec_overhead, "bench_threads": sec_threads,
+             "bench_train_scale": sec_train_scale}
     for name in ("bench_sim", "bench_brian2", "bench_scale", "bench_train", "bench_surrogate",
-                 "bench_overhead", "bench_threads"):
+                 "bench_train_scale", "bench_overhead", "bench_threads"):
         if name in b:
             parts.append(known[name](b[name]))
     for name in b:
@@ -428,7 +537,13 @@ def main():
     p.add_argument("--free-threaded", action="store_true",
                    help="only the free-threaded table of docs/threads.md (bench_threads.py "
                         "--python-threads on both builds)")
+    p.add_argument("--train-scale", action="store_true",
+                   help="only the train-scale section of --output, from "
+                        "results/bench_train_scale.json")
     args = p.parse_args()
+    if args.train_scale:
+        update_train_scale(Path(args.output))
+        return
     if args.free_threaded or all(free_threaded_inputs().values()):
         update_free_threaded(THREADS_DOC)
         if args.free_threaded:

@@ -72,7 +72,7 @@ def _range_keys(key: str, row: dict):
 
 def _label(row: dict) -> str:
     parts = [str(row[k]) for k in ("network", "simulator", "record", "case", "call", "trainer",
-                                   "config", "beside", "figure", "copy")
+                                   "config", "beside", "figure", "copy", "workload", "side")
              if isinstance(row.get(k), str)]
     if not parts and "neurons" in row and "synapses" in row:
         parts = [f"{row['neurons']} neurons / {row['synapses']} synapses"]
