@@ -143,7 +143,8 @@ class Trainer:
         self._pushed = None         # the (config fingerprint, default index) the engine has
         self._layout = None         # the network's layout_version the engine's indices match
         self._names = None          # (output ids, their str array) for predictions
-        self._fired_at_start = False  # an output fired on the last train call's first batch
+        self._fired_at_start = False  # an output fired on the first train call's first batch
+        self._probed = False          # the start check has run (once per trainer)
         self._val = {k: [] for k in _VAL_KEYS}   # validation metrics of the epochs trained
         self._val_at: list[int] = []             # with validation=, and their epoch indices
 
@@ -378,13 +379,21 @@ class Trainer:
     def _check_outputs_fire(self, dataset, when: str, n_threads: int) -> None:
         """Warns (``warnings.warn``, a RuntimeWarning) when outputs do not fire on the first
         batch of ``dataset`` (at most ``PROBE_EPISODES`` episodes, from the reset state):
-        at the start of training, naming those outputs and what likely keeps them silent;
-        at the end, when outputs fired at the start and every one fell silent during
-        training. Runs on the training call's ``n_threads``. ``stacklevel`` points at the
+        at the start of the trainer's first training call, naming those outputs and what
+        likely keeps them silent; at the end of a call whose last epoch scored 0 (every
+        episode a tie), when outputs fired at the start and every one fell silent. Runs on the training call's ``n_threads``. ``stacklevel`` points at the
         caller of train / train_fast."""
+        if when == "start" and self._probed:
+            return   # once per trainer: a loop of train calls pays it once
+        if when == "end":
+            acc = list(self.history.get("accuracy", [])) or [1.0]
+            if acc[-1] != 0.0:
+                return   # an output decided something in the last epoch: not all silent
         eps = _episodes_of(dataset)[:max(PROBE_EPISODES, self._config.batch_size)]
         if not eps:
             return
+        if when == "start":
+            self._probed = True
         core = self._core
         r = core.evaluate_dataset(core.build(eps, self._outputs, False), n_threads)
         fired = r["rates"].max(axis=0) > 0 if r["rates"].size else np.zeros(0, bool)
