@@ -113,10 +113,13 @@ def bench_python_threads(repeats: int, digits, quick: bool) -> list[dict]:
     # a thread copies its own source: one network copied by two threads at once would be
     # one network used by two threads (RuntimeError)
     mediums, smalls = [base.copy() for _ in range(2)], [small.copy() for _ in range(2)]
+    handed = [small.copy() for _ in range(2)]  # made here, used by the worker threads
     cases = (("plain Python method calls (the interpreter's ceiling)", "calls", chunk,
               plain_chunk, lambda i: _Plain()),
              ("net_medium run, 1000 steps", "runs", 1, sim, lambda i: mediums[i].copy()),
              ("net_small step() loop", "steps", chunk, step_chunk, lambda i: smalls[i].copy()),
+             ("net_small step() loop, networks made by the main thread", "steps", chunk,
+              step_chunk, lambda i: handed[i]),
              ("digits epoch (1 OpenMP thread each)", "epochs", 1, fit, trainer))
     pin = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
     rows = []

@@ -180,6 +180,11 @@ cdef class Network:
     cdef BusyFlag _busy
     cdef Counter _layout      # bumped when neuron ids/indices may change (layout_version)
     cdef object __weakref__
+    # Room after the fields above, which every call writes (the busy flag; the reference
+    # count in the object's header): two networks made one after the other by one thread
+    # lie side by side in memory, and without it they share a cache line, so two threads
+    # stepping one each slow each other down on free-threaded Python (docs/threads.md)
+    cdef char _apart[192]
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept
     cdef object _vec(self, const float* p, Py_ssize_t n)

@@ -337,3 +337,12 @@ def test_shared_method_objects_are_immortal_on_free_threaded_313():
     assert sys.getrefcount(net) == before + 1   # the bound method holds a real reference
     del step
     assert sys.getrefcount(net) == before
+
+
+def test_networks_made_one_after_the_other_share_no_cache_line():
+    # every call writes the object's header and busy flag; two networks made back to back
+    # by one thread must not put those on one 64-byte line (docs/threads.md)
+    import sys
+    # the written fields end within the first 80 bytes; 128 more bytes keep the next
+    # object's header two lines away
+    assert sys.getsizeof(glia.Network()) >= 80 + 128
