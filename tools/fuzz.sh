@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out=build/fuzz
 mkdir -p "$out"
-srcs=(cpp/src/files.cpp cpp/src/net_format.cpp cpp/src/net_generator.cpp cpp/src/seq_format.cpp cpp/src/network.cpp cpp/src/network_run.cpp cpp/src/sequence.cpp cpp/src/error.cpp)
+srcs=(cpp/src/files.cpp cpp/src/net_format.cpp cpp/src/net_generator.cpp cpp/src/seq_format.cpp cpp/src/network.cpp cpp/src/network_run.cpp cpp/src/worker_pool.cpp cpp/src/sequence.cpp cpp/src/error.cpp)
 common=(-std=c++17 -g -O1 -fno-omit-frame-pointer -Icpp/include -Icpp/fuzz -Wno-unknown-pragmas)
 targets=(net seq)
 

@@ -119,12 +119,19 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
 /// the baseline); element-wise IEEE operations only, so every build computes the same bits.
 typedef float Lanes8 __attribute__((vector_size(32)));
 
-inline Lanes8 load8(const float* p) noexcept {
+// always inlined: the values never cross a call (GCC's -Wpsabi note on passing them by
+// value without AVX concerns calls only)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+__attribute__((always_inline)) inline Lanes8 load8(const float* p) noexcept {
   Lanes8 x;
   std::memcpy(&x, p, sizeof x);
   return x;
 }
-inline void store8(float* p, Lanes8 x) noexcept { std::memcpy(p, &x, sizeof x); }
+__attribute__((always_inline)) inline void store8(float* p, Lanes8 x) noexcept {
+  std::memcpy(p, &x, sizeof x);
+}
+#pragma GCC diagnostic pop
 
 /// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
 /// the floor, into out; returns whether any lane is nonzero.
