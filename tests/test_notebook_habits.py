@@ -2,7 +2,6 @@
 train(), misspelt config names, CLI errors, Cython tracebacks and signatures."""
 import inspect
 import math
-import os
 import pydoc
 import re
 from pathlib import Path
@@ -282,48 +281,3 @@ def test_network_init_keeps_its_checks():
     with pytest.raises(TypeError, match="num_sensory must be an int"):
         glia.Network("2")
     assert glia.Network.__new__(glia.Network).num_neurons == 0
-
-
-# ---------------------------------------------------------------- a real kernel
-import nbclient  # noqa: E402
-import nbformat  # noqa: E402
-
-
-def _run_notebook(cells, tmp_path, monkeypatch):
-    """Executes code cells in a fresh kernel whose working folder is ``tmp_path`` (not the
-    source tree) with the default (inline) matplotlib backend."""
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
-    return [c.outputs for c in nb.cells]
-
-
-def _images(outputs):
-    return [o for o in outputs if "image/png" in o.get("data", {})]
-
-
-def test_notebook_shows_figures_once_and_cython_source_lines(tmp_path, monkeypatch):
-    h = "{'accuracy': [0.2, 0.5, 0.7], 'loss': [1.0, 0.6, 0.4]}"
-    out = _run_notebook([
-        "import glia, glia.viz as viz",
-        f"fig = viz.plot_training_history({h})",                # assigned: shown once
-        f"viz.plot_training_history({h})",                      # the cell's value: once
-        f"a = viz.plot_training_history({h})\nb = viz.plot_weight_distribution(glia.Network(2, 1))",
-        "display(a)\nprint('after')",                           # shown where asked, only there
-        "glia.Network(1, 1).inject('nope', 1.0)",
-    ], tmp_path, monkeypatch)
-    assert len(_images(out[1])) == 1
-    assert len(_images(out[2])) == 1
-    assert len(_images(out[3])) == 2
-    assert len(_images(out[4])) == 1
-    err = [o for o in out[5] if o.output_type == "error"]
-    assert len(err) == 1 and err[0].ename == "KeyError"
-    tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err[0].traceback))
-    frames = re.findall(r"File (\S+\.pxi?|\S+\.pyx):(\d+)", tb)
-    assert frames, tb
-    for path, line in frames:                 # every Cython frame shows its source line
-        src = Path(path).read_text().splitlines()[int(line) - 1].strip()
-        assert src and src in tb, (path, line, tb)

@@ -1,10 +1,13 @@
 """Every notebook runs top to bottom (small sizes: CI is set for the kernel)."""
 import os
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+import glia
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -30,3 +33,48 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+
+
+# ---------------------------------------------------------------- notebook habits in a real kernel
+# (what a figure and a glia error look like in a cell: tests/test_notebook_habits.py has the rest)
+
+
+def _run_notebook(cells, tmp_path, monkeypatch):
+    """Executes code cells in a fresh kernel whose working folder is ``tmp_path`` (not the
+    source tree) with the default (inline) matplotlib backend."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(Path(glia.__file__).resolve().parent.parent)]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return [c.outputs for c in nb.cells]
+
+
+def _images(outputs):
+    return [o for o in outputs if "image/png" in o.get("data", {})]
+
+
+def test_notebook_shows_figures_once_and_cython_source_lines(tmp_path, monkeypatch):
+    h = "{'accuracy': [0.2, 0.5, 0.7], 'loss': [1.0, 0.6, 0.4]}"
+    out = _run_notebook([
+        "import glia, glia.viz as viz",
+        f"fig = viz.plot_training_history({h})",                # assigned: shown once
+        f"viz.plot_training_history({h})",                      # the cell's value: once
+        f"a = viz.plot_training_history({h})\nb = viz.plot_weight_distribution(glia.Network(2, 1))",
+        "display(a)\nprint('after')",                           # shown where asked, only there
+        "glia.Network(1, 1).inject('nope', 1.0)",
+    ], tmp_path, monkeypatch)
+    assert len(_images(out[1])) == 1
+    assert len(_images(out[2])) == 1
+    assert len(_images(out[3])) == 2
+    assert len(_images(out[4])) == 1
+    err = [o for o in out[5] if o.output_type == "error"]
+    assert len(err) == 1 and err[0].ename == "KeyError"
+    tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err[0].traceback))
+    frames = re.findall(r"File (\S+\.pxi?|\S+\.pyx):(\d+)", tb)
+    assert frames, tb
+    for path, line in frames:                 # every Cython frame shows its source line
+        src = Path(path).read_text().splitlines()[int(line) - 1].strip()
+        assert src and src in tb, (path, line, tb)
