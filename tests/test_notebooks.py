@@ -1,9 +1,11 @@
 """Every notebook runs top to bottom (small sizes: CI is set for the kernel)."""
+import html
 import os
 import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -78,3 +80,28 @@ def test_notebook_shows_figures_once_and_cython_source_lines(tmp_path, monkeypat
     for path, line in frames:                 # every Cython frame shows its source line
         src = Path(path).read_text().splitlines()[int(line) - 1].strip()
         assert src and src in tb, (path, line, tb)
+
+
+# ---------------------------------------------------------------- NetworkView's live mode in
+# IPython's display machinery (the player itself: tests/test_view.py)
+def test_live_view_updates_its_display_handle(monkeypatch):
+    import IPython.display as disp
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(("update", obj._repr_html_()))
+
+    def display(obj, display_id=None):
+        shown.append(("display", obj._repr_html_()))
+        return Handle()
+
+    monkeypatch.setattr(disp, "display", display)
+    from glia.viz import NetworkView
+    hand = glia.Network.from_string("NEURON S0 100 1 0\nNEURON O0 60 1 0\nCONNECTION S0 O0 100\n")
+    live = NetworkView.live(hand, np.array([[150], [0], [0]], np.float32))
+    live._ipython_display_()
+    live(0, 0.5, 0.25)
+    assert [k for k, _ in shown] == ["display", "update"]
+    assert all(d.startswith("<iframe srcdoc=") for _, d in shown)
+    assert "epoch 0: accuracy 0.500, margin 0.250" in html.unescape(shown[1][1])

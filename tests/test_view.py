@@ -405,22 +405,3 @@ def test_live_view_follows_evolution(tmp_path):
     assert np.array_equal(live.view.raster, best.copy().run(val[0].array, reset=True))
 
 
-def test_live_view_updates_its_display_handle(monkeypatch, hand):
-    import IPython.display as disp
-    shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(("update", obj._repr_html_()))
-
-    def display(obj, display_id=None):
-        shown.append(("display", obj._repr_html_()))
-        return Handle()
-
-    monkeypatch.setattr(disp, "display", display)
-    live = NetworkView.live(hand, HAND_X)
-    live._ipython_display_()
-    live(0, 0.5, 0.25)
-    assert [k for k, _ in shown] == ["display", "update"]
-    assert all(d.startswith("<iframe srcdoc=") for _, d in shown)
-    assert "epoch 0: accuracy 0.500, margin 0.250" in html.unescape(shown[1][1])
