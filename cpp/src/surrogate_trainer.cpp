@@ -102,28 +102,71 @@ std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I
 }
 
 /// dL/dw of one step t: for every lane b < m and every j with s_t[j] = 1 in it,
-/// grad[j->i] += dL/du_{t+1}[i] of lane b (dt: lane-major, N per lane).
+/// grad[j->i] += dL/du_{t+1}[i] of lane b (dt: lane-major, N per lane; dn: the same
+/// neuron-major, lanes inner). Source by source: a row of the gradient is read and written
+/// once per step for all the lanes j fired in, its additions made in ascending lane order
+/// (the order of a loop over lanes, so the bits do not depend on the blocking). lm: N
+/// words of scratch, all zero on entry and on return; any: `words` words of scratch.
 GLIA_TARGET_CLONES
 void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const std::uint64_t* bt,
-                     const float* __restrict dt, float* __restrict grad) noexcept {
-  for (std::int32_t b = 0; b < m; ++b) {
+                     const float* __restrict dt, const float* __restrict dn,
+                     float* __restrict grad, std::uint64_t* __restrict lm,
+                     std::uint64_t* __restrict any) noexcept {
+  const std::int32_t L = md.L, N = md.N;
+  std::fill(any, any + words, std::uint64_t{0});
+  for (std::int32_t b = 0; b < m; ++b) {  // the lanes each source fired in
     const std::uint64_t* lane = bt + b * words;
-    const float* d = dt + static_cast<std::int64_t>(b) * md.N;
     for (std::int64_t u = 0; u < words; ++u) {
       std::uint64_t x = lane[u];
+      any[u] |= x;
       while (x != 0) {
-        const std::int32_t j = static_cast<std::int32_t>(u * 64 + __builtin_ctzll(x));
+        lm[u * 64 + __builtin_ctzll(x)] |= std::uint64_t{1} << b;
         x &= x - 1;
-        const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
-        if (b0 == e0) continue;
-        if (md.run[j]) {  // runs of consecutive targets: plain vector adds
-          for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
-            float* __restrict g = grad + q0;
-            const float* __restrict s = d + md.col[q0];
-            for (std::int64_t q = 0; q < q1 - q0; ++q) g[q] += s[q];
-          });
-        } else {
-          for (std::int64_t q = b0; q < e0; ++q) grad[q] += d[md.col[q]];
+      }
+    }
+  }
+  constexpr std::int64_t kChunk = 32;  // gradient floats held in registers at a time
+  for (std::int64_t u = 0; u < words; ++u) {
+    std::uint64_t x = any[u];
+    while (x != 0) {
+      const std::int32_t j = static_cast<std::int32_t>(u * 64 + __builtin_ctzll(x));
+      x &= x - 1;
+      const std::uint64_t mask = lm[j];
+      lm[j] = 0;
+      const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
+      if (b0 == e0) continue;
+      if (md.run[j]) {  // runs of consecutive targets: chunks of the row in registers
+        for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
+          const std::int32_t i0 = md.col[q0];
+          std::int64_t c = 0;
+          for (; c + kChunk <= q1 - q0; c += kChunk) {
+            float acc[kChunk];
+            float* __restrict g = grad + q0 + c;
+            for (std::int64_t k = 0; k < kChunk; ++k) acc[k] = g[k];
+            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
+              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
+              for (std::int64_t k = 0; k < kChunk; ++k) acc[k] += d[k];
+            }
+            for (std::int64_t k = 0; k < kChunk; ++k) g[k] = acc[k];
+          }
+          const std::int64_t rest = q1 - q0 - c;
+          if (rest > 0) {
+            float acc[kChunk];
+            float* __restrict g = grad + q0 + c;
+            for (std::int64_t k = 0; k < rest; ++k) acc[k] = g[k];
+            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
+              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
+              for (std::int64_t k = 0; k < rest; ++k) acc[k] += d[k];
+            }
+            for (std::int64_t k = 0; k < rest; ++k) g[k] = acc[k];
+          }
+        });
+      } else {  // scattered targets: each target's lanes are side by side in dn
+        for (std::int64_t q = b0; q < e0; ++q) {
+          const float* __restrict d = dn + static_cast<std::int64_t>(md.col[q]) * L;
+          float acc = grad[q];
+          for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) acc += d[__builtin_ctzll(mm)];
+          grad[q] = acc;
         }
       }
     }
@@ -403,6 +446,8 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   w.dt.assign(uN * static_cast<std::size_t>(L), 0.0f);
   w.nzn.assign(uN, 0);
   w.nzc.assign(uN, 0);
+  w.lm.assign(uN, 0);
+  w.any.resize(static_cast<std::size_t>(words));
   w.un.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
   w.uc.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
   float* un = w.un.data();
@@ -421,7 +466,8 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
         const float* d = dn + static_cast<std::int64_t>(i) * L;
         for (std::int32_t b = 0; b < L; ++b) dt[static_cast<std::int64_t>(b) * N + i] = d[b];
       }
-      weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, grad_row);
+      weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, dn, grad_row, w.lm.data(),
+                      w.any.data());
     }
     signal_step(md, later, w.wt[static_cast<std::size_t>(t)], w.vs.data() + t * G * L, w.ell.data(),
                 dn, nzn, dc, nzc, un, uc);
@@ -567,7 +613,7 @@ std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
   auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
   for (const Work& w : work_) {
     f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
-    f(w.un), f(w.uc);
+    f(w.un), f(w.uc), f(w.lm), f(w.any);
     f(w.dt), f(w.ell), f(w.wt), f(w.probs), f(w.cursor), f(w.period);
   }
   f(grad_set_), f(gpos_), f(out_pos_), f(run_), f(seg_ptr_), f(seg_), f(steps_), f(border_), f(blocks_), f(rows_), f(grad_), f(end_rate_), f(losses_);
