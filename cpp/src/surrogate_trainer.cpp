@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 
 #include "glia/error.hpp"
 #include "glia/trainer.hpp"
@@ -173,23 +174,27 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
   }
 }
 
-/// Eight lanes as one value (GCC/Clang vector extension: one AVX register, two SSE ones on
-/// the baseline); element-wise IEEE operations only, so every build computes the same bits.
+/// Eight or sixteen lanes as one value (GCC/Clang vector extension: one AVX or AVX-512
+/// register, or several narrower ones on the other builds); element-wise IEEE operations
+/// only, so every build computes the same bits whatever the width.
 typedef float Lanes8 __attribute__((vector_size(32)));
+typedef float Lanes16 __attribute__((vector_size(64)));
 
-// always inlined: the values never cross a call (GCC's -Wpsabi note on passing them by
-// value without AVX concerns calls only)
+// always inlined, so the values never cross a call: GCC's -Wpsabi note (passing them by
+// value without AVX changes the calling convention) concerns calls only, and is silenced
+// down to signal_step
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-__attribute__((always_inline)) inline Lanes8 load8(const float* p) noexcept {
-  Lanes8 x;
+template <class V>
+__attribute__((always_inline)) inline V loadv(const float* p) noexcept {
+  V x;
   std::memcpy(&x, p, sizeof x);
   return x;
 }
-__attribute__((always_inline)) inline void store8(float* p, Lanes8 x) noexcept {
+template <class V>
+__attribute__((always_inline)) inline void storev(float* p, V x) noexcept {
   std::memcpy(p, &x, sizeof x);
 }
-#pragma GCC diagnostic pop
 
 /// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
 /// the floor, into out (dL/du_t); returns whether any lane is nonzero. self: dL/du_{t+1}.
@@ -239,7 +244,10 @@ __attribute__((always_inline)) inline void signal_step_t(
     const float* __restrict dn, const std::uint8_t* __restrict nzn, float* __restrict dc,
     std::uint8_t* __restrict nzc, const float* __restrict un, float* __restrict uc) noexcept {
   const std::int32_t L = kL > 0 ? kL : md.L;
-  constexpr int kV = kL > 0 ? kL / 8 : 1;  // vectors of eight lanes
+  // vectors of sixteen lanes where the block has them, else eight
+  using Vec = std::conditional_t<(kL >= 16), Lanes16, Lanes8>;
+  constexpr int kW = kL >= 16 ? 16 : 8;
+  constexpr int kV = kL > 0 ? kL / kW : 1;
   alignas(32) float ds[kL > 0 ? kL : 64];
   for (std::int32_t g = 0; g < md.G; ++g) {
     const std::int32_t j = md.gs[g];
@@ -261,10 +269,10 @@ __attribute__((always_inline)) inline void signal_step_t(
     const float* e = md.opos[j] >= 0 ? ell + static_cast<std::int64_t>(md.opos[j]) * L : nullptr;
     const std::int64_t q0 = md.rp[j], q1 = later ? md.rp[j + 1] : q0;
     if constexpr (kL > 0) {
-      Lanes8 even[kV], odd[kV];
+      Vec even[kV], odd[kV];
       for (int c = 0; c < kV; ++c) {
-        even[c] = e != nullptr ? wgt * load8(e + 8 * c) : Lanes8{};
-        odd[c] = Lanes8{};
+        even[c] = e != nullptr ? wgt * loadv<Vec>(e + kW * c) : Vec{};
+        odd[c] = Vec{};
       }
       std::int64_t q = q0;
       for (; q + 1 < q1; q += 2) {
@@ -272,16 +280,16 @@ __attribute__((always_inline)) inline void signal_step_t(
         const float w0 = md.W[q], w1 = md.W[q + 1];  // a zero row adds zeros
         const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
         const float* d1 = dn + static_cast<std::int64_t>(i1) * kL;
-        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
-        for (int c = 0; c < kV; ++c) odd[c] += w1 * load8(d1 + 8 * c);
+        for (int c = 0; c < kV; ++c) even[c] += w0 * loadv<Vec>(d0 + kW * c);
+        for (int c = 0; c < kV; ++c) odd[c] += w1 * loadv<Vec>(d1 + kW * c);
       }
       if (q < q1) {
         const std::int32_t i0 = md.col[q];
         const float w0 = md.W[q];
         const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
-        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
+        for (int c = 0; c < kV; ++c) even[c] += w0 * loadv<Vec>(d0 + kW * c);
       }
-      for (int c = 0; c < kV; ++c) store8(ds + 8 * c, even[c] + odd[c]);
+      for (int c = 0; c < kV; ++c) storev<Vec>(ds + kW * c, even[c] + odd[c]);
     } else {
       float odd[64];
       for (std::int32_t b = 0; b < L; ++b) {
@@ -336,6 +344,8 @@ void signal_step(const Model& md, bool later, float wgt, const float* vt, const 
     default: signal_step_t<0>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
   }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace
 
