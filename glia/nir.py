@@ -42,7 +42,6 @@ __all__ = ["to_nir", "from_nir", "DEFAULT_DT"]
 DEFAULT_DT = 1e-4
 """The time step ``to_nir`` writes by default: snnTorch's NIR import assumes 1e-4 s."""
 
-_RESET_MODES = ("resting", "subtract", "subtract_delayed")
 _NEVER_FIRES = float(np.finfo(np.float32).max)   # threshold of readout neurons (LI, CubaLI, I)
 _POPULATION_TYPES = ("LIF", "IF", "CubaLIF", "LI", "CubaLI", "I")
 _META_IDS = "glia_ids"
@@ -59,17 +58,12 @@ def _nir():
 
 def _reset_modes():
     import glia
-    return tuple(getattr(glia, "RESET_MODES", _RESET_MODES))
+    return tuple(glia.RESET_MODES)
 
 
 def _features(net) -> Dict[str, np.ndarray]:
-    """The per-neuron features in neuron_ids order (an engine without them: all off)."""
-    get = getattr(net, "get_features", None)
-    n = net.num_neurons
-    if get is None:
-        return {"floor": np.ones(n, bool), "reset": np.array(["resting"] * n, dtype=object),
-                "alpha": np.zeros(n, np.float32), "bias": np.zeros(n, np.float32)}
-    f = get()
+    """The per-neuron features in neuron_ids order."""
+    f = net.get_features()
     return {"floor": np.asarray(f["floor"], bool), "reset": np.asarray(f["reset"], dtype=object),
             "alpha": np.asarray(f["alpha"], np.float32), "bias": np.asarray(f["bias"], np.float32)}
 
@@ -187,6 +181,8 @@ def to_nir(net, *, dt: float = DEFAULT_DT, strict: bool = True):
         meta = {"glia_index": idx.astype(np.int64),
                 "glia_floor": floor[idx].astype(np.uint8),
                 "glia_reset": np.array([reset_code[str(r)] for r in reset[idx]], np.int8)}
+        if name != "if" and np.any(lk[idx] == 1):
+            meta["glia_leak_one"] = (lk[idx] == 1).astype(np.uint8)   # written just below 1
         vthr = thr[idx].copy()
         vreset = rest[idx].copy()
         if name == "if":
@@ -392,6 +388,10 @@ def _population(nir, name, node, dt, strict, notes, glia_meta):
                 raise ValueError(f"from_nir: node {name!r}: metadata glia_reset must hold "
                                  f"{p.size} codes in [0, {len(modes)})")
             p.reset = np.array([modes[c] for c in codes], dtype=object)
+    if "glia_leak_one" in md and glia_meta:
+        one = np.asarray(md["glia_leak_one"]).reshape(-1).astype(bool)
+        if one.size == p.size:
+            p.leak[one] = 1.0
     if "glia_index" in md and glia_meta:
         p.glia_index = np.asarray(md["glia_index"]).reshape(-1).astype(np.int64)
     if np.any(p.resting != 0) and not glia_meta:
