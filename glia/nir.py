@@ -748,30 +748,37 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
         floor_all.append(True); reset_all.append("resting"); alpha_all.append(0.0)
         bias_all.append(1.0 if d == 1 else 0.0)
 
-    src_l, dst_l, w_l = [], [], []
+    rows_of: Dict[str, np.ndarray] = {}           # node -> neuron index of each row
+    for (node, row), k in index_of.items():
+        rows_of.setdefault(node, np.full(size_of(node), -1, np.int64))[row] = k
+    src_l, dst_l, w_l = [], [], []                # arrays, concatenated below
     for s, wname, d in conns:
-        W, _ = matrix(s, wname, d)
-        eff = _f32(W * pops[d].scale[:, None])
         if s in direct:
             continue                       # injected: no edges
+        W, _ = matrix(s, wname, d)
+        eff = _f32(W * pops[d].scale[:, None])
         rows, cols = np.nonzero(eff)
-        for r_, c_ in zip(rows.tolist(), cols.tolist()):
-            src_l.append(index_of[(s, c_)])
-            dst_l.append(index_of[(d, r_)])
-            w_l.append(eff[r_, c_])
+        src_l.append(rows_of[s][cols])
+        dst_l.append(rows_of[d][rows])
+        w_l.append(eff[rows, cols])
     for k in range(1, len(relays)):
-        src_l.append(relay_index[relays[k - 1]]); dst_l.append(relay_index[relays[k]]); w_l.append(1.0)
+        src_l.append([relay_index[relays[k - 1]]]); dst_l.append([relay_index[relays[k]]]); w_l.append([1.0])
     for p in pnames:
         dp = pops[p].depth
         if dp >= 1:
             const = _f32(pops[p].bias + pops[p].drive)
-            for row in np.flatnonzero(const != 0).tolist():
-                src_l.append(relay_index[dp]); dst_l.append(index_of[(p, row)]); w_l.append(const[row])
+            nz = np.flatnonzero(const != 0)
+            src_l.append(np.full(nz.size, relay_index[dp] if nz.size else 0, np.int64))
+            dst_l.append(rows_of[p][nz])
+            w_l.append(const[nz])
+    src_l = np.concatenate([np.asarray(a, np.int64) for a in src_l]) if src_l else np.zeros(0, np.int64)
+    dst_l = np.concatenate([np.asarray(a, np.int64) for a in dst_l]) if dst_l else np.zeros(0, np.int64)
+    w_l = np.concatenate([np.asarray(a, np.float32) for a in w_l]) if w_l else np.zeros(0, np.float32)
 
     net = glia.Network()
     for k, nid in enumerate(ids_all):
         net.add_neuron(nid, float(thr_all[k]), float(leak_all[k]), float(rest_all[k]))
-    if src_l:
+    if src_l.size:
         # duplicates (two connections between the same pair) add up, as NIR sums its inputs
         key = np.asarray(src_l, np.int64) * len(ids_all) + np.asarray(dst_l, np.int64)
         uniq, inv = np.unique(key, return_inverse=True)
@@ -781,10 +788,10 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
                 raise ValueError("from_nir: " + msg + " (rounding differs from NIR's sum)")
             notes.append(msg)
             wsum = np.zeros(uniq.size, np.float64)
-            np.add.at(wsum, inv, np.asarray(w_l, np.float64))
+            np.add.at(wsum, inv, w_l.astype(np.float64))
             s_arr, d_arr, w_arr = uniq // len(ids_all), uniq % len(ids_all), _f32(wsum)
         else:
-            s_arr, d_arr, w_arr = np.asarray(src_l), np.asarray(dst_l), np.asarray(w_l, np.float32)
+            s_arr, d_arr, w_arr = src_l, dst_l, w_l
         # set_edges takes positions in neuron_ids (sensory first): map through the ids
         pos_now = {nid: k for k, nid in enumerate(net.neuron_ids)}
         perm = np.array([pos_now[nid] for nid in ids_all], np.int64)

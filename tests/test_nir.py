@@ -461,3 +461,54 @@ def test_export_does_not_change_the_network():
     before = net.to_string()
     glia.to_nir(net)
     assert net.to_string() == before
+
+
+def test_v_leak_and_affine_readout():
+    """LIF's v_leak is a constant input (dt/tau)*v_leak from the layer's first step; an
+    Affine read out directly gives neurons of leak 0 that never fire, valued W s + b."""
+    rng = np.random.default_rng(8)
+    n_in, n, n_out = 4, 6, 3
+    W1 = rng.normal(0.4, 0.4, (n, n_in)).astype(F32)
+    W2 = rng.normal(0.0, 1.0, (n_out, n)).astype(F32)
+    b2 = rng.normal(0.0, 0.5, n_out).astype(F32)
+    beta, thr = f32(rng.uniform(0.6, 0.9, n)), f32(np.full(n, 1.0))
+    v_leak = rng.uniform(0.5, 2.0, n)
+    node = lif(beta, thr, v_leak=v_leak)
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([n_in])), "fc": nir.Linear(weight=W1),
+                            "lif": node, "ro": nir.Affine(weight=W2, bias=b2),
+                            "output": nir.Output(output_type=np.array([n_out]))},
+                     edges=[("input", "fc"), ("fc", "lif"), ("lif", "ro"), ("ro", "output")],
+                     metadata={"dt": DT})
+    net = glia.from_nir(g)
+    ids = net.neuron_ids
+    assert ids == [f"S{i}" for i in range(n_in)] + [f"H{i}" for i in range(n)] + \
+        [f"O{i}" for i in range(n_out)] + ["B1", "B2"]
+    drive = f32(v_leak * DT / node.tau)
+    ro = {"beta": np.zeros(n_out, F32), "thr": None, "W": W2, "b": b2}
+    layers = [{"beta": beta, "thr": thr, "W": W1, "b": drive}, ro]
+    T = 200
+    X = (np.random.default_rng(9).random((T, n_in)) < 0.3).astype(F32)
+    raster, vals = net.run(X, reset=True, trace=[f"O{i}" for i in range(n_out)])
+    spikes, values = reference(layers, X)
+    np.testing.assert_array_equal(raster[1:, n_in:n_in + n], spikes[0][:T - 1])
+    np.testing.assert_array_equal(vals[2:], values[1][:T - 2])
+    assert spikes[0].sum() > 50 and not raster[:, n_in + n:n_in + n + n_out].any()
+
+
+def test_two_inputs_channels_in_node_order():
+    n = 3
+    g = nir.NIRGraph(nodes={"a": nir.Input(input_type=np.array([2])), "b": nir.Input(input_type=np.array([1])),
+                            "fa": nir.Linear(weight=np.full((n, 2), 0.6)), "fb": nir.Linear(weight=np.full((n, 1), 2.0)),
+                            "lif": lif(np.full(n, 0.5), np.ones(n)), "output": nir.Output(output_type=np.array([n]))},
+                     edges=[("a", "fa"), ("b", "fb"), ("fa", "lif"), ("fb", "lif"), ("lif", "output")],
+                     metadata={"dt": DT})
+    net = glia.from_nir(g)
+    assert net.sensory_ids == ["S0", "S1", "S2"]
+    w = dict(zip(zip(*net.get_weights()[:2]), net.get_weights()[2].tolist()))
+    assert w[("S0", "O0")] == pytest.approx(0.6) and w[("S2", "O0")] == 2.0
+
+
+def test_empty_network_round_trip():
+    g = glia.to_nir(glia.Network())
+    back = glia.from_nir(g)
+    assert back.num_neurons == 0 and g.metadata["glia_ids"] == ""
