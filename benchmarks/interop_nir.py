@@ -81,6 +81,14 @@ def make_model(kind, n_in, n_h, n_out, rng):
             l1.recurrent.weight.normal_(0.0, 0.15)
             l1.recurrent.bias.normal_(0.0, 0.02)
         l2 = snn.Leaky(beta=beta(n_out), threshold=thr(n_out), init_hidden=True)
+    elif kind == "rsynaptic":      # the NIR paper's Braille model's recurrent CubaLIF layer
+        l1 = snn.RSynaptic(alpha=torch.tensor(rng.uniform(0.3, 0.9, n_h), dtype=torch.float32),
+                           beta=beta(n_h), threshold=thr(n_h), linear_features=n_h, init_hidden=True)
+        with torch.no_grad():
+            l1.recurrent.weight.normal_(0.0, 0.15)
+            l1.recurrent.bias.normal_(0.0, 0.02)
+        l2 = snn.Synaptic(alpha=torch.tensor(rng.uniform(0.3, 0.9, n_out), dtype=torch.float32),
+                          beta=beta(n_out), threshold=thr(n_out), init_hidden=True)
     elif kind == "synaptic":
         l1 = snn.Synaptic(alpha=torch.tensor(rng.uniform(0.3, 0.9, n_h), dtype=torch.float32),
                           beta=beta(n_h), threshold=thr(n_h), init_hidden=True)
@@ -92,11 +100,12 @@ def make_model(kind, n_in, n_h, n_out, rng):
 
 
 def run_snntorch(model, X):
-    """Spikes of both neuron layers, (T, n) each, stepping the modules one by one."""
+    """Spikes of both neuron layers, (T, n) each, and layer 1's membrane values, stepping
+    the modules one by one."""
     fc1, l1, fc2, l2 = model
     for m in (l1, l2):
         m.reset_hidden()
-    out1, out2 = [], []
+    out1, out2, mem1 = [], [], []
     with torch.no_grad():
         for t in range(X.shape[0]):
             s1 = l1(fc1(torch.from_numpy(X[t:t + 1])))
@@ -105,7 +114,8 @@ def run_snntorch(model, X):
             s2 = s2[0] if isinstance(s2, tuple) else s2
             out1.append(s1[0].numpy() > 0)
             out2.append(s2[0].numpy() > 0)
-    return np.array(out1), np.array(out2)
+            mem1.append(l1.mem[0].numpy().copy())
+    return np.array(out1), np.array(out2), np.array(mem1)
 
 
 def neuron_nodes(graph, prefix=""):
@@ -120,7 +130,7 @@ def fix_snntorch_export(graph, model, *, taus=True, reset=True):
     """The exported graph made exact (a copy): float64 time constants from the modules' own
     decays, and the reset snnTorch's exporter leaves out."""
     g = copy.deepcopy(graph)
-    mods = [m for m in model if isinstance(m, (snn.Leaky, snn.RLeaky, snn.Synaptic))]
+    mods = [m for m in model if isinstance(m, (snn.Leaky, snn.RLeaky, snn.Synaptic, snn.RSynaptic))]
     nodes = list(neuron_nodes(g))
     assert len(nodes) == len(mods), (nodes, mods)
     for (name, node), m in zip(nodes, mods):
@@ -149,7 +159,7 @@ def snntorch_to_glia(kind, *, T, n_in, n_h, n_out, seed):
     rng = np.random.default_rng(seed)
     model = make_model(kind, n_in, n_h, n_out, rng)
     X = (rng.random((T, n_in)) < 0.25).astype(F32)
-    ref1, ref2 = run_snntorch(model, X)
+    ref1, ref2, mem1 = run_snntorch(model, X)
     with quiet():
         graph = export_to_nir(model, torch.zeros(1, n_in), ignore_dims=[0])
     raw_issues = []
@@ -159,9 +169,12 @@ def snntorch_to_glia(kind, *, T, n_in, n_h, n_out, seed):
         raw_issues.append(str(e)[:200])
     g = fix_snntorch_export(graph, model)
     net = glia.from_nir(g, dt=SNN_DT)
-    raster = net.run(X, reset=True)
     ids = net.neuron_ids
+    raster, values = net.run(X, reset=True, trace=[i for i in ids if i.startswith("H")])
     h = [k for k, i in enumerate(ids) if i.startswith("H")]
+    # the values agree to float32 rounding only: torch sums a layer's inputs in its matmul's
+    # order, glia source by source (a zero reset: snnTorch holds the value one step longer)
+    dv = values[1:] - mem1[:T - 1]
     o = [k for k, i in enumerate(ids) if i.startswith("O")]
     d1 = int((raster[1:, h] != ref1[:T - 1]).sum())            # layer 1: one step later
     d2 = int((raster[2:, o] != ref2[:T - 2]).sum())            # layer 2: two steps later
@@ -180,6 +193,8 @@ def snntorch_to_glia(kind, *, T, n_in, n_h, n_out, seed):
     return {"model": kind, "direction": "snnTorch -> NIR -> glia", "steps": T,
             "neurons": n_h + n_out, "cells": cells, "differing_cells": d1 + d2,
             "differing_layer1": d1, "differing_layer2": d2,
+            "layer1_values_differing": int((dv != 0).sum()),
+            "layer1_values_max_difference": float(np.abs(dv).max()),
             "spikes_snntorch": int(ref1.sum() + ref2.sum()),
             "differing_cells_float32_tau": d32,
             "leaks_off_by_float32_tau": int((leak32 != leak64).sum()),
@@ -313,7 +328,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     results = []
     for seed in range(args.seeds):
-        for kind in ("leaky_zero", "leaky_subtract", "rleaky", "synaptic"):
+        for kind in ("leaky_zero", "leaky_subtract", "rleaky", "synaptic", "rsynaptic"):
             results.append(dict(snntorch_to_glia(kind, T=args.steps, n_in=20, n_h=40, n_out=10, seed=seed),
                                 seed=seed))
         res, graph, X, raster = glia_to_snntorch(n=300, n_s=20, T=1000, seed=seed)

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import interop_nir as interop   # noqa: E402  (imports torch, snntorch and nir)
 
-KINDS = ("leaky_zero", "leaky_subtract", "rleaky", "synaptic")
+KINDS = ("leaky_zero", "leaky_subtract", "rleaky", "synaptic", "rsynaptic")
 
 
 @pytest.mark.parametrize("seed", (0, 1))
