@@ -414,7 +414,7 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
     nodes that feed an ``Output`` ``O0…``, others ``H0…``; constant inputs (``Affine``
     biases, ``v_leak``) of nodes after the first layer come from hidden neurons ``B1…``
     (``Bd`` fires every step from step d-1, so the constant starts with that layer's first
-    input). Every NIR neuron has no 0 floor. A graph written by :func:`to_nir` gets its ids
+    input). NIR neurons get no 0 floor. A graph written by :func:`to_nir` gets its ids
     and glia's own settings back from the metadata.
 
     Args:
