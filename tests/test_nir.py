@@ -56,6 +56,7 @@ def reference(layers, X):
     spikes), b (constant input or None). One step of layer k at time t:
         I = alpha*I + W s_{k-1}(t) + R s_k(t-1) + b     (summed source by source, in order)
         v = beta*v + I;  s = v > thr;  v = 0 where s
+    (reset "subtract_delayed": v = beta*v + I - thr where s(t-1);  s = v > thr; no reset).
     Returns per layer the spikes (T, n) and the values (T, n)."""
     T = X.shape[0]
     n = [lay["W"].shape[0] for lay in layers]
@@ -77,8 +78,11 @@ def reference(layers, X):
                 acc = (acc + lay["b"]).astype(F32)
             cur[k] = acc
             u = (lay["beta"] * v[k] + acc).astype(F32)
+            delayed = lay.get("reset") == "subtract_delayed"
+            if delayed:         # snnTorch's default: the threshold of a spike comes off next step
+                u = np.where(last[k], (u - lay["thr"]).astype(F32), u)
             s = u > lay["thr"] if lay["thr"] is not None else np.zeros(n[k], bool)
-            v[k] = np.where(s, F32(0), u).astype(F32)
+            v[k] = u if delayed else np.where(s, F32(0), u).astype(F32)
             spikes[k][t], values[k][t] = s, v[k]
             last[k] = s
             below = s
@@ -512,3 +516,21 @@ def test_empty_network_round_trip():
     g = glia.to_nir(glia.Network())
     back = glia.from_nir(g)
     assert back.num_neurons == 0 and g.metadata["glia_ids"] == ""
+
+
+def test_delayed_subtract_reset_from_node_metadata():
+    """snnTorch's default reset, which its exporter leaves out: a node's
+    metadata["glia_reset"] = "subtract_delayed" selects it."""
+    rng = np.random.default_rng(10)
+    sizes = [5, 8, 4]
+    graph, layers = chain_graph(rng, sizes, recurrent=(0,))
+    for name in ("lif0", "lif1"):
+        graph.nodes[name].metadata = {"glia_reset": "subtract_delayed"}
+    for lay in layers:
+        lay["reset"] = "subtract_delayed"
+    net, raster, spikes = check_against_reference(graph, layers, sizes)
+    assert spikes[0].sum() > 50 and spikes[1].sum() > 20
+    assert set(net.get_features()["reset"][5:17]) == {"subtract_delayed"}
+    graph.nodes["lif0"].metadata = {"glia_reset": "sometimes"}
+    with pytest.raises(ValueError, match=r"node 'lif0': metadata glia_reset 'sometimes' is not one of"):
+        glia.from_nir(graph)
