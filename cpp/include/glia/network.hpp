@@ -253,7 +253,11 @@ inline std::int32_t collect_fired(const std::uint8_t* mask, std::int32_t n, std:
 ///
 /// Neurons are ordered sensory first, then the others in creation order. All
 /// structural edits go through this class and keep the CSR valid.
-class Network {
+///
+/// Aligned to a cache line and a whole number of them long: every step writes the own
+/// state's counters, and two networks allocated one after the other by one thread would
+/// otherwise share a line, so that two threads stepping one each slow each other down.
+class alignas(64) Network {
  public:
   Network() = default;
   /// `num_sensory` neurons S0.. and `num_neurons` hidden neurons N0.. with GliaGL's
