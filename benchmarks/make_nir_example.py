@@ -92,7 +92,7 @@ def accuracy(model, X, y):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "notebooks", "data"),
+    ap.add_argument("--out", default=os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "notebooks", "data")),
                     help="folder for snntorch_digits.nir and snntorch_digits.json")
     ap.add_argument("--epochs", type=int, default=6)
     args = ap.parse_args(argv)
