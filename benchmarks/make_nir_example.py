@@ -52,6 +52,8 @@ from interop_nir import SNN_DT, fix_snntorch_export, quiet   # noqa: E402
 
 N_IN, N_HIDDEN, N_OUT = 64, 48, 10
 BETA, THRESHOLD = 0.9, 1.0
+OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "notebooks",
+                                   "data"))
 TICKS = 40             # glia.datasets.digits()' defaults: 40 ticks, max_rate 1.0, seed 0
 SEED = 0
 
@@ -92,8 +94,7 @@ def accuracy(model, X, y):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "notebooks", "data")),
-                    help="folder for snntorch_digits.nir and snntorch_digits.json")
+    ap.add_argument("--out", default=OUT, help="folder for snntorch_digits.nir and snntorch_digits.json")
     ap.add_argument("--epochs", type=int, default=6)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -138,6 +139,8 @@ def main(argv=None):
         o = [net.neuron_ids.index(f"O{k}") for k in range(N_OUT)]
         same += int(np.array_equal(r[depth:, o].sum(0), c))
     print(f"glia (from_nir) output spike counts equal snnTorch's on {same}/{len(yt)} test episodes")
+    if same != len(yt):
+        sys.exit("the exported model does not run in glia as in snnTorch: nothing written")
 
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "snntorch_digits.nir")
