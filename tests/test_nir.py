@@ -534,3 +534,29 @@ def test_delayed_subtract_reset_from_node_metadata():
     graph.nodes["lif0"].metadata = {"glia_reset": "sometimes"}
     with pytest.raises(ValueError, match=r"node 'lif0': metadata glia_reset 'sometimes' is not one of"):
         glia.from_nir(graph)
+
+
+def test_committed_snntorch_digits_model_fires_as_in_snntorch():
+    """notebooks/data/snntorch_digits.nir (snnTorch's own export, made by
+    benchmarks/make_nir_example.py): on glia's digits test episodes, shifted two steps (two
+    layers), every output's spike count is the one snnTorch recorded, and the accuracy with
+    snnTorch's argmax is snnTorch's."""
+    import json
+    from pathlib import Path
+    from glia import datasets as D
+    data = Path(__file__).resolve().parent.parent / "notebooks" / "data"
+    with open(data / "snntorch_digits.json") as f:
+        ref = json.load(f)
+    net = glia.from_nir(data / "snntorch_digits.nir")     # dt from the graph's metadata
+    _, test = D.digits()
+    X = np.stack([ep.array for ep in test])
+    X = np.concatenate([X, np.zeros((len(X), 2, X.shape[2]), F32)], axis=1)
+    r = glia.evaluate_dataset(net, glia.Dataset.from_arrays(X, test.targets),
+                              glia.create_config(warmup_ticks=2))
+    outputs = [net.neuron_ids.index(f"O{k}") for k in range(10)]
+    assert glia.Trainer(net).output_ids == [net.neuron_ids[i] for i in outputs]
+    counts = np.rint(r["rates"] * 40).astype(int)
+    np.testing.assert_array_equal(counts, np.array(ref["test_output_spike_counts"]))
+    labels = np.array([int(t[1:]) for t in test.targets])
+    assert np.mean(counts.argmax(1) == labels) == pytest.approx(ref["test_accuracy"], abs=1e-6)
+    assert ref["test_accuracy"] > 0.9

@@ -2,6 +2,7 @@
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -17,7 +18,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 def test_notebooks_exist():
     names = [p.name for p in NOTEBOOKS]
     assert names == ["01_quickstart.ipynb", "02_training.ipynb", "03_evolution.ipynb",
-                     "04_threads_and_gil.ipynb"]
+                     "04_threads_and_gil.ipynb", "05_nir.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -28,6 +29,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     import glia
     root = str(Path(glia.__file__).resolve().parent.parent)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    # the kernel runs in tmp_path (nothing written into the tree): files a notebook reads
+    # from the data folder beside it are copied there
+    if (path.parent / "data").is_dir():
+        shutil.copytree(path.parent / "data", tmp_path / "data")
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
         "notebooks are committed without outputs"
