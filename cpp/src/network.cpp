@@ -305,7 +305,7 @@ __attribute__((always_inline)) inline Floats16 load16(const float* p) noexcept {
   std::memcpy(&x, p, sizeof x);
   return x;
 }
-__attribute__((always_inline)) inline void store16(float* p, Floats16 x) noexcept {
+__attribute__((always_inline)) inline void store16(float* p, const Floats16& x) noexcept {
   std::memcpy(p, &x, sizeof x);
 }
 

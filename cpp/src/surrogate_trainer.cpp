@@ -74,7 +74,7 @@ __attribute__((always_inline)) inline V loadv(const float* p) noexcept {
   return x;
 }
 template <class V>
-__attribute__((always_inline)) inline void storev(float* p, V x) noexcept {
+__attribute__((always_inline)) inline void storev(float* p, const V& x) noexcept {
   std::memcpy(p, &x, sizeof x);
 }
 
