@@ -67,10 +67,9 @@ def _config(cls, doc, option, path):
         return cls()
     if not isinstance(doc, dict):
         raise TypeError(f"{option} {path}: expected a JSON object, got {type(doc).__name__}")
-    from glia import _gliagl
     where = f"{option} {path}"
     try:
-        return cls()._set_many(_gliagl.read_layout(cls, doc), ValueError, where)
+        return cls._read(doc, where)
     except (TypeError, ValueError, KeyError) as e:
         msg = str(e.args[0] if isinstance(e, KeyError) and e.args else e)
         if msg.startswith(where):

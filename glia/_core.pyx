@@ -324,6 +324,7 @@ include "_network.pxi"
 include "_network_run.pxi"
 include "_network_io.pxi"
 include "_sequence.pxi"
+include "_config.pxi"
 include "_training.pxi"
 include "_evolution.pxi"
 

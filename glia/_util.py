@@ -52,3 +52,14 @@ def keeps_interrupts(fn):
         with _KEEP:
             return fn(*args, **kwargs)
     return call
+
+
+def text_table(rows, headers) -> str:
+    """``rows`` under ``headers`` as a plain-text table, columns padded to their widest
+    cell (the command line's tables)."""
+    cols = [headers] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cols[1:]]
+    return "\n".join(out)

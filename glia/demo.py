@@ -14,12 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from glia._util import text_table as _table
+
 __all__ = ["run"]
-
-
-def _table(rows, headers):
-    from glia.cli import _table as t
-    return t(rows, headers)
 
 
 def _say(msg):

@@ -16,9 +16,8 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
-from glia._gliagl import trainer_of
 from glia._util import keeps_interrupts, progress_bar
-from glia.config import TRAINERS, TrainingConfig
+from glia.config import TRAINERS, TrainingConfig, trainer_of
 from glia.data import Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics
 
 __all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
@@ -136,7 +135,7 @@ class Trainer:
         self._busy = _Busy("Trainer", "make one Trainer per thread, each on its own network")
         self.net = net
         self.method = method
-        self._config = self._check_config(config)
+        self._config = TrainingConfig._from_arg(config, "config", copy=False)
         self._outputs: dict | None = None
         self._core = None
         self._built: _Resolved | None = None   # the last data set resolved
@@ -149,17 +148,6 @@ class Trainer:
         self._val_at: list[int] = []             # with validation=, and their epoch indices
 
     # ---------------------------------------------------------------- configuration
-    @staticmethod
-    def _check_config(config):
-        if config is None:
-            return TrainingConfig()
-        if isinstance(config, dict):
-            return TrainingConfig.from_dict(config)
-        if not isinstance(config, TrainingConfig):
-            raise TypeError(f"config must be a glia.TrainingConfig, got {type(config).__name__}")
-        config.validate()
-        return config
-
     @property
     def config(self) -> TrainingConfig:
         """The training configuration (a :class:`~glia.TrainingConfig`)."""
@@ -168,7 +156,7 @@ class Trainer:
     @config.setter
     @_exclusive
     def config(self, cfg):
-        self._config = self._check_config(cfg)
+        self._config = TrainingConfig._from_arg(cfg, "config", copy=False)
         self._pushed = None             # the next call pushes it
 
     def _default_index(self) -> int:
@@ -182,7 +170,7 @@ class Trainer:
     def _use(self, config, episodes):
         """Applies a per-call config and makes sure the engine trainer exists."""
         if config is not None:
-            self._config = self._check_config(config)
+            self._config = TrainingConfig._from_arg(config, "config", copy=False)
         if self._outputs is None:
             self._outputs = _output_map(self.net, episodes)
         fp = self._config._fingerprint()

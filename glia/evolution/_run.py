@@ -14,23 +14,12 @@ from glia._core import Network, _Busy, _breed, _rank, effective_n_threads
 from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
 from glia.evolution._executors import _DataPool, _ExecutorScorer, _LocalScorer
 from glia.evolution._results import EvoMetrics, EvolutionResult
-from glia.evolution._scoring import _check_train_config, _Data, _default_index, _Settings
+from glia.evolution._scoring import _Data, _default_index, _Settings
 from glia.training import _episodes_of, _exclusive, _output_map
 from glia._util import keeps_interrupts, progress_bar
 from glia.snapshot import NetworkSnapshot
 
 log = logging.getLogger("glia")
-
-
-def _check_evo_config(config) -> EvolutionConfig:
-    if config is None:
-        return EvolutionConfig()
-    if isinstance(config, dict):
-        return EvolutionConfig.from_dict(config)
-    if not isinstance(config, EvolutionConfig):
-        raise TypeError(f"evo_config must be a glia.EvolutionConfig, got {type(config).__name__}")
-    config.validate()
-    return config.copy()
 
 
 def _load_base(network):
@@ -93,8 +82,8 @@ class Evolution:
         if network is None:
             raise TypeError("Evolution needs a base network (a .net path or a glia.Network)")
         self._base, self._network_path = _load_base(network)
-        self._train_config = _check_train_config(train_config)
-        self._evo_config = _check_evo_config(evo_config)
+        self._train_config = TrainingConfig._from_arg(train_config, "train_config", copy=True)
+        self._evo_config = EvolutionConfig._from_arg(evo_config, "evo_config", copy=True)
         if train_data is None:
             train_data = []
         if val_data is None:
@@ -204,7 +193,7 @@ class Evolution:
             raise TypeError("on_generation must be callable")
         if fitness_fn is not None and not callable(fitness_fn):
             raise TypeError("fitness_fn must be callable")
-        evo = _check_evo_config(self._evo_config)
+        evo = EvolutionConfig._from_arg(self._evo_config, "evo_config", copy=True)
         settings = self._settings(evo)
         if evo.train_epochs > 0:
             self._data.built(self._base, True)

@@ -10,12 +10,8 @@ import numpy as np
 
 from glia._core import Network, _build, _score_networks, effective_n_threads
 from glia.config import TRAINERS, TrainingConfig
-from glia.training import Trainer, _episodes_of, _output_map
+from glia.training import _episodes_of, _output_map
 from glia._util import keeps_interrupts
-
-
-def _check_train_config(config) -> TrainingConfig:
-    return Trainer._check_config(config).copy()
 
 
 def _default_index(config: TrainingConfig, outputs: dict) -> int:
@@ -146,7 +142,7 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
         raise ValueError(f"train_epochs must be >= 0, got {train_epochs}")
     if trainer not in TRAINERS:
         raise ValueError(f"trainer must be one of {', '.join(map(repr, TRAINERS))}, got {trainer!r}")
-    cfg = _check_train_config(config)
+    cfg = TrainingConfig._from_arg(config, "config", copy=True)
     nt = effective_n_threads(num_threads)
     val_eps = _episodes_of(dataset)
     if not val_eps:
