@@ -3,6 +3,7 @@
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from cpython.object cimport PyObject
 from libcpp cimport bool as cbool
+from libcpp.memory cimport unique_ptr
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
@@ -157,15 +158,19 @@ cdef extern from "glia/io.hpp" namespace "glia" nogil:
 
 
 # Thread-safety primitives of the Cython layer (docs/threads.md): no reliance on the GIL.
-cdef extern from "_threads.hpp" namespace "glia_py" nogil:
-    cdef enum BusyResult "glia_py::BusyFlag::Result":
-        kEntered "glia_py::BusyFlag::kEntered"
-        kOtherThread "glia_py::BusyFlag::kOtherThread"
-        kSameThread "glia_py::BusyFlag::kSameThread"
-    cdef cppclass BusyFlag:
-        BusyResult enter(uint64_t me, cbool reentrant) noexcept
+cdef extern from "glia/busy.hpp" namespace "glia" nogil:
+    cdef enum BusyResult "glia::BusyFlag::Result":
+        kEntered "glia::BusyFlag::kEntered"
+        kOtherThread "glia::BusyFlag::kOtherThread"
+        kSameThread "glia::BusyFlag::kSameThread"
+    cdef cppclass BusyFlag "glia::BusyFlag":
+        BusyResult enter(uint64_t owner, cbool reentrant) noexcept
         void leave() noexcept
         cbool busy() noexcept
+    uint64_t this_thread_token() noexcept
+
+
+cdef extern from "_threads.hpp" namespace "glia_py" nogil:
     cdef cppclass Counter:
         uint64_t get() noexcept
         void bump() noexcept
@@ -293,8 +298,8 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
                                   cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
                                     CHook hook, void* ctx) except +raise_glia_error
-        CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
-                                  vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
+        CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads, CHook hook, void* ctx,
+                                  vector[CEpisodeMetrics]* metrics_out) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep, int n_threads) except +raise_glia_error
         CDatasetMetrics evaluate_dataset(const vector[CEpisode]& episodes, int n_threads,
                                          CHook hook, void* ctx, cbool episodes_checked) except +raise_glia_error
@@ -321,6 +326,15 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         @staticmethod
         int32_t block_lanes(int64_t n, int64_t T, int64_t G, int32_t N)
 
+    cdef enum class TrainerKind(int32_t):
+        kGradient
+        kHebbian
+        kSurrogate
+
+    const vector[string]& trainer_names()
+    TrainerKind trainer_kind(const string& name) except +raise_glia_error
+    unique_ptr[CTrainer] make_trainer(TrainerKind kind, CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
+
 
 # ---------------------------------------------------------------- evolution
 cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
@@ -344,11 +358,6 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
     CBrood breed(const vector[const CNetwork*]& previous, const vector[int64_t]& order,
                  const CBreedConfig& cfg, uint64_t seed, int64_t generation, int n_threads,
                  CHook hook, void* ctx) except +raise_glia_error
-
-    cdef enum class TrainerKind(int32_t):
-        kGradient
-        kHebbian
-        kSurrogate
 
     cdef cppclass CScoreOptions "glia::ScoreOptions":
         CTrainConfig train_config

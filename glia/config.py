@@ -36,8 +36,19 @@ ConfigTypeError.__module__ = __name__  # part of this module's API
 __all__ = ["ConfigTypeError", "OutputDetectorConfig", "GradConfig", "TopologyPolicy",
            "TrainingConfig", "EvolutionConfig", "create_config", "create_evo_config"]
 
-#: The trainers, by name; a name's position is the engine's TrainerKind code.
-TRAINERS = ("gradient", "hebbian", "surrogate")
+#: The trainers, by name, as the engine's one trainer factory knows them (its TrainerKind
+#: order): "gradient" (RateGDTrainer), "hebbian" (HebbianTrainer), "surrogate"
+#: (SurrogateTrainer).
+TRAINERS = _core.TRAINERS
+
+
+def check_trainer(name, argname: str) -> str:
+    """``name`` when it names a trainer (one of :data:`TRAINERS`), else ValueError naming
+    the argument ``argname``."""
+    if not isinstance(name, str) or name not in TRAINERS:
+        raise ValueError(f"{argname} must be one of {', '.join(map(repr, TRAINERS))}, "
+                         f"got {name!r}")
+    return name
 
 
 def _engine_fields(group: str) -> dict[str, Field]:

@@ -142,3 +142,16 @@ def test_the_config_layer_is_layered():
     # the generic machinery knows no configuration class; config builds on it
     assert GRAPH["glia._config_base"] <= {"glia._core"}
     assert GRAPH["glia.config"] <= {"glia._core", "glia._config_base"}
+
+
+def test_evolution_uses_no_private_name_of_training():
+    # what the trainers and the search share lives in glia._shared
+    for name in (m for m in GRAPH if m.startswith("glia.evolution")):
+        assert "glia.training" not in GRAPH[name], name
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "glia.training" \
+                    and name != "glia":
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (name, private)
