@@ -18,6 +18,7 @@ try:
         InputSequence,
         Network,
         Neuron,
+        RESET_MODES,
         effective_n_threads,
         get_num_threads,
         set_num_threads,
@@ -49,7 +50,7 @@ from glia import _sources
 _sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
 
 __all__ = [
-    "Network", "Neuron", "InputSequence", "FormatError", "GliaError",
+    "Network", "Neuron", "RESET_MODES", "InputSequence", "FormatError", "GliaError",
     "set_num_threads", "get_num_threads", "show_config", "build_info", "effective_n_threads", "GIL_RELEASE_WORK",
     "PARALLEL_STEP_MIN_WORK",
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",

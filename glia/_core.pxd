@@ -64,6 +64,20 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
     int64_t set_parallel_step_min_work(int64_t work)
     int64_t team_runs()
 
+    cdef enum class CResetMode "glia::ResetMode"(uint8_t):
+        kResting
+        kSubtract
+        kSubtractDelayed
+    const int kNumResetModes
+    const char* kResetModeNames[]
+
+    cdef cppclass CNeuronFeatures "glia::NeuronFeatures":
+        cbool floor
+        CResetMode reset
+        float alpha
+        float bias
+    CResetMode reset_mode_of(const string& name) except +raise_glia_error
+
     cdef cppclass CState "glia::State":
         vector[float] value
         vector[float] input
@@ -96,6 +110,16 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
         int32_t index(const string& id) except +raise_glia_error
         int32_t add_neuron(const string& id, float thr, float leak, float rest) except +raise_glia_error
         void set_params(int32_t i, float thr, float leak, float rest) except +raise_glia_error
+        CNeuronFeatures features(int32_t i) except +raise_glia_error
+        void set_features(int32_t i, const CNeuronFeatures& f) except +raise_glia_error
+        @staticmethod
+        void check_params(const string& id, float thr, float leak, float rest) except +raise_glia_error
+        @staticmethod
+        void check_features(const string& id, const CNeuronFeatures& f) except +raise_glia_error
+        cbool extended()
+        const vector[float]& alpha()
+        const vector[float]& bias()
+        const vector[uint8_t]& flags()
         const vector[float]& threshold()
         const vector[float]& leak()
         const vector[float]& resting()

@@ -22,6 +22,28 @@ def _set_parallel_step_min_work(work):
 # parameters and state. Larger requests are refused up front.
 _MAX_NEURONS = kMaxNeurons
 
+# What a neuron's value becomes when it fires (DESIGN §2a), the engine's names in its order.
+RESET_MODES = tuple(kResetModeNames[m].decode() for m in range(kNumResetModes))
+
+
+cdef CNeuronFeatures _features_with(CNeuronFeatures f, floor, reset, alpha, bias) except *:
+    """``f`` with the given features changed (None keeps one); types checked here, ranges
+    by the engine (Network::check_features)."""
+    if floor is not None:
+        if not isinstance(floor, (bool, np.bool_)) and floor not in (0, 1):
+            raise TypeError(f"floor must be a bool, got {floor!r}")
+        f.floor = bool(floor)
+    if reset is not None:
+        if not isinstance(reset, str):
+            raise TypeError(f"reset must be one of {RESET_MODES}, got {reset!r}")
+        f.reset = reset_mode_of(reset.encode("utf-8"))
+    if alpha is not None:
+        f.alpha = _finite(alpha, "alpha")
+    if bias is not None:
+        f.bias = _finite(bias, "bias")
+    return f
+
+
 cdef class Network:
     # The docstring's first line, ending in "--", is the constructor's signature in
     # CPython's format for built-in types: type.__text_signature__ reads it, so
@@ -275,13 +297,96 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         return _run_network(self, inputs, record, trace, reset, n_threads)
 
     # ---------------------------------------------------------------- state and parameters
-    def get_state(self):
-        """``(ids, values, thresholds, leaks)``: ids as a list, the rest float32 copies."""
+    def get_state(self, *, features=False):
+        """``(ids, values, thresholds, leaks)``: ids as a list, the rest float32 copies.
+        With ``features=True`` a fifth item, the neurons' optional features
+        (:meth:`get_features`)."""
         self._enter()
         try:
             n = self._net.size()
-            return (self._ids(n), self._vec(self._net.state().value.data(), n),
-                    self._vec(self._net.threshold().data(), n), self._vec(self._net.leak().data(), n))
+            out = (self._ids(n), self._vec(self._net.state().value.data(), n),
+                   self._vec(self._net.threshold().data(), n), self._vec(self._net.leak().data(), n))
+        finally:
+            self._leave()
+        return out + (self.get_features(),) if features else out
+
+    def get_features(self) -> dict:
+        """The neurons' optional features (the README's model, DESIGN §2a) in
+        :attr:`neuron_ids` order: ``floor`` (bool: V = max(0, ...)), ``reset`` (str, one of
+        :data:`glia.RESET_MODES`), ``alpha`` (float32: the share of the synaptic current
+        kept per step) and ``bias`` (float32: a constant current added every step).
+
+        Example::
+
+            f = net.get_features()
+            print(f["reset"][:3], f["alpha"].max())
+        """
+        cdef Py_ssize_t n, i
+        cdef uint8_t fl
+        self._enter()
+        try:
+            n = self._net.size()
+            flags = np.empty(n, dtype=np.uint8)
+            if n:
+                memcpy(cnp.PyArray_DATA(flags), self._net.flags().data(), n)
+            alpha = self._vec(self._net.alpha().data(), n)
+            bias = self._vec(self._net.bias().data(), n)
+        finally:
+            self._leave()
+        return {"floor": (flags & 1) == 0,
+                "reset": np.array(RESET_MODES, dtype=object)[flags >> 1].astype(str)
+                if n else np.array([], dtype=str),
+                "alpha": alpha, "bias": bias}
+
+    def set_features(self, ids=None, *, floor=None, reset=None, alpha=None, bias=None):
+        """Sets optional neuron features (see :meth:`get_features`) of ``ids`` (all
+        neurons, in :attr:`neuron_ids` order, when None). Each feature is a scalar for
+        every neuron or a sequence with one entry per id; None leaves it as it is.
+        Everything is checked before anything changes.
+
+        Example::
+
+            net.set_features(["H0", "H1"], reset="subtract", floor=False)
+            net.set_features(alpha=np.full(net.num_neurons, 0.8))
+        """
+        ids = self.neuron_ids if ids is None else ([ids] if isinstance(ids, str) else list(ids))
+        n = len(ids)
+        cols = {}
+        for name, v in (("floor", floor), ("reset", reset), ("alpha", alpha), ("bias", bias)):
+            if v is None:
+                continue
+            if isinstance(v, str) or np.ndim(v) == 0:
+                cols[name] = [v] * n
+            else:
+                v = list(v.tolist() if isinstance(v, np.ndarray) else v)
+                if len(v) != n:
+                    raise ValueError(f"{name} has {len(v)} entries for {n} neuron ids")
+                cols[name] = v
+        cdef vector[int32_t] idx
+        cdef vector[CNeuronFeatures] feats
+        cdef CNeuronFeatures f
+        cdef Py_ssize_t k
+        self._enter()
+        try:
+            for k, nid in enumerate(ids):
+                idx.push_back(self._net.index(_to_cpp_str(nid)))
+                got = [cols[c][k] if c in cols else None for c in ("floor", "reset", "alpha", "bias")]
+                f = _features_with(self._net.features(idx[k]), got[0], got[1], got[2], got[3])
+                CNetwork.check_features(self._net.id(idx[k]), f)
+                feats.push_back(f)
+            for k in range(n):
+                self._net.set_features(idx[k], feats[k])
+        finally:
+            self._leave()
+
+    @property
+    def currents(self):
+        """The neurons' input accumulators I in :attr:`neuron_ids` order (a float32 copy):
+        what the next step adds to each value. They carry over between steps where a
+        neuron keeps synaptic current (``alpha`` > 0)."""
+        self._enter()
+        try:
+            return self._vec(self._net.state().input.data(), self._net.size())
         finally:
             self._leave()
 
@@ -291,9 +396,17 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
             memcpy(cnp.PyArray_DATA(out), p, n * sizeof(float))
         return out
 
-    def set_state(self, ids, thresholds, leaks):
-        """Sets the thresholds and leaks of ``ids``; everything is validated (ids exist,
-        lengths match, finite values, leaks in [0, 1]) before anything changes."""
+    def set_state(self, ids, thresholds, leaks, *, floor=None, reset=None, alpha=None, bias=None):
+        """Sets the thresholds and leaks of ``ids``, and any optional features given (as
+        for :meth:`set_features`); everything is validated (ids exist, lengths match,
+        finite values, leaks in [0, 1]) before anything changes."""
+        if any(v is not None for v in (floor, reset, alpha, bias)):
+            probe = self.copy()   # all or nothing: the features are checked on a copy first
+            probe.set_features(ids, floor=floor, reset=reset, alpha=alpha, bias=bias)
+            Network.set_state(probe, ids, thresholds, leaks)
+            self.set_state(ids, thresholds, leaks)
+            self.set_features(ids, floor=floor, reset=reset, alpha=alpha, bias=bias)
+            return
         ids = list(ids)
         thr = _as_float_array(thresholds, "thresholds", ndim=1, shape=(len(ids),))
         lk = _as_float_array(leaks, "leaks", ndim=1, shape=(len(ids),))
@@ -312,15 +425,37 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         finally:
             self._leave()
 
-    def add_neuron(self, neuron_id, threshold=50.0, leak=1.0, resting=0.0):
+    def add_neuron(self, neuron_id, threshold=50.0, leak=1.0, resting=0.0, *, floor=None,
+                   reset=None, alpha=None, bias=None):
         """Creates a neuron (or updates its parameters). Its kind follows the id's first
-        letter: ``S…`` sensory, ``O…`` output, anything else hidden."""
+        letter: ``S…`` sensory, ``O…`` output, anything else hidden.
+
+        The optional features (the README's model; all off by default): ``floor`` (False:
+        V may go below 0), ``reset`` (one of :data:`glia.RESET_MODES`: ``"resting"``,
+        ``"subtract"`` or ``"subtract_delayed"``), ``alpha`` in [0, 1] (the share of the
+        synaptic current kept per step) and ``bias`` (a constant current each step).
+        None keeps a neuron's current setting (a new neuron's: off).
+
+        Example::
+
+            net.add_neuron("H0", threshold=1.0, leak=0.9, reset="subtract", alpha=0.5)
+        """
         cdef float t = _finite(threshold, "threshold")
         cdef float l = _finite(leak, "leak")
         cdef float r = _finite(resting, "resting")
+        cdef string cid = _to_cpp_str(neuron_id)
+        cdef CNeuronFeatures f
+        cdef int32_t i
         self._enter()
         try:
-            self._net.add_neuron(_to_cpp_str(neuron_id), t, l, r)
+            i = self._net.find(cid)
+            if i >= 0:
+                f = self._net.features(i)
+            f = _features_with(f, floor, reset, alpha, bias)
+            CNetwork.check_params(cid, t, l, r)
+            CNetwork.check_features(cid, f)
+            i = self._net.add_neuron(cid, t, l, r)
+            self._net.set_features(i, f)
             self._layout.bump()
         finally:
             self._leave()

@@ -44,8 +44,10 @@ cdef dict _network_to_arrays(Network net):
         src, dst, w = net._edge_arrays()
         st = &net._net.state()
         fired = np.zeros(n, dtype=np.uint8)
+        flags = np.zeros(n, dtype=np.uint8)
         if n:
             memcpy(cnp.PyArray_DATA(fired), st.fired_mask.data(), n)
+            memcpy(cnp.PyArray_DATA(flags), net._net.flags().data(), n)
         return {
             "ids": ids,
             "threshold": net._vec(net._net.threshold().data(), n),
@@ -55,6 +57,9 @@ cdef dict _network_to_arrays(Network net):
             "value": net._vec(st.value.data(), n),
             "input": net._vec(st.input.data(), n),
             "fired": fired,
+            "flags": flags,
+            "alpha": net._vec(net._net.alpha().data(), n),
+            "bias": net._vec(net._net.bias().data(), n),
         }
     finally:
         net._leave()
@@ -74,6 +79,22 @@ cdef int _network_load_arrays(Network net, d) except -1:
     for i, nid in enumerate(d["ids"]):
         if tmp.add_neuron(_to_cpp_str(nid), thr[i], lk[i], rs[i]) != i:
             raise ValueError("neuron order in the arrays is not sensory-first")
+    cdef uint8_t[::1] fl
+    cdef float[::1] al
+    cdef float[::1] bi
+    cdef CNeuronFeatures feat
+    if "flags" in d and n:   # DESIGN §2a features (arrays from before them: all off)
+        fl = np.ascontiguousarray(d["flags"], np.uint8)
+        al = np.ascontiguousarray(d["alpha"], np.float32)
+        bi = np.ascontiguousarray(d["bias"], np.float32)
+        for i in range(n):
+            if (fl[i] >> 1) >= kNumResetModes:
+                raise ValueError(f"network arrays['flags'][{i}] holds an unknown reset mode")
+            feat.floor = (fl[i] & 1) == 0
+            feat.reset = <CResetMode>(fl[i] >> 1)
+            feat.alpha = al[i]
+            feat.bias = bi[i]
+            tmp.set_features(i, feat)
     if s.shape[0]:
         tmp.assign_edges(&s[0], &t[0], &w[0], s.shape[0])
     tmp.reset()
@@ -121,6 +142,12 @@ def _check_network_arrays(d):
         raise ValueError(f"network arrays: src, dst and weight must be 1-D of equal length, got "
                          f"shapes {np.shape(d['src'])}, {np.shape(d['dst'])} and {np.shape(d['weight'])}")
     _as_float_array(d["weight"], "network arrays['weight']", ndim=1)
+    if "flags" in d:
+        for k in ("flags", "alpha", "bias"):
+            if k not in d or np.shape(d[k]) != (n,):
+                raise ValueError(f"network arrays[{k!r}] must have shape ({n},)")
+        _as_float_array(d["alpha"], "network arrays['alpha']", ndim=1, shape=(n,))
+        _as_float_array(d["bias"], "network arrays['bias']", ndim=1, shape=(n,))
     if "value" in d:
         for k in ("value", "input", "fired"):
             if k not in d or np.shape(d[k]) != (n,):

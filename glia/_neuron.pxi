@@ -64,6 +64,45 @@ class Neuron:
         self._set("resting", v)
 
     @property
+    def floor(self) -> bool:
+        """Whether the value is kept at or above 0 (V = max(0, ...); the default)."""
+        return bool(self._features()["floor"])
+
+    @floor.setter
+    def floor(self, v):
+        (<Network>self._net).set_features([self.id], floor=v)
+
+    @property
+    def reset(self) -> str:
+        """What the value becomes on firing: one of :data:`glia.RESET_MODES`."""
+        return str(self._features()["reset"])
+
+    @reset.setter
+    def reset(self, v):
+        (<Network>self._net).set_features([self.id], reset=v)
+
+    @property
+    def alpha(self) -> float:
+        """The share of the synaptic current kept per step (0: cleared, the default)."""
+        return float(self._features()["alpha"])
+
+    @alpha.setter
+    def alpha(self, v):
+        (<Network>self._net).set_features([self.id], alpha=v)
+
+    @property
+    def bias(self) -> float:
+        """A constant current added every step (default 0)."""
+        return float(self._features()["bias"])
+
+    @bias.setter
+    def bias(self, v):
+        (<Network>self._net).set_features([self.id], bias=v)
+
+    def _features(self):
+        return _neuron_features(<Network>self._net, self.id)
+
+    @property
     def value(self) -> float:
         return self._record().value
 
@@ -126,6 +165,18 @@ cdef object _neuron_record(Network net, neuron_id):
                              _KIND_NAMES[net._net.kind_code(i)])
     finally:
         net._leave()
+
+
+cdef dict _neuron_features(Network net, neuron_id):
+    """One neuron's optional features by name, read under the guard."""
+    cdef CNeuronFeatures f
+    net._enter()
+    try:
+        f = net._net.features(net._net.index(_to_cpp_str(neuron_id)))
+    finally:
+        net._leave()
+    return {"floor": bool(f.floor), "reset": RESET_MODES[<int>f.reset], "alpha": float(f.alpha),
+            "bias": float(f.bias)}
 
 
 cdef int _set_neuron_param(Network net, neuron_id, str name, value) except -1:

@@ -6,8 +6,12 @@ put hidden and output firing in a useful range for the input they will receive.
 next (and, with ``recurrent=True``, among the neurons of each hidden layer), built with one
 index-based :meth:`glia.Network.set_edges` call (10^6 edges take well under a second).
 
-Neuron model (glia's step, README "Model"): ``V = max(0, leak V + I)``, a spike when
-``V > threshold``, then ``V = resting`` (0).
+Neuron model (glia's step, docs/model.md): ``V = leak V + I``, a spike when
+``V > threshold``, then ``V = resting`` (0). Hidden and output neurons have no floor
+(``floor=False``, one of the model's optional features): a neuron pushed below 0 keeps a
+gradient, so an output the surrogate-gradient trainer has silenced can come back; with
+the model's floor (``V = max(0, ...)``, ``floor=True``) such an output has no gradient left
+and stays silent, the dead outputs of docs/networks.md.
 
 * Sensory neurons are relays: threshold ``SENSORY_THRESHOLD`` (0.5) and leak 0, so an
   injection above 0.5 (glia's event input, ``value=1.0``, and the 200 of
@@ -89,7 +93,8 @@ def _check_prob(name, v, open_low=True):
 def layered(sizes: Sequence[int], *, recurrent: bool = False, density: float = 1.0,
             recurrent_density: float | None = None, input_rate: float = 0.1,
             target_rate: float = 0.1, threshold: float = 1.0, leak: float = 0.9,
-            spread: float = 1.0, bias: bool = True, seed: int = 0) -> Network:
+            spread: float = 1.0, bias: bool = True, floor: bool = False,
+            seed: int = 0) -> Network:
     """A layered network: ``sizes[0]`` sensory neurons ``S…``, ``sizes[1:-1]`` hidden
     layers (neurons ``H0…`` numbered across layers), ``sizes[-1]`` outputs ``O…``.
 
@@ -103,6 +108,8 @@ def layered(sizes: Sequence[int], *, recurrent: bool = False, density: float = 1
       standard deviation relative to their mean (module docstring).
     - ``bias``: add the tonic neuron ``B`` with an edge to every hidden and output neuron
       (module docstring).
+    - ``floor``: whether hidden and output neurons keep the model's floor ``V = max(0, ...)``
+      (default False: no floor, so that silenced outputs keep a gradient; module docstring).
 
     Every random draw comes from ``seed``: the same arguments build the same network.
 
@@ -136,7 +143,7 @@ def layered(sizes: Sequence[int], *, recurrent: bool = False, density: float = 1
         if k < n_in:
             net.add_neuron(nid, SENSORY_THRESHOLD, 0.0, 0.0)
         else:
-            net.add_neuron(nid, threshold, leak, 0.0)
+            net.add_neuron(nid, threshold, leak, 0.0, floor=bool(floor))
     src, dst, w = [], [], []
     n_total = len(ids)
     if bias:

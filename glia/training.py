@@ -539,7 +539,8 @@ def _silent_outputs_message(net: Network, silent: list, eps) -> str:
             "input's scale (an output must cross its threshold to have a rate; the surrogate "
             "gradient also fades with the distance below the threshold), or too few spikes "
             "reaching the outputs. glia.networks.layered(..., input_rate=...) picks weights that "
-            "make hidden and output neurons fire at a given input rate")
+            "make hidden and output neurons fire at a given input rate; outputs without the "
+            "floor (net.set_features(ids, floor=False)) keep a gradient when pushed below 0")
 
 
 def _check_epochs(epochs):

@@ -29,6 +29,15 @@ class RefNet:
     offsets: np.ndarray  # edges by source (CSR): source j's edges are offsets[j]:offsets[j+1]
     targets: np.ndarray
     weights: np.ndarray
+    # the optional features of DESIGN §2a per neuron; None: all off
+    floor: np.ndarray | None = None    # bool: V = max(0, ...)
+    reset: np.ndarray | None = None    # 0 to resting, 1 subtract, 2 subtract a step later
+    alpha: np.ndarray | None = None    # float32: share of the current kept per step
+    bias: np.ndarray | None = None     # float32: constant current per step
+
+    @property
+    def extended(self) -> bool:
+        return self.floor is not None
 
 
 def _fields(path):
@@ -45,8 +54,11 @@ def load_net(path) -> RefNet:
     params, edges = {}, {}
     for number, words in _fields(path):
         key = words[0]
-        if key == "NEURON" and len(words) == 5:
-            params[words[1]] = tuple(np.float32(x) for x in words[2:])
+        if key == "NEURON" and len(words) >= 5:
+            extra = dict(w.split("=", 1) for w in words[5:])
+            params[words[1]] = tuple(np.float32(x) for x in words[2:5]) + (
+                extra.get("floor", "1") == "1", _RESETS.index(extra.get("reset", "resting")),
+                np.float32(extra.get("alpha", 0)), np.float32(extra.get("bias", 0)))
         elif key == "CONNECTION" and len(words) == 4:
             if words[1] not in params or words[2] not in params:
                 raise ValueError(f"{path}:{number}: edge between unknown neurons")
@@ -61,11 +73,18 @@ def load_net(path) -> RefNet:
         out_edges[index[a]].append((index[b], w))
     offsets = np.cumsum([0] + [len(e) for e in out_edges])
     flat = [e for row in out_edges for e in row]
-    column = lambda k: np.array([params[n][k] for n in ids], dtype=np.float32)  # noqa: E731
-    return RefNet(ids=ids, n_sensory=sum(n.startswith("S") for n in ids),
-                  threshold=column(0), leak=column(1), resting=column(2), offsets=offsets,
-                  targets=np.array([t for t, _ in flat], dtype=np.int64),
-                  weights=np.array([w for _, w in flat], dtype=np.float32))
+    column = lambda k, dt=np.float32: np.array([params[n][k] for n in ids], dtype=dt)  # noqa: E731
+    net = RefNet(ids=ids, n_sensory=sum(n.startswith("S") for n in ids),
+                 threshold=column(0), leak=column(1), resting=column(2), offsets=offsets,
+                 targets=np.array([t for t, _ in flat], dtype=np.int64),
+                 weights=np.array([w for _, w in flat], dtype=np.float32))
+    if any(params[n][3:] != (True, 0, 0, 0) for n in ids):
+        net.floor, net.reset = column(3, bool), column(4, np.int64)
+        net.alpha, net.bias = column(5), column(6)
+    return net
+
+
+_RESETS = ("resting", "subtract", "subtract_delayed")
 
 
 def load_seq(path, sensory_ids, length: int) -> np.ndarray:
@@ -98,12 +117,23 @@ def simulate(net: RefNet, X):
     I = np.zeros(n, dtype=np.float32)
     raster = np.zeros((len(X), n), dtype=bool)
     values = np.zeros((len(X), n), dtype=np.float32)
+    fired = np.zeros(n, dtype=bool)
     for t in range(len(X)):
         I[: net.n_sensory] += X[t]
-        V = np.maximum(np.float32(0), net.leak * V + I)        # 1. integrate
-        fired = V > net.threshold
-        V = np.where(fired, net.resting, V)                      #    and reset who fired
-        I = np.zeros(n, dtype=np.float32)                        # 2. clear the accumulators
+        if not net.extended:
+            V = np.maximum(np.float32(0), net.leak * V + I)    # 1. integrate
+            fired = V > net.threshold
+            V = np.where(fired, net.resting, V)                  #    and reset who fired
+            I = np.zeros(n, dtype=np.float32)                    # 2. clear the accumulators
+        else:                                                    # DESIGN §2a
+            c = I + net.bias                                     # the step's current
+            u = net.leak * V + c
+            u = np.where((net.reset == 2) & fired, u - net.threshold, u)
+            v = np.where(net.floor, np.maximum(np.float32(0), u), u)
+            fired = v > net.threshold
+            V = np.where(fired & (net.reset == 0), net.resting,
+                         np.where(fired & (net.reset == 1), v - net.threshold, v))
+            I = net.alpha * c                                    # the current kept
         for j in np.flatnonzero(fired):                          # 3. deliver the spikes
             edges = slice(net.offsets[j], net.offsets[j + 1])
             I[net.targets[edges]] += net.weights[edges]          # at most one edge per pair

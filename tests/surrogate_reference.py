@@ -16,15 +16,35 @@ Backward: ds_t/dv_t = 1 / (1 + k |v_t - threshold|)^2, dv_t/du_t = [u_t > 0] + b
 (beta = grad.floor_gradient: 0, the exact contract, stops every gradient at the floor; 1
 passes it through as if the floor were not there), dV_t/dv_t = 1 - s_t (reset detached),
 dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
+
+With the optional neuron features (DESIGN §2a: ``floor``, ``reset`` 0 resting / 1 subtract
+/ 2 subtract delayed, ``alpha``, ``bias``, per neuron), c_t the current used in step t:
+
+    c_t = a_t + bias
+    u_t = leak * V_{t-1} + c_t - threshold * s_{t-1} [reset 2]
+    v_t = max(0, u_t) with the floor, u_t without
+    V_t = resting where s_t [reset 0], v_t - threshold * s_t [reset 1], v_t [reset 2]
+    a_{t+1} = alpha * c_t + W^T s_t + x_{t+1}
+
+and backward dV_t/dv_t = 1 - s_t for reset 0 and 1 for the subtractions (detached),
+dv_t/du_t = 1 without the floor, dL/dc_t = dL/du_t + alpha dL/dc_{t+1}, and
+dL/dw(j->i) = sum_t s_t[j] dL/dc_{t+1}[i].
 """
 import numpy as np
 
 
 def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, window,
-                     temperature, slope, floor_gradient=0.0):
+                     temperature, slope, floor_gradient=0.0, features=None):
     """dL/dW (N x N, W[j, i] the weight j -> i), the loss and the spike raster of one
-    episode. X: (ticks, n_sensory) injections; X[t, c] enters sensory[c] before step t."""
+    episode. X: (ticks, n_sensory) injections; X[t, c] enters sensory[c] before step t.
+    ``features``: None (all off) or a dict of per-neuron arrays ``floor`` (bool), ``reset``
+    (0, 1, 2), ``alpha`` and ``bias``."""
     N = len(thr)
+    f = features or {}
+    floor = np.asarray(f.get("floor", np.ones(N, bool)), bool)
+    mode = np.asarray(f.get("reset", np.zeros(N, int)), int)
+    alpha = np.asarray(f.get("alpha", np.zeros(N)), np.float64)
+    bias = np.asarray(f.get("bias", np.zeros(N)), np.float64)
     T = warmup + window
     x = np.zeros((T + 1, N))
     rows = min(T + 1, len(X))
@@ -33,13 +53,16 @@ def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, wi
     s = np.zeros((T, N))
     V = rest.astype(np.float64).copy()
     a = x[0].copy()
+    prev = np.zeros(N)
     for t in range(T):
-        u[t] = leak * V + a
-        v = np.maximum(0.0, u[t])
+        c = a + bias
+        u[t] = leak * V + c - thr * prev * (mode == 2)
+        v = np.where(floor, np.maximum(0.0, u[t]), u[t])
         s[t] = v > thr
-        V = v * (1 - s[t]) + rest * s[t]
-        a = W.T @ s[t] + x[t + 1]
-    v_all = np.maximum(0.0, u)
+        V = np.select([mode == 0, mode == 1], [v * (1 - s[t]) + rest * s[t], v - thr * s[t]], v)
+        a = alpha * c + W.T @ s[t] + x[t + 1]
+        prev = s[t]
+    v_all = np.where(floor, np.maximum(0.0, u), u)
     c = s[warmup:, outputs].sum(axis=0)
     z = c / (window * temperature)
     z = z - z.max()
@@ -49,15 +72,18 @@ def episode_gradient(thr, leak, rest, W, X, sensory, outputs, target, warmup, wi
     dz[target] -= 1.0
     dc = dz / (window * temperature)
     G = np.zeros((N, N))
-    d_next = np.zeros(N)                       # dL/du_{t+1}
+    du_next = np.zeros(N)                      # dL/du_{t+1}
+    dcur_next = np.zeros(N)                    # dL/dc_{t+1}
     for t in range(T - 1, -1, -1):
-        G += np.outer(s[t], d_next)
-        ds = W @ d_next
+        G += np.outer(s[t], dcur_next)
+        ds = W @ dcur_next
         if t >= warmup:
             ds[outputs] += dc
         surrogate = 1.0 / (1.0 + slope * np.abs(v_all[t] - thr)) ** 2
-        dv = ds * surrogate + leak * d_next * (1 - s[t])
-        d_next = dv * np.where(u[t] > 0, 1.0, floor_gradient)
+        keep = np.where(mode == 0, 1 - s[t], 1.0)
+        dv = ds * surrogate + leak * du_next * keep
+        du_next = dv * np.where(floor, np.where(u[t] > 0, 1.0, floor_gradient), 1.0)
+        dcur_next = du_next + alpha * dcur_next
     return G, loss, s
 
 
@@ -76,6 +102,10 @@ def mean_gradient(net, dataset, warmup, window, temperature, slope, floor_gradie
     sensory = [index[n] for n in net.sensory_ids]
     outputs = [index[n] for n in net.output_ids]
     hidden = [i for i, n in enumerate(ids) if not n.startswith(("S", "O"))]
+    f = net.get_features()
+    features = {"floor": f["floor"], "reset": [("resting", "subtract", "subtract_delayed").index(m)
+                                               for m in f["reset"]],
+                "alpha": f["alpha"].astype(float), "bias": f["bias"].astype(float)}
     total = np.zeros(len(w))
     hidden_spikes = 0
     for ep in dataset:
@@ -83,7 +113,7 @@ def mean_gradient(net, dataset, warmup, window, temperature, slope, floor_gradie
         G, _, s = episode_gradient(np.asarray(thr, float), np.asarray(leak, float), rest, W,
                                    ep.array.astype(np.float64), sensory, outputs,
                                    net.output_ids.index(ep.target_id), warmup, win,
-                                   temperature, slope, floor_gradient)
+                                   temperature, slope, floor_gradient, features)
         total += G[si, di]
         hidden_spikes += int(s[:, hidden].sum())
     return total / len(dataset), hidden_spikes

@@ -17,7 +17,7 @@ import glia
 def public_objects():
     for name in glia.__all__:
         obj = getattr(glia, name)
-        if isinstance(obj, (int, str)):
+        if isinstance(obj, (int, str, tuple)):   # constants
             continue
         yield name, obj
 

@@ -21,6 +21,49 @@ std::string format_float(float x) {
   return std::string(buf, r.ptr);
 }
 
+namespace {
+
+constexpr const char* kNeuronUsage =
+    "NEURON <id> <threshold> <leak> <resting> [floor=0|1] [reset=resting|subtract|subtract_delayed] "
+    "[alpha=<a>] [bias=<b>]";
+
+/// The optional features after a NEURON line's four fields (DESIGN §2a): key=value tokens,
+/// each key at most once; anything else is an error naming the line.
+NeuronFeatures parse_features(const std::vector<std::string>& k, const std::string& name,
+                              std::int64_t line) {
+  NeuronFeatures f;
+  std::vector<std::string> seen;
+  for (std::size_t a = 5; a < k.size(); ++a) {
+    const std::string& tok = k[a];
+    const auto eq = tok.find('=');
+    if (eq == std::string::npos || eq == 0)
+      fail(name, line, std::string("expected '") + kNeuronUsage + "', got '" + tok + "'");
+    const std::string key = tok.substr(0, eq), val = tok.substr(eq + 1);
+    for (const auto& s : seen)
+      if (s == key) fail(name, line, "NEURON feature '" + key + "' given twice");
+    seen.push_back(key);
+    if (key == "floor") {
+      if (val != "0" && val != "1") fail(name, line, "floor must be 0 or 1, got '" + val + "'");
+      f.floor = val == "1";
+    } else if (key == "reset") {
+      try {
+        f.reset = reset_mode_of(val);
+      } catch (const ValueError& e) {
+        fail(name, line, e.what());
+      }
+    } else if (key == "alpha") {
+      f.alpha = number(val, name, line, "alpha");
+    } else if (key == "bias") {
+      f.bias = number(val, name, line, "bias");
+    } else {
+      fail(name, line, "unknown NEURON feature '" + key + "' (expected floor, reset, alpha or bias)");
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
 void parse_network(Network& out, const std::string& text, const std::string& name) {
   struct Explicit {
     std::int64_t line;
@@ -33,7 +76,7 @@ void parse_network(Network& out, const std::string& text, const std::string& nam
   while (rd.next(t)) {
     if (t.empty()) continue;
     if (t[0] == "NEURON") {
-      expect_args(t, 5, name, rd.line_no, "NEURON <id> <threshold> <leak> <resting>");
+      if (t.size() < 5) expect_args(t, 5, name, rd.line_no, kNeuronUsage);
       lines.push_back({rd.line_no, t});
     } else if (t[0] == "CONNECTION") {
       expect_args(t, 4, name, rd.line_no, "CONNECTION <from> <to> <weight>");
@@ -58,14 +101,16 @@ void parse_network(Network& out, const std::string& text, const std::string& nam
       float leak = number(k[3], name, l.line, "leak");
       float rest = number(k[4], name, l.line, "resting");
       if (leak < 0.0f || leak > 1.0f) fail(name, l.line, "leak must be in [0, 1], got " + k[3]);
+      const NeuronFeatures f = parse_features(k, name, l.line);
       try {
         Network::check_params(k[1], thr, leak, rest);
+        Network::check_features(k[1], f);
       } catch (const ValueError& e) {
         fail(name, l.line, e.what());
       }
       // a new sensory neuron shifts indices: flush pending edges first
       if (kind_of(k[1]) == NeuronKind::kSensory && net.find(k[1]) < 0) flush_edges();
-      net.add_neuron(k[1], thr, leak, rest);
+      net.set_features(net.add_neuron(k[1], thr, leak, rest), f);
     } else {
       std::int32_t s = net.find(k[1]), d = net.find(k[2]);
       if (s < 0) fail(name, l.line, "CONNECTION from unknown neuron '" + k[1] + "'");
@@ -91,7 +136,13 @@ std::string format_network(const Network& net) {
   for (std::int32_t i = 0; i < net.size(); ++i) {
     const auto k = static_cast<std::size_t>(i);
     s += "NEURON " + net.id(i) + " " + format_float(net.threshold()[k]) + " " +
-         format_float(net.leak()[k]) + " " + format_float(net.resting()[k]) + "\n";
+         format_float(net.leak()[k]) + " " + format_float(net.resting()[k]);
+    const NeuronFeatures f = net.features(i);  // only what differs from the defaults
+    if (!f.floor) s += " floor=0";
+    if (f.reset != ResetMode::kResting) s += std::string(" reset=") + kResetModeNames[static_cast<int>(f.reset)];
+    if (f.alpha != 0.0f) s += " alpha=" + format_float(f.alpha);
+    if (f.bias != 0.0f) s += " bias=" + format_float(f.bias);
+    s += "\n";
   }
   const auto& rp = net.row_ptr();
   for (std::int32_t i = 0; i < net.size(); ++i)

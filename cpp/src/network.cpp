@@ -20,6 +20,15 @@ NeuronKind kind_of(const std::string& id) noexcept {
   return NeuronKind::kHidden;
 }
 
+ResetMode reset_mode_of(const std::string& name) {
+  std::string choices;
+  for (int m = 0; m < kNumResetModes; ++m) {
+    if (name == kResetModeNames[m]) return static_cast<ResetMode>(m);
+    choices += (m ? ", '" : "'") + std::string(kResetModeNames[m]) + "'";
+  }
+  throw ValueError("reset must be one of " + choices + ", got '" + name + "'");
+}
+
 void State::reset(const Network& net) {
   const std::size_t n = static_cast<std::size_t>(net.size());
   value.assign(net.resting().begin(), net.resting().end());
@@ -86,6 +95,9 @@ void Network::insert_neuron_at(std::int32_t pos, const std::string& id, float th
   threshold_.insert(threshold_.begin() + pos, thr);
   leak_.insert(leak_.begin() + pos, leak);
   resting_.insert(resting_.begin() + pos, rest);
+  flags_.insert(flags_.begin() + pos, feature_flags(NeuronFeatures{}));
+  alpha_.insert(alpha_.begin() + pos, 0.0f);
+  bias_.insert(bias_.begin() + pos, 0.0f);
   if (kind_of(id) == NeuronKind::kSensory) ++n_sensory_;
   structure_changed();
   // CSR: an empty row at pos; targets at or after pos shift by one.
@@ -113,6 +125,37 @@ void Network::set_params(std::int32_t i, float thr, float leak, float rest) {
   threshold_[static_cast<std::size_t>(i)] = thr;
   leak_[static_cast<std::size_t>(i)] = leak;
   resting_[static_cast<std::size_t>(i)] = rest;
+}
+
+void Network::check_features(const std::string& id, const NeuronFeatures& f) {
+  if (static_cast<int>(f.reset) < 0 || static_cast<int>(f.reset) >= kNumResetModes)
+    throw ValueError("reset mode of '" + id + "' is out of range");
+  if (!(f.alpha >= 0.0f && f.alpha <= 1.0f))
+    throw ValueError("alpha of '" + id + "' must be in [0, 1], got " + std::to_string(f.alpha));
+  if (!std::isfinite(f.bias)) throw ValueError("bias of '" + id + "' is not finite");
+}
+
+NeuronFeatures Network::features(std::int32_t i) const {
+  if (i < 0 || i >= size()) throw ValueError("neuron index out of range");
+  const auto k = static_cast<std::size_t>(i);
+  NeuronFeatures f;
+  f.floor = (flags_[k] & kNoFloor) == 0;
+  f.reset = static_cast<ResetMode>(flags_[k] >> kResetShift);
+  f.alpha = alpha_[k];
+  f.bias = bias_[k];
+  return f;
+}
+
+void Network::set_features(std::int32_t i, const NeuronFeatures& f) {
+  if (i < 0 || i >= size()) throw ValueError("neuron index out of range");
+  check_features(ids_[static_cast<std::size_t>(i)], f);
+  const bool was = !features(i).is_default();
+  const auto k = static_cast<std::size_t>(i);
+  flags_[k] = feature_flags(f);
+  alpha_[k] = f.alpha + 0.0f;  // -0 stored as +0: a zero feature is written as none (files)
+  bias_[k] = f.bias + 0.0f;
+  n_extended_ += static_cast<std::int32_t>(!f.is_default()) - static_cast<std::int32_t>(was);
+  structure_changed();
 }
 
 std::vector<std::int32_t> Network::edge_sources() const {
@@ -254,7 +297,7 @@ void Network::step_state(State& s) const noexcept {
   const std::int32_t n = size();
   float* __restrict I = s.input.data();
   std::uint8_t* __restrict mask = s.fired_mask.data();
-  update_neurons(n, s.value.data(), I, mask, threshold_.data(), leak_.data(), resting_.data());
+  update_neurons(n, s.value.data(), I, mask, params());
   std::int32_t* fired = s.fired.data();
   const std::int32_t nf = collect_fired(mask, n, fired);
   s.n_fired = nf;
@@ -291,7 +334,7 @@ void Network::step_state(State& s) const noexcept {
 }
 
 std::size_t Network::model_bytes() const noexcept {
-  return threshold_.capacity() * sizeof(float) * 3 + kinds_.capacity() +
+  return threshold_.capacity() * sizeof(float) * 5 + kinds_.capacity() + flags_.capacity() +
          row_ptr_.capacity() * sizeof(std::int64_t) + col_.capacity() * sizeof(std::int32_t) +
          weight_.capacity() * sizeof(float);
 }
@@ -299,6 +342,7 @@ std::size_t Network::model_bytes() const noexcept {
 void Network::validate() const {
   const std::size_t n = ids_.size();
   if (threshold_.size() != n || leak_.size() != n || resting_.size() != n || kinds_.size() != n ||
+      flags_.size() != n || alpha_.size() != n || bias_.size() != n ||
       row_ptr_.size() != n + 1 || index_.size() != n)
     throw Error("network invariant broken: array sizes");
   if (row_ptr_[0] != 0 || row_ptr_[n] != static_cast<std::int64_t>(col_.size()) ||
@@ -316,7 +360,13 @@ void Network::validate() const {
     }
     if (!std::isfinite(threshold_[i]) || !std::isfinite(resting_[i]) || !(leak_[i] >= 0.0f && leak_[i] <= 1.0f))
       throw Error("network invariant broken: parameters");
+    if ((flags_[i] >> kResetShift) >= kNumResetModes || !(alpha_[i] >= 0.0f && alpha_[i] <= 1.0f) ||
+        !std::isfinite(bias_[i]))
+      throw Error("network invariant broken: neuron features");
   }
+  std::int32_t ext = 0;
+  for (std::size_t i = 0; i < n; ++i) ext += !features(static_cast<std::int32_t>(i)).is_default();
+  if (ext != n_extended_) throw Error("network invariant broken: feature count");
 }
 
 void Network::swap(Network& o) noexcept {
@@ -326,6 +376,10 @@ void Network::swap(Network& o) noexcept {
   threshold_.swap(o.threshold_);
   leak_.swap(o.leak_);
   resting_.swap(o.resting_);
+  flags_.swap(o.flags_);
+  alpha_.swap(o.alpha_);
+  bias_.swap(o.bias_);
+  std::swap(n_extended_, o.n_extended_);
   std::swap(n_sensory_, o.n_sensory_);
   row_ptr_.swap(o.row_ptr_);
   col_.swap(o.col_);

@@ -489,6 +489,7 @@ void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::
   float* const V = s.value.data();
   float* const I = s.input.data();
   std::uint8_t* const mask = s.fired_mask.data();
+  const NeuronParams prm = net.params().at(a);
   const int nt = tm.nt;
   Clock::time_point wait_start = Clock::now();
   Clock::duration busy{};
@@ -503,8 +504,7 @@ void team_thread(const Network& net, State& s, const float* X, StepIO* io, std::
       const float* x = X + t * ns;
       for (std::int32_t c = a; c < sens_end; ++c) I[c] += x[c];
     }
-    update_neurons(len, V + a, I + a, mask + a, net.threshold().data() + a,
-                   net.leak().data() + a, net.resting().data() + a);
+    update_neurons(len, V + a, I + a, mask + a, prm);
     const std::int32_t nf = collect_fired(mask + a, len, buf + a);
     for (std::int32_t k = 0; k < nf; ++k) buf[a + k] += a;
     tm.count(p, tid) = nf;

@@ -43,6 +43,9 @@ struct Model {
   const std::int64_t* seg;     ///< a run's first edge (it ends at the next run's or the row's end)
   float k;
   float beta;                  ///< grad.floor_gradient: dv/du = [u > 0] + beta [u <= 0]
+  NeuronParams prm;            ///< the step's parameters (DESIGN §2a features included)
+  const std::int32_t* gpos;    ///< per neuron: its index in the gradient set, or -1
+  bool syn;                    ///< some neuron keeps synaptic current (alpha > 0)
 };
 
 /// Calls f(q0, q1) for each run of consecutive targets of row j (run[j] set).
@@ -54,18 +57,30 @@ inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
 
 /// One lane's step of the engine (Network::step_state, the same operations in the same
 /// order), recording v_t = max(0, u_t) of the gradient set first (vt: lane b's slot of
-/// step t, stride L); returns the number of neurons fired (in `fired`, ascending).
+/// step t, stride L); returns the number of neurons fired (in `fired`, ascending). `mask`
+/// holds the lane's previous spikes on entry.
 GLIA_TARGET_CLONES
 std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I,
                        const float* __restrict rest, float* __restrict vt,
                        std::uint8_t* __restrict mask, std::int32_t* __restrict fired) noexcept {
   const std::int32_t L = md.L;
-  for (std::int32_t g = 0; g < md.G; ++g) {
-    const std::int32_t i = md.gs[g];
-    const float u = md.lk[i] * V[i] + I[i];
-    vt[static_cast<std::int64_t>(g) * L] = u > 0.0f ? u : 0.0f;
+  if (md.prm.extended) {  // DESIGN §2a: the engine's extended neuron, v_t kept on the way
+    const NeuronParams& p = md.prm;
+    for (std::int32_t i = 0; i < md.N; ++i) {
+      float v;
+      const bool f = detail::extended_neuron(V[i], I[i], 0.0f, mask[i] != 0, p.flags[i], p.thr[i],
+                                             p.lk[i], p.rest[i], p.alpha[i], p.bias[i], v);
+      mask[i] = static_cast<std::uint8_t>(f);
+      if (md.gpos[i] >= 0) vt[static_cast<std::int64_t>(md.gpos[i]) * L] = v;
+    }
+  } else {
+    for (std::int32_t g = 0; g < md.G; ++g) {
+      const std::int32_t i = md.gs[g];
+      const float u = md.lk[i] * V[i] + I[i];
+      vt[static_cast<std::int64_t>(g) * L] = u > 0.0f ? u : 0.0f;
+    }
+    update_neurons(md.N, V, I, mask, md.thr, md.lk, rest);
   }
-  update_neurons(md.N, V, I, mask, md.thr, md.lk, rest);
   const std::int32_t nf = collect_fired(mask, md.N, fired);
   for (std::int32_t p = 0; p < nf; ++p) {  // rows in ascending source order, as the engine
     const std::int32_t j = fired[p];
@@ -134,7 +149,7 @@ __attribute__((always_inline)) inline void store8(float* p, Lanes8 x) noexcept {
 #pragma GCC diagnostic pop
 
 /// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
-/// the floor, into out; returns whether any lane is nonzero.
+/// the floor, into out (dL/du_t); returns whether any lane is nonzero. self: dL/du_{t+1}.
 __attribute__((always_inline)) inline int finish_signal(const Model& md, std::int32_t j, bool later,
                                                         std::int32_t L, const float* __restrict v,
                                                         const float* __restrict ds,
@@ -142,12 +157,29 @@ __attribute__((always_inline)) inline int finish_signal(const Model& md, std::in
                                                         float* __restrict out) noexcept {
   const float th = md.thr[j], lk = md.lk[j], k = md.k;
   int nz = 0;
+  if (!md.prm.extended) {
+    for (std::int32_t b = 0; b < L; ++b) {
+      const float x = v[b];
+      const float d = 1.0f + k * std::fabs(x - th);
+      float dv = ds[b] / (d * d);
+      if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
+      dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
+      out[b] = dv;
+      nz |= dv != 0.0f;
+    }
+    return nz;
+  }
+  // DESIGN §2a: V_t = v_t also after a spike under the subtractions (detached); no floor:
+  // dv/du = 1
+  const std::uint8_t fl = md.prm.flags[j];
+  const bool to_rest = (fl >> kResetShift) == static_cast<int>(ResetMode::kResting);
+  const bool floor = (fl & kNoFloor) == 0;
   for (std::int32_t b = 0; b < L; ++b) {
     const float x = v[b];
     const float d = 1.0f + k * std::fabs(x - th);
     float dv = ds[b] / (d * d);
-    if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
-    dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
+    if (later && (!to_rest || !(x > th))) dv += lk * self[b];
+    if (floor) dv = x > 0.0f ? dv : md.beta * dv;
     out[b] = dv;
     nz |= dv != 0.0f;
   }
@@ -162,7 +194,7 @@ template <int kL>
 __attribute__((always_inline)) inline void signal_step_t(
     const Model& md, bool later, float wgt, const float* __restrict vt, const float* __restrict ell,
     const float* __restrict dn, const std::uint8_t* __restrict nzn, float* __restrict dc,
-    std::uint8_t* __restrict nzc) noexcept {
+    std::uint8_t* __restrict nzc, const float* __restrict un, float* __restrict uc) noexcept {
   const std::int32_t L = kL > 0 ? kL : md.L;
   constexpr int kV = kL > 0 ? kL / 8 : 1;  // vectors of eight lanes
   alignas(32) float ds[kL > 0 ? kL : 64];
@@ -171,9 +203,12 @@ __attribute__((always_inline)) inline void signal_step_t(
     const float* v = vt + static_cast<std::int64_t>(g) * L;
     float* out = dc + static_cast<std::int64_t>(j) * L;
     int any = md.beta != 0.0f;
+    if (md.prm.extended)  // no floor: dv/du = 1; a kept current: dL/dc_t = alpha dL/dc_{t+1} + ...
+      any |= (md.prm.flags[j] & kNoFloor) != 0 || md.prm.alpha[j] != 0.0f;
     for (std::int32_t b = 0; b < L; ++b) any |= v[b] > 0.0f;
     if (!any) {  // dv/du = [u > 0] is zero in every lane
       if (nzc[j]) std::fill(out, out + L, 0.0f);
+      if (md.syn) std::fill(uc + static_cast<std::int64_t>(j) * L, uc + static_cast<std::int64_t>(j + 1) * L, 0.0f);
       nzc[j] = 0;
       continue;
     }
@@ -227,20 +262,35 @@ __attribute__((always_inline)) inline void signal_step_t(
       }
       for (std::int32_t b = 0; b < L; ++b) ds[b] += odd[b];
     }
-    nzc[j] = static_cast<std::uint8_t>(
-        finish_signal(md, j, later, L, v, ds, dn + static_cast<std::int64_t>(j) * L, out));
+    if (!md.syn) {
+      nzc[j] = static_cast<std::uint8_t>(
+          finish_signal(md, j, later, L, v, ds, dn + static_cast<std::int64_t>(j) * L, out));
+      continue;
+    }
+    // a kept synaptic current: dL/du_t into uc, then dL/dc_t = dL/du_t + alpha dL/dc_{t+1}
+    float* ou = uc + static_cast<std::int64_t>(j) * L;
+    finish_signal(md, j, later, L, v, ds, un + static_cast<std::int64_t>(j) * L, ou);
+    const float a = md.prm.alpha[j];
+    const float* cn = dn + static_cast<std::int64_t>(j) * L;
+    int nz = 0;
+    for (std::int32_t b = 0; b < L; ++b) {
+      out[b] = ou[b] + a * cn[b];
+      nz |= out[b] != 0.0f;
+    }
+    nzc[j] = static_cast<std::uint8_t>(nz);
   }
 }
 
 GLIA_TARGET_CLONES
 void signal_step(const Model& md, bool later, float wgt, const float* vt, const float* ell,
-                 const float* dn, const std::uint8_t* nzn, float* dc, std::uint8_t* nzc) noexcept {
+                 const float* dn, const std::uint8_t* nzn, float* dc, std::uint8_t* nzc,
+                 const float* un, float* uc) noexcept {
   switch (md.L) {
-    case 8: signal_step_t<8>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
-    case 16: signal_step_t<16>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
-    case 32: signal_step_t<32>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
-    case 64: signal_step_t<64>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
-    default: signal_step_t<0>(md, later, wgt, vt, ell, dn, nzn, dc, nzc); break;
+    case 8: signal_step_t<8>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
+    case 16: signal_step_t<16>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
+    case 32: signal_step_t<32>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
+    case 64: signal_step_t<64>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
+    default: signal_step_t<0>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
   }
 }
 
@@ -274,13 +324,17 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   const float* W = net_.weight().data();
   const std::int32_t* gs = grad_set_.data();
 
+  const NeuronParams prm = net_.params();
+  bool syn = false;
+  if (prm.extended)
+    for (std::int32_t i = 0; i < N; ++i) syn |= prm.alpha[i] != 0.0f;
   const Model md{N, G, L, lk, thr, W, rp, col, gs, out_pos_.data(), run_.data(), seg_ptr_.data(),
-                 seg_.data(), c.grad.surrogate_slope, c.grad.floor_gradient};
+                 seg_.data(), c.grad.surrogate_slope, c.grad.floor_gradient, prm, gpos_.data(), syn};
 
   // ---- forward: each lane the engine's step from the reset state
   w.V.resize(static_cast<std::size_t>(L) * uN);
   w.I.resize(static_cast<std::size_t>(L) * uN);
-  w.mask.resize(uN);
+  w.mask.assign(static_cast<std::size_t>(L) * uN, 0);  // no spikes before the first step
   w.fired.resize(uN);
   w.vs.resize(static_cast<std::size_t>(T * G * L));
   if (m < L) std::fill(w.vs.begin(), w.vs.end(), 0.0f);  // idle lanes: u <= 0, no signal
@@ -306,7 +360,6 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
     std::fill(end_rate_.data() + k * N, end_rate_.data() + (k + 1) * N, 0.0f);
   }
   for (std::int64_t t = 0; t < T; ++t) w.wt[static_cast<std::size_t>(t)] = det[0].weight(t);
-  std::uint8_t* mask = w.mask.data();
   std::int32_t* fired = w.fired.data();
   for (std::int64_t t = 0; t < T; ++t) {
     const float wgt = w.wt[static_cast<std::size_t>(t)];
@@ -316,6 +369,7 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
       float* I = w.I.data() + b * uN;
       inject_tick(*eps[b], t, shift[b], w.period[static_cast<std::size_t>(b)], I,
                   w.cursor[static_cast<std::size_t>(b)]);
+      std::uint8_t* mask = w.mask.data() + b * uN;
       const std::int32_t nf = lane_step(md, V, I, rest, vst + b, mask, fired);
       det[static_cast<std::size_t>(b)].update(t, mask);
       std::uint64_t* bits = w.bits.data() + (t * L + b) * words;
@@ -349,6 +403,10 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   w.dt.assign(uN * static_cast<std::size_t>(L), 0.0f);
   w.nzn.assign(uN, 0);
   w.nzc.assign(uN, 0);
+  w.un.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
+  w.uc.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
+  float* un = w.un.data();
+  float* uc = w.uc.data();
   float* dn = w.dn.data();
   float* dc = w.dc.data();
   std::uint8_t* nzn = w.nzn.data();
@@ -366,9 +424,10 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
       weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, grad_row);
     }
     signal_step(md, later, w.wt[static_cast<std::size_t>(t)], w.vs.data() + t * G * L, w.ell.data(),
-                dn, nzn, dc, nzc);
+                dn, nzn, dc, nzc, un, uc);
     std::swap(dn, dc);
     std::swap(nzn, nzc);
+    std::swap(un, uc);
     any_next = false;
     for (std::int32_t g = 0; g < G; ++g) any_next |= nzn[gs[g]] != 0;
   }
@@ -397,6 +456,9 @@ double SurrogateTrainer::accumulate(const Batch& b) {
                     grad_set_.end());
     std::sort(grad_set_.begin(), grad_set_.end());
     grad_set_.erase(std::unique(grad_set_.begin(), grad_set_.end()), grad_set_.end());
+    gpos_.assign(static_cast<std::size_t>(N), -1);
+    for (std::size_t g = 0; g < grad_set_.size(); ++g)
+      gpos_[static_cast<std::size_t>(grad_set_[g])] = static_cast<std::int32_t>(g);
     const std::int64_t* rp = net_.row_ptr().data();
     const std::int32_t* col = net_.col().data();
     // rows as runs of consecutive targets where the runs average 4 edges or more
@@ -505,9 +567,10 @@ std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
   auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
   for (const Work& w : work_) {
     f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
+    f(w.un), f(w.uc);
     f(w.dt), f(w.ell), f(w.wt), f(w.probs), f(w.cursor), f(w.period);
   }
-  f(grad_set_), f(out_pos_), f(run_), f(seg_ptr_), f(seg_), f(steps_), f(border_), f(blocks_), f(rows_), f(grad_), f(end_rate_), f(losses_);
+  f(grad_set_), f(gpos_), f(out_pos_), f(run_), f(seg_ptr_), f(seg_), f(steps_), f(border_), f(blocks_), f(rows_), f(grad_), f(end_rate_), f(losses_);
   return b;
 }
 

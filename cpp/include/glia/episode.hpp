@@ -202,7 +202,10 @@ struct DenseModel {
   /// Largest network (in neurons) stored densely by `evaluate_dataset`.
   static constexpr std::int32_t kMaxNeurons = 64;
   /// Whether `evaluate_dataset` uses the dense form for `net`.
-  static bool suits(const Network& net) noexcept { return net.size() <= kMaxNeurons; }
+  /// (The features of DESIGN §2a run on the engine's own step.)
+  static bool suits(const Network& net) noexcept {
+    return net.size() <= kMaxNeurons && !net.extended();
+  }
   explicit DenseModel(const Network& net);
 };
 

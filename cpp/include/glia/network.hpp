@@ -16,6 +16,35 @@ namespace glia {
 enum class NeuronKind : std::uint8_t { kSensory = 0, kHidden = 1, kOutput = 2 };
 NeuronKind kind_of(const std::string& id) noexcept;
 
+/// What a neuron's value becomes when it fires (DESIGN §2a): its resting value (the model
+/// of DESIGN §2), the value minus the threshold, or the value kept and the threshold
+/// subtracted in the next step (snnTorch's default "delayed" subtraction).
+enum class ResetMode : std::uint8_t { kResting = 0, kSubtract = 1, kSubtractDelayed = 2 };
+constexpr int kNumResetModes = 3;
+/// The modes' names, in code order: the one list both languages use (files, Python).
+constexpr const char* kResetModeNames[kNumResetModes] = {"resting", "subtract", "subtract_delayed"};
+/// The mode named `name`; throws ValueError naming the choices.
+ResetMode reset_mode_of(const std::string& name);
+
+/// A neuron's optional features (DESIGN §2a); the defaults are the model of DESIGN §2.
+struct NeuronFeatures {
+  bool floor = true;                        ///< V = max(0, ...)
+  ResetMode reset = ResetMode::kResting;
+  float alpha = 0.0f;                       ///< synaptic current kept per step, in [0, 1]
+  float bias = 0.0f;                        ///< constant current added every step
+  bool is_default() const noexcept {
+    return floor && reset == ResetMode::kResting && alpha == 0.0f && bias == 0.0f;
+  }
+};
+
+/// Per-neuron feature flags as the step kernels read them.
+constexpr std::uint8_t kNoFloor = 1;        ///< bit 0: no floor
+constexpr int kResetShift = 1;              ///< bits 1-2: the ResetMode
+inline std::uint8_t feature_flags(const NeuronFeatures& f) noexcept {
+  return static_cast<std::uint8_t>((f.floor ? 0 : kNoFloor) |
+                                   (static_cast<int>(f.reset) << kResetShift));
+}
+
 class Network;
 
 namespace detail {
@@ -110,6 +139,79 @@ inline void update_neurons(std::int32_t n, float* __restrict V, float* __restric
 }
 }  // namespace detail
 
+/// The per-neuron parameters a step reads, each pointer at the first neuron of a range
+/// (`Network::params`). `extended` is false when every neuron has the default features:
+/// flags, alpha and bias are then not read (the model of DESIGN §2 exactly).
+struct NeuronParams {
+  const float* thr;
+  const float* lk;
+  const float* rest;
+  const std::uint8_t* flags;
+  const float* alpha;
+  const float* bias;
+  bool extended;
+  NeuronParams at(std::int32_t a) const noexcept {
+    return {thr + a, lk + a, rest + a, flags + a, alpha + a, bias + a, extended};
+  }
+};
+
+namespace detail {
+/// One neuron of the extended step (DESIGN §2a), the one definition every path inlines:
+/// c = (I + x) + bias; u = leak * V + c, minus the threshold after a spike in the previous
+/// step under the delayed subtraction; v = max(0, u) unless the floor is off; the neuron
+/// fires where v > threshold; V = resting, v - threshold or v by the reset mode; the
+/// accumulator keeps alpha * c. `prev` is whether it fired in the previous step. Returns
+/// whether it fires; `v_out` gets v (what the surrogate gradient reads). Without input
+/// (kWithInput false, x unused) c = I + bias: the injections are already in I.
+template <bool kWithInput = false>
+inline bool extended_neuron(float& V, float& I, float x, bool prev, std::uint8_t fl, float th,
+                            float lk, float r, float alpha, float bias, float& v_out) noexcept {
+  const float c = kWithInput ? (I + x) + bias : I + bias;
+  float u = lk * V + c;
+  const int mode = fl >> kResetShift;
+  if (mode == static_cast<int>(ResetMode::kSubtractDelayed) && prev) u = u - th;
+  const float v = (fl & kNoFloor) ? u : (u > 0.0f ? u : 0.0f);
+  const bool f = v > th;
+  V = !f ? v : (mode == static_cast<int>(ResetMode::kResting) ? r
+                : mode == static_cast<int>(ResetMode::kSubtract) ? v - th : v);
+  I = alpha * c;
+  v_out = v;
+  return f;
+}
+
+template <bool kWithInput>
+inline void update_neurons_extended(std::int32_t n, float* __restrict V, float* __restrict I,
+                                    const float* __restrict x, std::uint8_t* __restrict mask,
+                                    const NeuronParams& p) noexcept {
+  for (std::int32_t i = 0; i < n; ++i) {
+    float v;
+    const bool f = extended_neuron<kWithInput>(V[i], I[i], kWithInput ? x[i] : 0.0f, mask[i] != 0, p.flags[i],
+                                   p.thr[i], p.lk[i], p.rest[i], p.alpha[i], p.bias[i], v);
+    mask[i] = static_cast<std::uint8_t>(f);
+  }
+}
+}  // namespace detail
+
+/// Steps 1-2 of DESIGN §2 (with §2a's features where `p.extended`) for neurons [0, n):
+/// `mask` holds the previous step's spikes on entry (the delayed subtraction reads them)
+/// and this step's on return.
+inline void update_neurons(std::int32_t n, float* V, float* I, std::uint8_t* mask,
+                           const NeuronParams& p) noexcept {
+  if (p.extended)
+    detail::update_neurons_extended<false>(n, V, I, nullptr, mask, p);
+  else
+    detail::update_neurons<false>(n, V, I, nullptr, mask, p.thr, p.lk, p.rest);
+}
+
+/// The same with the tick's injections `x` added to the accumulator first.
+inline void update_neurons(std::int32_t n, float* V, float* I, const float* x,
+                           std::uint8_t* mask, const NeuronParams& p) noexcept {
+  if (p.extended)
+    detail::update_neurons_extended<true>(n, V, I, x, mask, p);
+  else
+    detail::update_neurons<true>(n, V, I, x, mask, p.thr, p.lk, p.rest);
+}
+
 /// Steps 1-2 of DESIGN §2 for neurons [0, n): V = max(0, leak * V + I), a neuron fires
 /// where V > threshold (mask 1, V = resting), and I is cleared.
 inline void update_neurons(std::int32_t n, float* V, float* I, std::uint8_t* mask,
@@ -178,6 +280,21 @@ class Network {
   std::int32_t add_neuron(const std::string& id, float threshold, float leak, float resting);
   void set_params(std::int32_t i, float threshold, float leak, float resting);
   static void check_params(const std::string& id, float threshold, float leak, float resting);
+  /// The optional features of neuron i (DESIGN §2a).
+  NeuronFeatures features(std::int32_t i) const;
+  /// Sets neuron i's features (validated first: alpha in [0, 1], bias finite).
+  void set_features(std::int32_t i, const NeuronFeatures& f);
+  static void check_features(const std::string& id, const NeuronFeatures& f);
+  /// Whether some neuron has a feature on (the step then runs the extended kernel).
+  bool extended() const noexcept { return n_extended_ > 0; }
+  const std::vector<std::uint8_t>& flags() const noexcept { return flags_; }
+  const std::vector<float>& alpha() const noexcept { return alpha_; }
+  const std::vector<float>& bias() const noexcept { return bias_; }
+  /// The parameters a step reads (at neuron 0).
+  NeuronParams params() const noexcept {
+    return {threshold_.data(), leak_.data(), resting_.data(), flags_.data(), alpha_.data(),
+            bias_.data(), extended()};
+  }
   const std::vector<float>& threshold() const noexcept { return threshold_; }
   const std::vector<float>& leak() const noexcept { return leak_; }
   const std::vector<float>& resting() const noexcept { return resting_; }
@@ -279,6 +396,11 @@ class Network {
   std::unordered_map<std::string, std::int32_t> index_;
   std::vector<NeuronKind> kinds_;
   std::vector<float> threshold_, leak_, resting_;
+  // DESIGN §2a, per neuron: feature_flags, alpha, bias; n_extended_ counts the neurons
+  // with a feature on
+  std::vector<std::uint8_t> flags_;
+  std::vector<float> alpha_, bias_;
+  std::int32_t n_extended_ = 0;
   std::int32_t n_sensory_ = 0;
   std::vector<std::int64_t> row_ptr_{0};
   std::vector<std::int32_t> col_;

@@ -326,8 +326,10 @@ class RateGDTrainer : public Trainer {
 /// engine's step unchanged; the loss is softmax cross-entropy of the detector's output
 /// rates / temperature (with the count detector z = c / (W T_temp), c the window's spike
 /// counts); the backward pass replaces ds/dv by the fast sigmoid 1 / (1 + k |v - threshold|)^2
-/// (k = grad.surrogate_slope), dv/du = [u > 0], detaches the reset (dV/dv = 1 - s), and
-/// flows through every edge and through the leak: dL/dw(j->i) = sum_t s_t[j] dL/du_{t+1}[i].
+/// (k = grad.surrogate_slope), dv/du = [u > 0] (1 without the floor), detaches the reset
+/// (dV/dv = 1 - s for the reset to resting, 1 for the subtractions), and flows through
+/// every edge, the leak and the synaptic current (c_t = alpha c_{t-1} + ...: dL/dc_t =
+/// dL/du_t + alpha dL/dc_{t+1}): dL/dw(j->i) = sum_t s_t[j] dL/dc_{t+1}[i].
 /// Updates: the shared optimizer on w / scale.
 ///
 /// Batched: the episodes of a batch run in blocks of up to `lanes` episodes of equal step
@@ -376,11 +378,12 @@ class SurrogateTrainer : public Trainer {
   };
   struct Work {
     std::vector<float> V, I;              ///< lanes x N: each lane's state
-    std::vector<std::uint8_t> mask;       ///< N: one lane's spikes of the step
+    std::vector<std::uint8_t> mask;       ///< lanes x N: each lane's spikes of the step
     std::vector<std::int32_t> fired;      ///< N
     std::vector<float> vs;                ///< T x G x lanes: v_t of the gradient set
     std::vector<std::uint64_t> bits;      ///< T x lanes x words: s_t
-    std::vector<float> dn, dc;            ///< N x lanes: dL/du_{t+1}, dL/du_t
+    std::vector<float> dn, dc;            ///< N x lanes: dL/dc_{t+1}, dL/dc_t (the currents)
+    std::vector<float> un, uc;            ///< N x lanes: dL/du_{t+1}, dL/du_t (alpha > 0 only)
     std::vector<std::uint8_t> nzn, nzc;   ///< N: the row of dn / dc is not all zero
     std::vector<float> dt;                ///< lanes x N: dn lane-major
     std::vector<float> ell, wt, probs;
@@ -395,6 +398,7 @@ class SurrogateTrainer : public Trainer {
 
   std::vector<Work> work_;
   std::vector<std::int32_t> grad_set_;  ///< neurons whose dL/du is needed, ascending
+  std::vector<std::int32_t> gpos_;      ///< per neuron: its index in grad_set_, or -1
   std::vector<std::int32_t> out_pos_;   ///< per neuron: its index in outputs_, or -1
   std::vector<std::uint8_t> run_;       ///< per neuron: its row is stored as runs (seg_)
   std::vector<std::int64_t> seg_ptr_, seg_;  ///< the runs of consecutive targets per row
