@@ -49,6 +49,7 @@ cdef extern from "glia/error.hpp" namespace "glia":
         kBusy
         kCancelled
         kMemory
+        kBuffer
     ErrorKind classify_current_exception(string& msg)
 
 
@@ -140,13 +141,16 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
         CState& state()
         void reset() except +raise_glia_error
         void inject(int32_t i, float x) except +raise_glia_error
-        void step(int64_t n, CHook hook, void* ctx, int n_threads) except +raise_glia_error
+        void step(int64_t n, int n_threads, CHook hook, void* ctx) except +raise_glia_error
         void step_state(CState& s)
-        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller, int n_threads) except +raise_glia_error
+        void run(CState& s, const float* X, int64_t T, CRunOutput& out, int n_threads, CPoller* poller) except +raise_glia_error
         int step_threads(int n_threads)
         size_t model_bytes()
         void validate() except +raise_glia_error
-        void swap(CNetwork& other)
+        void swap(CNetwork& other) except +raise_glia_error
+        void pin()
+        void unpin()
+        int64_t pins()
 
 
 cdef extern from "glia/sequence.hpp" namespace "glia" nogil:
@@ -220,6 +224,7 @@ cdef class Network:
     cdef tuple _edge_arrays(self)
     cdef list _ids(self, Py_ssize_t n)
     cdef tuple _summary(self, bint with_weights)
+    cdef int64_t _size(self, int what) except -1
 
 
 cdef class InputSequence:

@@ -36,6 +36,7 @@ _PYTHON_ERRORS = {
     <int>ErrorKind.kFile: OSError,
     <int>ErrorKind.kCancelled: KeyboardInterrupt,
     <int>ErrorKind.kMemory: MemoryError,
+    <int>ErrorKind.kBuffer: BufferError,
 }
 
 
@@ -382,6 +383,7 @@ def _shape_str(shape):
 
 
 include "_neuron.pxi"
+include "_views.pxi"
 include "_network.pxi"
 include "_network_run.pxi"
 include "_network_io.pxi"

@@ -74,6 +74,11 @@ void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool e
   if (!episodes_checked)
     for (std::size_t i = 0; i < eps.size(); ++i)
       check_episode(eps[i], net_, n_out, for_training, static_cast<std::int64_t>(i));
+  // growth adds edges every batch: refused before any work while views are open; pruning
+  // and reverts change the edges only when they happen, and are refused then (BufferError,
+  // the network as of the last update)
+  if (for_training && cfg_.grow_edges > 0)
+    net_.check_unpinned("train with grow_edges > 0, which adds edges");
   ensure_edge_arrays();
 }
 

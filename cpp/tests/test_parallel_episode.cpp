@@ -74,7 +74,7 @@ Seen run_episode(const Network& net, const Episode& ep, std::int64_t T, int nt) 
     r.values.insert(r.values.end(), s.value.begin(), s.value.end());
   };
   glia::EpisodeIO io(ep, 2, after);
-  net.run(r.end, io, T, nullptr, nt);
+  net.run(r.end, io, T, nt);
   return r;
 }
 
