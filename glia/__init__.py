@@ -45,6 +45,7 @@ from glia.evolution import (EvoMetrics, Evolution, EvolutionResult, PopulationSc
                             score_population)
 from glia.snapshot import EdgeRecord, NetworkSnapshot, NeuronRecord
 from glia import datasets, networks
+from glia.nir import from_nir, to_nir
 from glia import _sources
 
 _sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
@@ -56,6 +57,7 @@ __all__ = [
     "TrainingConfig", "GradConfig", "OutputDetectorConfig", "TopologyPolicy", "EvolutionConfig",
     "create_config", "create_evo_config", "Dataset", "EpisodeData", "EpisodeEvents", "EpisodeMetrics",
     "load_sequence_file", "create_sequence_from_array", "load_dataset_from_directory",
+    "to_nir", "from_nir",
     "Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset", "datasets", "networks", "viz",
     "Evolution", "EvolutionResult", "EvoMetrics", "score_population", "PopulationScores", "load_lineage",
     "plot_evolution_result", "NetworkSnapshot", "NeuronRecord", "EdgeRecord", "info",

@@ -347,8 +347,9 @@ class Trainer:
                     "is never counted as correct. Likely cause: steps too large for the weights "
                     "(a smaller lr; with Adam keep grad.adam_unit='weights'), or a loss that "
                     "pushed every output down together; an output whose input stays below 0 "
-                    "gets no surrogate gradient again (the exact floor derivative, "
-                    "grad.floor_gradient=0)", RuntimeWarning, stacklevel=6)
+                    "gets no surrogate gradient again under the model's floor (outputs without "
+                    "it, net.set_features(ids, floor=False) as glia.networks.layered builds "
+                    "them, keep one)", RuntimeWarning, stacklevel=6)
             return
         if when != "start":
             return

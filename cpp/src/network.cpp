@@ -9,6 +9,7 @@
 
 #include "glia/error.hpp"
 #include "prefetch.hpp"
+#include "simd.hpp"
 
 namespace glia {
 
@@ -309,25 +310,45 @@ void Network::inject(std::int32_t i, float x) {
 }
 
 
-void Network::step_state(State& s) const noexcept {
-  const std::int32_t n = size();
-  float* __restrict I = s.input.data();
-  std::uint8_t* __restrict mask = s.fired_mask.data();
-  update_neurons(n, s.value.data(), I, mask, params());
-  std::int32_t* fired = s.fired.data();
-  const std::int32_t nf = collect_fired(mask, n, fired);
-  s.n_fired = nf;
-  // 3. deliver: every fired source adds its weights into its targets' accumulators, rows
-  // in ascending source order (the order of the additions into each I[i] is part of the
-  // result). A fired neuron's row is usually not in cache, and a row's first lines are not
-  // covered by the hardware prefetcher, so the row kPrefetchAhead fired neurons ahead is
-  // requested now (its first kPrefetchLines lines of targets and of weights; longer rows
-  // continue as a stream) and its row_ptr entry twice as far ahead.
+namespace {
+
+typedef float Floats16 __attribute__((vector_size(64)));
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+__attribute__((always_inline)) inline Floats16 load16(const float* p) noexcept {
+  Floats16 x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+__attribute__((always_inline)) inline void store16(float* p, Floats16 x) noexcept {
+  std::memcpy(p, &x, sizeof x);
+}
+
+/// Step 3 of DESIGN §2: every fired source adds its weights into its targets'
+/// accumulators, rows in ascending source order (the order of the additions into each
+/// I[i] is part of the result). A row whose targets are consecutive (last - first = length
+/// - 1: one test) is added with vector operations; consecutive fired rows over the same
+/// targets are added chunk by chunk, the chunk held in registers, in the same order. Other
+/// rows are scattered one edge at a time: a fired neuron's row is usually not in cache,
+/// and a row's first lines are not covered by the hardware prefetcher, so the row
+/// kPrefetchAhead fired neurons ahead is requested now (its first kPrefetchLines lines of
+/// targets and of weights; longer rows continue as a stream) and its row_ptr entry twice
+/// as far ahead.
+GLIA_TARGET_CLONES
+void deliver_spikes(float* __restrict I, const std::int64_t* __restrict rp,
+                    const std::int32_t* __restrict col, const float* __restrict w,
+                    const std::int32_t* __restrict fired, std::int32_t nf) noexcept {
   constexpr std::int32_t kPrefetchAhead = 8;
   constexpr int kPrefetchLines = 8;
-  const std::int64_t* __restrict rp = row_ptr_.data();
-  const std::int32_t* __restrict col = col_.data();
-  const float* __restrict w = weight_.data();
+  constexpr std::int64_t kMinRun = 16;  // shorter rows are scattered
+  auto dense = [rp, col](std::int32_t j, std::int32_t& i0, std::int64_t& len) {
+    const std::int64_t b = rp[j], e = rp[j + 1];
+    len = e - b;
+    if (len < kMinRun || col[e - 1] - col[b] != len - 1) return false;
+    i0 = col[b];
+    return true;
+  };
   for (std::int32_t k = 0; k < nf; ++k) {
     if (k + kPrefetchAhead < nf) {
       const std::int64_t b2 = rp[fired[k + kPrefetchAhead]];
@@ -343,9 +364,48 @@ void Network::step_state(State& s) const noexcept {
         prefetch(reinterpret_cast<std::uintptr_t>(rp + fired[k + 2 * kPrefetchAhead]));
     }
     const std::int32_t j = fired[k];
+    std::int32_t i0, i1;
+    std::int64_t len, len1;
+    if (dense(j, i0, len)) {
+      std::int32_t q = k + 1;  // the group: following fired rows over the same targets
+      while (q < nf && dense(fired[q], i1, len1) && i1 == i0 && len1 == len) ++q;
+      float* __restrict x = I + i0;
+      std::int64_t c = 0;
+      for (; c + 32 <= len; c += 32) {
+        Floats16 a0 = load16(x + c), a1 = load16(x + c + 16);
+        for (std::int32_t r = k; r < q; ++r) {
+          const float* y = w + rp[fired[r]] + c;
+          a0 += load16(y);
+          a1 += load16(y + 16);
+        }
+        store16(x + c, a0);
+        store16(x + c + 16, a1);
+      }
+      for (; c < len; ++c) {
+        float a = x[c];
+        for (std::int32_t r = k; r < q; ++r) a += w[rp[fired[r]] + c];
+        x[c] = a;
+      }
+      k = q - 1;
+      continue;
+    }
     const std::int64_t b = rp[j], e = rp[j + 1];
     for (std::int64_t q = b; q < e; ++q) I[col[q]] += w[q];
   }
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+void Network::step_state(State& s) const noexcept {
+  const std::int32_t n = size();
+  float* __restrict I = s.input.data();
+  std::uint8_t* __restrict mask = s.fired_mask.data();
+  update_neurons(n, s.value.data(), I, mask, params());
+  std::int32_t* fired = s.fired.data();
+  const std::int32_t nf = collect_fired(mask, n, fired);
+  s.n_fired = nf;
+  deliver_spikes(I, row_ptr_.data(), col_.data(), weight_.data(), fired, nf);
   ++s.tick;
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 
 #include "glia/error.hpp"
 #include "glia/trainer.hpp"
@@ -55,6 +56,28 @@ inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
   for (std::int64_t s = s0; s < s1; ++s) f(md.seg[s], s + 1 < s1 ? md.seg[s + 1] : end);
 }
 
+/// Eight or sixteen lanes as one value (GCC/Clang vector extension: one AVX or AVX-512
+/// register, or several narrower ones on the other builds); element-wise IEEE operations
+/// only, so every build computes the same bits whatever the width.
+typedef float Lanes8 __attribute__((vector_size(32)));
+typedef float Lanes16 __attribute__((vector_size(64)));
+
+// always inlined, so the values never cross a call: GCC's -Wpsabi note (passing them by
+// value without AVX changes the calling convention) concerns calls only, and is silenced
+// down to signal_step
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <class V>
+__attribute__((always_inline)) inline V loadv(const float* p) noexcept {
+  V x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+template <class V>
+__attribute__((always_inline)) inline void storev(float* p, V x) noexcept {
+  std::memcpy(p, &x, sizeof x);
+}
+
 /// One lane's step of the engine (Network::step_state, the same operations in the same
 /// order), recording v_t = max(0, u_t) of the gradient set first (vt: lane b's slot of
 /// step t, stride L); returns the number of neurons fired (in `fired`, ascending). `mask`
@@ -82,11 +105,54 @@ std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I
     update_neurons(md.N, V, I, mask, md.thr, md.lk, rest);
   }
   const std::int32_t nf = collect_fired(mask, md.N, fired);
+  // one run of consecutive targets: (first target, length); two rows with the same pair
+  // add into the same targets
+  auto single = [&md](std::int32_t j, std::int32_t& i0, std::int64_t& len) {
+    if (!md.run[j] || md.seg_ptr[j + 1] - md.seg_ptr[j] != 1) return false;
+    i0 = md.col[md.rp[j]];
+    len = md.rp[j + 1] - md.rp[j];
+    return true;
+  };
   for (std::int32_t p = 0; p < nf; ++p) {  // rows in ascending source order, as the engine
     const std::int32_t j = fired[p];
     const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
     if (b0 == e0) continue;
     const float* __restrict w = md.W + b0;
+    std::int32_t i0, i1;
+    std::int64_t len, len1;
+    if (single(j, i0, len) && p + 1 < nf && single(fired[p + 1], i1, len1) && i1 == i0 &&
+        len1 == len) {
+      // a group of consecutive fired rows over the same targets: each chunk of the targets
+      // is held in registers while the rows are added into it, in the same order as row by row
+      std::int32_t q = p + 2;
+      while (q < nf && single(fired[q], i1, len1) && i1 == i0 && len1 == len) ++q;
+      float* __restrict x = I + i0;
+      std::int64_t c = 0;
+      for (; c + 64 <= len; c += 64) {
+        Lanes16 a0 = loadv<Lanes16>(x + c), a1 = loadv<Lanes16>(x + c + 16);
+        Lanes16 a2 = loadv<Lanes16>(x + c + 32), a3 = loadv<Lanes16>(x + c + 48);
+        for (std::int32_t r = p; r < q; ++r) {
+          const float* y = md.W + md.rp[fired[r]] + c;
+          a0 += loadv<Lanes16>(y);
+          a1 += loadv<Lanes16>(y + 16);
+          a2 += loadv<Lanes16>(y + 32);
+          a3 += loadv<Lanes16>(y + 48);
+        }
+        storev(x + c, a0), storev(x + c + 16, a1), storev(x + c + 32, a2), storev(x + c + 48, a3);
+      }
+      for (; c + 16 <= len; c += 16) {
+        Lanes16 a = loadv<Lanes16>(x + c);
+        for (std::int32_t r = p; r < q; ++r) a += loadv<Lanes16>(md.W + md.rp[fired[r]] + c);
+        storev(x + c, a);
+      }
+      for (; c < len; ++c) {
+        float a = x[c];
+        for (std::int32_t r = p; r < q; ++r) a += md.W[md.rp[fired[r]] + c];
+        x[c] = a;
+      }
+      p = q - 1;
+      continue;
+    }
     if (md.run[j]) {  // runs of consecutive targets: plain vector adds
       for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
         float* __restrict x = I + md.col[q0];
@@ -102,51 +168,77 @@ std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I
 }
 
 /// dL/dw of one step t: for every lane b < m and every j with s_t[j] = 1 in it,
-/// grad[j->i] += dL/du_{t+1}[i] of lane b (dt: lane-major, N per lane).
+/// grad[j->i] += dL/du_{t+1}[i] of lane b (dt: lane-major, N per lane; dn: the same
+/// neuron-major, lanes inner). Source by source: a row of the gradient is read and written
+/// once per step for all the lanes j fired in, its additions made in ascending lane order
+/// (the order of a loop over lanes, so the bits do not depend on the blocking). lm: N
+/// words of scratch, all zero on entry and on return; any: `words` words of scratch.
 GLIA_TARGET_CLONES
 void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const std::uint64_t* bt,
-                     const float* __restrict dt, float* __restrict grad) noexcept {
-  for (std::int32_t b = 0; b < m; ++b) {
+                     const float* __restrict dt, const float* __restrict dn,
+                     float* __restrict grad, std::uint64_t* __restrict lm,
+                     std::uint64_t* __restrict any) noexcept {
+  const std::int32_t L = md.L, N = md.N;
+  std::fill(any, any + words, std::uint64_t{0});
+  for (std::int32_t b = 0; b < m; ++b) {  // the lanes each source fired in
     const std::uint64_t* lane = bt + b * words;
-    const float* d = dt + static_cast<std::int64_t>(b) * md.N;
     for (std::int64_t u = 0; u < words; ++u) {
       std::uint64_t x = lane[u];
+      any[u] |= x;
       while (x != 0) {
-        const std::int32_t j = static_cast<std::int32_t>(u * 64 + __builtin_ctzll(x));
+        lm[u * 64 + __builtin_ctzll(x)] |= std::uint64_t{1} << b;
         x &= x - 1;
-        const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
-        if (b0 == e0) continue;
-        if (md.run[j]) {  // runs of consecutive targets: plain vector adds
-          for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
-            float* __restrict g = grad + q0;
-            const float* __restrict s = d + md.col[q0];
-            for (std::int64_t q = 0; q < q1 - q0; ++q) g[q] += s[q];
-          });
-        } else {
-          for (std::int64_t q = b0; q < e0; ++q) grad[q] += d[md.col[q]];
+      }
+    }
+  }
+  constexpr std::int64_t kChunk = 32;  // gradient floats held in registers at a time
+  for (std::int64_t u = 0; u < words; ++u) {
+    std::uint64_t x = any[u];
+    while (x != 0) {
+      const std::int32_t j = static_cast<std::int32_t>(u * 64 + __builtin_ctzll(x));
+      x &= x - 1;
+      const std::uint64_t mask = lm[j];
+      lm[j] = 0;
+      const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
+      if (b0 == e0) continue;
+      if (md.run[j]) {  // runs of consecutive targets: chunks of the row in registers
+        for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
+          const std::int32_t i0 = md.col[q0];
+          std::int64_t c = 0;
+          for (; c + kChunk <= q1 - q0; c += kChunk) {
+            float acc[kChunk];
+            float* __restrict g = grad + q0 + c;
+            for (std::int64_t k = 0; k < kChunk; ++k) acc[k] = g[k];
+            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
+              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
+              for (std::int64_t k = 0; k < kChunk; ++k) acc[k] += d[k];
+            }
+            for (std::int64_t k = 0; k < kChunk; ++k) g[k] = acc[k];
+          }
+          const std::int64_t rest = q1 - q0 - c;
+          if (rest > 0) {
+            float acc[kChunk];
+            float* __restrict g = grad + q0 + c;
+            for (std::int64_t k = 0; k < rest; ++k) acc[k] = g[k];
+            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
+              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
+              for (std::int64_t k = 0; k < rest; ++k) acc[k] += d[k];
+            }
+            for (std::int64_t k = 0; k < rest; ++k) g[k] = acc[k];
+          }
+        });
+      } else {  // scattered targets: each target's lanes are side by side in dn
+        for (std::int64_t q = b0; q < e0; ++q) {
+          const float* __restrict d = dn + static_cast<std::int64_t>(md.col[q]) * L;
+          float acc = grad[q];
+          for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) acc += d[__builtin_ctzll(mm)];
+          grad[q] = acc;
         }
       }
     }
   }
 }
 
-/// Eight lanes as one value (GCC/Clang vector extension: one AVX register, two SSE ones on
-/// the baseline); element-wise IEEE operations only, so every build computes the same bits.
-typedef float Lanes8 __attribute__((vector_size(32)));
-
-// always inlined: the values never cross a call (GCC's -Wpsabi note on passing them by
-// value without AVX concerns calls only)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-__attribute__((always_inline)) inline Lanes8 load8(const float* p) noexcept {
-  Lanes8 x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-__attribute__((always_inline)) inline void store8(float* p, Lanes8 x) noexcept {
-  std::memcpy(p, &x, sizeof x);
-}
-#pragma GCC diagnostic pop
 
 /// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
 /// the floor, into out (dL/du_t); returns whether any lane is nonzero. self: dL/du_{t+1}.
@@ -196,7 +288,10 @@ __attribute__((always_inline)) inline void signal_step_t(
     const float* __restrict dn, const std::uint8_t* __restrict nzn, float* __restrict dc,
     std::uint8_t* __restrict nzc, const float* __restrict un, float* __restrict uc) noexcept {
   const std::int32_t L = kL > 0 ? kL : md.L;
-  constexpr int kV = kL > 0 ? kL / 8 : 1;  // vectors of eight lanes
+  // vectors of sixteen lanes where the block has them, else eight
+  using Vec = std::conditional_t<(kL >= 16), Lanes16, Lanes8>;
+  constexpr int kW = kL >= 16 ? 16 : 8;
+  constexpr int kV = kL > 0 ? kL / kW : 1;
   alignas(32) float ds[kL > 0 ? kL : 64];
   for (std::int32_t g = 0; g < md.G; ++g) {
     const std::int32_t j = md.gs[g];
@@ -218,10 +313,10 @@ __attribute__((always_inline)) inline void signal_step_t(
     const float* e = md.opos[j] >= 0 ? ell + static_cast<std::int64_t>(md.opos[j]) * L : nullptr;
     const std::int64_t q0 = md.rp[j], q1 = later ? md.rp[j + 1] : q0;
     if constexpr (kL > 0) {
-      Lanes8 even[kV], odd[kV];
+      Vec even[kV], odd[kV];
       for (int c = 0; c < kV; ++c) {
-        even[c] = e != nullptr ? wgt * load8(e + 8 * c) : Lanes8{};
-        odd[c] = Lanes8{};
+        even[c] = e != nullptr ? wgt * loadv<Vec>(e + kW * c) : Vec{};
+        odd[c] = Vec{};
       }
       std::int64_t q = q0;
       for (; q + 1 < q1; q += 2) {
@@ -229,16 +324,16 @@ __attribute__((always_inline)) inline void signal_step_t(
         const float w0 = md.W[q], w1 = md.W[q + 1];  // a zero row adds zeros
         const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
         const float* d1 = dn + static_cast<std::int64_t>(i1) * kL;
-        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
-        for (int c = 0; c < kV; ++c) odd[c] += w1 * load8(d1 + 8 * c);
+        for (int c = 0; c < kV; ++c) even[c] += w0 * loadv<Vec>(d0 + kW * c);
+        for (int c = 0; c < kV; ++c) odd[c] += w1 * loadv<Vec>(d1 + kW * c);
       }
       if (q < q1) {
         const std::int32_t i0 = md.col[q];
         const float w0 = md.W[q];
         const float* d0 = dn + static_cast<std::int64_t>(i0) * kL;
-        for (int c = 0; c < kV; ++c) even[c] += w0 * load8(d0 + 8 * c);
+        for (int c = 0; c < kV; ++c) even[c] += w0 * loadv<Vec>(d0 + kW * c);
       }
-      for (int c = 0; c < kV; ++c) store8(ds + 8 * c, even[c] + odd[c]);
+      for (int c = 0; c < kV; ++c) storev<Vec>(ds + kW * c, even[c] + odd[c]);
     } else {
       float odd[64];
       for (std::int32_t b = 0; b < L; ++b) {
@@ -293,6 +388,8 @@ void signal_step(const Model& md, bool later, float wgt, const float* vt, const 
     default: signal_step_t<0>(md, later, wgt, vt, ell, dn, nzn, dc, nzc, un, uc); break;
   }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace
 
@@ -403,6 +500,8 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   w.dt.assign(uN * static_cast<std::size_t>(L), 0.0f);
   w.nzn.assign(uN, 0);
   w.nzc.assign(uN, 0);
+  w.lm.assign(uN, 0);
+  w.any.resize(static_cast<std::size_t>(words));
   w.un.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
   w.uc.assign(syn ? uN * static_cast<std::size_t>(L) : 0, 0.0f);
   float* un = w.un.data();
@@ -421,7 +520,8 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
         const float* d = dn + static_cast<std::int64_t>(i) * L;
         for (std::int32_t b = 0; b < L; ++b) dt[static_cast<std::int64_t>(b) * N + i] = d[b];
       }
-      weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, grad_row);
+      weight_gradient(md, m, words, w.bits.data() + t * L * words, dt, dn, grad_row, w.lm.data(),
+                      w.any.data());
     }
     signal_step(md, later, w.wt[static_cast<std::size_t>(t)], w.vs.data() + t * G * L, w.ell.data(),
                 dn, nzn, dc, nzc, un, uc);
@@ -567,7 +667,7 @@ std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
   auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
   for (const Work& w : work_) {
     f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
-    f(w.un), f(w.uc);
+    f(w.un), f(w.uc), f(w.lm), f(w.any);
     f(w.dt), f(w.ell), f(w.wt), f(w.probs), f(w.cursor), f(w.period);
   }
   f(grad_set_), f(gpos_), f(out_pos_), f(run_), f(seg_ptr_), f(seg_), f(steps_), f(border_), f(blocks_), f(rows_), f(grad_), f(end_rate_), f(losses_);

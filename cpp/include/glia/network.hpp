@@ -249,11 +249,6 @@ inline std::int32_t collect_fired(const std::uint8_t* mask, std::int32_t n, std:
   return nf;
 }
 
-/// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
-/// within a row), plus one default simulation state.
-///
-/// Neurons are ordered sensory first, then the others in creation order. All
-/// structural edits go through this class and keep the CSR valid.
 namespace detail {
 /// Open views of a network's arrays: an atomic count that a copy of the network does not
 /// inherit (a copy has no views) and that swapping or assigning leaves where it is.
@@ -265,7 +260,16 @@ struct PinCount {
 };
 }  // namespace detail
 
-class Network {
+/// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
+/// within a row), plus one default simulation state.
+///
+/// Neurons are ordered sensory first, then the others in creation order. All
+/// structural edits go through this class and keep the CSR valid.
+///
+/// Aligned to a cache line and a whole number of them long: every step writes the own
+/// state's counters, and two networks allocated one after the other by one thread would
+/// otherwise share a line, so that two threads stepping one each slow each other down.
+class alignas(64) Network {
  public:
   Network() = default;
   /// `num_sensory` neurons S0.. and `num_neurons` hidden neurons N0.. with GliaGL's

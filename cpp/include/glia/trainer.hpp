@@ -386,6 +386,7 @@ class SurrogateTrainer : public Trainer {
     std::vector<float> un, uc;            ///< N x lanes: dL/du_{t+1}, dL/du_t (alpha > 0 only)
     std::vector<std::uint8_t> nzn, nzc;   ///< N: the row of dn / dc is not all zero
     std::vector<float> dt;                ///< lanes x N: dn lane-major
+    std::vector<std::uint64_t> lm, any;   ///< N, words: the lanes each source fired in
     std::vector<float> ell, wt, probs;
     std::vector<std::int64_t> cursor, period;
   };
