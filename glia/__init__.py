@@ -35,7 +35,7 @@ except ModuleNotFoundError as _e:
         "or run Python from another folder to use an installed glia.",
         name="glia._core") from None
 from glia.errors import FormatError, GliaError
-from glia._info import build_info, show_config
+from glia._info import __version__, build_info, show_config
 from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, TopologyPolicy,
                          TrainingConfig, create_config, create_evo_config)
 from glia.data import (Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics, create_sequence_from_array,
@@ -49,8 +49,6 @@ from glia.nir import from_nir, to_nir
 from glia import _sources
 
 _sources.register()   # Cython frames show their source lines in tracebacks (see _sources)
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Network", "Neuron", "RESET_MODES", "InputSequence", "FormatError", "GliaError",

@@ -67,10 +67,9 @@ def _config(cls, doc, option, path):
         return cls()
     if not isinstance(doc, dict):
         raise TypeError(f"{option} {path}: expected a JSON object, got {type(doc).__name__}")
-    from glia import _gliagl
     where = f"{option} {path}"
     try:
-        return cls()._set_many(_gliagl.read_layout(cls, doc), ValueError, where)
+        return cls._read(doc, where)
     except (TypeError, ValueError, KeyError) as e:
         msg = str(e.args[0] if isinstance(e, KeyError) and e.args else e)
         if msg.startswith(where):
@@ -104,9 +103,9 @@ def cmd_train(args) -> int:
     train, val = _load_data(args)
     tr = glia.Trainer(net, cfg, method=args.trainer)
     t0 = time.perf_counter()
-    tr.train(train, epochs=args.epochs, num_threads=args.threads, lr_schedule=args.lr_schedule)
+    tr.train(train, epochs=args.epochs, n_threads=args.threads, lr_schedule=args.lr_schedule)
     dt = time.perf_counter() - t0
-    r = tr.evaluate_dataset(val, num_threads=args.threads)
+    r = tr.evaluate_dataset(val, n_threads=args.threads)
     out = Path(args.out) if args.out else Path(args.net).with_name(Path(args.net).stem + "_trained.net")
     written("--out", out, lambda: net.save(out))
     print(f"trained {args.epochs} epochs in {dt:.2f} s; validation accuracy "
@@ -126,7 +125,7 @@ def cmd_evolve(args) -> int:
     ecfg = _config(glia.EvolutionConfig, _load_json(args.config, "--config"), "--config", args.config)
     evo = glia.Evolution(args.net, train, val, tcfg, ecfg)
     t0 = time.perf_counter()
-    res = evo.run(num_threads=args.threads)
+    res = evo.run(n_threads=args.threads)
     dt = time.perf_counter() - t0
     out = Path(args.out) if args.out else Path(args.net).with_name(Path(args.net).stem + "_evolved.net")
     written("--out", out, lambda: res.best_genome.save(out))

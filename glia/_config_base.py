@@ -1,11 +1,19 @@
-"""What every configuration class shares: its fields' type checks (ranges are the engine's:
-see glia.config), copying, dict/JSON conversion and display. The classes are built by
-:func:`make_config` as slotted dataclasses."""
+"""What every configuration class shares: its fields' types, the names a field may be given
+by, the one check of a whole config, copying, dict/JSON conversion and display. The classes
+are built by :func:`make_config` as slotted dataclasses (see glia.config).
+
+One path checks every value: Python turns a value into its field's type
+(:func:`_coerce`; wrong types raise :class:`ConfigTypeError`); the engine's field table
+(``cpp/src/config_fields.cpp``) is the rule for ranges and for the relations between
+the engine's fields, asked once per config (``_core._config_problem``) by
+:meth:`ConfigBase.validate` (an assignment asks it about the one field assigned).
+This module imports nothing of glia's but the compiled core."""
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import html
+import inspect
 import json
 import numbers
 import os
@@ -116,30 +124,72 @@ def _coerce(where: str, f: Field, value: Any) -> Any:
     else:
         expected = _TYPE_NAMES.get(kind, "one of " + ", ".join(map(repr, f.choices)))
         raise ConfigTypeError(f"{where} must be {expected}, got {type(value).__name__} {value!r}")
-    if f.rule is not None:
-        problem = _core._field_problem(f.rule, kind, value)
-        if problem:
-            raise ValueError(f"{where} must be {problem}, got {value!r}")
     return value
+
+
+def _check_rules(rows: list, engine_values: dict | None = None, owner: str = "") -> None:
+    """The one range check: ``rows`` of (where, Field, value) in their Python types, and
+    (``engine_values``, a TrainingConfig.to_dict()) the engine's rules between fields, in
+    one call to the engine's table. ValueError names the first field out of its rule, or
+    ``owner`` and the broken relation."""
+    ruled = [r for r in rows  # a choice was checked by its type; None: an unset float
+             if r[1].rule is not None and r[1].kind != "choice" and r[2] is not None]
+    problem = _core._config_problem([(f.rule, f.kind, v) for _, f, v in ruled], engine_values)
+    if problem is not None:
+        k, text = problem
+        if k < 0:
+            raise ValueError(f"{owner}: {text}")
+        where, _, value = ruled[k]
+        raise ValueError(f"{where} must be {text}, got {value!r}")
 
 
 class ConfigBase:
     """Checking, copying, conversion and display shared by every configuration class."""
 
     __slots__ = ()
-    _fields: dict  # name -> Field, set by _config()
+    _fields: dict  # name -> Field, set by make_config()
+    #: the class is the engine's TrainConfig: its relations between fields are the engine's
+    _engine_config = False
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        names = list(cls._fields)
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes at most {len(names)} positional "
+                            f"arguments ({len(args)} given)")
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+            kwargs[name] = value
+        for name in kwargs:
+            if name not in cls._fields:
+                raise TypeError(f"{cls.__name__}() got an unexpected keyword argument "
+                                f"{name!r}{did_you_mean(name, cls._fields)}")
+        self._set_defaults()
+        if kwargs:
+            self._assign({(k,): v for k, v in kwargs.items()})
+
+    def _set_defaults(self) -> None:
+        """Every field at its default (valid by construction: the table's defaults)."""
+        for name, f in type(self)._fields.items():
+            if isinstance(f.kind, type):
+                value = object.__new__(f.kind)
+                value._set_defaults()
+            else:
+                value = f.default
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         f = type(self)._fields.get(name)
         if f is None:
             raise AttributeError(self._unknown_attr_message(name))
-        object.__setattr__(self, name, _coerce(f"{type(self).__name__}.{name}", f, value))
+        where = f"{type(self).__name__}.{name}"
+        value = _coerce(where, f, value)
+        _check_rules([(where, f, value)])
+        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} fields cannot be deleted ({name!r})")
-
-    def __post_init__(self) -> None:  # __init__ set (and checked) every field
-        self._check_relations()
 
     @classmethod
     def _unknown_attr_message(cls, name: str) -> str:
@@ -151,6 +201,15 @@ class ConfigBase:
                     return msg + f" ({ask}it is a field of {cls.__name__}.{outer}: use .{outer}.{meant})"
         return msg + did_you_mean(name, cls._fields)
 
+    def _leaves(self):
+        """(where, Field, value) of every field, nested configs' fields included."""
+        for name, f in type(self)._fields.items():
+            value = getattr(self, name)
+            if isinstance(value, ConfigBase):
+                yield from value._leaves()
+            else:
+                yield f"{type(self).__name__}.{name}", f, value
+
     def validate(self):
         """Check every field and the rules between fields; returns ``self``.
 
@@ -161,17 +220,41 @@ class ConfigBase:
             ...
         ValueError: TrainingConfig: reward_min (2) must be <= reward_max (1)
         """
-        for name, f in type(self)._fields.items():
-            value = getattr(self, name)
-            if isinstance(value, ConfigBase):
-                value.validate()
-            else:
-                _coerce(f"{type(self).__name__}.{name}", f, value)
+        rows = [(where, f, _coerce(where, f, v)) for where, f, v in self._leaves()]
+        _check_rules(rows, self.to_dict() if self._engine_config else None, type(self).__name__)
         self._check_relations()
         return self
 
     def _check_relations(self) -> None:
-        pass
+        """Rules between fields that are not the engine's (none by default)."""
+
+    def _assign(self, values: dict) -> None:
+        """Sets {field path: value}, all or nothing: each value turned into its field's
+        type, then the whole config checked once."""
+        new = self.copy()
+        for path, value in values.items():
+            target = new
+            for part in path[:-1]:
+                target = getattr(target, part)
+            f = type(target)._fields[path[-1]]
+            object.__setattr__(target, path[-1],
+                               _coerce(f"{type(target).__name__}.{path[-1]}", f, value))
+        new.validate()
+        for name in type(self)._fields:  # commit only once everything checked out
+            object.__setattr__(self, name, getattr(new, name))
+
+    @classmethod
+    def _from_arg(cls, value, argname: str, *, copy: bool):
+        """The config an argument ``argname`` gives: None (the defaults), a dict (as
+        :meth:`from_dict`) or an instance, checked (and copied when ``copy``)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Mapping):
+            return cls.from_dict(value)
+        if not isinstance(value, cls):
+            raise TypeError(f"{argname} must be a glia.{cls.__name__}, got {type(value).__name__}")
+        value.validate()
+        return value.copy() if copy else value
 
     def _fingerprint(self) -> tuple:
         """Every value as a (nested) tuple: a cheap "did anything change" test."""
@@ -216,6 +299,12 @@ class ConfigBase:
         return list(cls._fields)
 
     @classmethod
+    def _layout(cls, d: Mapping) -> list:
+        """(label, key, value) items of a dict read by :meth:`from_dict` (glia.config gives
+        the configs that GliaGL's files hold their layout)."""
+        return [(k, k, v) for k, v in d.items()]
+
+    @classmethod
     def from_dict(cls, d: Mapping):
         """A config from a dict such as ``to_dict()`` returns (or a GliaGL config file's).
 
@@ -227,9 +316,12 @@ class ConfigBase:
         """
         if not isinstance(d, Mapping):
             raise TypeError(f"{cls.__name__}.from_dict() expects a dict, got {type(d).__name__}")
-        from glia import _gliagl
-        return cls()._set_many(_gliagl.read_layout(cls, d), ValueError,
-                               f"{cls.__name__}.from_dict()")
+        return cls._read(d, f"{cls.__name__}.from_dict()")
+
+    @classmethod
+    def _read(cls, d: Mapping, what: str):
+        """:meth:`from_dict` with ``what`` (e.g. the file it came from) in its errors."""
+        return cls()._set_many(cls._layout(d), ValueError, what)
 
     def update(self, **kwargs):
         """Set several fields at once, all or nothing; returns ``self``.
@@ -244,16 +336,7 @@ class ConfigBase:
         return self._set_many(list(kwargs.items()), TypeError, f"{type(self).__name__}.update()")
 
     def _set_many(self, items: list, unknown_error: type, what: str):
-        from glia import _gliagl
-        new = self.copy()
-        for path, value in _gliagl.resolve_names(type(self), items, unknown_error, what).items():
-            target = new
-            for part in path[:-1]:
-                target = getattr(target, part)
-            setattr(target, path[-1], value)
-        new.validate()
-        for name in type(self)._fields:  # commit only once everything checked out
-            object.__setattr__(self, name, getattr(new, name))
+        self._assign(resolve_names(type(self), items, unknown_error, what))
         return self
 
     def to_json(self, path: str | os.PathLike | None = None, *, indent: int = 2) -> str | None:
@@ -331,13 +414,10 @@ class ConfigBase:
                 f"<tr><th>field</th><th>value</th><th>meaning</th></tr>{rows}</table>")
 
 
-def make_config(name: str, doc: str, fields: dict[str, Field], relations=None,
-                module: str = "glia.config") -> type:
-    """A slotted dataclass ``module.name`` with these fields (in order)."""
-    def spec(f: Field):
-        if isinstance(f.kind, type):
-            return dataclasses.field(default_factory=f.kind, metadata={"doc": f.doc})
-        return dataclasses.field(default=f.default, metadata={"doc": f.doc})
+def make_config(name: str, doc: str, fields: dict[str, Field], module: str = "glia.config",
+                **attrs) -> type:
+    """A slotted dataclass ``module.name`` with these fields (in order); ``attrs`` are
+    further class attributes (``_check_relations``, ``_layout``, ``_engine_config``)."""
     types = {"int": int, "seed": int, "float": float, "bool": bool}
 
     def annotation(f: Field):
@@ -345,13 +425,88 @@ def make_config(name: str, doc: str, fields: dict[str, Field], relations=None,
             return f.kind
         t = types.get(f.kind, str)
         return t | None if f.default is None else t  # None: left to the engine
-    ns = {"__doc__": doc, "__module__": module, "_fields": fields}
-    if relations is not None:
-        ns["_check_relations"] = relations
+
+    def spec(f: Field):
+        if isinstance(f.kind, type):
+            return dataclasses.field(default_factory=f.kind, metadata={"doc": f.doc})
+        return dataclasses.field(default=f.default, metadata={"doc": f.doc})
+    ns = {"__doc__": doc, "__module__": module, "_fields": fields, **attrs}
     cls = dataclasses.make_dataclass(
         name, [(n, annotation(f), spec(f)) for n, f in fields.items()],
         bases=(ConfigBase,), namespace=ns, slots=True, repr=False, eq=True,
+        init=False,  # ConfigBase.__init__: every value given checked in one call
         # Python >= 3.12 sets __module__ from this argument (else from the caller's frame,
         # overriding the namespace's): pickling finds the class by it
         **({"module": module} if sys.version_info >= (3, 12) else {}))
+    cls.__signature__ = inspect.Signature([
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=(f.kind() if isinstance(f.kind, type) else f.default),
+                          annotation=annotation(f))
+        for n, f in fields.items()])
     return cls
+
+
+# ---------------------------------------------------------------- names of fields
+def field_paths(cls) -> dict[str, tuple[str, ...]]:
+    """Every name a field may be given by: its own, and a nested field's when unique."""
+    paths = {name: (name,) for name in cls._fields}
+    seen: dict[str, list] = {}
+    for outer, f in cls._fields.items():
+        if isinstance(f.kind, type):
+            for leaf in f.kind._fields:
+                paths[f"{outer}.{leaf}"] = (outer, leaf)
+                seen.setdefault(leaf, []).append((outer, leaf))
+    for leaf, where in seen.items():
+        if leaf not in paths and len(where) == 1:
+            paths[leaf] = where[0]
+    return paths
+
+
+def short_names(cls) -> list[str]:
+    """The names (sorted) a field of ``cls`` may be given by, nested ones without a dot."""
+    return sorted(k for k in field_paths(cls) if "." not in k)
+
+
+def resolve_names(cls, items: list, unknown_error: type, what: str) -> dict:
+    """{field path: value} from (key, value) or (label, key, value) items; nested configs
+    and dicts are spread into their fields. Two names for one field must agree; unknown
+    names raise ``unknown_error`` listing the valid ones, with the closest match."""
+    paths, out, labels, unknown = field_paths(cls), {}, {}, []
+
+    def put(path, label, value):
+        if path in out and out[path] != value:
+            raise ValueError(f"{labels[path]!r} and {label!r} both set {cls.__name__}."
+                             f"{'.'.join(path)} ({out[path]!r} vs {value!r})")
+        out[path], labels[path] = value, label
+
+    for item in items:
+        label, key, value = item if len(item) == 3 else (item[0], *item)
+        f = cls._fields.get(key) if isinstance(key, str) else None
+        if f is not None and isinstance(f.kind, type) and not isinstance(value, f.kind) \
+                and hasattr(value, "to_dict"):
+            raise ConfigTypeError(f"{cls.__name__}.{key} must be a {f.kind.__name__} or a "
+                                  f"dict, got {type(value).__name__}")
+        if f is not None and isinstance(f.kind, type) and (isinstance(value, Mapping)
+                                                           or isinstance(value, f.kind)):
+            for leaf, v in (value.to_dict() if isinstance(value, f.kind) else value).items():
+                if leaf in f.kind._fields:
+                    put((key, leaf), f"{key}.{leaf}", v)
+                else:
+                    unknown.append(f"{key}.{leaf}")
+        elif isinstance(key, str) and key in paths:
+            put(paths[key], label, value)
+        else:
+            unknown.append(key if isinstance(key, str) else repr(key))
+    if unknown:
+        valid = short_names(cls)
+        hints = []
+        for name in unknown:
+            outer, _, leaf = name.partition(".")
+            sub = cls._fields.get(outer)
+            pool = ([f"{outer}.{n}" for n in sub.kind._fields]
+                    if leaf and sub is not None and isinstance(sub.kind, type) else valid)
+            hints.append(f"{name!r}{did_you_mean(name, pool)}")
+        noun = "parameter" if unknown_error is TypeError else "key"
+        raise unknown_error(f"{what}: unknown {noun}{'s' if len(unknown) > 1 else ''} "
+                            f"{', '.join(hints)}; valid names: {', '.join(valid)}")
+    return out

@@ -3,6 +3,7 @@
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from cpython.object cimport PyObject
 from libcpp cimport bool as cbool
+from libcpp.memory cimport unique_ptr
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
@@ -48,6 +49,7 @@ cdef extern from "glia/error.hpp" namespace "glia":
         kBusy
         kCancelled
         kMemory
+        kBuffer
     ErrorKind classify_current_exception(string& msg)
 
 
@@ -139,13 +141,16 @@ cdef extern from "glia/network.hpp" namespace "glia" nogil:
         CState& state()
         void reset() except +raise_glia_error
         void inject(int32_t i, float x) except +raise_glia_error
-        void step(int64_t n, CHook hook, void* ctx, int n_threads) except +raise_glia_error
+        void step(int64_t n, int n_threads, CHook hook, void* ctx) except +raise_glia_error
         void step_state(CState& s)
-        void run(CState& s, const float* X, int64_t T, CRunOutput& out, CPoller* poller, int n_threads) except +raise_glia_error
+        void run(CState& s, const float* X, int64_t T, CRunOutput& out, int n_threads, CPoller* poller) except +raise_glia_error
         int step_threads(int n_threads)
         size_t model_bytes()
         void validate() except +raise_glia_error
-        void swap(CNetwork& other)
+        void swap(CNetwork& other) except +raise_glia_error
+        void pin()
+        void unpin()
+        int64_t pins()
 
 
 cdef extern from "glia/sequence.hpp" namespace "glia" nogil:
@@ -181,15 +186,19 @@ cdef extern from "glia/io.hpp" namespace "glia" nogil:
 
 
 # Thread-safety primitives of the Cython layer (docs/threads.md): no reliance on the GIL.
-cdef extern from "_threads.hpp" namespace "glia_py" nogil:
-    cdef enum BusyResult "glia_py::BusyFlag::Result":
-        kEntered "glia_py::BusyFlag::kEntered"
-        kOtherThread "glia_py::BusyFlag::kOtherThread"
-        kSameThread "glia_py::BusyFlag::kSameThread"
-    cdef cppclass BusyFlag:
-        BusyResult enter(uint64_t me, cbool reentrant) noexcept
+cdef extern from "glia/busy.hpp" namespace "glia" nogil:
+    cdef enum BusyResult "glia::BusyFlag::Result":
+        kEntered "glia::BusyFlag::kEntered"
+        kOtherThread "glia::BusyFlag::kOtherThread"
+        kSameThread "glia::BusyFlag::kSameThread"
+    cdef cppclass BusyFlag "glia::BusyFlag":
+        BusyResult enter(uint64_t owner, cbool reentrant) noexcept
         void leave() noexcept
         cbool busy() noexcept
+    uint64_t this_thread_token() noexcept
+
+
+cdef extern from "_threads.hpp" namespace "glia_py" nogil:
     cdef cppclass Counter:
         uint64_t get() noexcept
         void bump() noexcept
@@ -215,6 +224,7 @@ cdef class Network:
     cdef tuple _edge_arrays(self)
     cdef list _ids(self, Py_ssize_t n)
     cdef tuple _summary(self, bint with_weights)
+    cdef int64_t _size(self, int what) except -1
 
 
 cdef class InputSequence:
@@ -317,8 +327,8 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
                                   cbool episodes_checked) except +raise_glia_error
         vector[CEpochMetrics] train(const vector[CEpisode]& episodes, int64_t epochs, int n_threads,
                                     CHook hook, void* ctx) except +raise_glia_error
-        CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads,
-                                  vector[CEpisodeMetrics]* metrics_out, CHook hook, void* ctx) except +raise_glia_error
+        CEpochMetrics train_batch(const vector[CEpisode]& batch, int n_threads, CHook hook, void* ctx,
+                                  vector[CEpisodeMetrics]* metrics_out) except +raise_glia_error
         CEpisodeMetrics evaluate(const CEpisode& ep, int n_threads) except +raise_glia_error
         CDatasetMetrics evaluate_dataset(const vector[CEpisode]& episodes, int n_threads,
                                          CHook hook, void* ctx, cbool episodes_checked) except +raise_glia_error
@@ -345,6 +355,15 @@ cdef extern from "glia/trainer.hpp" namespace "glia" nogil:
         @staticmethod
         int32_t block_lanes(int64_t n, int64_t T, int64_t G, int32_t N)
 
+    cdef enum class TrainerKind(int32_t):
+        kGradient
+        kHebbian
+        kSurrogate
+
+    const vector[string]& trainer_names()
+    TrainerKind trainer_kind(const string& name) except +raise_glia_error
+    unique_ptr[CTrainer] make_trainer(TrainerKind kind, CNetwork& net, const CTrainConfig& cfg) except +raise_glia_error
+
 
 # ---------------------------------------------------------------- evolution
 cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
@@ -368,11 +387,6 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
     CBrood breed(const vector[const CNetwork*]& previous, const vector[int64_t]& order,
                  const CBreedConfig& cfg, uint64_t seed, int64_t generation, int n_threads,
                  CHook hook, void* ctx) except +raise_glia_error
-
-    cdef enum class TrainerKind(int32_t):
-        kGradient
-        kHebbian
-        kSurrogate
 
     cdef cppclass CScoreOptions "glia::ScoreOptions":
         CTrainConfig train_config

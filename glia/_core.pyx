@@ -7,7 +7,6 @@ in ``with nogil:`` blocks. Long loops poll a hook about every 100 ms that takes 
 and runs ``PyErr_CheckSignals()``, so Ctrl-C stops them promptly.
 """
 from cpython.exc cimport PyErr_CheckSignals, PyErr_Occurred
-from cpython.pythread cimport PyThread_get_thread_ident
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.string cimport string
@@ -37,6 +36,7 @@ _PYTHON_ERRORS = {
     <int>ErrorKind.kFile: OSError,
     <int>ErrorKind.kCancelled: KeyboardInterrupt,
     <int>ErrorKind.kMemory: MemoryError,
+    <int>ErrorKind.kBuffer: BufferError,
 }
 
 
@@ -88,9 +88,9 @@ def gil_enabled():
 cdef int busy_enter(BusyFlag* flag, str what, str hint, bint reentrant=False) except -1:
     """Marks an object (its ``flag``) busy for this thread, or raises RuntimeError naming
     ``what`` when another thread (or, unless ``reentrant``, a call under way in this
-    thread, e.g. from a callback) has it. The one busy guard of Network, Trainer and
-    Evolution."""
-    cdef BusyResult r = flag.enter(<uint64_t>PyThread_get_thread_ident() + 1, reentrant)
+    thread, e.g. from a callback) has it. The busy guard of Network, Trainer and
+    Evolution: the engine's glia::BusyFlag, which its trainers hold for each call too."""
+    cdef BusyResult r = flag.enter(this_thread_token(), reentrant)
     if r == kEntered:
         return 0
     if r == kOtherThread:
@@ -126,6 +126,69 @@ cdef class _Busy:
     def busy(self) -> bool:
         """Whether some thread is inside the guard now."""
         return self._flag.busy()
+
+
+@cython.final
+cdef class _Entered:
+    """``with _Entered(net):``: the block runs with ``net`` marked busy for this thread
+    (Network._enter / _leave), the idiom of every short call that reads or changes the
+    engine's network with the GIL held (getters, setters, conversions)."""
+    cdef Network net
+
+    def __cinit__(self, Network net):
+        self.net = net
+
+    def __enter__(self):
+        self.net._enter()
+        return self.net
+
+    def __exit__(self, *exc):
+        self.net._leave()
+        return False
+
+
+@cython.final
+cdef class _EnteredNetworks:
+    """``with _EnteredNetworks(nets, "networks") as e:``: every Network of ``nets`` marked
+    busy for this thread, each once (a network may stand in several places of the list);
+    ``e.ptrs`` holds their engine networks in list order, for one GIL-free call over them
+    all. The one way a call over several networks enters them."""
+    cdef list nets
+    cdef list entered
+    cdef vector[CNetwork*] ptrs
+
+    def __cinit__(self, nets, str what):
+        self.nets = list(nets)
+        self.entered = []
+        for k, obj in enumerate(self.nets):
+            if not isinstance(obj, Network):
+                raise TypeError(f"{what}[{k}] must be a glia.Network, got {type(obj).__name__}")
+
+    def __enter__(self):
+        cdef Network net
+        cdef set seen = set()
+        try:
+            for obj in self.nets:
+                net = <Network>obj
+                if id(net) not in seen:
+                    net._enter()
+                    seen.add(id(net))
+                    self.entered.append(net)
+                self.ptrs.push_back(net._net)
+        except BaseException:
+            self._leave_all()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self._leave_all()
+        return False
+
+    cdef void _leave_all(self) noexcept:
+        for obj in self.entered:
+            (<Network>obj)._leave()
+        self.entered = []
+        self.ptrs.clear()
 
 
 _default_n_threads = None
@@ -320,10 +383,12 @@ def _shape_str(shape):
 
 
 include "_neuron.pxi"
+include "_views.pxi"
 include "_network.pxi"
 include "_network_run.pxi"
 include "_network_io.pxi"
 include "_sequence.pxi"
+include "_config.pxi"
 include "_training.pxi"
 include "_evolution.pxi"
 

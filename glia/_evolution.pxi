@@ -27,27 +27,15 @@ def _breed(list previous, order, int64_t population, int64_t elite, int64_t pare
     cdef vector[const CNetwork*] ptrs
     cdef CBrood brood
     cdef Network net
-    cdef list entered = []
-    cdef dict seen = {}
-    for obj in previous:
-        if not isinstance(obj, Network):
-            raise TypeError(f"previous must hold glia.Network objects, got {type(obj).__name__}")
-    try:
-        for obj in previous:
-            net = <Network>obj
-            if id(net) not in seen:       # one network may stand in several slots
-                net._enter()
-                seen[id(net)] = net
-                entered.append(net)
-            ptrs.push_back(net._net)
+    cdef size_t k
+    cdef _EnteredNetworks nets = _EnteredNetworks(previous, "previous")
+    with nets:                 # read only: a network may stand in several slots
+        for k in range(nets.ptrs.size()):
+            ptrs.push_back(nets.ptrs[k])
         with nogil:
             brood = breed(ptrs, rank, cfg, seed, generation, n_threads, _poll_signals, NULL)
         _signals_at_return()
-    finally:
-        for obj in entered:
-            (<Network>obj)._leave()
     cdef list children = []
-    cdef size_t k
     for k in range(brood.children.size()):
         net = Network.__new__(Network)
         net._net.swap(brood.children[k])
@@ -57,43 +45,27 @@ def _breed(list previous, order, int64_t population, int64_t elite, int64_t pare
 
 
 def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outputs,
-                    int kind, int64_t train_epochs, seeds, int n_threads,
+                    str trainer, int64_t train_epochs, seeds, int n_threads,
                     int32_t default_index=-1):
     """Trains (``train_epochs`` > 0) and scores every network of ``nets`` in one GIL-free
-    call, glia's worker threads over networks, each network's work on one thread. Networks
-    are trained in place and marked busy meanwhile. Returns a dict of arrays: accuracy, margin (float64),
-    edges, correct, total (int64), by network index."""
+    call, glia's worker threads over networks, each network's work on one thread, with the
+    trainer named ``trainer`` (one of TRAINERS). Networks are trained in place and marked
+    busy meanwhile; one listed twice is refused (ValueError). Returns a dict of arrays:
+    accuracy, margin (float64), edges, correct, total (int64), by network index."""
     cdef CScoreOptions opt
     opt.train_config = _make_config(config, default_index)
     opt.outputs = [int(i) for i in outputs]
     opt.train_epochs = train_epochs
-    if kind == 1:
-        opt.trainer = TrainerKind.kHebbian
-    elif kind == 2:
-        opt.trainer = TrainerKind.kSurrogate
-    else:
-        opt.trainer = TrainerKind.kGradient
+    opt.trainer = trainer_kind(trainer.encode())
     cdef vector[uint64_t] sv = [int(s) for s in seeds]
-    cdef vector[CNetwork*] ptrs
     cdef vector[CIndividualScore] res
-    cdef Network net
-    cdef list entered = []
     cdef Py_ssize_t i, n = len(nets)
-    for obj in nets:
-        if not isinstance(obj, Network):
-            raise TypeError(f"networks must be glia.Network objects, got {type(obj).__name__}")
-    try:
-        for obj in nets:
-            net = <Network>obj
-            net._enter()
-            entered.append(net)
-            ptrs.push_back(net._net)
+    cdef _EnteredNetworks entered = _EnteredNetworks(nets, "networks")
+    with entered:
         with nogil:
-            res = score_population(ptrs, sv, train.eps, val.eps, opt, n_threads, _poll_signals, NULL)
+            res = score_population(entered.ptrs, sv, train.eps, val.eps, opt, n_threads,
+                                   _poll_signals, NULL)
         _signals_at_return()
-    finally:
-        for obj in entered:
-            (<Network>obj)._leave()
     acc = np.empty(n, dtype=np.float64)
     margin = np.empty(n, dtype=np.float64)
     edges = np.empty(n, dtype=np.int64)

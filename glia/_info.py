@@ -3,6 +3,8 @@ import os
 import platform
 import sys
 
+__version__ = "0.1.0"
+
 
 def build_info() -> dict:
     """Version, compiler, OpenMP and thread facts as a dict (``threads``: how glia's
@@ -16,7 +18,6 @@ def build_info() -> dict:
     """
     import numpy as np
 
-    from glia import __version__
     from glia._core import _build_info, get_num_threads
     from glia import _core
 

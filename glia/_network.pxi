@@ -140,21 +140,16 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
 
     def to_string(self):
         """The ``.net`` text of this network (what :meth:`save` writes)."""
-        self._enter()
-        try:
+        with _Entered(self):
             return format_network(deref(self._net)).decode("utf-8")
-        finally:
-            self._leave()
 
     def copy(self):
-        """An independent deep copy (model and simulation state)."""
-        self._enter()
+        """An independent deep copy (model and simulation state; no views: see
+        :meth:`array`)."""
         cdef Network out = Network.__new__(Network)
-        try:
+        with _Entered(self):
             del out._net
             out._net = new CNetwork(deref(self._net))
-        finally:
-            self._leave()
         return out
 
     def __copy__(self):
@@ -200,10 +195,10 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
             if n_threads is None and not tiny:
                 nt = effective_n_threads(None)
             if tiny:
-                net.step(n, NULL, NULL, 1)
+                net.step(n, 1, NULL, NULL)
             else:
                 with nogil:
-                    net.step(n, _poll_signals, NULL, nt)
+                    net.step(n, nt, _poll_signals, NULL)
                 _signals_at_return()
         finally:
             self._leave()
@@ -260,11 +255,8 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
 
     def reset(self):
         """Sets every value to its resting value and every input to 0."""
-        self._enter()
-        try:
+        with _Entered(self):
             self._net.reset()
-        finally:
-            self._leave()
 
     def run(self, inputs, *, record="raster", trace=None, reset=False, n_threads=None):
         """Runs ``T`` steps driven by ``inputs`` (T, num_sensory): before step t,
@@ -301,13 +293,10 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         """``(ids, values, thresholds, leaks)``: ids as a list, the rest float32 copies.
         With ``features=True`` a fifth item, the neurons' optional features
         (:meth:`get_features`)."""
-        self._enter()
-        try:
+        with _Entered(self):
             n = self._net.size()
             out = (self._ids(n), self._vec(self._net.state().value.data(), n),
                    self._vec(self._net.threshold().data(), n), self._vec(self._net.leak().data(), n))
-        finally:
-            self._leave()
         return out + (self.get_features(),) if features else out
 
     def get_features(self) -> dict:
@@ -323,16 +312,13 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         """
         cdef Py_ssize_t n, i
         cdef uint8_t fl
-        self._enter()
-        try:
+        with _Entered(self):
             n = self._net.size()
             flags = np.empty(n, dtype=np.uint8)
             if n:
                 memcpy(cnp.PyArray_DATA(flags), self._net.flags().data(), n)
             alpha = self._vec(self._net.alpha().data(), n)
             bias = self._vec(self._net.bias().data(), n)
-        finally:
-            self._leave()
         return {"floor": (flags & 1) == 0,
                 "reset": np.array(RESET_MODES, dtype=object)[flags >> 1].astype(str)
                 if n else np.array([], dtype=str),
@@ -366,8 +352,7 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         cdef vector[CNeuronFeatures] feats
         cdef CNeuronFeatures f
         cdef Py_ssize_t k
-        self._enter()
-        try:
+        with _Entered(self):
             for k, nid in enumerate(ids):
                 idx.push_back(self._net.index(_to_cpp_str(nid)))
                 got = [cols[c][k] if c in cols else None for c in ("floor", "reset", "alpha", "bias")]
@@ -376,19 +361,14 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
                 feats.push_back(f)
             for k in range(n):
                 self._net.set_features(idx[k], feats[k])
-        finally:
-            self._leave()
 
     @property
     def currents(self):
-        """The neurons' input accumulators I in :attr:`neuron_ids` order (a float32 copy):
-        what the next step adds to each value. They carry over between steps where a
-        neuron keeps synaptic current (``alpha`` > 0)."""
-        self._enter()
-        try:
-            return self._vec(self._net.state().input.data(), self._net.size())
-        finally:
-            self._leave()
+        """The neurons' input accumulators I in :attr:`neuron_ids` order: what the next
+        step adds to each value. They carry over between steps where a neuron keeps
+        synaptic current (``alpha`` > 0). A live read-only view (see :meth:`array`);
+        ``net.array("currents", copy=True)`` for a copy."""
+        return _network_array(self, 1, False)
 
     cdef object _vec(self, const float* p, Py_ssize_t n):
         out = np.empty(n, dtype=np.float32)
@@ -415,15 +395,12 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         cdef vector[int32_t] idx
         cdef Py_ssize_t k
         cdef int32_t i
-        self._enter()
-        try:
+        with _Entered(self):
             for nid in ids:
                 idx.push_back(self._net.index(_to_cpp_str(nid)))
             for k in range(len(ids)):
                 i = idx[k]
                 self._net.set_params(i, thr[k], lk[k], self._net.resting()[i])
-        finally:
-            self._leave()
 
     def add_neuron(self, neuron_id, threshold=50.0, leak=1.0, resting=0.0, *, floor=None,
                    reset=None, alpha=None, bias=None):
@@ -446,8 +423,7 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         cdef string cid = _to_cpp_str(neuron_id)
         cdef CNeuronFeatures f
         cdef int32_t i
-        self._enter()
-        try:
+        with _Entered(self):
             i = self._net.find(cid)
             if i >= 0:
                 f = self._net.features(i)
@@ -457,27 +433,19 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
             i = self._net.add_neuron(cid, t, l, r)
             self._net.set_features(i, f)
             self._layout.bump()
-        finally:
-            self._leave()
 
     def get_neuron(self, neuron_id):
         """The :class:`Neuron` with this id (KeyError if there is none)."""
-        self._enter()
-        try:
+        with _Entered(self):
             self._net.index(_to_cpp_str(neuron_id))
-        finally:
-            self._leave()
         return Neuron(self, neuron_id)
 
     def get_firing_neurons(self):
         """Ids of the neurons that fired in the last step."""
         cdef CState* st
-        self._enter()
-        try:
+        with _Entered(self):
             st = &self._net.state()
             return [_to_py_str(self._net.id(st.fired[k])) for k in range(st.n_fired)]
-        finally:
-            self._leave()
 
     # ---------------------------------------------------------------- edges
     cdef tuple _edge_arrays(self):
@@ -495,11 +463,8 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
     def edges(self):
         """``(sources, targets, weights)`` as int32, int32, float32 arrays of neuron
         indices (positions in :attr:`neuron_ids`), sorted by source then target."""
-        self._enter()
-        try:
+        with _Entered(self):
             return self._edge_arrays()
-        finally:
-            self._leave()
 
     def set_edges(self, sources, targets, weights):
         """Creates or updates edges given by neuron indices (later duplicates win)."""
@@ -514,8 +479,7 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         cdef int32_t[::1] sv
         cdef int32_t[::1] tv
         cdef float[::1] wv = w
-        self._enter()
-        try:
+        with _Entered(self):
             n = self._net.size()
             if s.size and (s.min() < 0 or s.max() >= n or t.min() < 0 or t.max() >= n):
                 raise ValueError(f"edge indices must be in [0, {n})")
@@ -523,18 +487,13 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
             tv = np.ascontiguousarray(t, dtype=np.int32)
             if sv.shape[0]:
                 self._net.set_edges(&sv[0], &tv[0], &wv[0], sv.shape[0])
-        finally:
-            self._leave()
 
     def get_weights(self):
         """``(from_ids, to_ids, weights)``: two lists of ids and a float32 array."""
-        self._enter()
-        try:
+        with _Entered(self):
             s, d, w = self._edge_arrays()
             ids = self._ids(self._net.size())
             return [ids[i] for i in s.tolist()], [ids[i] for i in d.tolist()], w
-        finally:
-            self._leave()
 
     def set_weights(self, from_ids, to_ids, weights):
         """Sets the weights of edges given by id, creating missing edges. Unknown ids
@@ -546,23 +505,17 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         w = _as_float_array(weights, "weights", ndim=1, shape=(len(f),))
         cdef vector[int32_t] s, d
         cdef float[::1] wv = w
-        self._enter()
-        try:
+        with _Entered(self):
             for a, b in zip(f, t):
                 s.push_back(self._net.index(_to_cpp_str(a)))
                 d.push_back(self._net.index(_to_cpp_str(b)))
             if s.size():
                 self._net.set_edges(s.data(), d.data(), &wv[0], s.size())
-        finally:
-            self._leave()
 
     def remove_connection(self, from_id, to_id):
         """Removes an edge; returns whether it existed."""
-        self._enter()
-        try:
+        with _Entered(self):
             return self._net.remove_edge(self._net.index(_to_cpp_str(from_id)), self._net.index(_to_cpp_str(to_id)))
-        finally:
-            self._leave()
 
     def to_adjacency_matrix(self, dense=False):
         """The weight matrix W[source, target] in :attr:`neuron_ids` order: a SciPy
@@ -587,53 +540,43 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
 
     @property
     def num_neurons(self) -> int:
-        self._enter()
-        try:
-            return self._net.size()
-        finally:
-            self._leave()
+        return self._size(0)
 
     @property
     def num_connections(self) -> int:
-        self._enter()
-        try:
-            return self._net.num_edges()
-        finally:
-            self._leave()
+        return self._size(1)
 
     @property
     def num_sensory(self) -> int:
+        return self._size(2)
+
+    cdef int64_t _size(self, int what) except -1:
+        """Neurons (0), edges (1) or sensory neurons (2), read under the guard. The guard
+        spelled out (not ``with _Entered``): these getters cost tens of nanoseconds, and
+        the with-statement's lookups would add several times that."""
         self._enter()
         try:
-            return self._net.num_sensory()
+            return self._net.size() if what == 0 else (
+                self._net.num_edges() if what == 1 else self._net.num_sensory())
         finally:
             self._leave()
 
     @property
     def neuron_ids(self) -> list:
         """All ids: sensory first, then the others in creation order."""
-        self._enter()
-        try:
+        with _Entered(self):
             return self._ids(self._net.size())
-        finally:
-            self._leave()
 
     @property
     def sensory_ids(self) -> list:
-        self._enter()
-        try:
+        with _Entered(self):
             return self._ids(self._net.num_sensory())
-        finally:
-            self._leave()
 
     @property
     def output_ids(self) -> list:
         """Ids of the output neurons (ids starting with 'O')."""
-        self._enter()
-        try:
+        with _Entered(self):
             return [_to_py_str(self._net.id(i)) for i in range(self._net.size()) if self._net.kind_code(i) == 2]
-        finally:
-            self._leave()
 
     @property
     def state(self) -> dict:
@@ -663,67 +606,105 @@ A spiking network: neurons with threshold, leak and resting value, and weighted
         from_ids, to_ids, values = self.get_weights()
         return {"from": from_ids, "to": to_ids, "values": values}
 
+    # ---------------------------------------------------------------- array views
+    def array(self, name, *, copy=False):
+        """The network's float32 array ``name`` (one of ``glia._core.VIEW_NAMES``):
+        ``"values"``, ``"currents"``, ``"thresholds"``, ``"leaks"``, ``"resting"``,
+        ``"alpha"``, ``"bias"`` (per neuron, in :attr:`neuron_ids` order) or
+        ``"weights"`` (per edge, in :meth:`edges` order).
+
+        By default a zero-copy view of the engine's memory: read-only, live (it shows
+        every later step, training update or parameter change) and kept valid: its base
+        is a memoryview of the network (``arr.base.obj is net``), which stays alive as
+        long as the view, and while any view exists a structural change (adding a neuron,
+        adding or removing an edge, loading a file, training with structural plasticity)
+        raises BufferError and changes nothing, as a bytearray refuses to resize under a
+        memoryview. Delete the views (``del arr``) to change the structure again. A view
+        read while another thread runs this network sees values mid-update (see
+        docs/threads.md); ``copy=True`` returns an independent, writable copy.
+
+        Example::
+
+            v = net.array("values")       # the same as net.values
+            net.step()
+            v[:3]                         # already the new values
+            w = net.array("weights", copy=True)
+        """
+        return _network_array(self, _view_index(name), copy)
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        # the end of a buffer a view exported (_View.__getbuffer__ names the network as
+        # its owner): one view fewer
+        PyMem_Free(buf.internal)
+        self._net.unpin()
+
     @property
     def values(self):
-        """The neurons' current values in :attr:`neuron_ids` order (a float32 copy)."""
-        self._enter()
-        try:
-            return self._vec(self._net.state().value.data(), self._net.size())
-        finally:
-            self._leave()
+        """The neurons' current values in :attr:`neuron_ids` order: a live read-only view
+        (see :meth:`array`; ``net.array("values", copy=True)`` for a copy)."""
+        return _network_array(self, 0, False)
+
+    @property
+    def thresholds(self):
+        """The neurons' thresholds in :attr:`neuron_ids` order: a live read-only view (see
+        :meth:`array`); :meth:`set_state` or ``get_neuron(id).threshold`` change them."""
+        return _network_array(self, 2, False)
+
+    @property
+    def leaks(self):
+        """The neurons' leaks in :attr:`neuron_ids` order: a live read-only view (see
+        :meth:`array`)."""
+        return _network_array(self, 3, False)
+
+    @property
+    def resting(self):
+        """The neurons' resting values in :attr:`neuron_ids` order: a live read-only view
+        (see :meth:`array`)."""
+        return _network_array(self, 4, False)
 
     @property
     def edge_weights(self):
-        """All edge weights in :meth:`edges` order (a float32 copy)."""
-        self._enter()
-        try:
-            return self._vec(self._net.weight().data(), self._net.num_edges())
-        finally:
-            self._leave()
+        """All edge weights in :meth:`edges` order: a live read-only view (see
+        :meth:`array`; ``net.array("weights", copy=True)`` for a copy). Adding or removing
+        an edge while it exists raises BufferError; changing existing weights does not."""
+        return _network_array(self, 7, False)
+
+    @property
+    def views(self) -> int:
+        """How many array views (see :meth:`array`) of this network are open now."""
+        return self._net.pins()
 
     @property
     def memory_bytes(self) -> int:
         """Bytes of model memory (parameters and edges; ids excluded)."""
-        self._enter()
-        try:
+        with _Entered(self):
             return self._net.model_bytes()
-        finally:
-            self._leave()
 
     def step_threads(self, n_threads=None) -> int:
         """Threads :meth:`run` and :meth:`step` would use inside each step now: 1 below
         PARALLEL_STEP_MIN_WORK or while another network's multi-threaded run is under way,
         else ``n_threads`` (glia's thread count by default), at most one per 64 neurons."""
         cdef int nt = effective_n_threads(n_threads)
-        self._enter()
-        try:
+        with _Entered(self):
             return self._net.step_threads(nt)
-        finally:
-            self._leave()
 
     def validate(self):
         """Checks every internal invariant; raises RuntimeError if one is broken."""
-        self._enter()
-        try:
+        with _Entered(self):
             self._net.validate()
-        finally:
-            self._leave()
 
     def __len__(self):
-        return self.num_neurons
+        return self._size(0)
 
     cdef tuple _summary(self, bint with_weights):
         """(sensory, hidden, output, connections, weights or None) in one entered read."""
         cdef int kinds[3]
         kinds[0] = kinds[1] = kinds[2] = 0
-        self._enter()
-        try:
+        with _Entered(self):
             for i in range(self._net.size()):
                 kinds[self._net.kind_code(i)] += 1
             return (kinds[0], kinds[1], kinds[2], self._net.num_edges(),
                     self._vec(self._net.weight().data(), self._net.num_edges()) if with_weights else None)
-        finally:
-            self._leave()
 
     def __repr__(self):
         ns, nh, no, m, _ = self._summary(False)

@@ -6,14 +6,11 @@ cdef int _load_net_file(Network net, path, bint verbose) except -1:
     """Network.load: the file parsed into a new network, swapped in only when it is whole."""
     cdef string p = _as_path(path)
     cdef CNetwork tmp
-    net._enter()
-    try:
+    with _Entered(net):
         with nogil:
             load_network(tmp, p)
         net._net.swap(tmp)
         net._layout.bump()
-    finally:
-        net._leave()
     if verbose:
         import logging
         logging.getLogger("glia").info("loaded %s: %d neurons, %d connections",
@@ -24,12 +21,9 @@ cdef int _load_net_file(Network net, path, bint verbose) except -1:
 cdef int _save_net_file(Network net, path) except -1:
     """Network.save, with the GIL released while the file is written."""
     cdef string p = _as_path(path)
-    net._enter()
-    try:
+    with _Entered(net):
         with nogil:
             save_network(deref(net._net), p)
-    finally:
-        net._leave()
     return 0
 
 
@@ -37,8 +31,7 @@ cdef dict _network_to_arrays(Network net):
     """The whole network as NumPy arrays (pickling, process pools)."""
     cdef CState* st
     cdef Py_ssize_t n
-    net._enter()
-    try:
+    with _Entered(net):
         ids = net._ids(net._net.size())
         n = net._net.size()
         src, dst, w = net._edge_arrays()
@@ -61,8 +54,6 @@ cdef dict _network_to_arrays(Network net):
             "alpha": net._vec(net._net.alpha().data(), n),
             "bias": net._vec(net._net.bias().data(), n),
         }
-    finally:
-        net._leave()
 
 
 cdef int _network_load_arrays(Network net, d) except -1:
@@ -114,12 +105,9 @@ cdef int _network_load_arrays(Network net, d) except -1:
             if f[i]:
                 st.fired[st.n_fired] = <int32_t>i
                 st.n_fired += 1
-    net._enter()
-    try:
+    with _Entered(net):
         net._net.swap(tmp)
         net._layout.bump()
-    finally:
-        net._leave()
     return 0
 
 

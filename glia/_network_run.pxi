@@ -90,7 +90,7 @@ cdef int _run_released(CNetwork* net, const float* X, int64_t T, CRunOutput& out
     cdef CPoller* poller = new CPoller(_poll_signals, NULL, 0.1)
     try:
         with nogil:
-            net.run(net.state(), X, T, out, poller, n_threads)
+            net.run(net.state(), X, T, out, n_threads, poller)
         _signals_at_return()
     finally:
         del poller

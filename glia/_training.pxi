@@ -1,5 +1,8 @@
 # Trainers and parallel evaluation (included by _core.pyx).
 
+#: The trainers' names, in the engine's TrainerKind order (glia.config.TRAINERS).
+TRAINERS = tuple(name.decode() for name in trainer_names())
+
 def _team_runs():
     """Test hook: team runs (one network stepped by several threads) started in this
     process so far, by Network.run / step and by training and evaluation."""
@@ -10,111 +13,6 @@ def _surrogate_block_lanes(int64_t n, int64_t T, int64_t G, int32_t N):
     """Test hook: episodes per block of SurrogateTrainer for a batch of n episodes of at
     most T steps, G neurons in the gradient set and N in all."""
     return CSurrogateTrainer.block_lanes(n, T, G, N)
-
-
-# ---------------------------------------------------------------- the config field table
-_FIELD_KINDS = ("int", "float", "bool", "choice", "seed")
-_SEED_MAX = 2**64 - 1
-
-
-cdef list _field_rows():
-    """(name, path, kind, choices) of every field of the engine's table, in its order."""
-    rows = []
-    cdef const vector[CFieldSpec]* table = &train_config_fields()
-    cdef size_t k
-    for k in range(table.size()):
-        name = table.at(k).name.decode()
-        choices = tuple(table.at(k).choices.decode().split("|")) if table.at(k).choices[0] else ()
-        rows.append((name, tuple(name.split(".")), _FIELD_KINDS[<int>table.at(k).kind], choices))
-    return rows
-
-
-cdef list _FIELDS = _field_rows()
-
-
-def _train_config_fields():
-    """The engine's table of training fields: (name, kind, default, choices, doc) each, with
-    the defaults of a default-constructed TrainConfig (floats as their shortest decimal)."""
-    cdef CTrainConfig d
-    cdef const vector[CFieldSpec]* table = &train_config_fields()
-    out = []
-    for k, (name, path, kind, choices) in enumerate(_FIELDS):
-        v = get_field(d, table.at(k))
-        if kind == "seed":
-            default = int(d.seed)
-        elif kind == "float":
-            default = None if v != v else float(str(np.float32(v)))  # NaN: unset
-        elif kind == "choice":
-            default = choices[int(v)]
-        else:
-            default = bool(v) if kind == "bool" else int(v)
-        out.append((name, kind, default, choices, table.at(k).doc.decode()))
-    return tuple(out)
-
-
-def _field_problem(rule, str kind, value):
-    """None when ``value`` (of the field's Python type) obeys ``rule``, else the rule as text.
-
-    ``rule`` names a field of the engine's table, or is (lo, hi, lo_open, hi_open) for a
-    number that is not in it (checked by the same engine function)."""
-    cdef CFieldSpec spec
-    cdef const CFieldSpec* f
-    if isinstance(rule, str):
-        f = find_field(rule.encode())
-        if f == NULL:
-            raise KeyError(rule)
-        spec = f[0]
-    else:
-        spec.kind = FieldKind.kFloat if kind == "float" else FieldKind.kInt
-        spec.lo, spec.hi, spec.lo_open, spec.hi_open = rule
-        spec.choices = b""
-        spec.may_be_unset = False
-    if spec.kind == FieldKind.kSeed:
-        return None if 0 <= value <= _SEED_MAX else field_rule(spec).decode()
-    try:
-        x = float(value)
-    except OverflowError:
-        x = float("inf")
-    if x != x:  # NaN: the engine's mark of an unset value, which Python spells None
-        return field_rule(spec).decode()
-    return None if field_accepts(spec, x) else field_rule(spec).decode()
-
-
-cdef CTrainConfig _fill_config(dict d) except *:
-    """The engine's TrainConfig from TrainingConfig.to_dict() (values already checked)."""
-    cdef CTrainConfig c
-    cdef const vector[CFieldSpec]* table = &train_config_fields()
-    for k, (name, path, kind, choices) in enumerate(_FIELDS):
-        v = d
-        for part in path:
-            v = v[part]
-        if kind == "seed":
-            c.seed = v
-        else:
-            set_field(c, table.at(k), choices.index(v) if kind == "choice"
-                      else float("nan") if v is None else float(v))
-    return c
-
-
-def _train_config_relation_error(dict d):
-    """The first rule between fields that the config breaks (a message), or None."""
-    cdef CTrainConfig c = _fill_config(d)
-    text = config_relation_error(c).decode()
-    return text or None
-
-
-def _engine_validate(dict d):
-    """Checks TrainingConfig.to_dict() with the engine's own validator alone (as the trainers
-    do before any work): ValueError("config.<field> must be ..., got ...")."""
-    _make_config(d, -1)
-
-
-cdef CTrainConfig _make_config(dict d, int32_t default_index) except *:
-    """The engine's TrainConfig for a trainer: every field, the detector's default output."""
-    cdef CTrainConfig c = _fill_config(d)
-    c.detector.default_id = default_index
-    validate_config(c)
-    return c
 
 
 cdef class _Episodes:
@@ -135,11 +33,8 @@ cdef _Episodes _build_episodes(Network net, episodes, dict target_index, bint re
     """Resolves every episode before any work starts: unknown neuron or target ids raise
     KeyError, badly shaped arrays ValueError, naming the episode. The network is entered
     meanwhile (its ids are read); each sequence is read under its own lock."""
-    net._enter()
-    try:
+    with _Entered(net):
         return _build_episodes_entered(net, episodes, target_index, require_target)
-    finally:
-        net._leave()
 
 
 cdef _Episodes _build_episodes_entered(Network net, episodes, dict target_index,
@@ -253,32 +148,26 @@ cdef dict _metrics_dict(const CEpochMetrics& m):
 
 
 cdef class _CoreTrainer:
-    """The engine's trainer over one Network (use glia.Trainer, the public wrapper).
-    ``kind``: the engine's TrainerKind, the trainer's position in glia.config.TRAINERS."""
+    """The engine's trainer over one Network (use glia.Trainer, the public wrapper), made
+    by the engine's one factory (make_trainer) from its name ``method``, one of TRAINERS."""
     cdef CTrainer* _t
     cdef CSurrogateTrainer* _s     # _t when it is the surrogate trainer, else NULL
     cdef Network _net
-    cdef readonly int kind
+    cdef readonly str method
 
-    def __cinit__(self, Network net, int kind, dict config, int32_t default_index=-1):
+    def __cinit__(self, Network net, str method, dict config, int32_t default_index=-1):
         cdef CTrainConfig c = _make_config(config, default_index)
+        cdef TrainerKind kind = trainer_kind(method.encode())
+        cdef unique_ptr[CTrainer] made
         self._net = net
-        self.kind = kind
+        self.method = method
         self._s = NULL
         self._t = NULL
-        net._enter()      # the engine trainer reads the network as it is made
-        try:
-            if kind == <int>TrainerKind.kGradient:
-                self._t = new CRateGDTrainer(deref(net._net), c)
-            elif kind == <int>TrainerKind.kHebbian:
-                self._t = new CHebbianTrainer(deref(net._net), c)
-            elif kind == <int>TrainerKind.kSurrogate:
-                self._s = new CSurrogateTrainer(deref(net._net), c)
-                self._t = self._s
-            else:
-                raise ValueError(f"kind must be a TrainerKind (0, 1 or 2), got {kind}")
-        finally:
-            net._leave()
+        with _Entered(net):      # the engine trainer reads the network as it is made
+            made = make_trainer(kind, deref(net._net), c)
+        self._t = made.release()
+        if kind == TrainerKind.kSurrogate:
+            self._s = <CSurrogateTrainer*>self._t
 
     def __dealloc__(self):
         del self._t
@@ -287,41 +176,26 @@ cdef class _CoreTrainer:
     # trainer is part of that network's state (one thread at a time, RuntimeError else).
     def set_config(self, dict config, int32_t default_index=-1):
         cdef CTrainConfig c = _make_config(config, default_index)
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             self._t.set_config(c)
-        finally:
-            self._net._leave()
 
     def set_seed(self, uint64_t seed):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             self._t.set_seed(seed)
-        finally:
-            self._net._leave()
 
     def set_lr_scale(self, float s):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             self._t.set_lr_scale(s)
-        finally:
-            self._net._leave()
 
     def set_outputs(self, outputs):
         cdef vector[int32_t] o = [int(i) for i in outputs]
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             self._t.set_outputs(o)
-        finally:
-            self._net._leave()
 
     @property
     def outputs(self):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             return list(self._t.outputs())
-        finally:
-            self._net._leave()
 
     def build(self, episodes, dict target_index, bint require_target=True):
         return _build_episodes(self._net, episodes, target_index, require_target)
@@ -330,48 +204,36 @@ cdef class _CoreTrainer:
         """One epoch; ``checked``: ``eps`` went through an earlier call unchanged (the
         per-episode checks are skipped)."""
         cdef CEpochMetrics m
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
                 m = self._t.train_epoch(eps.eps, n_threads, _poll_signals, NULL, checked)
             _signals_at_return()
-        finally:
-            self._net._leave()
         return _metrics_dict(m)
 
     def train(self, _Episodes eps, int64_t epochs, int n_threads):
         cdef vector[CEpochMetrics] ms
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
                 ms = self._t.train(eps.eps, epochs, n_threads, _poll_signals, NULL)
             _signals_at_return()
-        finally:
-            self._net._leave()
         return [_metrics_dict(ms[i]) for i in range(ms.size())]
 
     def train_batch(self, _Episodes eps, int n_threads):
         cdef CEpochMetrics m
         cdef vector[CEpisodeMetrics] per
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
-                m = self._t.train_batch(eps.eps, n_threads, &per, _poll_signals, NULL)
+                m = self._t.train_batch(eps.eps, n_threads, _poll_signals, NULL, &per)
             _signals_at_return()
-        finally:
-            self._net._leave()
         return _metrics_dict(m)
 
     def evaluate(self, _Episodes eps, int n_threads=1):
         cdef CEpisodeMetrics m
         if eps.size != 1:
             raise ValueError("evaluate takes exactly one episode")
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
                 m = self._t.evaluate(eps.eps[0], n_threads)
-        finally:
-            self._net._leave()
         return m.winner, m.margin, [m.rates[i] for i in range(m.rates.size())], m.ticks_run
 
     def evaluate_dataset(self, _Episodes eps, int n_threads):
@@ -379,13 +241,10 @@ cdef class _CoreTrainer:
         cdef bint checked
         with cython.critical_section(eps):
             checked = eps.checked_by is self
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
                 m = self._t.evaluate_dataset(eps.eps, n_threads, _poll_signals, NULL, checked)
             _signals_at_return()
-        finally:
-            self._net._leave()
         with cython.critical_section(eps):
             eps.checked_by = self
         n = eps.size
@@ -406,12 +265,9 @@ cdef class _CoreTrainer:
         cdef vector[float] g
         if self._s == NULL:
             raise TypeError("gradients() needs the surrogate-gradient trainer")
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             with nogil:
                 g = self._s.gradients(eps.eps, n_threads, _poll_signals, NULL)
-        finally:
-            self._net._leave()
         out = np.empty(g.size(), dtype=np.float32)
         if g.size():
             memcpy(cnp.PyArray_DATA(out), g.data(), g.size() * sizeof(float))
@@ -423,38 +279,23 @@ cdef class _CoreTrainer:
         other trainers)."""
         if self._s == NULL:
             return 0
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             return self._s.scratch_bytes()
-        finally:
-            self._net._leave()
 
     def revert_checkpoint(self):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             return self._t.revert_checkpoint()
-        finally:
-            self._net._leave()
 
     @property
     def num_checkpoints(self):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             return self._t.num_checkpoints()
-        finally:
-            self._net._leave()
 
     def history(self):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             return {"accuracy": list(self._t.acc_history()), "margin": list(self._t.margin_history()),
                     "loss": list(self._t.loss_history())}
-        finally:
-            self._net._leave()
 
     def clear_history(self):
-        self._net._enter()
-        try:
+        with _Entered(self._net):
             self._t.clear_history()
-        finally:
-            self._net._leave()

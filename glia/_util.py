@@ -52,3 +52,29 @@ def keeps_interrupts(fn):
         with _KEEP:
             return fn(*args, **kwargs)
     return call
+
+
+def text_table(rows, headers) -> str:
+    """``rows`` under ``headers`` as a plain-text table, columns padded to their widest
+    cell (the command line's tables)."""
+    cols = [headers] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cols[1:]]
+    return "\n".join(out)
+
+
+def n_threads_alias(fn):
+    """Decorator: the thread count of a call is ``n_threads`` (as everywhere in glia);
+    ``num_threads=``, its earlier name in the trainers, evolution and score_population,
+    is accepted as an alias. Giving both is a TypeError."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if "num_threads" in kwargs:
+            if "n_threads" in kwargs:
+                raise TypeError(f"{fn.__name__}() got both n_threads and num_threads (the "
+                                "same argument: num_threads is its earlier name)")
+            kwargs["n_threads"] = kwargs.pop("num_threads")
+        return fn(*args, **kwargs)
+    return call

@@ -9,6 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
+from glia._util import text_table as _table
+
 __all__ = ["main"]
 
 
@@ -16,15 +18,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _table(rows, headers):
-    cols = [headers] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), line]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cols[1:]]
-    return "\n".join(out)
 
 
 def cmd_info(args) -> int:

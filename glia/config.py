@@ -2,9 +2,11 @@
 
 The training settings are the engine's: every field's name, type, default, range, choices
 and meaning come from its one table (``cpp/src/config_fields.cpp``), which also checks
-every value. This module turns that table into plain dataclasses. GliaGL's names, file
-layout and factory functions (``create_config``, ``create_evo_config``) live in
-``glia._gliagl`` and are re-exported here, so code written for GliaGL runs unchanged.
+every value. This module turns that table into plain dataclasses, and keeps GliaGL's
+names: its factory functions (``create_config``, ``create_evo_config``), its shorthands
+(a nested field given by its own name, ``create_config(optimizer="adam")``) and its
+config-file layout (short keys such as ``warmup``, ``batch``, ``lambda``, with run
+settings mixed in), so code written for GliaGL runs unchanged.
 
 Every assignment is checked at once: a value of the wrong type raises
 :class:`ConfigTypeError` (both a TypeError and a ValueError), an out-of-range value a
@@ -22,16 +24,31 @@ AttributeError: TrainingConfig has no field 'lrr' (did you mean 'lr'?)
 """
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
 from glia import _core
-from glia._config_base import ConfigTypeError, Field, make_config
+from glia._config_base import ConfigTypeError, Field, field_paths, make_config
 
 ConfigTypeError.__module__ = __name__  # part of this module's API
 
 __all__ = ["ConfigTypeError", "OutputDetectorConfig", "GradConfig", "TopologyPolicy",
            "TrainingConfig", "EvolutionConfig", "create_config", "create_evo_config"]
 
-#: The trainers, by name; a name's position is the engine's TrainerKind code.
-TRAINERS = ("gradient", "hebbian", "surrogate")
+#: The trainers, by name, as the engine's one trainer factory knows them (its TrainerKind
+#: order): "gradient" (RateGDTrainer), "hebbian" (HebbianTrainer), "surrogate"
+#: (SurrogateTrainer).
+TRAINERS = _core.TRAINERS
+
+
+def check_trainer(name, argname: str) -> str:
+    """``name`` when it names a trainer (one of :data:`TRAINERS`), else ValueError naming
+    the argument ``argname``."""
+    if not isinstance(name, str) or name not in TRAINERS:
+        raise ValueError(f"{argname} must be one of {', '.join(map(repr, TRAINERS))}, "
+                         f"got {name!r}")
+    return name
 
 
 def _engine_fields(group: str) -> dict[str, Field]:
@@ -86,12 +103,6 @@ TopologyPolicy = make_config("TopologyPolicy", """Which edges structural plastic
     """, _engine_fields("topology"))
 
 
-def _training_relations(self) -> None:
-    problem = _core._train_config_relation_error(self.to_dict())
-    if problem:
-        raise ValueError(f"TrainingConfig: {problem}")
-
-
 TrainingConfig = make_config("TrainingConfig", """Every setting of the trainers.
 
     Nested settings live in ``grad`` (GradConfig), ``detector`` (OutputDetectorConfig) and
@@ -113,7 +124,7 @@ TrainingConfig = make_config("TrainingConfig", """Every setting of the trainers.
           "detector": Field(OutputDetectorConfig, None, "output detector"),
           "topology": Field(TopologyPolicy, None, "edge growth policy"),
           "grad": Field(GradConfig, None, "gradient trainer settings")},
-    _training_relations)
+    _engine_config=True, _layout=classmethod(lambda cls, d: _read_gliagl_layout(cls, d)))
 
 
 def _evolution_relations(self) -> None:
@@ -158,6 +169,113 @@ EvolutionConfig = make_config("EvolutionConfig", """Settings of the evolutionary
                        None if lo is None else _rule(lo))
              for n, kind, default, lo, doc in _EVOLUTION_FIELDS},
           "trainer": Field("choice", "gradient", "inner trainer", TRAINERS)},
-    _evolution_relations)
+    _check_relations=_evolution_relations,
+    _layout=classmethod(lambda cls, d: _read_gliagl_layout(cls, d)))
 
-from glia._gliagl import create_config, create_evo_config  # noqa: E402  (they build these)
+
+# ---------------------------------------------------------------- GliaGL's names
+# GliaGL's short keys in its config files -> the field they set
+TRAIN_ALIASES = {
+    "warmup": "warmup_ticks", "window": "decision_window", "batch": "batch_size",
+    "lambda": "elig_lambda", "margin": "margin_delta", "prune_eps": "prune_epsilon",
+    "jitter_std": "weight_jitter_std", "gd_temperature": "grad.temperature",
+    "default": "detector.default_id",
+}
+# Keys of GliaGL's files that describe the run (data, paths, epochs), not a config.
+RUN_KEYS = frozenset({
+    "net_path", "scenario", "baseline", "noise", "train", "hebbian", "epochs",
+    "dataset", "metrics_json", "n_per_class", "save_net", "train_metrics_json",
+    "data_root", "train_fraction", "max_class", "out_dir", "final_best_net",
+})
+
+
+def trainer_of(use_gradient) -> str:
+    """The trainer named by GliaGL's ``use_gradient`` flag (``Trainer(net, config,
+    use_gradient)``; its evolve files' ``"hebbian": true`` is ``use_gradient=False``)."""
+    return "gradient" if use_gradient else "hebbian"
+
+
+def _read_gliagl_layout(cls, d: Mapping) -> list:
+    """(label, key, value) items of a dict: glia's own layout, or a GliaGL config file's
+    (recognised by any of its own keys), whose aliases are translated and run keys skipped."""
+    items = [(k, k, v) for k, v in d.items()]
+    if not any(isinstance(k, str) and (k in TRAIN_ALIASES or k in RUN_KEYS) for k in d):
+        return items
+    train_names = set(field_paths(TrainingConfig)) | set(TRAIN_ALIASES)
+    if cls is TrainingConfig:
+        skip = RUN_KEYS | (set(EvolutionConfig._fields) - {"seed"})
+        return [(k, TRAIN_ALIASES.get(k, k), v) for k, _, v in items if k not in skip]
+    skip = (RUN_KEYS - {"hebbian"}) | (train_names - set(EvolutionConfig._fields))
+    out = []
+    for k, _, v in items:
+        if k == "hebbian":  # GliaGL's evolve files: "hebbian": true selects that trainer
+            out.append((k, "trainer", trainer_of(use_gradient=v not in (True, 1))))
+        elif k not in skip:
+            out.append((k, k, v))
+    return out
+
+
+def create_config(lr: float | None = None, batch_size: int = 1, warmup_ticks: int = 0,
+                  decision_window: int = 0, optimizer: str = "sgd",
+                  adam_beta1: float = 0.9, adam_beta2: float = 0.999,
+                  adam_eps: float = 1e-8, **kwargs: Any) -> TrainingConfig:
+    """Create a TrainingConfig, GliaGL style.
+
+    The parameters are GliaGL's; their defaults are ``TrainingConfig()``'s (the README lists
+    where those differ from GliaGL's). ``**kwargs`` may name any TrainingConfig field, any
+    field of ``grad``, ``detector`` or ``topology`` by its own name (``temperature``,
+    ``alpha``, ...), or give ``grad``/``detector``/``topology`` as a config or dict. An
+    unknown name raises TypeError listing the valid names; a bad value ValueError naming
+    the field.
+
+    >>> cfg = create_config(lr=0.005, batch_size=16, optimizer="adamw",
+    ...                     temperature=2.0, default_id="O0", reward_mode="binary")
+    >>> cfg.lr, cfg.batch_size, cfg.warmup_ticks, cfg.grad.optimizer, cfg.grad.temperature
+    (0.005, 16, 0, 'adamw', 2.0)
+    >>> cfg.detector.default_id, cfg.reward_mode
+    ('O0', 'binary')
+    """
+    named = {"lr": lr, "batch_size": batch_size, "warmup_ticks": warmup_ticks,
+             "decision_window": decision_window, "optimizer": optimizer,
+             "adam_beta1": adam_beta1, "adam_beta2": adam_beta2, "adam_eps": adam_eps}
+    # a parameter left at its default gives way to the same field set through **kwargs
+    items = [(k, v) for k, v in named.items() if v != _CREATE_CONFIG_DEFAULTS[k]]
+    return TrainingConfig()._set_many(items + list(kwargs.items()), TypeError, "create_config()")
+
+
+def create_evo_config(population: int = 10, generations: int = 20, elite: int = 2,
+                      train_epochs: int = 5, **kwargs: Any) -> EvolutionConfig:
+    """Create an EvolutionConfig, GliaGL style.
+
+    The parameters and their defaults are GliaGL's (``EvolutionConfig()``'s are population
+    8, generations 10, train_epochs 3). ``**kwargs`` may name any other field. As in GliaGL,
+    ``parents_pool`` (default 4), when not given, and the default ``elite`` are clamped to a
+    small population.
+
+    >>> evo = create_evo_config(population=20, sigma_w=0.1, trainer="hebbian")
+    >>> evo.population, evo.generations, evo.elite, evo.train_epochs, evo.sigma_w
+    (20, 20, 2, 5, 0.1)
+    >>> evo = create_evo_config(population=3)
+    >>> evo.parents_pool, evo.elite
+    (3, 2)
+    """
+    if isinstance(population, int) and not isinstance(population, bool) and population >= 1:
+        if "parents_pool" not in kwargs:
+            kwargs["parents_pool"] = min(EvolutionConfig().parents_pool, population)
+        if elite == _CREATE_EVO_DEFAULTS["elite"]:
+            elite = min(elite, population)
+    named = {"population": population, "generations": generations, "elite": elite,
+             "train_epochs": train_epochs}
+    return EvolutionConfig()._set_many(list(named.items()) + list(kwargs.items()), TypeError,
+                                       "create_evo_config()")
+
+
+def _signature_defaults(fn) -> dict[str, Any]:
+    """The defaults of ``fn``'s named parameters, read from its signature (written once)."""
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+# create_config's parameters are TrainingConfig fields at the table's defaults (a test checks)
+_CREATE_CONFIG_DEFAULTS = _signature_defaults(create_config)
+_CREATE_EVO_DEFAULTS = _signature_defaults(create_evo_config)

@@ -14,12 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from glia._util import text_table as _table
+
 __all__ = ["run"]
-
-
-def _table(rows, headers):
-    from glia.cli import _table as t
-    return t(rows, headers)
 
 
 def _say(msg):
@@ -32,7 +29,7 @@ def _xor(glia, D, viz, out, nt, quick):
     net = D.xor_network()
     tr = glia.Trainer(net, glia.create_config(**D.XOR_CONFIG))
     t0 = time.perf_counter()
-    hist = tr.train(x, epochs=100, num_threads=nt)
+    hist = tr.train(x, epochs=100, n_threads=nt)
     dt = time.perf_counter() - t0
     r = tr.evaluate_dataset(x)
     viz.plot_training_history(hist, save_path=out / "xor_training.png")
@@ -54,9 +51,9 @@ def _digits(glia, D, viz, out, nt, quick):
     tr = glia.Trainer(net, glia.create_config(**D.DIGITS_CONFIG))
     epochs = 5 if quick else 30
     t0 = time.perf_counter()
-    hist = tr.train(train, epochs=epochs, num_threads=nt, lr_schedule=None)
+    hist = tr.train(train, epochs=epochs, n_threads=nt, lr_schedule=None)
     dt = time.perf_counter() - t0
-    r = tr.evaluate_dataset(test, num_threads=nt)
+    r = tr.evaluate_dataset(test, n_threads=nt)
     target = 0.80 if quick else 0.92
     viz.plot_training_history(hist, save_path=out / "digits_training.png")
     viz.plot_confusion_matrix(test, r["predictions"], labels=[f"O{k}" for k in range(10)],
@@ -76,7 +73,7 @@ def _evolution(glia, D, viz, out, nt, quick):
                                                 generations=3 if quick else 8,
                                                 elite=2, train_epochs=2, sigma_w=0.1, seed=3))
     t0 = time.perf_counter()
-    res = evo.run(num_threads=nt)
+    res = evo.run(n_threads=nt)
     dt = time.perf_counter() - t0
     viz.plot_evolution_result(res, save_path=out / "evolution.png")
     viz.plot_lineage(res.lineage, save_path=out / "lineage.png")

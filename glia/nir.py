@@ -37,6 +37,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from glia._core import RESET_MODES, Network
+from glia._info import __version__
+
 __all__ = ["to_nir", "from_nir", "DEFAULT_DT"]
 
 DEFAULT_DT = 1e-4
@@ -57,8 +60,7 @@ def _nir():
 
 
 def _reset_modes():
-    import glia
-    return tuple(glia.RESET_MODES)
+    return tuple(RESET_MODES)
 
 
 def _features(net) -> Dict[str, np.ndarray]:
@@ -126,7 +128,6 @@ def to_nir(net, *, dt: float = DEFAULT_DT, strict: bool = True):
     dt = _check_dt(dt)
     if not isinstance(strict, (bool, np.bool_)):
         raise TypeError(f"strict must be True or False, got {strict!r}")
-    import glia
     arr = net._get_arrays()
     ids: List[str] = list(arr["ids"])
     n = len(ids)
@@ -237,7 +238,7 @@ def to_nir(net, *, dt: float = DEFAULT_DT, strict: bool = True):
             nodes[key] = nir.Linear(weight=W)
             edges += [(pname, key), (key, qname)]
     meta = {"dt": dt, _META_IDS: "\n".join(ids), "glia_num_sensory": int(n_s),
-            "glia_version": glia.__version__}
+            "glia_version": __version__}
     if problems:
         if strict:
             raise ValueError("to_nir: not exactly representable in NIR (strict=True): "
@@ -434,7 +435,6 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
         raster = net.run(spikes)    # layer d's spikes of NIR time t at step t + d
     """
     nir = _nir()
-    import glia
     if isinstance(graph_or_path, (str, bytes, os.PathLike)):
         path = os.fsdecode(graph_or_path)
         if not os.path.exists(path):
@@ -775,7 +775,7 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
     dst_l = np.concatenate([np.asarray(a, np.int64) for a in dst_l]) if dst_l else np.zeros(0, np.int64)
     w_l = np.concatenate([np.asarray(a, np.float32) for a in w_l]) if w_l else np.zeros(0, np.float32)
 
-    net = glia.Network()
+    net = Network()
     for k, nid in enumerate(ids_all):
         net.add_neuron(nid, float(thr_all[k]), float(leak_all[k]), float(rest_all[k]))
     if src_l.size:

@@ -6,7 +6,6 @@ are combined in episode order, so results are bit-identical for any thread count
 """
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import warnings
@@ -16,29 +15,14 @@ import numpy as np
 
 from glia._core import (InputSequence, Network, _Busy, _CoreTrainer, _input_edit_count,
                         effective_n_threads)
-from glia._gliagl import trainer_of
-from glia._util import keeps_interrupts, progress_bar
-from glia.config import TRAINERS, TrainingConfig
-from glia.data import Dataset, EpisodeData, EpisodeEvents, EpisodeMetrics
+from glia._util import keeps_interrupts, n_threads_alias, progress_bar
+from glia.config import TrainingConfig, check_trainer, trainer_of
+from glia.data import EpisodeData, EpisodeEvents, EpisodeMetrics
+from glia._shared import FROM_ARRAYS, default_index, episodes_of, exclusive, output_map
 
 __all__ = ["Trainer", "RateGDTrainer", "HebbianTrainer", "SurrogateTrainer", "evaluate_dataset"]
 
 log = logging.getLogger("glia")
-
-
-_FROM_ARRAYS = ("for arrays X (n_episodes, T, n_sensory) and labels y, pass "
-                "glia.Dataset.from_arrays(X, y)")
-
-
-def _episodes_of(data):
-    if isinstance(data, Dataset):
-        return data.episodes
-    if isinstance(data, EpisodeData):
-        return [data]
-    if isinstance(data, (list, tuple)):
-        return list(data)
-    hint = f"; {_FROM_ARRAYS}" if isinstance(data, np.ndarray) or hasattr(data, "__array__") else ""
-    raise TypeError(f"expected a glia.Dataset or a list of EpisodeData, got {type(data).__name__}{hint}")
 
 
 _VAL_KEYS = ("val_accuracy", "val_margin", "val_loss")
@@ -53,33 +37,6 @@ def _mean_xent(rates: np.ndarray, targets: np.ndarray, temperature: float) -> fl
     z -= z.max(axis=1, keepdims=True)
     lse = np.log(np.exp(z).sum(axis=1))
     return float(np.mean(lse - z[np.arange(z.shape[0]), targets]))
-
-
-def _output_map(net: Network, episodes) -> dict:
-    """{output id: position}: the O neurons, or (without any) the data set's targets."""
-    outs = net.output_ids
-    if not outs:
-        outs = sorted({ep.target_id for ep in episodes if getattr(ep, "target_id", "")})
-        ids = set(net.neuron_ids)
-        missing = [t for t in outs if t not in ids]
-        if missing:
-            raise KeyError(f"targets {missing} name no neuron of the network")
-        if not outs:
-            raise ValueError("the network has no output neurons (ids starting with 'O') and "
-                             "the data set names no targets")
-    return {o: k for k, o in enumerate(outs)}
-
-
-def _exclusive(method):
-    """Runs a Trainer (or Evolution) method inside the object's busy guard ``self._busy``:
-    a call from another thread while one runs raises RuntimeError (a Trainer's own thread
-    may re-enter, from a callback). The guard also covers the Python-level caches
-    (resolved episodes, pushed config)."""
-    @functools.wraps(method)
-    def call(self, *args, **kwargs):
-        with self._busy:
-            return method(self, *args, **kwargs)
-    return call
 
 
 def _lr_scale(schedule, epoch: int, epochs: int) -> float:
@@ -129,14 +86,11 @@ class Trainer:
                  method: str | None = None):
         if not isinstance(net, Network):
             raise TypeError(f"net must be a glia.Network, got {type(net).__name__}")
-        if method is None:
-            method = trainer_of(use_gradient)
-        elif method not in TRAINERS:
-            raise ValueError(f"method must be one of {', '.join(map(repr, TRAINERS))}, got {method!r}")
+        method = trainer_of(use_gradient) if method is None else check_trainer(method, "method")
         self._busy = _Busy("Trainer", "make one Trainer per thread, each on its own network")
         self.net = net
         self.method = method
-        self._config = self._check_config(config)
+        self._config = TrainingConfig._from_arg(config, "config", copy=False)
         self._outputs: dict | None = None
         self._core = None
         self._built: _Resolved | None = None   # the last data set resolved
@@ -149,46 +103,27 @@ class Trainer:
         self._val_at: list[int] = []             # with validation=, and their epoch indices
 
     # ---------------------------------------------------------------- configuration
-    @staticmethod
-    def _check_config(config):
-        if config is None:
-            return TrainingConfig()
-        if isinstance(config, dict):
-            return TrainingConfig.from_dict(config)
-        if not isinstance(config, TrainingConfig):
-            raise TypeError(f"config must be a glia.TrainingConfig, got {type(config).__name__}")
-        config.validate()
-        return config
-
     @property
     def config(self) -> TrainingConfig:
         """The training configuration (a :class:`~glia.TrainingConfig`)."""
         return self._config
 
     @config.setter
-    @_exclusive
+    @exclusive
     def config(self, cfg):
-        self._config = self._check_config(cfg)
+        self._config = TrainingConfig._from_arg(cfg, "config", copy=False)
         self._pushed = None             # the next call pushes it
-
-    def _default_index(self) -> int:
-        d = self._config.detector.default_id
-        if not d or self._outputs is None:
-            return -1
-        if d not in self._outputs:
-            raise KeyError(f"detector.default_id {d!r} is not an output ({list(self._outputs)})")
-        return self._outputs[d]
 
     def _use(self, config, episodes):
         """Applies a per-call config and makes sure the engine trainer exists."""
         if config is not None:
-            self._config = self._check_config(config)
+            self._config = TrainingConfig._from_arg(config, "config", copy=False)
         if self._outputs is None:
-            self._outputs = _output_map(self.net, episodes)
+            self._outputs = output_map(self.net, episodes)
         fp = self._config._fingerprint()
-        idx = self._default_index()
+        idx = default_index(self._config, self._outputs)
         if self._core is None:
-            self._core = _CoreTrainer(self.net, TRAINERS.index(self.method), self._config.to_dict(),
+            self._core = _CoreTrainer(self.net, self.method, self._config.to_dict(),
                                       idx)
             self._core.set_outputs(self._output_indices())
         else:
@@ -235,12 +170,12 @@ class Trainer:
         return [pos[o] for o in self._outputs]
 
     @property
-    @_exclusive
+    @exclusive
     def output_ids(self) -> list:
         """The outputs the trainer decides between, in order (known after the first call)."""
         return list(self._outputs) if self._outputs else self.net.output_ids
 
-    @_exclusive
+    @exclusive
     def set_seed(self, seed: int) -> None:
         """Sets the seed of every random stream (shuffling, jitter, growth)."""
         self._config.seed = seed
@@ -250,11 +185,12 @@ class Trainer:
     reseed = set_seed  # GliaGL's name
 
     # ---------------------------------------------------------------- training
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def train(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
               on_epoch: Callable | None = None, verbose: bool = True,
-              lr_schedule: str | Callable | None = None, num_threads: int | None = None,
+              lr_schedule: str | Callable | None = None, n_threads: int | None = None,
               *, validation=None) -> dict:
         """Trains ``epochs`` epochs; returns the history dict (``accuracy``, ``margin``,
         ``loss``: one entry per epoch so far, measured on the training episodes).
@@ -267,7 +203,7 @@ class Trainer:
         ``glia.Dataset.from_arrays(X, y)`` as ``dataset``.
 
         Each epoch runs in C++ without the GIL (episodes of a batch in parallel on
-        ``num_threads`` threads; a batch with fewer episodes than threads, such as
+        ``n_threads`` threads; a batch with fewer episodes than threads, such as
         ``batch_size=1``, runs them one after another, each stepped by all the threads
         when the network is above the cut-off: the same results on any thread count). Between epochs, with the GIL: the learning-rate schedule
         (``'cosine'``, ``'step'``, or ``f(epoch, epochs) -> scale``), the progress bar when
@@ -278,15 +214,15 @@ class Trainer:
         epochs = _check_epochs(epochs)
         val_eps = None
         if validation is not None:
-            val_eps = _episodes_of(validation)
+            val_eps = episodes_of(validation)
             if not val_eps:
                 raise ValueError("the validation data set is empty")
-            outs = self._outputs if self._outputs is not None else _output_map(self.net, _episodes_of(dataset))
+            outs = self._outputs if self._outputs is not None else output_map(self.net, episodes_of(dataset))
             missing = sorted({getattr(ep, "target_id", "") for ep in val_eps} - set(outs))
             if missing:
                 raise KeyError(f"validation: targets {missing} are not among the outputs {list(outs)}")
         core, built = self._training_data(dataset, config)
-        nt = effective_n_threads(num_threads)
+        nt = effective_n_threads(n_threads)
         self._check_outputs_fire(dataset, "start", nt)
         val = None
         if val_eps is not None:
@@ -324,15 +260,16 @@ class Trainer:
             self._check_outputs_fire(dataset, "end", nt)
         return self.history
 
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def train_fast(self, dataset, epochs: int = 10, config: TrainingConfig | None = None,
-                   num_threads: int | None = None) -> dict:
+                   n_threads: int | None = None) -> dict:
         """Trains ``epochs`` epochs in one GIL-free call (no progress bar or callbacks);
         Ctrl-C still stops it. Returns the history dict."""
         epochs = _check_epochs(epochs)
         core, built = self._training_data(dataset, config)
-        nt = effective_n_threads(num_threads)
+        nt = effective_n_threads(n_threads)
         self._check_outputs_fire(dataset, "start", nt)
         core.train(built, epochs, nt)
         if epochs:
@@ -354,42 +291,44 @@ class Trainer:
     def _training_data(self, dataset, config, what="the training data set"):
         """The engine trainer and the resolved episodes of a non-empty data set
         (ValueError "<what> is empty")."""
-        eps = _episodes_of(dataset)
+        eps = episodes_of(dataset)
         if not eps:
             raise ValueError(f"{what} is empty")
         core = self._use(config, eps)
         return core, self._resolve(eps)
 
-    @_exclusive
+    @exclusive
     def train_epoch(self, dataset, epochs: int = 1, config: TrainingConfig | None = None) -> dict:
         """GliaGL's name: ``train(dataset, epochs, config, verbose=False)``."""
         return self.train(dataset, epochs, config=config, verbose=False)
 
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def train_batch(self, batch, config: TrainingConfig | None = None,
-                    num_threads: int | None = None) -> dict:
+                    n_threads: int | None = None) -> dict:
         """One update from the episodes of ``batch`` (all of them, in order, as one batch).
         Returns that batch's metrics (accuracy, margin, loss, correct, total). Fewer
         episodes than threads run one after another, each stepped by all the threads when
         the network is above the cut-off (as :meth:`train`)."""
         core, built = self._training_data(batch, config, "the batch")
-        return core.train_batch(built, effective_n_threads(num_threads))
+        return core.train_batch(built, effective_n_threads(n_threads))
 
     def _check_outputs_fire(self, dataset, when: str, n_threads: int) -> None:
         """Warns (``warnings.warn``, a RuntimeWarning) when outputs do not fire on the first
         batch of ``dataset`` (at most ``PROBE_EPISODES`` episodes, from the reset state):
         at the start of the trainer's first training call, naming those outputs and what
         likely keeps them silent; at the end of a call whose last epoch scored 0 (every
-        episode a tie), when outputs fired at the start and every one fell silent. Runs on the training call's ``n_threads``. ``stacklevel`` points at the
-        caller of train / train_fast."""
+        episode a tie), when outputs fired at the start and every one fell silent. Runs on
+        the training call's ``n_threads``. ``stacklevel`` points at the caller of train /
+        train_fast (past their decorators: n_threads_alias, keeps_interrupts, exclusive)."""
         if when == "start" and self._probed:
             return   # once per trainer: a loop of train calls pays it once
         if when == "end":
             acc = list(self.history.get("accuracy", [])) or [1.0]
             if acc[-1] != 0.0:
                 return   # an output decided something in the last epoch: not all silent
-        eps = _episodes_of(dataset)[:max(PROBE_EPISODES, self._config.batch_size)]
+        eps = episodes_of(dataset)[:max(PROBE_EPISODES, self._config.batch_size)]
         if not eps:
             return
         if when == "start":
@@ -410,25 +349,26 @@ class Trainer:
                     "pushed every output down together; an output whose input stays below 0 "
                     "gets no surrogate gradient again under the model's floor (outputs without "
                     "it, net.set_features(ids, floor=False) as glia.networks.layered builds "
-                    "them, keep one)", RuntimeWarning, stacklevel=5)
+                    "them, keep one)", RuntimeWarning, stacklevel=6)
             return
         if when != "start":
             return
         silent = [o for o, f in zip(names, fired) if not f]
         if silent:
             warnings.warn(_silent_outputs_message(self.net, silent, eps), RuntimeWarning,
-                          stacklevel=5)
+                          stacklevel=6)
 
     # ---------------------------------------------------------------- evaluation
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def evaluate(self, seq, config: TrainingConfig | None = None,
-                 num_threads: int | None = None) -> EpisodeMetrics:
+                 n_threads: int | None = None) -> EpisodeMetrics:
         """Runs one episode (an InputSequence, EpisodeData, EpisodeEvents or (T, n_sensory)
         array) from the reset state and returns its :class:`~glia.EpisodeMetrics`. Changes
         nothing. A
         network above the cut-off (``glia._core.PARALLEL_STEP_MIN_WORK``) is stepped by
-        ``num_threads`` threads (default: glia's thread count; see docs/threads.md), with
+        ``n_threads`` threads (default: glia's thread count; see docs/threads.md), with
         the result of one thread bit for bit."""
         if isinstance(seq, InputSequence):
             ep = EpisodeData(seq, "")
@@ -440,15 +380,16 @@ class Trainer:
             ep = EpisodeData(None, "", array=np.asarray(seq, dtype=np.float32))
         core = self._use(config, [ep])
         winner, margin, rates, ticks = core.evaluate(core.build([ep], self._outputs, False),
-                                                     effective_n_threads(num_threads))
+                                                     effective_n_threads(n_threads))
         names = list(self._outputs)
         return EpisodeMetrics(names[winner] if winner >= 0 else "", margin,
                               dict(zip(names, rates)), ticks)
 
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def evaluate_dataset(self, dataset, config: TrainingConfig | None = None,
-                         num_threads: int | None = None) -> dict:
+                         n_threads: int | None = None) -> dict:
         """Evaluates every episode in parallel (GIL released; with fewer episodes than
         threads, one after another, each stepped by all the threads when the network is
         above the cut-off: the same results on any thread count). Returns a dict: accuracy
@@ -459,9 +400,9 @@ class Trainer:
         NumPy arrays ``predictions`` (winner ids, '' for none), ``margins`` and ``rates``
         (episodes × outputs). A tie is no decision, never counted as correct; an
         evaluation whose every episode is a tie logs a warning."""
-        eps = _episodes_of(dataset)
+        eps = episodes_of(dataset)
         core = self._use(config, eps)
-        r = core.evaluate_dataset(self._resolve(eps), effective_n_threads(num_threads))
+        r = core.evaluate_dataset(self._resolve(eps), effective_n_threads(n_threads))
         winners = r.pop("winners")
         r["predictions"] = self._winner_names()[winners]
         r["episodes"] = r["total"]
@@ -469,7 +410,7 @@ class Trainer:
         return r
 
     # ---------------------------------------------------------------- state
-    @_exclusive
+    @exclusive
     def revert_checkpoint(self) -> bool:
         """Restores the network as of the most recent checkpoint (the start of an epoch);
         False when there is none."""
@@ -478,7 +419,7 @@ class Trainer:
         return self._core.revert_checkpoint()
 
     @property
-    @_exclusive
+    @exclusive
     def history(self) -> dict:
         """``{'accuracy': [...], 'margin': [...], 'loss': [...]}``, one entry per epoch;
         after training with ``validation=``, also ``val_accuracy``, ``val_margin`` and
@@ -607,7 +548,7 @@ def _check_epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
         hint = ""
         if isinstance(epochs, (np.ndarray, list, tuple)) or hasattr(epochs, "__array__"):
-            hint = (f" (train's arguments are (dataset, epochs, ...): {_FROM_ARRAYS}, "
+            hint = (f" (train's arguments are (dataset, epochs, ...): {FROM_ARRAYS}, "
                     "as in trainer.train(glia.Dataset.from_arrays(X, y), epochs=10))")
         raise TypeError(f"epochs must be an int, got {type(epochs).__name__}{hint}")
     if epochs < 0:
@@ -675,33 +616,35 @@ class SurrogateTrainer(Trainer):
         super().__init__(net, config, method="surrogate")
 
 
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def gradients(self, data, config: TrainingConfig | None = None,
-                  num_threads: int | None = None) -> np.ndarray:
+                  n_threads: int | None = None) -> np.ndarray:
         """The mean over the episodes of ``data`` of dL/dw, a float32 array aligned with
         ``net.get_weights()``' edge order. Changes nothing (no update, no shuffling, no
         timing jitter); the GIL is released and Ctrl-C stops it."""
         core, built = self._training_data(data, config, "the data set")
-        return core.gradients(built, effective_n_threads(num_threads))
+        return core.gradients(built, effective_n_threads(n_threads))
 
     @property
-    @_exclusive
+    @exclusive
     def scratch_bytes(self) -> int:
         """Bytes of the trainer's own buffers (per-thread episode state, gradient rows) as
         of its last batch."""
         return 0 if self._core is None else self._core.scratch_bytes
 
 
+@n_threads_alias
 @keeps_interrupts
 def evaluate_dataset(net: Network, dataset, config: TrainingConfig | None = None,
-                     num_threads: int | None = None) -> dict:
+                     n_threads: int | None = None) -> dict:
     """Evaluates a network on a data set in parallel without making a trainer; see
     :meth:`Trainer.evaluate_dataset`.
 
     Example::
 
-        r = glia.evaluate_dataset(net, test, num_threads=2)
+        r = glia.evaluate_dataset(net, test, n_threads=2)
         print(r["accuracy"], r["predictions"][:5])
     """
-    return Trainer(net, config).evaluate_dataset(dataset, num_threads=num_threads)
+    return Trainer(net, config).evaluate_dataset(dataset, n_threads=n_threads)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glia._core as _core
-import glia._gliagl as gliagl_module
+import glia.config as config_module
 from glia.config import (ConfigTypeError, EvolutionConfig, GradConfig, OutputDetectorConfig,
                          TopologyPolicy, TrainingConfig, create_config, create_evo_config)
 
@@ -461,9 +461,10 @@ def test_engine_relation_rule_reaches_python():
         cfg.validate()
 
 
-def test_gliagl_module_docstring_examples_run():
-    result = doctest.testmod(gliagl_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 7 and result.failed == 0
+def test_config_module_docstring_examples_run():
+    # the classes' and GliaGL's factories' examples (create_config, create_evo_config)
+    result = doctest.testmod(config_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 14 and result.failed == 0
 
 
 def test_str_and_html_list_every_field():
@@ -500,3 +501,44 @@ def test_create_evo_config_clamps_default_parents_pool_to_small_populations():
         create_evo_config(population=3, parents_pool=4)   # explicit values are not changed
     with pytest.raises(ValueError, match="population"):
         create_evo_config(population=0)
+
+
+def test_a_config_is_checked_by_one_engine_call(monkeypatch):
+    import glia
+    calls = []
+    real = _core._config_problem
+
+    def counting(rows, relations=None):
+        calls.append((len(rows), relations is not None))
+        return real(rows, relations)
+
+    monkeypatch.setattr(_core, "_config_problem", counting)
+
+    def count(fn):
+        calls.clear()
+        fn()
+        return list(calls)
+
+    # a whole config, nested fields and the relations between fields included: one call
+    many = count(lambda: create_config(lr=0.1, batch_size=4, optimizer="adam", alpha=0.2))
+    assert len(many) == 1 and many[0][1] and many[0][0] > 40
+    assert len(count(lambda: TrainingConfig(lr=0.1, batch_size=2))) == 1
+    assert len(count(lambda: TrainingConfig.from_dict({"lr": 0.1, "grad": {"momentum": 0.5}}))) == 1
+    assert len(count(lambda: EvolutionConfig(population=4, elite=1))) == 1
+    assert count(TrainingConfig) == []            # the table's defaults: nothing to check
+    cfg = TrainingConfig()
+    assert count(lambda: setattr(cfg, "lr", 0.2)) == [(1, False)]   # one field: that field
+    net = glia.datasets.xor_network()
+    assert len(count(lambda: glia.Trainer(net, cfg))) == 1
+    with pytest.raises(ValueError, match=r"TrainingConfig\.batch_size must be an integer >= 1, got 0"):
+        create_config(batch_size=0)
+
+
+def test_positional_and_unknown_constructor_arguments():
+    assert GradConfig("softmax_xent", 2.0).temperature == 2.0   # in field order, as before
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'lrr' \(did you mean 'lr'\?\)"):
+        TrainingConfig(lrr=0.1)
+    with pytest.raises(TypeError, match="multiple values for argument 'type'"):
+        OutputDetectorConfig("ema", type="count")
+    import inspect
+    assert list(inspect.signature(GradConfig).parameters)[:3] == ["loss", "temperature", "optimizer"]

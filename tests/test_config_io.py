@@ -9,7 +9,6 @@ import pickle
 import pytest
 
 import glia.config as config_module
-import glia._gliagl as gliagl_module
 from glia.config import (EvolutionConfig, GradConfig, OutputDetectorConfig, TrainingConfig,
                          create_config, create_evo_config)
 
@@ -225,7 +224,7 @@ def test_public_names_have_docstrings_with_examples():
 def test_docstring_examples_run():
     import glia._config_base as base_module
     attempted = 0
-    for module in (config_module, base_module, gliagl_module):
+    for module in (config_module, base_module):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS,
                                  extraglobs=vars(config_module))
         assert result.failed == 0, module.__name__

@@ -463,3 +463,52 @@ def test_result_shows_as_a_table_in_notebooks():
                          glia.create_evo_config(population=4, generations=2)).run(verbose=False)
     html = res._repr_html_()
     assert "<table>" in html and "best fitness" in html and f"{res.best_fitness:.4f}" in html
+
+
+# ---------------------------------------------------------------- the one trainer factory
+def test_an_unknown_trainer_is_an_error_everywhere(task, cfg):
+    from glia._core import _CoreTrainer, _build, _score_networks
+    train, val = task
+    net = glia.datasets.three_class_network()
+    assert glia.config.TRAINERS == ("gradient", "hebbian", "surrogate")   # the engine's names
+    with pytest.raises(ValueError, match=r"method must be one of 'gradient', 'hebbian', 'surrogate', got 'genetic'"):
+        glia.Trainer(net, cfg, method="genetic")
+    with pytest.raises(ValueError, match=r"trainer must be one of .*got 'genetic'"):
+        glia.score_population([net], val, cfg, trainer="genetic")
+    with pytest.raises(ValueError, match=r"EvolutionConfig\.trainer must be one of"):
+        glia.EvolutionConfig(trainer="genetic")
+    # the binding's entry points go to the engine's factory, which refuses it too (no
+    # silent fallback to "gradient")
+    with pytest.raises(ValueError, match=r"trainer must be one of 'gradient', 'hebbian', 'surrogate', got 'genetic'"):
+        _CoreTrainer(net, "genetic", cfg.to_dict())
+    outputs = {o: k for k, o in enumerate(net.output_ids)}
+    eps = _build(net, val.episodes, outputs)
+    with pytest.raises(ValueError, match="got 'genetic'"):
+        _score_networks([net.copy()], eps, eps, cfg.to_dict(), [net.neuron_ids.index(o) for o in outputs],
+                        "genetic", 0, [1], 1)
+    for name in glia.config.TRAINERS:     # each name makes its own trainer
+        assert _CoreTrainer(net, name, cfg.to_dict()).method == name
+
+
+def test_networks_listed_twice(task, cfg):
+    """One helper enters the networks of a call over several: each once. Breeding reads
+    them (a network may stand in several slots); scoring trains them in place, so the
+    engine refuses a network listed twice, and both leave every network free."""
+    from glia._core import _breed, _build, _score_networks
+    _, val = task
+    a, b = glia.datasets.three_class_network(), glia.datasets.three_class_network(seed=1)
+    twice, _, _ = _breed([a, b, a], [2, 1, 0], 4, 1, 3, 0.1, 0.0, 0.0, 5, 1, 1)
+    once, _, _ = _breed([a, b, a.copy()], [2, 1, 0], 4, 1, 3, 0.1, 0.0, 0.0, 5, 1, 1)
+    assert [n.edge_weights.tobytes() for n in twice] == [n.edge_weights.tobytes() for n in once]
+    outputs = {o: k for k, o in enumerate(a.output_ids)}
+    eps = _build(a, val.episodes, outputs)
+    out_idx = [a.neuron_ids.index(o) for o in outputs]
+    with pytest.raises(ValueError, match="the same network appears twice"):
+        _score_networks([a, b, a], eps, eps, cfg.to_dict(), out_idx, "gradient", 0, [1, 2, 3], 1)
+    r = _score_networks([a, b], eps, eps, cfg.to_dict(), out_idx, "gradient", 0, [1, 2], 1)
+    assert r["total"].tolist() == [len(val)] * 2
+    a.step(1)   # not left busy by either call
+    b.step(1)
+    with pytest.raises(TypeError, match=r"networks\[1\] must be a glia.Network, got str"):
+        _score_networks([a, "b"], eps, eps, cfg.to_dict(), out_idx, "gradient", 0, [1, 2], 1)
+    a.step(1)

@@ -317,3 +317,28 @@ def test_sequence_changes_are_seen_by_cached_evaluation():
     assert loud != quiet
     seq.clear()
     assert tr.evaluate_dataset(ds)["rates"][0].tolist() == quiet
+
+
+def test_thread_count_is_n_threads_and_num_threads_is_its_alias():
+    import inspect
+    from glia.evolution import Evolution, score_population
+    calls = [glia.Trainer.train, glia.Trainer.train_fast, glia.Trainer.train_batch,
+             glia.Trainer.evaluate, glia.Trainer.evaluate_dataset, glia.SurrogateTrainer.gradients,
+             glia.evaluate_dataset, score_population, Evolution.run]
+    for f in calls:
+        params = inspect.signature(f).parameters
+        assert "n_threads" in params and "num_threads" not in params, f.__qualname__
+    data = glia.datasets.three_class(n_per_class=4)
+    runs = {}
+    for spelling in ("n_threads", "num_threads"):
+        net = glia.datasets.three_class_network()
+        tr = glia.Trainer(net, glia.create_config(batch_size=4))
+        tr.train(data, 2, verbose=False, **{spelling: 2})
+        r = tr.evaluate_dataset(data, **{spelling: 1})
+        s = glia.score_population([net], data, **{spelling: 1})
+        runs[spelling] = (net.edge_weights.tobytes(), r["accuracy"], s.accuracy.tolist())
+    assert runs["n_threads"] == runs["num_threads"]
+    with pytest.raises(TypeError, match="both n_threads and num_threads"):
+        tr.evaluate_dataset(data, n_threads=1, num_threads=1)
+    with pytest.raises(TypeError, match="n_threads must be an int or None"):
+        tr.evaluate_dataset(data, num_threads="2")

@@ -223,7 +223,7 @@ void evaluate_episode(const Network& net, const Episode& ep, const TrainConfig& 
   ws.det.resize(outputs.size());
   OutputDetector det(cfg, T, outputs.data(), static_cast<std::int32_t>(outputs.size()), ws.det.data());
   EpisodeIO io(ep, 0, [&det](std::int64_t t, const State& s) { det.update(t, s.fired_mask.data()); });
-  net.run(st, io, T, nullptr, n_threads);
+  net.run(st, io, T, n_threads);
   finish_metrics(det, cfg, ws.det, T, m);
 }
 

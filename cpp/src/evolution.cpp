@@ -166,6 +166,7 @@ void check_inputs(const std::vector<Network*>& nets, const std::vector<std::uint
   if (opt.train_epochs < 0)
     throw ValueError("train_epochs must be >= 0, got " + std::to_string(opt.train_epochs));
   validate_config(opt.train_config);
+  trainer_name(opt.trainer);  // an unknown kind fails here, before any work
   for (std::size_t i = 0; i < nets.size(); ++i)
     if (nets[i] == nullptr) throw ValueError("network " + std::to_string(i) + " is null");
   std::vector<Network*> sorted(nets);
@@ -198,13 +199,7 @@ void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& tra
                IndividualScore& out) {
   TrainConfig cfg = opt.train_config;
   cfg.seed = seed;
-  std::unique_ptr<Trainer> tr;
-  if (opt.trainer == TrainerKind::kHebbian)
-    tr.reset(new HebbianTrainer(net, cfg));
-  else if (opt.trainer == TrainerKind::kSurrogate)
-    tr.reset(new SurrogateTrainer(net, cfg));
-  else
-    tr.reset(new RateGDTrainer(net, cfg));
+  std::unique_ptr<Trainer> tr = make_trainer(opt.trainer, net, cfg);
   tr->set_outputs(opt.outputs);
   if (opt.train_epochs > 0 && !train.empty())
     tr->train(train, opt.train_epochs, 1, detail::ItemStop::hook, &stop);

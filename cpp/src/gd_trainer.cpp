@@ -44,7 +44,7 @@ void RateGDTrainer::episode(const Episode& ep, std::int64_t k, Work& w, EpisodeM
     }
   };
   EpisodeIO io(ep, shift_[static_cast<std::size_t>(k)], after);
-  net.run(st, io, T, nullptr, team_);
+  net.run(st, io, T, team_);
   det.finish();
   det.finish_all(rho, N);
   if (counts) {

@@ -106,7 +106,7 @@ void HebbianTrainer::episode(const Episode& ep, std::int64_t k, Work& w, Episode
     std::copy(s.fired.begin(), s.fired.begin() + n_prev, prev);
   };
   EpisodeIO io(ep, shift_[static_cast<std::size_t>(k)], after);
-  net.run(st, io, T, nullptr, team_);
+  net.run(st, io, T, team_);
   if (T > 0)
     for (std::int32_t i = 0; i < N; ++i) {
       const std::int64_t age = T - 1 - last[i];

@@ -81,6 +81,7 @@ std::int32_t Network::add_neuron(const std::string& id, float thr, float leak, f
   }
   if (ids_.size() >= static_cast<std::size_t>(INT32_MAX - 1))
     throw ValueError("too many neurons");
+  check_unpinned("add a neuron");
   NeuronKind k = kind_of(id);
   std::int32_t pos = k == NeuronKind::kSensory ? n_sensory_ : size();
   insert_neuron_at(pos, id, thr, leak, rest);
@@ -193,6 +194,7 @@ void Network::set_edge(std::int32_t s, std::int32_t d, float w) {
   auto b = col_.begin() + row_ptr_[static_cast<std::size_t>(s)];
   auto end = col_.begin() + row_ptr_[static_cast<std::size_t>(s) + 1];
   auto pos = std::lower_bound(b, end, d) - col_.begin();
+  check_unpinned("add an edge");
   structure_changed();
   col_.insert(col_.begin() + pos, d);
   weight_.insert(weight_.begin() + pos, w);
@@ -201,6 +203,7 @@ void Network::set_edge(std::int32_t s, std::int32_t d, float w) {
 
 void Network::build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
                         std::vector<float>& w) {
+  check_unpinned("change the edges");
   const std::size_t m = s.size();
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -230,6 +233,15 @@ void Network::build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>&
 void Network::set_edges(const std::int32_t* s, const std::int32_t* d, const float* w,
                         std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) check_edge(*this, s[k], d[k], w[k]);
+  std::vector<std::int64_t> at(static_cast<std::size_t>(n));
+  bool all_exist = true;
+  for (std::int64_t k = 0; k < n && all_exist; ++k)
+    all_exist = (at[static_cast<std::size_t>(k)] = find_edge(s[k], d[k])) >= 0;
+  if (all_exist) {  // weights only: in place, in order (a later duplicate wins)
+    for (std::int64_t k = 0; k < n; ++k) weight_[static_cast<std::size_t>(at[static_cast<std::size_t>(k)])] = w[k];
+    if (n > 0) ++weights_version_;
+    return;
+  }
   std::vector<std::int32_t> S = edge_sources();
   std::vector<std::int32_t> D(col_);
   std::vector<float> W(weight_);
@@ -250,6 +262,7 @@ void Network::assign_edges(const std::int32_t* s, const std::int32_t* d, const f
 bool Network::remove_edge(std::int32_t s, std::int32_t d) {
   std::int64_t e = find_edge(s, d);
   if (e < 0) return false;
+  check_unpinned("remove an edge");
   structure_changed();
   col_.erase(col_.begin() + e);
   weight_.erase(weight_.begin() + e);
@@ -258,6 +271,8 @@ bool Network::remove_edge(std::int32_t s, std::int32_t d) {
 }
 
 std::int64_t Network::filter_edges(const std::uint8_t* keep) {
+  if (std::find(keep, keep + num_edges(), std::uint8_t{0}) == keep + num_edges()) return 0;
+  check_unpinned("remove edges");
   structure_changed();
   std::int64_t out = 0, removed = 0;
   std::vector<std::int64_t> rp(row_ptr_.size(), 0);
@@ -281,6 +296,7 @@ std::int64_t Network::filter_edges(const std::uint8_t* keep) {
 }
 
 void Network::clear_edges() {
+  if (num_edges() > 0) check_unpinned("remove edges");
   structure_changed();
   col_.clear();
   weight_.clear();
@@ -429,7 +445,18 @@ void Network::validate() const {
   if (ext != n_extended_) throw Error("network invariant broken: feature count");
 }
 
-void Network::swap(Network& o) noexcept {
+void Network::check_unpinned(const char* what) const {
+  const std::int64_t n = pins();
+  if (n > 0)
+    throw BufferError(std::string("cannot ") + what + ": " + std::to_string(n) +
+                      " array view" + (n == 1 ? " is" : "s are") + " open on this network "
+                      "(its arrays cannot move or change length under them); delete the "
+                      "views first, or take copies (copy=True)");
+}
+
+void Network::swap(Network& o) {
+  check_unpinned("replace the network");
+  o.check_unpinned("replace the network");
   ids_.swap(o.ids_);
   index_.swap(o.index_);
   kinds_.swap(o.kinds_);

@@ -342,7 +342,7 @@ std::shared_ptr<const detail::StepPlan> Network::step_plan(int nt) const {
   return made;
 }
 
-void Network::step(std::int64_t n, Hook hook, void* ctx, int n_threads) {
+void Network::step(std::int64_t n, int n_threads, Hook hook, void* ctx) {
   if (n < 0) throw ValueError("n_steps must be >= 0");
   if (state_.value.size() != static_cast<std::size_t>(size())) state_.reset(*this);
   Poller poller(hook, ctx);
@@ -370,8 +370,8 @@ void check_run(const Network& net, const State& s, std::int64_t T) {
 
 }  // namespace
 
-void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-                  int n_threads) const {
+void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, int n_threads,
+                  Poller* poller) const {
   check_run(*this, s, T);
   const int nt = T > 0 ? step_threads(n_threads) : 1;
   if (nt > 1)
@@ -380,7 +380,7 @@ void Network::run(State& s, const float* X, std::int64_t T, RunOutput& out, Poll
     run_serial(*this, s, X, nullptr, 0, T, out, poller, "run");
 }
 
-void Network::run(State& s, StepIO& io, std::int64_t T, Poller* poller, int n_threads) const {
+void Network::run(State& s, StepIO& io, std::int64_t T, int n_threads, Poller* poller) const {
   check_run(*this, s, T);
   RunOutput none;
   const int nt = T > 0 ? step_threads(n_threads) : 1;

@@ -13,12 +13,6 @@
 
 namespace glia {
 
-Trainer::BusyGuard::BusyGuard(std::atomic<bool>& f) : flag(f) {
-  bool expected = false;
-  if (!flag.compare_exchange_strong(expected, true))
-    throw BusyError("trainer is already in use by another thread");
-}
-
 Trainer::Trainer(Network& net, const TrainConfig& cfg) : net_(net), cfg_(cfg) {
   validate_config(cfg_);
   outputs_ = default_outputs(net_);
@@ -80,6 +74,11 @@ void Trainer::prepare(const std::vector<Episode>& eps, bool for_training, bool e
   if (!episodes_checked)
     for (std::size_t i = 0; i < eps.size(); ++i)
       check_episode(eps[i], net_, n_out, for_training, static_cast<std::int64_t>(i));
+  // growth adds edges every batch: refused before any work while views are open; pruning
+  // and reverts change the edges only when they happen, and are refused then (BufferError,
+  // the network as of the last update)
+  if (for_training && cfg_.grow_edges > 0)
+    net_.check_unpinned("train with grow_edges > 0, which adds edges");
   ensure_edge_arrays();
 }
 
@@ -233,9 +232,8 @@ std::vector<EpochMetrics> Trainer::train(const std::vector<Episode>& episodes,
   return out;
 }
 
-EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threads,
-                                  std::vector<EpisodeMetrics>* metrics_out, Hook hook,
-                                  void* ctx) {
+EpochMetrics Trainer::train_batch(const std::vector<Episode>& batch, int n_threads, Hook hook,
+                                  void* ctx, std::vector<EpisodeMetrics>* metrics_out) {
   BusyGuard guard(busy_);
   prepare(batch, true);
   if (batch.empty()) {
@@ -271,6 +269,40 @@ DatasetMetrics Trainer::evaluate_dataset(const std::vector<Episode>& episodes, i
   const TrainConfig& c = cfg_;
   std::vector<std::int32_t> outs = outputs_explicit_ ? outputs_ : default_outputs(net_);
   return glia::evaluate_dataset(net_, episodes, c, outs, n_threads, hook, ctx, episodes_checked);
+}
+
+// ------------------------------------------------------------------------ the factory
+
+const std::vector<std::string>& trainer_names() {
+  static const std::vector<std::string> names{"gradient", "hebbian", "surrogate"};
+  return names;
+}
+
+TrainerKind trainer_kind(const std::string& name) {
+  const std::vector<std::string>& names = trainer_names();
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (names[k] == name) return static_cast<TrainerKind>(k);
+  std::string valid;
+  for (const std::string& n : names) valid += (valid.empty() ? "'" : ", '") + n + "'";
+  throw ValueError("trainer must be one of " + valid + ", got '" + name + "'");
+}
+
+const std::string& trainer_name(TrainerKind kind) {
+  const auto k = static_cast<std::int32_t>(kind);
+  const std::vector<std::string>& names = trainer_names();
+  if (k < 0 || k >= static_cast<std::int32_t>(names.size()))
+    throw ValueError("unknown trainer kind " + std::to_string(k));
+  return names[static_cast<std::size_t>(k)];
+}
+
+std::unique_ptr<Trainer> make_trainer(TrainerKind kind, Network& net, const TrainConfig& cfg) {
+  switch (kind) {
+    case TrainerKind::kGradient: return std::make_unique<RateGDTrainer>(net, cfg);
+    case TrainerKind::kHebbian: return std::make_unique<HebbianTrainer>(net, cfg);
+    case TrainerKind::kSurrogate: return std::make_unique<SurrogateTrainer>(net, cfg);
+  }
+  trainer_name(kind);  // throws: no such kind
+  return nullptr;
 }
 
 }  // namespace glia

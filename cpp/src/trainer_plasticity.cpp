@@ -67,6 +67,10 @@ void Trainer::remap_after(const std::vector<std::int64_t>& old_rp,
 
 void Trainer::filter_edges(const std::vector<std::uint8_t>& keep) {
   const std::size_t E = static_cast<std::size_t>(net_.num_edges());
+  if (std::find(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(E), std::uint8_t{0}) ==
+      keep.begin() + static_cast<std::ptrdiff_t>(E))
+    return;
+  net_.check_unpinned("prune edges");  // before the edge-aligned arrays change
   std::size_t out = 0;
   for (std::size_t q = 0; q < E; ++q) {
     if (!keep[q]) continue;

@@ -98,7 +98,7 @@ TEST_CASE("a team steps the extended model as one thread does", "[features]") {
     std::vector<std::uint8_t> raster(static_cast<std::size_t>(T * net.size()));
     glia::RunOutput out;
     out.raster = raster.data();
-    net.run(s, X.data(), T, out, nullptr, nt);
+    net.run(s, X.data(), T, out, nt);
     rasters.push_back(raster);
     values.push_back(s.value);
   }

@@ -272,7 +272,7 @@ TEST_CASE("states are separable from the model", "[network][state]") {
     s2.reset(net);
     auto work = [&](State& s) {
       glia::RunOutput none;
-      net.run(s, X.data(), T, none, nullptr);
+      net.run(s, X.data(), T, none);
     };
     std::thread t1(work, std::ref(s1)), t2(work, std::ref(s2));
     t1.join();
@@ -288,7 +288,7 @@ TEST_CASE("run refuses a state sized for another network", "[network][state]") {
   State s;
   s.reset(small);
   glia::RunOutput none;
-  CHECK_THROWS_AS(big.run(s, nullptr, 3, none, nullptr), glia::ValueError);
+  CHECK_THROWS_AS(big.run(s, nullptr, 3, none), glia::ValueError);
 }
 
 // ------------------------------------------------------------------------ structure
@@ -462,7 +462,7 @@ TEST_CASE("run: raster, events, traces and spike counts agree with step_state", 
   out.n_trace = static_cast<std::int64_t>(traced.size());
   out.traces = traces.data();
   out.spike_count = counts.data();
-  net.run(s, X.data(), T, out, nullptr);
+  net.run(s, X.data(), T, out);
 
   CHECK(raster == raster_ref);
   CHECK(traces == trace_ref);
@@ -484,8 +484,8 @@ TEST_CASE("run: raster, events, traces and spike counts agree with step_state", 
     std::vector<std::int64_t> c2(static_cast<std::size_t>(n), 0);
     glia::RunOutput o2;
     o2.spike_count = c2.data();
-    net.run(h, X.data(), T / 2, o2, nullptr);
-    net.run(h, X.data() + (T / 2) * ns, T - T / 2, o2, nullptr);
+    net.run(h, X.data(), T / 2, o2);
+    net.run(h, X.data() + (T / 2) * ns, T - T / 2, o2);
     CHECK(c2 == counts);
     CHECK(h.value == s.value);
   }
@@ -493,7 +493,7 @@ TEST_CASE("run: raster, events, traces and spike counts agree with step_state", 
     State z;
     z.reset(net);
     glia::RunOutput none;
-    net.run(z, nullptr, 10, none, nullptr);
+    net.run(z, nullptr, 10, none);
     CHECK(z.tick == 10);
     CHECK(z.n_fired == 0);
   }
@@ -505,7 +505,7 @@ TEST_CASE("step() stops through its hook with the state of the last completed st
   int calls = 0;
   auto hook = [](void* ctx) -> int { ++*static_cast<int*>(ctx); return 1; };
   // the Poller calls the hook only after its interval; a long run reaches it
-  CHECK_THROWS_AS(net.step(std::int64_t{1} << 40, hook, &calls), glia::Cancelled);
+  CHECK_THROWS_AS(net.step(std::int64_t{1} << 40, 1, hook, &calls), glia::Cancelled);
   CHECK(calls == 1);
   CHECK(net.state().tick > 0);
   CHECK_THROWS_AS(net.step(-1), glia::ValueError);
@@ -516,4 +516,50 @@ TEST_CASE("model memory stays within 8 bytes per edge + 64 per neuron", "[networ
   const double per_edge = static_cast<double>(net.num_edges());
   const double bytes = static_cast<double>(net.model_bytes());
   CHECK(bytes <= 8.0 * per_edge + 64.0 * net.size());
+}
+
+TEST_CASE("while views are open a structural change throws BufferError and changes nothing",
+          "[network][views]") {
+  Network net = test_helpers::make_net({{"S0", 100.0f, 1.0f, 0.0f}, {"N0", 10.0f, 0.5f, 1.0f},
+                                        {"O0", 20.0f, 1.0f, 0.0f}},
+                                       {{"S0", "N0", 15.0f}, {"N0", "O0", 25.0f}});
+  const float* w = net.weight().data();
+  const float* v = net.state().value.data();
+  net.pin();
+  REQUIRE(net.pins() == 1);
+  const std::string before = format_network(net);
+  REQUIRE_THROWS_AS(net.add_neuron("H0", 1.0f, 1.0f, 0.0f), glia::BufferError);
+  REQUIRE_THROWS_AS(net.set_edge(2, 0, 1.0f), glia::BufferError);
+  const std::int32_t s[] = {2}, d[] = {0};
+  const float x[] = {1.0f};
+  REQUIRE_THROWS_AS(net.set_edges(s, d, x, 1), glia::BufferError);
+  REQUIRE_THROWS_AS(net.assign_edges(s, d, x, 1), glia::BufferError);
+  REQUIRE_THROWS_AS(net.remove_edge(0, 1), glia::BufferError);
+  REQUIRE_THROWS_AS(net.clear_edges(), glia::BufferError);
+  const std::uint8_t drop[] = {1, 0};
+  REQUIRE_THROWS_AS(net.filter_edges(drop), glia::BufferError);
+  Network other;
+  REQUIRE_THROWS_AS(net.swap(other), glia::BufferError);
+  REQUIRE_THROWS_AS(other.swap(net), glia::BufferError);
+  REQUIRE(format_network(net) == before);
+  // what moves nothing is allowed: existing edges and neurons in place, steps, a copy
+  const std::int32_t s2[] = {0, 1, 0}, d2[] = {1, 2, 1};
+  const float x2[] = {3.0f, 4.0f, 5.0f};
+  net.set_edges(s2, d2, x2, 3);  // a later duplicate wins
+  REQUIRE(net.weight() == std::vector<float>{5.0f, 4.0f});
+  net.add_neuron("N0", 12.0f, 0.5f, 1.0f);
+  const std::uint8_t keep[] = {1, 1};
+  REQUIRE(net.filter_edges(keep) == 0);
+  REQUIRE_FALSE(net.remove_edge(2, 0));
+  net.inject(0, 150.0f);
+  net.step(3);
+  REQUIRE(net.weight().data() == w);
+  REQUIRE(net.state().value.data() == v);
+  Network twin(net);
+  REQUIRE(twin.pins() == 0);
+  twin.add_neuron("H0", 1.0f, 1.0f, 0.0f);
+  net.unpin();
+  REQUIRE(net.pins() == 0);
+  net.add_neuron("H0", 1.0f, 1.0f, 0.0f);
+  net.validate();
 }

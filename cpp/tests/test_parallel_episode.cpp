@@ -74,7 +74,7 @@ Seen run_episode(const Network& net, const Episode& ep, std::int64_t T, int nt) 
     r.values.insert(r.values.end(), s.value.begin(), s.value.end());
   };
   glia::EpisodeIO io(ep, 2, after);
-  net.run(r.end, io, T, nullptr, nt);
+  net.run(r.end, io, T, nt);
   return r;
 }
 
@@ -87,7 +87,7 @@ std::vector<float> weights_after_one_episode(Network net, const Episode& ep, int
   T trainer(net, cfg);
   trainer.set_outputs({net.size() - 3, net.size() - 2, net.size() - 1});
   const std::vector<Episode> batch{ep};
-  trainer.train_batch(batch, nt, &metrics);
+  trainer.train_batch(batch, nt, nullptr, nullptr, &metrics);
   trainer.train(batch, 2, nt);
   return net.weight();
 }

@@ -51,7 +51,7 @@ Recorded record_run(const Network& net, const std::vector<float>& X, std::int64_
   out.n_trace = static_cast<std::int64_t>(traced.size());
   out.traces = r.traces.data();
   out.spike_count = r.counts.data();
-  net.run(r.state, X.data(), T, out, nullptr, nt);
+  net.run(r.state, X.data(), T, out, nt);
   return r;
 }
 
@@ -101,10 +101,10 @@ TEST_CASE("step(n) on a team equals step(n) on one thread, and continues a run",
   const auto X = random_drive(40, 8, 0.4, 3);
   Network b = a;
   glia::RunOutput none;
-  a.run(a.state(), X.data(), 40, none, nullptr, 1);
-  b.run(b.state(), X.data(), 40, none, nullptr, 2);
-  a.step(60, nullptr, nullptr, 1);
-  b.step(60, nullptr, nullptr, 3);
+  a.run(a.state(), X.data(), 40, none, 1);
+  b.run(b.state(), X.data(), 40, none, 2);
+  a.step(60, 1);
+  b.step(60, 3);
   CHECK(a.state().tick == 100);
   CHECK(b.state().tick == 100);
   CHECK(same_bytes(a.state().value, b.state().value));
@@ -177,7 +177,7 @@ TEST_CASE("a stop ends a team run with the state of a completed step", "[network
   std::vector<std::int64_t> counts(static_cast<std::size_t>(net.size()), 0);
   glia::RunOutput out;
   out.spike_count = counts.data();
-  CHECK_THROWS_AS(net.run(s, X.data(), T, out, &poller, 2), glia::Cancelled);
+  CHECK_THROWS_AS(net.run(s, X.data(), T, out, 2, &poller), glia::Cancelled);
   CHECK(calls == 3);
   REQUIRE(s.tick > 0);
   REQUIRE(s.tick < T);

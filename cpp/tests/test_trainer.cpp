@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "glia/config_fields.hpp"
@@ -618,4 +620,50 @@ TEST_CASE("revert_checkpoint undoes the last epoch; revert on drop", "[trainer][
   EpochMetrics m = tr2.train_epoch(task.eps, 1);
   REQUIRE(m.reverted);
   REQUIRE(net2.weight() == w);
+}
+
+TEST_CASE("the one trainer factory makes each kind and refuses unknown ones", "[trainer]") {
+  REQUIRE(trainer_names() == std::vector<std::string>{"gradient", "hebbian", "surrogate"});
+  Network net = two_channel_net();
+  for (std::size_t k = 0; k < trainer_names().size(); ++k) {
+    const TrainerKind kind = trainer_kind(trainer_names()[k]);
+    REQUIRE(static_cast<std::size_t>(kind) == k);
+    REQUIRE(trainer_name(kind) == trainer_names()[k]);
+    std::unique_ptr<Trainer> tr = make_trainer(kind, net);
+    REQUIRE(tr != nullptr);
+    REQUIRE((dynamic_cast<SurrogateTrainer*>(tr.get()) != nullptr) == (kind == TrainerKind::kSurrogate));
+    REQUIRE((dynamic_cast<HebbianTrainer*>(tr.get()) != nullptr) == (kind == TrainerKind::kHebbian));
+  }
+  REQUIRE_THROWS_AS(trainer_kind("genetic"), ValueError);
+  REQUIRE_THROWS_WITH(trainer_kind("genetic"),
+                      "trainer must be one of 'gradient', 'hebbian', 'surrogate', got 'genetic'");
+  REQUIRE_THROWS_AS(make_trainer(static_cast<TrainerKind>(7), net), ValueError);
+  TrainConfig bad;
+  bad.batch_size = 0;
+  REQUIRE_THROWS_AS(make_trainer(TrainerKind::kGradient, net, bad), ValueError);
+}
+
+TEST_CASE("BusyFlag: one owner, re-entry only when asked, BusyScope throws BusyError", "[trainer]") {
+  BusyFlag flag;
+  const std::uint64_t me = this_thread_token();
+  REQUIRE(me != 0);
+  REQUIRE(flag.enter(me, false) == BusyFlag::kEntered);
+  REQUIRE(flag.enter(me, false) == BusyFlag::kSameThread);
+  REQUIRE(flag.enter(me + 1, true) == BusyFlag::kOtherThread);
+  REQUIRE(flag.enter(me, true) == BusyFlag::kEntered);
+  flag.leave();
+  REQUIRE(flag.busy());
+  flag.leave();
+  REQUIRE_FALSE(flag.busy());
+  {
+    BusyScope held(flag, "trainer");
+    REQUIRE_THROWS_WITH(BusyScope(flag, "trainer"),
+                        "trainer is already in use by a call under way in this thread");
+    std::uint64_t other = 0;
+    std::thread t([&] { other = this_thread_token(); });
+    t.join();
+    REQUIRE(other != me);
+    REQUIRE(flag.enter(other, true) == BusyFlag::kOtherThread);
+  }
+  REQUIRE_FALSE(flag.busy());
 }

@@ -11,26 +11,15 @@ from typing import Callable
 import numpy as np
 
 from glia._core import Network, _Busy, _breed, _rank, effective_n_threads
-from glia.config import TRAINERS, EvolutionConfig, TrainingConfig
+from glia.config import EvolutionConfig, TrainingConfig
 from glia.evolution._executors import _DataPool, _ExecutorScorer, _LocalScorer
 from glia.evolution._results import EvoMetrics, EvolutionResult
-from glia.evolution._scoring import _check_train_config, _Data, _default_index, _Settings
-from glia.training import _episodes_of, _exclusive, _output_map
-from glia._util import keeps_interrupts, progress_bar
+from glia.evolution._scoring import _Data, _Settings
+from glia._shared import default_index, episodes_of, exclusive, output_map
+from glia._util import keeps_interrupts, n_threads_alias, progress_bar
 from glia.snapshot import NetworkSnapshot
 
 log = logging.getLogger("glia")
-
-
-def _check_evo_config(config) -> EvolutionConfig:
-    if config is None:
-        return EvolutionConfig()
-    if isinstance(config, dict):
-        return EvolutionConfig.from_dict(config)
-    if not isinstance(config, EvolutionConfig):
-        raise TypeError(f"evo_config must be a glia.EvolutionConfig, got {type(config).__name__}")
-    config.validate()
-    return config.copy()
 
 
 def _load_base(network):
@@ -93,23 +82,23 @@ class Evolution:
         if network is None:
             raise TypeError("Evolution needs a base network (a .net path or a glia.Network)")
         self._base, self._network_path = _load_base(network)
-        self._train_config = _check_train_config(train_config)
-        self._evo_config = _check_evo_config(evo_config)
+        self._train_config = TrainingConfig._from_arg(train_config, "train_config", copy=True)
+        self._evo_config = EvolutionConfig._from_arg(evo_config, "evo_config", copy=True)
         if train_data is None:
             train_data = []
         if val_data is None:
             raise TypeError("Evolution needs validation data (val_data)")
-        self._train_eps = _episodes_of(train_data)
-        self._val_eps = _episodes_of(val_data)
+        self._train_eps = episodes_of(train_data)
+        self._val_eps = episodes_of(val_data)
         if not self._val_eps:
             raise ValueError("the validation data set is empty: nothing to score individuals on")
         if not self._train_eps and self._evo_config.train_epochs > 0:
             raise ValueError(f"the training data set is empty but train_epochs is "
                              f"{self._evo_config.train_epochs} (use train_epochs=0 to evolve "
                              f"without training)")
-        outputs = _output_map(self._base, self._train_eps + self._val_eps)
+        outputs = output_map(self._base, self._train_eps + self._val_eps)
         self._data = _Data(self._train_eps, self._val_eps, self._base, outputs,
-                           _default_index(self._train_config, outputs))
+                           default_index(self._train_config, outputs))
         # resolve the sets now: unknown targets or neurons, bad shapes fail here
         self._data.built(self._base, False)
         if self._evo_config.train_epochs > 0:
@@ -160,24 +149,25 @@ class Evolution:
         return _DataPool(self._token, self._data, max_workers, mp_context, **kwargs)
 
     def _settings(self, evo: EvolutionConfig) -> _Settings:
-        return _Settings(self._train_config.to_dict(), TRAINERS.index(evo.trainer),
+        return _Settings(self._train_config.to_dict(), evo.trainer,
                          evo.train_epochs)
 
     # ---------------------------------------------------------------- the run
+    @n_threads_alias
     @keeps_interrupts
-    @_exclusive
+    @exclusive
     def run(self, on_generation: Callable | None = None, fitness_fn: Callable | None = None,
-            verbose: bool = True, num_threads: int | None = None, executor=None) -> EvolutionResult:
+            verbose: bool = True, n_threads: int | None = None, executor=None) -> EvolutionResult:
         """Runs ``generations`` generations and returns an :class:`EvolutionResult`.
 
         Each generation's individuals are trained and scored in one GIL-free C++ call,
-        in parallel on ``num_threads`` threads (one individual per thread at a time) —
+        in parallel on ``n_threads`` threads (one individual per thread at a time) —
         or, with ``executor`` (a ``concurrent.futures.Executor``, best one made by
         :meth:`process_pool`, or a Dask ``distributed.Client``), as one task per
         individual on its workers: the data go to each worker once (a Dask client
         broadcasts them, a :meth:`process_pool` installs them as its workers start; any
         other executor gets them with every task). Breeding the next generation (parent
-        choice, copies, mutation) is one GIL-free C++ call on ``num_threads`` threads.
+        choice, copies, mutation) is one GIL-free C++ call on ``n_threads`` threads.
         The result is the same, bit for bit, whatever the thread count or executor.
 
         Then, with the GIL, in individual order:
@@ -204,11 +194,11 @@ class Evolution:
             raise TypeError("on_generation must be callable")
         if fitness_fn is not None and not callable(fitness_fn):
             raise TypeError("fitness_fn must be callable")
-        evo = _check_evo_config(self._evo_config)
+        evo = EvolutionConfig._from_arg(self._evo_config, "evo_config", copy=True)
         settings = self._settings(evo)
         if evo.train_epochs > 0:
             self._data.built(self._base, True)
-        nt = effective_n_threads(num_threads)
+        nt = effective_n_threads(n_threads)
         if executor is None:
             scorer = _LocalScorer(self._data, settings, nt)
         else:

@@ -9,30 +9,17 @@ from typing import NamedTuple
 import numpy as np
 
 from glia._core import Network, _build, _score_networks, effective_n_threads
-from glia.config import TRAINERS, TrainingConfig
-from glia.training import Trainer, _episodes_of, _output_map
-from glia._util import keeps_interrupts
-
-
-def _check_train_config(config) -> TrainingConfig:
-    return Trainer._check_config(config).copy()
-
-
-def _default_index(config: TrainingConfig, outputs: dict) -> int:
-    d = config.detector.default_id
-    if not d:
-        return -1
-    if d not in outputs:
-        raise KeyError(f"detector.default_id {d!r} is not an output ({list(outputs)})")
-    return outputs[d]
+from glia.config import TrainingConfig, check_trainer
+from glia._shared import default_index, episodes_of, output_map
+from glia._util import keeps_interrupts, n_threads_alias
 
 
 class _Settings(NamedTuple):
-    """What one run changes: the inner trainer's config (a dict), its kind (the position
-    in glia.config.TRAINERS) and the epochs of training before scoring. Small: it goes
+    """What one run changes: the inner trainer's config (a dict), its name (one of
+    glia.config.TRAINERS) and the epochs of training before scoring. Small: it goes
     with every remote task."""
     config: dict
-    kind: int
+    trainer: str
     train_epochs: int
 
 
@@ -78,7 +65,7 @@ class _Data:
             train = self.built(nets[0], True)
         else:
             train = _build(nets[0], [], {})
-        return _score_networks(nets, train, val, settings.config, self.outputs, settings.kind,
+        return _score_networks(nets, train, val, settings.config, self.outputs, settings.trainer,
                                settings.train_epochs, seeds, n_threads, self.default_index)
 
 
@@ -114,9 +101,10 @@ def _check_seeds(seeds, n: int, default: int) -> list:
     return seeds
 
 
+@n_threads_alias
 @keeps_interrupts
 def score_population(networks, dataset, config: TrainingConfig | None = None,
-                     train_epochs: int = 0, num_threads: int | None = None, *,
+                     train_epochs: int = 0, n_threads: int | None = None, *,
                      train_data=None, trainer: str = "gradient", seeds=None,
                      return_networks: bool = False):
     """Scores a list of Networks on ``dataset`` in one parallel, GIL-free call (threads
@@ -144,14 +132,13 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
         raise TypeError(f"train_epochs must be an int, got {type(train_epochs).__name__}")
     if train_epochs < 0:
         raise ValueError(f"train_epochs must be >= 0, got {train_epochs}")
-    if trainer not in TRAINERS:
-        raise ValueError(f"trainer must be one of {', '.join(map(repr, TRAINERS))}, got {trainer!r}")
-    cfg = _check_train_config(config)
-    nt = effective_n_threads(num_threads)
-    val_eps = _episodes_of(dataset)
+    check_trainer(trainer, "trainer")
+    cfg = TrainingConfig._from_arg(config, "config", copy=True)
+    nt = effective_n_threads(n_threads)
+    val_eps = episodes_of(dataset)
     if not val_eps:
         raise ValueError("the data set to score on is empty")
-    train_eps = _episodes_of(train_data) if train_data is not None else val_eps
+    train_eps = episodes_of(train_data) if train_data is not None else val_eps
     if train_epochs > 0 and not train_eps:
         raise ValueError("the training data set is empty")
     seeds = _check_seeds(seeds, len(nets), cfg.seed)
@@ -159,9 +146,9 @@ def score_population(networks, dataset, config: TrainingConfig | None = None,
         empty = PopulationScores(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64))
         return (empty, []) if return_networks else empty
     train_eps = train_eps if train_epochs > 0 else []
-    outputs = _output_map(nets[0], train_eps + val_eps)
-    data = _Data(train_eps, val_eps, nets[0], outputs, _default_index(cfg, outputs))
-    settings = _Settings(cfg.to_dict(), TRAINERS.index(trainer), int(train_epochs))
+    outputs = output_map(nets[0], train_eps + val_eps)
+    data = _Data(train_eps, val_eps, nets[0], outputs, default_index(cfg, outputs))
+    settings = _Settings(cfg.to_dict(), trainer, int(train_epochs))
     data.built(nets[0], False)            # resolve (and check) before any copy
     if train_epochs > 0:
         data.built(nets[0], True)

@@ -30,10 +30,10 @@ from glia.viz._figure import DEFAULT_DPI, LABEL_LIMIT, LAYOUTS, _EXC, _INH, _ZER
 from glia.viz._figure import __getattr__  # noqa: F401  (pickle finds the figure class)
 from glia.viz.activity import plot_activity_raster, plot_neuron_activity
 from glia.viz.evolution import plot_evolution_result, plot_lineage
-from glia.viz.network import plot_confusion_matrix, plot_network_graph, plot_weight_distribution
+from glia.viz.network import (plot_confusion_matrix, plot_network, plot_network_graph,
+                               plot_weight_distribution, plot_weights)
 from glia.viz.training import plot_training_history
 from glia.viz.view import LiveView, NetworkView
-from glia._gliagl import plot_network, plot_weights
 
 __all__ = [
     "plot_network_graph",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from glia.viz._figure import (AxesArg, FigureOptions, LAYOUTS, LABEL_LIMIT, _EXC, _INH, _ZERO,
                               _KIND_NAMES, _KIND_COLORS, _note, _root_figure, _natural_key,
-                              plot_function)
+                              _save_path, plot_function)
 
 
 # ---------------------------------------------------------------- network structure
@@ -415,3 +415,26 @@ def plot_confusion_matrix(
                    color="white" if hi and v > 0.6 * hi else "black")
     _root_figure(a).colorbar(im, ax=a, fraction=0.046, pad=0.04)
     return out.finish(fig)
+
+
+# ---------------------------------------------------------------- GliaGL's plot shorthands
+def plot_network(network, output_path=None, **kwargs):
+    """Shorthand for :func:`glia.viz.plot_network_graph` (GliaGL's documented name).
+
+    Example::
+
+        fig = glia.viz.plot_network(net, "network.png", figsize=(12, 8))
+    """
+    save_path = _save_path(kwargs.pop("save_path", None), output_path)
+    return plot_network_graph(network, save_path=save_path, **kwargs)
+
+
+def plot_weights(network, output_path=None, **kwargs):
+    """Shorthand for :func:`glia.viz.plot_weight_distribution` (GliaGL's documented name).
+
+    Example::
+
+        fig = glia.viz.plot_weights(net, "weights.png")
+    """
+    save_path = _save_path(kwargs.pop("save_path", None), output_path)
+    return plot_weight_distribution(network, save_path=save_path, **kwargs)

@@ -16,6 +16,7 @@ enum class ErrorKind : int {
   kBusy = 6,          ///< RuntimeError
   kCancelled = 7,     ///< the pending Python error (KeyboardInterrupt if none)
   kMemory = 8,        ///< MemoryError
+  kBuffer = 9,        ///< BufferError
 };
 
 /// Base of every error the engine throws; its kind names the Python exception.
@@ -57,6 +58,11 @@ class FileNotFound : public FileError {
 class BusyError : public Error {
  public:
   explicit BusyError(const std::string& what) : Error(what, ErrorKind::kBusy) {}
+};
+/// A structural change of a network while views of its arrays are open (Network::pin).
+class BufferError : public Error {
+ public:
+  explicit BufferError(const std::string& what) : Error(what, ErrorKind::kBuffer) {}
 };
 /// A hook asked a long loop to stop (the Python error it set is kept).
 class Cancelled : public Error {

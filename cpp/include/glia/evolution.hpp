@@ -14,6 +14,7 @@
 #include "glia/network.hpp"
 #include "glia/random.hpp"
 #include "glia/train_config.hpp"
+#include "glia/trainer.hpp"
 
 namespace glia {
 
@@ -74,14 +75,11 @@ Brood breed(const std::vector<const Network*>& previous, const std::vector<std::
             const BreedConfig& cfg, std::uint64_t seed, std::int64_t generation, int n_threads,
             Hook hook = nullptr, void* ctx = nullptr);
 
-/// The inner trainer of each individual.
-enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1, kSurrogate = 2 };
-
 /// What `score_population` does with each network.
 struct ScoreOptions {
   TrainConfig train_config;            ///< the trainer's config (its seed is replaced per network)
   std::vector<std::int32_t> outputs;   ///< the outputs list (neuron indices); targets index it
-  TrainerKind trainer = TrainerKind::kGradient;
+  TrainerKind trainer = TrainerKind::kGradient;  ///< made by make_trainer
   std::int64_t train_epochs = 0;       ///< epochs of training before scoring (0: none)
 };
 

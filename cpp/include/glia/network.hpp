@@ -1,5 +1,6 @@
 // The network model (structure of arrays, CSR edges) and its simulation state.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -248,6 +249,17 @@ inline std::int32_t collect_fired(const std::uint8_t* mask, std::int32_t n, std:
   return nf;
 }
 
+namespace detail {
+/// Open views of a network's arrays: an atomic count that a copy of the network does not
+/// inherit (a copy has no views) and that swapping or assigning leaves where it is.
+struct PinCount {
+  std::atomic<std::int64_t> n{0};
+  PinCount() = default;
+  PinCount(const PinCount&) noexcept {}
+  PinCount& operator=(const PinCount&) noexcept { return *this; }
+};
+}  // namespace detail
+
 /// A network: ids, per-neuron parameters and CSR edges (by source, targets ascending
 /// within a row), plus one default simulation state.
 ///
@@ -341,9 +353,9 @@ class alignas(64) Network {
   void reset() { state_.reset(*this); }
   /// Adds x to neuron i's accumulator: it acts in the next step.
   void inject(std::int32_t i, float x);
-  /// `n` steps of the own state; `hook` is polled about every 100 ms (Cancelled on stop).
-  /// `n_threads` as for `run`.
-  void step(std::int64_t n, Hook hook = nullptr, void* ctx = nullptr, int n_threads = 1);
+  /// `n` steps of the own state; `n_threads` as for `run`; `hook` is polled about every
+  /// 100 ms (Cancelled on stop).
+  void step(std::int64_t n, int n_threads = 1, Hook hook = nullptr, void* ctx = nullptr);
 
   // ---- simulation of any state on this (read-only) model
   /// One synchronous step of `s` (DESIGN §2).
@@ -358,12 +370,12 @@ class alignas(64) Network {
   /// them and sums their inputs, walking every fired source's edges into its range in
   /// ascending source order. Each accumulator thus receives its inputs in the one-thread
   /// order: results are bit-identical for any thread count.
-  void run(State& s, const float* X, std::int64_t T, RunOutput& out, Poller* poller,
-           int n_threads = 1) const;
+  void run(State& s, const float* X, std::int64_t T, RunOutput& out, int n_threads = 1,
+           Poller* poller = nullptr) const;
   /// T steps of `s` with `io` giving each step's injections and seeing each completed
   /// step; on a team as above (a second barrier per step lets `observe` read the whole
   /// state), bit-identical for any thread count.
-  void run(State& s, StepIO& io, std::int64_t T, Poller* poller, int n_threads = 1) const;
+  void run(State& s, StepIO& io, std::int64_t T, int n_threads = 1, Poller* poller = nullptr) const;
   /// Threads `run` would use for `n_threads` allowed: 1 below the cut-off, inside another
   /// OpenMP region, or while another of glia's parallel regions is under way in this
   /// process (detail::ActiveTeam; teams that share cores stall at each other's barriers);
@@ -374,8 +386,22 @@ class alignas(64) Network {
   std::size_t model_bytes() const noexcept;
   /// Checks every invariant (sizes, CSR order, finite values); throws Error if broken.
   void validate() const;
-  /// Swaps the whole content with `other` (used for all-or-nothing loads).
-  void swap(Network& other) noexcept;
+  /// Swaps the whole content with `other` (used for all-or-nothing loads); not their views
+  /// (see pin): BufferError when either has views open.
+  void swap(Network& other);
+
+  // ---- views of the arrays (the Python layer's zero-copy arrays)
+  /// One more view of this network's arrays is open: while any is, a structural change
+  /// (adding a neuron, adding or removing an edge, replacing the network: swap, load)
+  /// throws BufferError and changes nothing, so the arrays never move or change length
+  /// under a view. Values, thresholds, leaks and weights still change in place.
+  void pin() noexcept { pins_.n.fetch_add(1, std::memory_order_acq_rel); }
+  /// One view closed.
+  void unpin() noexcept { pins_.n.fetch_sub(1, std::memory_order_acq_rel); }
+  /// Views open now.
+  std::int64_t pins() const noexcept { return pins_.n.load(std::memory_order_acquire); }
+  /// BufferError naming `what` when views are open (the check of every structural change).
+  void check_unpinned(const char* what) const;
 
  private:
   void insert_neuron_at(std::int32_t pos, const std::string& id, float thr, float leak,
@@ -417,6 +443,7 @@ class alignas(64) Network {
   /// change. Read and replaced with atomic_load / atomic_store so that concurrent const
   /// runs may share the model.
   mutable std::shared_ptr<const detail::StepPlan> plan_;
+  detail::PinCount pins_;
 };
 
 }  // namespace glia

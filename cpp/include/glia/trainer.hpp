@@ -3,10 +3,12 @@
 // (SurrogateTrainer), on flat edge-aligned arrays, and the Trainer base they share.
 #pragma once
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "glia/busy.hpp"
 #include "glia/episode.hpp"
 #include "glia/hook.hpp"
 #include "glia/network.hpp"
@@ -72,8 +74,8 @@ class Trainer {
   /// One batch (all of `batch`, in the given order); no shuffling, no checkpoint, no history.
   /// `metrics_out` (may be null) receives each episode's metrics.
   EpochMetrics train_batch(const std::vector<Episode>& batch, int n_threads,
-                           std::vector<EpisodeMetrics>* metrics_out = nullptr,
-                           Hook hook = nullptr, void* ctx = nullptr);
+                           Hook hook = nullptr, void* ctx = nullptr,
+                           std::vector<EpisodeMetrics>* metrics_out = nullptr);
 
   // ---- evaluation (the configured detector; never changes anything)
   /// One episode, on a team of `n_threads` above the cut-off (Network::run).
@@ -222,11 +224,10 @@ class Trainer {
   void capture_checkpoint();
   void restore(const Snapshot& s);
 
-  std::atomic<bool> busy_{false};
-  struct BusyGuard {
-    std::atomic<bool>& flag;
-    explicit BusyGuard(std::atomic<bool>& f);
-    ~BusyGuard() { flag.store(false); }
+  BusyFlag busy_;
+  /// Holds busy_ for one call (BusyError when another thread uses the trainer).
+  struct BusyGuard : BusyScope {
+    explicit BusyGuard(BusyFlag& f) : BusyScope(f, "trainer") {}
   };
 
  private:
@@ -409,5 +410,25 @@ class SurrogateTrainer : public Trainer {
   std::vector<float> rows_;             ///< per-block gradient rows of one wave
   std::vector<float> grad_, end_rate_, losses_;
 };
+
+// ------------------------------------------------------------------------ the factory
+
+/// The trainers, by kind (a kind's value is its position in trainer_names()).
+enum class TrainerKind : std::int32_t { kGradient = 0, kHebbian = 1, kSurrogate = 2 };
+
+/// The trainers' names in kind order: "gradient" (RateGDTrainer), "hebbian"
+/// (HebbianTrainer), "surrogate" (SurrogateTrainer); Python's glia.config.TRAINERS.
+const std::vector<std::string>& trainer_names();
+
+/// The kind named `name`; ValueError listing the names otherwise.
+TrainerKind trainer_kind(const std::string& name);
+
+/// The name of `kind`; ValueError for a value that is no TrainerKind.
+const std::string& trainer_name(TrainerKind kind);
+
+/// The one factory: a new trainer of `kind` on `net` (ValueError for an unknown kind or a
+/// config out of its rules). Python's trainers and evolution's individuals are made here.
+std::unique_ptr<Trainer> make_trainer(TrainerKind kind, Network& net,
+                                      const TrainConfig& cfg = TrainConfig());
 
 }  // namespace glia
