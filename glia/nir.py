@@ -528,10 +528,7 @@ def from_nir(graph_or_path, *, dt: Optional[float] = None, strict: bool = True):
     for src in list(inputs) + list(pops):
         for y in succ[src]:
             if y in weights:
-                for z in succ[y]:
-                    if z in weights:
-                        raise ValueError(f"from_nir: node {z!r} follows {y!r}: two weight nodes in "
-                                         "a row (multiply them out first)")
+                for z in succ[y]:   # (a weight node after y was refused above)
                     if z in inputs:
                         raise ValueError(f"from_nir: edge into Input {z!r}")
                     if z in outputs:

@@ -117,3 +117,18 @@ def mean_gradient(net, dataset, warmup, window, temperature, slope, floor_gradie
         total += G[si, di]
         hidden_spikes += int(s[:, hidden].sum())
     return total / len(dataset), hidden_spikes
+
+
+def assert_gradient_matches(net, data, warmup, temperature, slope, n_threads=2):
+    """SurrogateTrainer's mean gradient on ``data`` (decision window 0: to each episode's
+    end) equals :func:`mean_gradient`'s to 1e-4 relative, with hidden spikes and a gradient
+    worth comparing; returns the gradient."""
+    import glia
+    cfg = glia.create_config(warmup_ticks=warmup, temperature=temperature, surrogate_slope=slope)
+    g = glia.SurrogateTrainer(net, cfg).gradients(data, n_threads=n_threads)
+    ref, hidden_spikes = mean_gradient(net, data, warmup, 0, temperature, slope)
+    assert hidden_spikes > 20
+    scale = np.abs(ref).max()
+    assert scale > 1e-3
+    np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-4 * scale)
+    return g

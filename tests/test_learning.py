@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import glia
+from _workloads import cls3_held_out_accuracies
 import glia.datasets as D
 
 from sklearn.datasets import load_digits
@@ -18,17 +19,9 @@ def digits():
 
 
 @pytest.mark.parametrize("trainer,floor", [("gradient", 0.95), ("hebbian", 0.90)])
-def test_defaults_learn_the_three_class_workload(cls3, trainer, floor):
+def test_defaults_learn_the_three_class_workload(workloads, trainer, floor):
     # train on the first 40 episodes, score the other 20; median over 5 seeds
-    accs = []
-    for seed in range(5):
-        net, data = cls3()
-        train, held_out = data[:40], data[40:]
-        tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), method=trainer)
-        assert tr.evaluate_dataset(held_out)["accuracy"] < 0.7        # starts near chance
-        h = tr.train(train, epochs=50, verbose=False)
-        assert h["loss"][-1] < h["loss"][0]
-        accs.append(tr.evaluate_dataset(held_out)["accuracy"])
+    accs = cls3_held_out_accuracies(workloads, trainer)
     assert statistics.median(accs) >= floor, accs
 
 

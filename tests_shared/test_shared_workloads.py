@@ -8,7 +8,7 @@ import pytest
 import glia
 
 import _reference
-from _workloads import load_cls3
+from _workloads import cls3_held_out_accuracies
 
 CASES = (("net_small", "drive_s2"), ("net_medium", "drive_s32"))
 
@@ -35,16 +35,5 @@ def test_the_two_reference_models_agree(golden, shared_workloads, name, seq):
 def test_defaults_learn_the_shared_three_class_workload(shared_workloads, trainer, floor):
     # train on the first 40 episodes, score the other 20; median over 5 seeds (the
     # settings of the README's training table)
-    accs = []
-    for seed in range(5):
-        net, data = load_cls3(shared_workloads)
-        train, held_out = data[:40], data[40:]
-        if trainer == "surrogate":
-            tr = glia.SurrogateTrainer(net, glia.create_config(optimizer="adam", lr=0.01, seed=seed))
-        else:
-            tr = glia.Trainer(net, glia.TrainingConfig(seed=seed), method=trainer)
-        assert tr.evaluate_dataset(held_out)["accuracy"] < 0.7        # starts near chance
-        h = tr.train(train, epochs=50, verbose=False)
-        assert h["loss"][-1] < h["loss"][0]
-        accs.append(tr.evaluate_dataset(held_out)["accuracy"])
+    accs = cls3_held_out_accuracies(shared_workloads, trainer)
     assert statistics.median(accs) >= floor, accs

@@ -65,22 +65,18 @@ NeuronFeatures parse_features(const std::vector<std::string>& k, const std::stri
 }  // namespace
 
 void parse_network(Network& out, const std::string& text, const std::string& name) {
-  struct Explicit {
-    std::int64_t line;
-    std::vector<std::string> tok;
-  };
+  // Two passes over the text, nothing kept per line: the first checks every line's form
+  // and reads the generator block (which may be spread over the file), the second applies
+  // the NEURON and CONNECTION lines in file order. Peak memory: the text, the network and
+  // 12 bytes per pending edge.
   detail::GenSpec gen;
-  std::vector<Explicit> lines;
-  LineReader rd(text);
   std::vector<std::string> t;
-  while (rd.next(t)) {
+  for (LineReader rd(text); rd.next(t);) {
     if (t.empty()) continue;
     if (t[0] == "NEURON") {
       if (t.size() < 5) expect_args(t, 5, name, rd.line_no, kNeuronUsage);
-      lines.push_back({rd.line_no, t});
     } else if (t[0] == "CONNECTION") {
       expect_args(t, 4, name, rd.line_no, "CONNECTION <from> <to> <weight>");
-      lines.push_back({rd.line_no, t});
     } else if (!detail::parse_generator_line(gen, t, name, rd.line_no)) {
       fail(name, rd.line_no, "expected NEURON, CONNECTION or a NEWNET block keyword, got '" + t[0] + "'");
     }
@@ -94,28 +90,29 @@ void parse_network(Network& out, const std::string& text, const std::string& nam
     if (!S.empty()) net.set_edges(S.data(), D.data(), W.data(), static_cast<std::int64_t>(S.size()));
     S.clear(); D.clear(); W.clear();
   };
-  for (const auto& l : lines) {
-    const auto& k = l.tok;
-    if (k[0] == "NEURON") {
-      float thr = number(k[2], name, l.line, "threshold");
-      float leak = number(k[3], name, l.line, "leak");
-      float rest = number(k[4], name, l.line, "resting");
-      if (leak < 0.0f || leak > 1.0f) fail(name, l.line, "leak must be in [0, 1], got " + k[3]);
-      const NeuronFeatures f = parse_features(k, name, l.line);
+  for (LineReader rd(text); rd.next(t);) {
+    if (t.empty()) continue;
+    const std::int64_t line = rd.line_no;
+    if (t[0] == "NEURON") {
+      float thr = number(t[2], name, line, "threshold");
+      float leak = number(t[3], name, line, "leak");
+      float rest = number(t[4], name, line, "resting");
+      if (leak < 0.0f || leak > 1.0f) fail(name, line, "leak must be in [0, 1], got " + t[3]);
+      const NeuronFeatures f = parse_features(t, name, line);
       try {
-        Network::check_params(k[1], thr, leak, rest);
-        Network::check_features(k[1], f);
+        Network::check_params(t[1], thr, leak, rest);
+        Network::check_features(t[1], f);
       } catch (const ValueError& e) {
-        fail(name, l.line, e.what());
+        fail(name, line, e.what());
       }
       // a new sensory neuron shifts indices: flush pending edges first
-      if (kind_of(k[1]) == NeuronKind::kSensory && net.find(k[1]) < 0) flush_edges();
-      net.set_features(net.add_neuron(k[1], thr, leak, rest), f);
-    } else {
-      std::int32_t s = net.find(k[1]), d = net.find(k[2]);
-      if (s < 0) fail(name, l.line, "CONNECTION from unknown neuron '" + k[1] + "'");
-      if (d < 0) fail(name, l.line, "CONNECTION to unknown neuron '" + k[2] + "'");
-      float w = number(k[3], name, l.line, "weight");
+      if (kind_of(t[1]) == NeuronKind::kSensory && net.find(t[1]) < 0) flush_edges();
+      net.set_features(net.add_neuron(t[1], thr, leak, rest), f);
+    } else if (t[0] == "CONNECTION") {
+      std::int32_t s = net.find(t[1]), d = net.find(t[2]);
+      if (s < 0) fail(name, line, "CONNECTION from unknown neuron '" + t[1] + "'");
+      if (d < 0) fail(name, line, "CONNECTION to unknown neuron '" + t[2] + "'");
+      float w = number(t[3], name, line, "weight");
       S.push_back(s); D.push_back(d); W.push_back(w);
     }
   }

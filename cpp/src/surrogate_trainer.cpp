@@ -202,30 +202,23 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
       const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
       if (b0 == e0) continue;
       if (md.run[j]) {  // runs of consecutive targets: chunks of the row in registers
+        // g[0..n) += each lane's d[0..n) in lane order, the chunk held in registers (n a
+        // constant for whole chunks, so the loops unroll and vectorise)
+        auto add_lanes = [&](float* __restrict g, std::int64_t col0, auto n) {
+          float acc[kChunk];
+          for (std::int64_t k = 0; k < n; ++k) acc[k] = g[k];
+          for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
+            const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + col0;
+            for (std::int64_t k = 0; k < n; ++k) acc[k] += d[k];
+          }
+          for (std::int64_t k = 0; k < n; ++k) g[k] = acc[k];
+        };
         for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
           const std::int32_t i0 = md.col[q0];
           std::int64_t c = 0;
-          for (; c + kChunk <= q1 - q0; c += kChunk) {
-            float acc[kChunk];
-            float* __restrict g = grad + q0 + c;
-            for (std::int64_t k = 0; k < kChunk; ++k) acc[k] = g[k];
-            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
-              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
-              for (std::int64_t k = 0; k < kChunk; ++k) acc[k] += d[k];
-            }
-            for (std::int64_t k = 0; k < kChunk; ++k) g[k] = acc[k];
-          }
-          const std::int64_t rest = q1 - q0 - c;
-          if (rest > 0) {
-            float acc[kChunk];
-            float* __restrict g = grad + q0 + c;
-            for (std::int64_t k = 0; k < rest; ++k) acc[k] = g[k];
-            for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
-              const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + i0 + c;
-              for (std::int64_t k = 0; k < rest; ++k) acc[k] += d[k];
-            }
-            for (std::int64_t k = 0; k < rest; ++k) g[k] = acc[k];
-          }
+          for (; c + kChunk <= q1 - q0; c += kChunk)
+            add_lanes(grad + q0 + c, i0 + c, std::integral_constant<std::int64_t, kChunk>{});
+          if (c < q1 - q0) add_lanes(grad + q0 + c, i0 + c, q1 - q0 - c);
         });
       } else {  // scattered targets: each target's lanes are side by side in dn
         for (std::int64_t q = b0; q < e0; ++q) {
