@@ -289,3 +289,28 @@ def test_no_temporary_files_after_many_saves(tmp_path):
     for name in (f"{tag} with spaces.net", f"{tag}-ünïcode.net"):
         net.save(tmp_path / name)
         assert glia.Network.from_file(tmp_path / name, verbose=False).to_string() == net.to_string()
+
+
+def test_loading_a_large_file_peaks_near_twice_the_network_plus_the_file(tmp_path):
+    # 300k CONNECTION lines: the loader keeps no per-line tokens (two passes over the text)
+    # and builds the CSR at 16 bytes per edge; measured in a fresh process (peak RSS)
+    import subprocess
+    import sys
+    rng = np.random.default_rng(0)
+    n, m = 3000, 300_000
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    lines = [f"NEURON H{i} 1 0.5 0" for i in range(n)]
+    lines += [f"CONNECTION H{a} H{b} {w:.3f}" for a, b, w in zip(src, dst, rng.random(m))]
+    path = tmp_path / "big.net"
+    path.write_text("\n".join(lines) + "\n")
+    code = ("import resource, sys, glia\n"
+            "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "net = glia.Network.from_file(sys.argv[1], verbose=False)\n"
+            "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print((r1 - r0) * 1024, net.memory_bytes)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         check=True, cwd=str(Path(glia.__file__).parent.parent))
+    peak, model = map(int, out.stdout.split())
+    size = path.stat().st_size
+    # ids and the index map, about 100 bytes a neuron, come on top of memory_bytes
+    assert peak <= 2 * (model + 100 * n) + size + (2 << 20), (peak, model, size)

@@ -30,9 +30,17 @@ std::string read_file(const std::string& path) {
   if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError("cannot open '" + path + "': " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // straight into a string of the file's size (a stream copy would hold it two or three
+  // times over); a file that grows meanwhile is read to its end
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in) {
+    char buf[65536];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) text.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw FileError("cannot read '" + path + "': " + std::strerror(errno));
+  return text;
 }
 
 namespace {

@@ -71,12 +71,14 @@ void parse_network(Network& out, const std::string& text, const std::string& nam
   // 12 bytes per pending edge.
   detail::GenSpec gen;
   std::vector<std::string> t;
+  std::size_t n_edges = 0;
   for (LineReader rd(text); rd.next(t);) {
     if (t.empty()) continue;
     if (t[0] == "NEURON") {
       if (t.size() < 5) expect_args(t, 5, name, rd.line_no, kNeuronUsage);
     } else if (t[0] == "CONNECTION") {
       expect_args(t, 4, name, rd.line_no, "CONNECTION <from> <to> <weight>");
+      ++n_edges;
     } else if (!detail::parse_generator_line(gen, t, name, rd.line_no)) {
       fail(name, rd.line_no, "expected NEURON, CONNECTION or a NEWNET block keyword, got '" + t[0] + "'");
     }
@@ -86,8 +88,9 @@ void parse_network(Network& out, const std::string& text, const std::string& nam
   // explicit lines add to or override the generated network, in file order
   std::vector<std::int32_t> S, D;
   std::vector<float> W;
+  S.reserve(n_edges), D.reserve(n_edges), W.reserve(n_edges);
   auto flush_edges = [&]() {
-    if (!S.empty()) net.set_edges(S.data(), D.data(), W.data(), static_cast<std::int64_t>(S.size()));
+    if (!S.empty()) net.set_edges(std::move(S), std::move(D), std::move(W));
     S.clear(); D.clear(); W.clear();
   };
   for (LineReader rd(text); rd.next(t);) {

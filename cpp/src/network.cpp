@@ -201,29 +201,70 @@ void Network::set_edge(std::int32_t s, std::int32_t d, float w) {
   for (std::size_t k = static_cast<std::size_t>(s) + 1; k < row_ptr_.size(); ++k) ++row_ptr_[k];
 }
 
+namespace {
+
+/// The CSR of edges (s, d, w) over n sources, the last of duplicates winning: sources
+/// counted into row starts, edge positions placed row by row (input order kept), each row
+/// sorted by (target, position), the last of equal targets kept. Each input array is freed
+/// as soon as it has been read for the last time: the peak is 16 bytes per edge.
+template <class Index>
+void edges_to_csr(std::int32_t n, std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
+                  std::vector<float>& w, std::vector<std::int64_t>& rp,
+                  std::vector<std::int32_t>& col, std::vector<float>& wt) {
+  const std::size_t m = s.size();
+  std::vector<std::int64_t> start(static_cast<std::size_t>(n) + 1, 0);
+  for (std::int32_t x : s) ++start[static_cast<std::size_t>(x) + 1];
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<Index> order(m);
+  {
+    std::vector<std::int64_t> next(start.begin(), start.end() - 1);
+    for (std::size_t k = 0; k < m; ++k)
+      order[static_cast<std::size_t>(next[static_cast<std::size_t>(s[k])]++)] = static_cast<Index>(k);
+  }
+  std::vector<std::int32_t>().swap(s);
+  // each row by (target, position); a duplicate before the last of its target is marked -1
+  rp.assign(static_cast<std::size_t>(n) + 1, 0);
+  std::size_t kept = 0;
+  for (std::int32_t i = 0; i < n; ++i) {
+    const auto b = order.begin() + start[static_cast<std::size_t>(i)];
+    const auto e = order.begin() + start[static_cast<std::size_t>(i) + 1];
+    std::sort(b, e, [&d](Index x, Index y) {
+      return d[static_cast<std::size_t>(x)] != d[static_cast<std::size_t>(y)]
+                 ? d[static_cast<std::size_t>(x)] < d[static_cast<std::size_t>(y)]
+                 : x < y;
+    });
+    for (auto it = b; it != e; ++it) {
+      if (it + 1 != e && d[static_cast<std::size_t>(*(it + 1))] == d[static_cast<std::size_t>(*it)])
+        *it = Index{-1};
+      else
+        ++kept;
+    }
+    rp[static_cast<std::size_t>(i) + 1] = static_cast<std::int64_t>(kept);
+  }
+  col.resize(kept);
+  std::size_t q = 0;
+  for (Index x : order)
+    if (x >= 0) col[q++] = d[static_cast<std::size_t>(x)];
+  std::vector<std::int32_t>().swap(d);
+  wt.resize(kept);
+  q = 0;
+  for (Index x : order)
+    if (x >= 0) wt[q++] = w[static_cast<std::size_t>(x)];
+  std::vector<float>().swap(w);
+}
+
+}  // namespace
+
 void Network::build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
                         std::vector<float>& w) {
   check_unpinned("change the edges");
-  const std::size_t m = s.size();
-  std::vector<std::size_t> order(m);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  // by (source, target), ties in input order so the last duplicate can win
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return s[a] != s[b] ? s[a] < s[b] : d[a] < d[b];
-  });
-  std::vector<std::int64_t> rp(static_cast<std::size_t>(size()) + 1, 0);
+  std::vector<std::int64_t> rp;
   std::vector<std::int32_t> col;
   std::vector<float> wt;
-  col.reserve(m);
-  wt.reserve(m);
-  for (std::size_t k = 0; k < m; ++k) {
-    std::size_t e = order[k];
-    if (k + 1 < m && s[order[k + 1]] == s[e] && d[order[k + 1]] == d[e]) continue;
-    col.push_back(d[e]);
-    wt.push_back(w[e]);
-    ++rp[static_cast<std::size_t>(s[e]) + 1];
-  }
-  for (std::size_t i = 1; i < rp.size(); ++i) rp[i] += rp[i - 1];
+  if (s.size() < static_cast<std::size_t>(INT32_MAX))
+    edges_to_csr<std::int32_t>(size(), s, d, w, rp, col, wt);
+  else
+    edges_to_csr<std::int64_t>(size(), s, d, w, rp, col, wt);
   structure_changed();
   row_ptr_.swap(rp);
   col_.swap(col);
@@ -232,23 +273,32 @@ void Network::build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>&
 
 void Network::set_edges(const std::int32_t* s, const std::int32_t* d, const float* w,
                         std::int64_t n) {
-  for (std::int64_t k = 0; k < n; ++k) check_edge(*this, s[k], d[k], w[k]);
-  std::vector<std::int64_t> at(static_cast<std::size_t>(n));
+  set_edges(std::vector<std::int32_t>(s, s + n), std::vector<std::int32_t>(d, d + n),
+            std::vector<float>(w, w + n));
+}
+
+void Network::set_edges(std::vector<std::int32_t>&& s, std::vector<std::int32_t>&& d,
+                        std::vector<float>&& w) {
+  if (d.size() != s.size() || w.size() != s.size())
+    throw ValueError("set_edges: sources, targets and weights differ in length");
+  const std::size_t n = s.size();
+  for (std::size_t k = 0; k < n; ++k) check_edge(*this, s[k], d[k], w[k]);
   bool all_exist = true;
-  for (std::int64_t k = 0; k < n && all_exist; ++k)
-    all_exist = (at[static_cast<std::size_t>(k)] = find_edge(s[k], d[k])) >= 0;
+  for (std::size_t k = 0; k < n && all_exist; ++k) all_exist = find_edge(s[k], d[k]) >= 0;
   if (all_exist) {  // weights only: in place, in order (a later duplicate wins)
-    for (std::int64_t k = 0; k < n; ++k) weight_[static_cast<std::size_t>(at[static_cast<std::size_t>(k)])] = w[k];
+    for (std::size_t k = 0; k < n; ++k) weight_[static_cast<std::size_t>(find_edge(s[k], d[k]))] = w[k];
     if (n > 0) ++weights_version_;
     return;
   }
-  std::vector<std::int32_t> S = edge_sources();
-  std::vector<std::int32_t> D(col_);
-  std::vector<float> W(weight_);
-  S.insert(S.end(), s, s + n);
-  D.insert(D.end(), d, d + n);
-  W.insert(W.end(), w, w + n);
-  build_csr(S, D, W);
+  if (num_edges() > 0) {  // the existing edges first, so that the given ones win
+    std::vector<std::int32_t> S = edge_sources();
+    S.insert(S.end(), s.begin(), s.end());
+    std::vector<std::int32_t>().swap(s);
+    s.swap(S);
+    d.insert(d.begin(), col_.begin(), col_.end());
+    w.insert(w.begin(), weight_.begin(), weight_.end());
+  }
+  build_csr(s, d, w);
 }
 
 void Network::assign_edges(const std::int32_t* s, const std::int32_t* d, const float* w,

@@ -337,6 +337,9 @@ class alignas(64) Network {
   void set_edge(std::int32_t s, std::int32_t d, float w);
   /// Bulk create-or-update (later duplicates win); validates everything first.
   void set_edges(const std::int32_t* s, const std::int32_t* d, const float* w, std::int64_t n);
+  /// The same taking the arrays over (no copy of them: file loading's memory).
+  void set_edges(std::vector<std::int32_t>&& s, std::vector<std::int32_t>&& d,
+                 std::vector<float>&& w);
   /// Replaces all edges with the given ones (duplicates: the last wins).
   void assign_edges(const std::int32_t* s, const std::int32_t* d, const float* w, std::int64_t n);
   /// Removes edge s->d; returns whether it existed.
@@ -406,6 +409,8 @@ class alignas(64) Network {
  private:
   void insert_neuron_at(std::int32_t pos, const std::string& id, float thr, float leak,
                         float rest);
+  /// Replaces the CSR with the edges (s, d, w) (the last of duplicates wins), consuming
+  /// the three arrays.
   void build_csr(std::vector<std::int32_t>& s, std::vector<std::int32_t>& d,
                  std::vector<float>& w);
   /// Drops the cached StepPlan: called by every edit of the neurons or the CSR structure
