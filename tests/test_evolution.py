@@ -512,3 +512,40 @@ def test_networks_listed_twice(task, cfg):
     with pytest.raises(TypeError, match=r"networks\[1\] must be a glia.Network, got str"):
         _score_networks([a, "b"], eps, eps, cfg.to_dict(), out_idx, "gradient", 0, [1, 2], 1)
     a.step(1)
+
+
+def test_population_loop_raises_the_first_failing_network_in_order(task, cfg):
+    # the population's prange runs every network; networks 1 and 3 fail (views open on
+    # them refuse a trainer that grows edges: 1 view on network 1, 2 on network 3), and the
+    # error raised is network 1's at any thread count; the others were trained and scored
+    from glia._core import _score_networks
+    from glia.evolution._scoring import _Data
+    train, val = task
+    grow = dict(glia.create_config(batch_size=4, grow_edges=2).to_dict())
+    base = glia.datasets.three_class_network()
+    outputs = {o: i for i, o in enumerate(base.output_ids)}
+    for n_threads in (1, 2, 3):
+        pop = mutated_population(base, 4)
+        views = [pop[1].edge_weights, pop[3].edge_weights, pop[3].values]
+        data = _Data(train, val, pop[0], outputs, -1)
+        before = [p.edge_weights.copy() for p in pop]
+        with pytest.raises(BufferError, match="1 array view is open"):
+            _score_networks(pop, data.built(pop[0], True), data.built(pop[0], False), grow,
+                            data.outputs, "gradient", 1, [1, 2, 3, 4], n_threads)
+        assert len(views) == 3
+        # networks 0 and 2 were trained (grown), 1 and 3 left as they were
+        assert pop[0].num_connections > base.num_connections
+        assert pop[2].num_connections > base.num_connections
+        assert np.array_equal(views[0], before[1]) and np.array_equal(views[1], before[3])
+
+
+def test_population_loop_is_identical_at_any_thread_count(task, cfg):
+    train, val = task
+    runs = []
+    for n_threads in (1, 2, 3):
+        pop = mutated_population(glia.datasets.three_class_network(), 5)
+        s, nets = glia.score_population(pop, val, cfg, train_epochs=1, train_data=train,
+                                        n_threads=n_threads, return_networks=True)
+        runs.append((s.accuracy.tobytes(), s.margin.tobytes(),
+                     [n.edge_weights.tobytes() for n in nets]))
+    assert runs[0] == runs[1] == runs[2]

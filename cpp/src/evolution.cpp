@@ -195,15 +195,15 @@ void check_inputs(const std::vector<Network*>& nets, const std::vector<std::uint
 }
 
 void score_one(Network& net, std::uint64_t seed, const std::vector<Episode>& train,
-               const std::vector<Episode>& val, const ScoreOptions& opt, detail::ItemStop& stop,
+               const std::vector<Episode>& val, const ScoreOptions& opt, Hook hook, void* ctx,
                IndividualScore& out) {
   TrainConfig cfg = opt.train_config;
   cfg.seed = seed;
   std::unique_ptr<Trainer> tr = make_trainer(opt.trainer, net, cfg);
   tr->set_outputs(opt.outputs);
   if (opt.train_epochs > 0 && !train.empty())
-    tr->train(train, opt.train_epochs, 1, detail::ItemStop::hook, &stop);
-  const DatasetMetrics m = tr->evaluate_dataset(val, 1, detail::ItemStop::hook, &stop);
+    tr->train(train, opt.train_epochs, 1, hook, ctx);
+  const DatasetMetrics m = tr->evaluate_dataset(val, 1, hook, ctx);
   out.accuracy = m.accuracy;
   out.margin = m.mean_margin;
   out.correct = m.correct;
@@ -219,18 +219,54 @@ std::vector<IndividualScore> score_population(const std::vector<Network*>& nets,
                                               const std::vector<Episode>& val,
                                               const ScoreOptions& opt, int n_threads,
                                               Hook hook, void* ctx) {
-  const auto n = static_cast<std::int64_t>(nets.size());
-  std::vector<IndividualScore> scores(static_cast<std::size_t>(n));
-  if (n == 0) return scores;
-  check_inputs(nets, train_seeds, train, val, opt);
+  PopulationScoring run(nets, train_seeds, train, val, opt, hook, ctx);
+  detail::ItemStop none(nullptr);  // the run's own hook stops it (PopulationScoring::score)
+  detail::for_each_item(run.size(), n_threads, none, "evolution",
+                        [&run](std::int64_t i, int) { run.score(i); });
+  return run.finish();
+}
 
-  Poller poller(hook, ctx);
-  detail::ItemStop stop(hook != nullptr ? &poller : nullptr);
-  detail::for_each_item(n, n_threads, stop, "evolution", [&](std::int64_t i, int) {
+PopulationScoring::PopulationScoring(const std::vector<Network*>& nets,
+                                     const std::vector<std::uint64_t>& train_seeds,
+                                     const std::vector<Episode>& train,
+                                     const std::vector<Episode>& val, const ScoreOptions& opt,
+                                     Hook hook, void* ctx)
+    : nets_(nets), seeds_(train_seeds), train_(train), val_(val), opt_(opt), poller_(hook, ctx),
+      has_hook_(hook != nullptr), caller_(std::this_thread::get_id()),
+      scores_(nets.size()), errors_(nets.size()) {
+  if (!nets.empty()) check_inputs(nets, train_seeds, train, val, opt);
+}
+
+bool PopulationScoring::ask(bool now) {
+  if (!has_hook_ || std::this_thread::get_id() != caller_) return false;
+  if (!(now ? poller_.force() : poller_.poll())) return false;
+  by_hook_.store(true);
+  stop_.store(true);
+  return true;
+}
+
+int PopulationScoring::item_hook(void* ctx) {
+  auto* p = static_cast<PopulationScoring*>(ctx);
+  return p->stop_.load(std::memory_order_relaxed) || p->ask(true) ? 1 : 0;
+}
+
+void PopulationScoring::score(std::int64_t i) noexcept {
+  try {
+    if (stop_.load(std::memory_order_relaxed) || ask(false)) return;
     const auto k = static_cast<std::size_t>(i);
-    score_one(*nets[k], train_seeds[k], train, val, opt, stop, scores[k]);
-  });
-  return scores;
+    score_one(*nets_[k], seeds_[k], train_, val_, opt_, item_hook, this, scores_[k]);
+  } catch (...) {
+    // the others go on: every item runs, and the first error in item order is raised,
+    // whichever thread met which error first
+    errors_[static_cast<std::size_t>(i)] = std::current_exception();
+  }
+}
+
+std::vector<IndividualScore> PopulationScoring::finish() {
+  if (by_hook_.load()) throw Cancelled("evolution interrupted");
+  for (const std::exception_ptr& e : errors_)  // in item order
+    if (e) std::rethrow_exception(e);
+  return std::move(scores_);
 }
 
 }  // namespace glia

@@ -6,7 +6,10 @@
 // every random draw comes from stream_key(seed, generation, individual, purpose), so a
 // run is bit-identical for any thread count and on any machine that runs the same build.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <exception>
+#include <thread>
 #include <vector>
 
 #include "glia/episode.hpp"
@@ -93,7 +96,7 @@ struct IndividualScore {
 };
 
 /// Trains (when train_epochs > 0 and `train` is not empty) and scores every network, in
-/// parallel over networks (OpenMP, dynamic schedule, `n_threads` threads); each network's
+/// parallel over networks (glia's worker threads, `n_threads`, dynamic); each network's
 /// trainer and evaluation run serially on one thread, with trainer seed `train_seeds[i]`.
 /// The networks are trained in place (pass copies to keep the originals) and must all have
 /// the same neurons in the same order (the episodes index them). Results are by network
@@ -101,13 +104,54 @@ struct IndividualScore {
 ///
 /// Everything is checked before any work (ValueError / KeyError). `hook` is called from the
 /// calling thread only, about every 100 ms; a nonzero return stops every thread at its next
-/// batch and throws Cancelled (networks then are partly trained). An exception in one item
-/// stops the others and is rethrown.
+/// batch and throws Cancelled (networks then are partly trained). The error of the first
+/// failing item in item order is rethrown after every item ran (PopulationScoring, on
+/// glia's worker threads).
 std::vector<IndividualScore> score_population(const std::vector<Network*>& nets,
                                               const std::vector<std::uint64_t>& train_seeds,
                                               const std::vector<Episode>& train,
                                               const std::vector<Episode>& val,
                                               const ScoreOptions& opt, int n_threads,
                                               Hook hook = nullptr, void* ctx = nullptr);
+
+/// score_population for a loop over the networks that the caller runs (the bindings'
+/// Cython `prange`): the constructor checks everything (as score_population), `score(i)`
+/// trains and scores network i on whichever thread calls it and never throws, and
+/// `finish()` (on the constructing thread, after the loop) returns the scores, or throws
+/// the error of the first failing item in item order (an error does not stop the other
+/// items, so which one is raised never depends on timing), or Cancelled when the hook asked
+/// to stop. The hook
+/// is called only from the constructing thread, between and inside its items, about every
+/// 100 ms; once it says stop, items not yet started are skipped and running ones stop at
+/// their next batch. Results by network index: identical for any thread count.
+class PopulationScoring {
+ public:
+  PopulationScoring(const std::vector<Network*>& nets, const std::vector<std::uint64_t>& train_seeds,
+                    const std::vector<Episode>& train, const std::vector<Episode>& val,
+                    const ScoreOptions& opt, Hook hook = nullptr, void* ctx = nullptr);
+  PopulationScoring(const PopulationScoring&) = delete;
+  PopulationScoring& operator=(const PopulationScoring&) = delete;
+  std::int64_t size() const noexcept { return static_cast<std::int64_t>(nets_.size()); }
+  void score(std::int64_t i) noexcept;
+  std::vector<IndividualScore> finish();
+
+ private:
+  /// The Hook of the loops inside an item (ctx: this): nonzero once stopping; on the
+  /// constructing thread it asks the caller's hook.
+  static int item_hook(void* ctx);
+  bool ask(bool now);
+
+  std::vector<Network*> nets_;
+  std::vector<std::uint64_t> seeds_;
+  const std::vector<Episode>& train_;
+  const std::vector<Episode>& val_;
+  ScoreOptions opt_;
+  Poller poller_;
+  bool has_hook_;
+  std::thread::id caller_;
+  std::atomic<bool> stop_{false}, by_hook_{false};
+  std::vector<IndividualScore> scores_;
+  std::vector<std::exception_ptr> errors_;
+};
 
 }  // namespace glia
