@@ -362,19 +362,6 @@ void Network::inject(std::int32_t i, float x) {
 
 namespace {
 
-typedef float Floats16 __attribute__((vector_size(64)));
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-__attribute__((always_inline)) inline Floats16 load16(const float* p) noexcept {
-  Floats16 x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-__attribute__((always_inline)) inline void store16(float* p, const Floats16& x) noexcept {
-  std::memcpy(p, &x, sizeof x);
-}
-
 /// Step 3 of DESIGN §2: every fired source adds its weights into its targets'
 /// accumulators, rows in ascending source order (the order of the additions into each
 /// I[i] is part of the result). A row whose targets are consecutive (last - first = length
@@ -419,23 +406,7 @@ void deliver_spikes(float* __restrict I, const std::int64_t* __restrict rp,
     if (dense(j, i0, len)) {
       std::int32_t q = k + 1;  // the group: following fired rows over the same targets
       while (q < nf && dense(fired[q], i1, len1) && i1 == i0 && len1 == len) ++q;
-      float* __restrict x = I + i0;
-      std::int64_t c = 0;
-      for (; c + 32 <= len; c += 32) {
-        Floats16 a0 = load16(x + c), a1 = load16(x + c + 16);
-        for (std::int32_t r = k; r < q; ++r) {
-          const float* y = w + rp[fired[r]] + c;
-          a0 += load16(y);
-          a1 += load16(y + 16);
-        }
-        store16(x + c, a0);
-        store16(x + c + 16, a1);
-      }
-      for (; c < len; ++c) {
-        float a = x[c];
-        for (std::int32_t r = k; r < q; ++r) a += w[rp[fired[r]] + c];
-        x[c] = a;
-      }
+      detail::add_rows(I + i0, w, rp, fired, k, q, len);
       k = q - 1;
       continue;
     }
@@ -443,8 +414,6 @@ void deliver_spikes(float* __restrict I, const std::int64_t* __restrict rp,
     for (std::int64_t q = b; q < e; ++q) I[col[q]] += w[q];
   }
 }
-#pragma GCC diagnostic pop
-
 }  // namespace
 
 void Network::step_state(State& s) const noexcept {

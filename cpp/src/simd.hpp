@@ -11,3 +11,63 @@
 #else
 #define GLIA_TARGET_CLONES
 #endif
+
+#include <cstdint>
+#include <cstring>
+
+namespace glia::detail {
+
+/// Eight or sixteen floats as one value (GCC/Clang vector extension: one AVX or AVX-512
+/// register, or several narrower ones on the other builds); element-wise IEEE operations
+/// only, so every build computes the same bits whatever the width.
+typedef float Lanes8 __attribute__((vector_size(32)));
+typedef float Lanes16 __attribute__((vector_size(64)));
+
+// always inlined, so the values never cross a call: GCC's -Wpsabi note (passing them by
+// value without AVX changes the calling convention) concerns calls only
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <class V>
+__attribute__((always_inline)) inline V loadv(const float* p) noexcept {
+  V x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+template <class V>
+__attribute__((always_inline)) inline void storev(float* p, const V& x) noexcept {
+  std::memcpy(p, &x, sizeof x);
+}
+
+/// x[0..len) += the rows W + rp[fired[r]], r in [k0, k1), one after another (the order
+/// row by row would add them in), 64 floats of x held in registers at a time.
+__attribute__((always_inline)) inline void add_rows(float* __restrict x, const float* W,
+                                                    const std::int64_t* rp,
+                                                    const std::int32_t* fired, std::int32_t k0,
+                                                    std::int32_t k1, std::int64_t len) noexcept {
+  std::int64_t c = 0;
+  for (; c + 64 <= len; c += 64) {
+    Lanes16 a0 = loadv<Lanes16>(x + c), a1 = loadv<Lanes16>(x + c + 16);
+    Lanes16 a2 = loadv<Lanes16>(x + c + 32), a3 = loadv<Lanes16>(x + c + 48);
+    for (std::int32_t r = k0; r < k1; ++r) {
+      const float* y = W + rp[fired[r]] + c;
+      a0 += loadv<Lanes16>(y);
+      a1 += loadv<Lanes16>(y + 16);
+      a2 += loadv<Lanes16>(y + 32);
+      a3 += loadv<Lanes16>(y + 48);
+    }
+    storev(x + c, a0), storev(x + c + 16, a1), storev(x + c + 32, a2), storev(x + c + 48, a3);
+  }
+  for (; c + 16 <= len; c += 16) {
+    Lanes16 a = loadv<Lanes16>(x + c);
+    for (std::int32_t r = k0; r < k1; ++r) a += loadv<Lanes16>(W + rp[fired[r]] + c);
+    storev(x + c, a);
+  }
+  for (; c < len; ++c) {
+    float a = x[c];
+    for (std::int32_t r = k0; r < k1; ++r) a += W[rp[fired[r]] + c];
+    x[c] = a;
+  }
+}
+#pragma GCC diagnostic pop
+
+}  // namespace glia::detail

@@ -56,27 +56,14 @@ inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
   for (std::int64_t s = s0; s < s1; ++s) f(md.seg[s], s + 1 < s1 ? md.seg[s + 1] : end);
 }
 
-/// Eight or sixteen lanes as one value (GCC/Clang vector extension: one AVX or AVX-512
-/// register, or several narrower ones on the other builds); element-wise IEEE operations
-/// only, so every build computes the same bits whatever the width.
-typedef float Lanes8 __attribute__((vector_size(32)));
-typedef float Lanes16 __attribute__((vector_size(64)));
+using detail::Lanes16;
+using detail::Lanes8;
+using detail::loadv;
+using detail::storev;
 
-// always inlined, so the values never cross a call: GCC's -Wpsabi note (passing them by
-// value without AVX changes the calling convention) concerns calls only, and is silenced
-// down to signal_step
+// (the pragma below covers the vector values of signal_step_t)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-template <class V>
-__attribute__((always_inline)) inline V loadv(const float* p) noexcept {
-  V x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-template <class V>
-__attribute__((always_inline)) inline void storev(float* p, const V& x) noexcept {
-  std::memcpy(p, &x, sizeof x);
-}
 
 /// One lane's step of the engine (Network::step_state, the same operations in the same
 /// order), recording v_t = max(0, u_t) of the gradient set first (vt: lane b's slot of
@@ -126,30 +113,7 @@ std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I
       // is held in registers while the rows are added into it, in the same order as row by row
       std::int32_t q = p + 2;
       while (q < nf && single(fired[q], i1, len1) && i1 == i0 && len1 == len) ++q;
-      float* __restrict x = I + i0;
-      std::int64_t c = 0;
-      for (; c + 64 <= len; c += 64) {
-        Lanes16 a0 = loadv<Lanes16>(x + c), a1 = loadv<Lanes16>(x + c + 16);
-        Lanes16 a2 = loadv<Lanes16>(x + c + 32), a3 = loadv<Lanes16>(x + c + 48);
-        for (std::int32_t r = p; r < q; ++r) {
-          const float* y = md.W + md.rp[fired[r]] + c;
-          a0 += loadv<Lanes16>(y);
-          a1 += loadv<Lanes16>(y + 16);
-          a2 += loadv<Lanes16>(y + 32);
-          a3 += loadv<Lanes16>(y + 48);
-        }
-        storev(x + c, a0), storev(x + c + 16, a1), storev(x + c + 32, a2), storev(x + c + 48, a3);
-      }
-      for (; c + 16 <= len; c += 16) {
-        Lanes16 a = loadv<Lanes16>(x + c);
-        for (std::int32_t r = p; r < q; ++r) a += loadv<Lanes16>(md.W + md.rp[fired[r]] + c);
-        storev(x + c, a);
-      }
-      for (; c < len; ++c) {
-        float a = x[c];
-        for (std::int32_t r = p; r < q; ++r) a += md.W[md.rp[fired[r]] + c];
-        x[c] = a;
-      }
+      detail::add_rows(I + i0, md.W, md.rp, fired, p, q, len);
       p = q - 1;
       continue;
     }
