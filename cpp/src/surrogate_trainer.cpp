@@ -51,7 +51,7 @@ struct Model {
 
 /// Calls f(q0, q1) for each run of consecutive targets of row j (run[j] set).
 template <class F>
-inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
+__attribute__((always_inline)) inline void for_each_run(const Model& md, std::int32_t j, F&& f) noexcept {
   const std::int64_t s0 = md.seg_ptr[j], s1 = md.seg_ptr[j + 1], end = md.rp[j + 1];
   for (std::int64_t s = s0; s < s1; ++s) f(md.seg[s], s + 1 < s1 ? md.seg[s + 1] : end);
 }
@@ -166,23 +166,37 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
       const std::int64_t b0 = md.rp[j], e0 = md.rp[j + 1];
       if (b0 == e0) continue;
       if (md.run[j]) {  // runs of consecutive targets: chunks of the row in registers
-        // g[0..n) += each lane's d[0..n) in lane order, the chunk held in registers (n a
-        // constant for whole chunks, so the loops unroll and vectorise)
-        auto add_lanes = [&](float* __restrict g, std::int64_t col0, auto n) {
+        // out[0..n) = g[0..n) + each lane's d[0..n) in lane order, held in registers (n a
+        // constant, so the loops unroll and vectorise)
+        auto sum_lanes = [&](const float* g, std::int64_t col0, auto n, float* out) {
           float acc[kChunk];
           for (std::int64_t k = 0; k < n; ++k) acc[k] = g[k];
           for (std::uint64_t mm = mask; mm != 0; mm &= mm - 1) {
             const float* __restrict d = dt + static_cast<std::int64_t>(__builtin_ctzll(mm)) * N + col0;
             for (std::int64_t k = 0; k < n; ++k) acc[k] += d[k];
           }
-          for (std::int64_t k = 0; k < n; ++k) g[k] = acc[k];
+          for (std::int64_t k = 0; k < n; ++k) out[k] = acc[k];
+        };
+        // whole chunks of width w, and past them a window of w ending at the run's end,
+        // summed from the row's values before the chunks and stored last (where it
+        // overlaps a chunk it stores that chunk's own values: the same additions in the
+        // same order), so no element is left to a loop of unknown length
+        auto chunks = [&](std::int64_t q0, std::int64_t i0, std::int64_t n, auto w) {
+          float z[kChunk];
+          const bool window = n % w != 0;
+          if (window) sum_lanes(grad + q0 + n - w, i0 + n - w, w, z);
+          for (std::int64_t c = 0; c + w <= n; c += w) sum_lanes(grad + q0 + c, i0 + c, w, grad + q0 + c);
+          if (window) std::copy(z, z + w, grad + q0 + n - w);
         };
         for_each_run(md, j, [&](std::int64_t q0, std::int64_t q1) {
-          const std::int32_t i0 = md.col[q0];
-          std::int64_t c = 0;
-          for (; c + kChunk <= q1 - q0; c += kChunk)
-            add_lanes(grad + q0 + c, i0 + c, std::integral_constant<std::int64_t, kChunk>{});
-          if (c < q1 - q0) add_lanes(grad + q0 + c, i0 + c, q1 - q0 - c);
+          const std::int64_t i0 = md.col[q0], n = q1 - q0;
+          if (n >= kChunk) {
+            chunks(q0, i0, n, std::integral_constant<std::int64_t, kChunk>{});
+          } else if (n >= 8) {
+            chunks(q0, i0, n, std::integral_constant<std::int64_t, 8>{});
+          } else {
+            sum_lanes(grad + q0, i0, n, grad + q0);
+          }
         });
       } else {  // scattered targets: each target's lanes are side by side in dn
         for (std::int64_t q = b0; q < e0; ++q) {
@@ -206,6 +220,23 @@ __attribute__((always_inline)) inline int finish_signal(const Model& md, std::in
                                                         float* __restrict out) noexcept {
   const float th = md.thr[j], lk = md.lk[j], k = md.k;
   int nz = 0;
+  if (!md.prm.extended && L % 8 == 0) {  // the loop below, eight lanes at a time
+    typedef std::int32_t Ints8 __attribute__((vector_size(32)));
+    const Lanes8 thv = {th, th, th, th, th, th, th, th}, zero = {};
+    Ints8 any = {};
+    for (std::int32_t b = 0; b < L; b += 8) {
+      const Lanes8 x = loadv<Lanes8>(v + b);
+      const Lanes8 a = reinterpret_cast<Lanes8>(reinterpret_cast<Ints8>(x - thv) & 0x7fffffff);
+      const Lanes8 d = 1.0f + k * a;
+      Lanes8 dv = loadv<Lanes8>(ds + b) / (d * d);
+      if (later) dv = x > thv ? dv : dv + lk * loadv<Lanes8>(self + b);
+      dv = x > zero ? dv : md.beta * dv;
+      storev(out + b, dv);
+      any |= dv != zero;
+    }
+    for (int b = 0; b < 8; ++b) nz |= any[b] != 0;
+    return nz;
+  }
   if (!md.prm.extended) {
     for (std::int32_t b = 0; b < L; ++b) {
       const float x = v[b];
