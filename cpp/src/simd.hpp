@@ -15,29 +15,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "glia/lanes.hpp"
+
 namespace glia::detail {
 
-/// Eight or sixteen floats as one value (GCC/Clang vector extension: one AVX or AVX-512
-/// register, or several narrower ones on the other builds); element-wise IEEE operations
-/// only, so every build computes the same bits whatever the width.
-typedef float Lanes8 __attribute__((vector_size(32)));
-typedef float Lanes16 __attribute__((vector_size(64)));
-
-// always inlined, so the values never cross a call: GCC's -Wpsabi note (passing them by
-// value without AVX changes the calling convention) concerns calls only
+// always inlined, so the values never cross a call (see glia/lanes.hpp)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-template <class V>
-__attribute__((always_inline)) inline V loadv(const float* p) noexcept {
-  V x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-template <class V>
-__attribute__((always_inline)) inline void storev(float* p, const V& x) noexcept {
-  std::memcpy(p, &x, sizeof x);
-}
-
 /// x[0..len) += the rows W + rp[fired[r]], r in [k0, k1), one after another (the order
 /// row by row would add them in), 64 floats of x held in registers at a time.
 ///

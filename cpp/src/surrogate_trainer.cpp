@@ -58,12 +58,22 @@ __attribute__((always_inline)) inline void for_each_run(const Model& md, std::in
 
 using detail::Lanes16;
 using detail::Lanes8;
+using detail::Ints8;
+using detail::blend;
 using detail::loadv;
 using detail::storev;
 
 // (the pragma below covers the vector values of signal_step_t)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
+
+/// The extended step of one lane (not inlined into the kernels below: GCC 12 fails on the
+/// vector masks inside a target_clones function).
+__attribute__((noinline)) void extended_lane_update(std::int32_t n, float* V, float* I,
+                                                    std::uint8_t* mask, const NeuronParams& p,
+                                                    float* vx) noexcept {
+  detail::update_neurons_extended<false>(n, V, I, nullptr, mask, p, vx);
+}
 
 /// One lane's step of the engine (Network::step_state, the same operations in the same
 /// order), recording v_t = max(0, u_t) of the gradient set first (vt: lane b's slot of
@@ -72,17 +82,12 @@ using detail::storev;
 GLIA_TARGET_CLONES
 std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I,
                        const float* __restrict rest, float* __restrict vt,
-                       std::uint8_t* __restrict mask, std::int32_t* __restrict fired) noexcept {
+                       std::uint8_t* __restrict mask, std::int32_t* __restrict fired,
+                       float* __restrict vx) noexcept {
   const std::int32_t L = md.L;
-  if (md.prm.extended) {  // DESIGN §2a: the engine's extended neuron, v_t kept on the way
-    const NeuronParams& p = md.prm;
-    for (std::int32_t i = 0; i < md.N; ++i) {
-      float v;
-      const bool f = detail::extended_neuron(V[i], I[i], 0.0f, mask[i] != 0, p.flags[i], p.thr[i],
-                                             p.lk[i], p.rest[i], p.alpha[i], p.bias[i], v);
-      mask[i] = static_cast<std::uint8_t>(f);
-      if (md.gpos[i] >= 0) vt[static_cast<std::int64_t>(md.gpos[i]) * L] = v;
-    }
+  if (md.prm.extended) {  // DESIGN §2a: the engine's extended step, v kept on the way
+    extended_lane_update(md.N, V, I, mask, md.prm, vx);
+    for (std::int32_t g = 0; g < md.G; ++g) vt[static_cast<std::int64_t>(g) * L] = vx[md.gs[g]];
   } else {
     for (std::int32_t g = 0; g < md.G; ++g) {
       const std::int32_t i = md.gs[g];
@@ -213,15 +218,20 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
 
 /// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
 /// the floor, into out (dL/du_t); returns whether any lane is nonzero. self: dL/du_{t+1}.
+/// V_t = v_t carries dL/du_{t+1} back (times the leak) unless a reset to resting cut it
+/// (detached; the subtractions of DESIGN §2a keep it: dV/dv = 1); under the floor dv/du =
+/// [u > 0] (+ beta [u <= 0]), without it 1.
 __attribute__((always_inline)) inline int finish_signal(const Model& md, std::int32_t j, bool later,
                                                         std::int32_t L, const float* __restrict v,
                                                         const float* __restrict ds,
                                                         const float* __restrict self,
                                                         float* __restrict out) noexcept {
   const float th = md.thr[j], lk = md.lk[j], k = md.k;
+  const std::uint8_t fl = md.prm.extended ? md.prm.flags[j] : 0;
+  const bool to_rest = (fl >> kResetShift) == static_cast<int>(ResetMode::kResting);
+  const bool floor = (fl & kNoFloor) == 0;
   int nz = 0;
-  if (!md.prm.extended && L % 8 == 0) {  // the loop below, eight lanes at a time
-    typedef std::int32_t Ints8 __attribute__((vector_size(32)));
+  if (L % 8 == 0) {  // the loop below, eight lanes at a time
     const Lanes8 thv = {th, th, th, th, th, th, th, th}, zero = {};
     Ints8 any = {};
     for (std::int32_t b = 0; b < L; b += 8) {
@@ -229,31 +239,21 @@ __attribute__((always_inline)) inline int finish_signal(const Model& md, std::in
       const Lanes8 a = reinterpret_cast<Lanes8>(reinterpret_cast<Ints8>(x - thv) & 0x7fffffff);
       const Lanes8 d = 1.0f + k * a;
       Lanes8 dv = loadv<Lanes8>(ds + b) / (d * d);
-      if (later) dv = x > thv ? dv : dv + lk * loadv<Lanes8>(self + b);
-      dv = x > zero ? dv : md.beta * dv;
+      if (later) {
+        const Lanes8 carried = dv + lk * loadv<Lanes8>(self + b);
+        if (to_rest) {
+          blend(dv, x > thv, dv, carried);
+        } else {
+          dv = carried;
+        }
+      }
+      if (floor) blend(dv, x > zero, dv, md.beta * dv);  // beta = 0: exactly 0 (dv is finite)
       storev(out + b, dv);
       any |= dv != zero;
     }
     for (int b = 0; b < 8; ++b) nz |= any[b] != 0;
     return nz;
   }
-  if (!md.prm.extended) {
-    for (std::int32_t b = 0; b < L; ++b) {
-      const float x = v[b];
-      const float d = 1.0f + k * std::fabs(x - th);
-      float dv = ds[b] / (d * d);
-      if (later && !(x > th)) dv += lk * self[b];  // through V_t = v_t (reset detached)
-      dv = x > 0.0f ? dv : md.beta * dv;  // beta = 0: exactly 0 (dv is finite)
-      out[b] = dv;
-      nz |= dv != 0.0f;
-    }
-    return nz;
-  }
-  // DESIGN §2a: V_t = v_t also after a spike under the subtractions (detached); no floor:
-  // dv/du = 1
-  const std::uint8_t fl = md.prm.flags[j];
-  const bool to_rest = (fl >> kResetShift) == static_cast<int>(ResetMode::kResting);
-  const bool floor = (fl & kNoFloor) == 0;
   for (std::int32_t b = 0; b < L; ++b) {
     const float x = v[b];
     const float d = 1.0f + k * std::fabs(x - th);
@@ -421,6 +421,7 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   w.I.resize(static_cast<std::size_t>(L) * uN);
   w.mask.assign(static_cast<std::size_t>(L) * uN, 0);  // no spikes before the first step
   w.fired.resize(uN);
+  w.vx.resize(prm.extended ? uN : 0);
   w.vs.resize(static_cast<std::size_t>(T * G * L));
   if (m < L) std::fill(w.vs.begin(), w.vs.end(), 0.0f);  // idle lanes: u <= 0, no signal
   w.bits.assign(static_cast<std::size_t>(T * L * words), 0);
@@ -455,7 +456,7 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
       inject_tick(*eps[b], t, shift[b], w.period[static_cast<std::size_t>(b)], I,
                   w.cursor[static_cast<std::size_t>(b)]);
       std::uint8_t* mask = w.mask.data() + b * uN;
-      const std::int32_t nf = lane_step(md, V, I, rest, vst + b, mask, fired);
+      const std::int32_t nf = lane_step(md, V, I, rest, vst + b, mask, fired, w.vx.data());
       det[static_cast<std::size_t>(b)].update(t, mask);
       std::uint64_t* bits = w.bits.data() + (t * L + b) * words;
       float* rho = end_rate_.data() + pos[b] * N;
@@ -654,7 +655,7 @@ std::size_t SurrogateTrainer::scratch_bytes() const noexcept {
   std::size_t b = 0;
   auto f = [&b](const auto& v) { b += v.capacity() * sizeof(v[0]); };
   for (const Work& w : work_) {
-    f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
+    f(w.V), f(w.I), f(w.mask), f(w.fired), f(w.vx), f(w.vs), f(w.bits), f(w.dn), f(w.dc), f(w.nzn), f(w.nzc);
     f(w.un), f(w.uc), f(w.lm), f(w.any);
     f(w.dt), f(w.ell), f(w.wt), f(w.probs), f(w.cursor), f(w.period);
   }

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "glia/lanes.hpp"
+
 #include "glia/hook.hpp"
 
 namespace glia {
@@ -157,40 +159,102 @@ struct NeuronParams {
 };
 
 namespace detail {
-/// One neuron of the extended step (DESIGN §2a), the one definition every path inlines:
-/// c = (I + x) + bias; u = leak * V + c, minus the threshold after a spike in the previous
-/// step under the delayed subtraction; v = max(0, u) unless the floor is off; the neuron
-/// fires where v > threshold; V = resting, v - threshold or v by the reset mode; the
-/// accumulator keeps alpha * c. `prev` is whether it fired in the previous step. Returns
-/// whether it fires; `v_out` gets v (what the surrogate gradient reads). Without input
-/// (kWithInput false, x unused) c = I + bias: the injections are already in I.
-template <bool kWithInput = false>
-inline bool extended_neuron(float& V, float& I, float x, bool prev, std::uint8_t fl, float th,
-                            float lk, float r, float alpha, float bias, float& v_out) noexcept {
-  const float c = kWithInput ? (I + x) + bias : I + bias;
-  float u = lk * V + c;
-  const int mode = fl >> kResetShift;
-  if (mode == static_cast<int>(ResetMode::kSubtractDelayed) && prev) u = u - th;
-  const float v = (fl & kNoFloor) ? u : (u > 0.0f ? u : 0.0f);
-  const bool f = v > th;
-  V = !f ? v : (mode == static_cast<int>(ResetMode::kResting) ? r
-                : mode == static_cast<int>(ResetMode::kSubtract) ? v - th : v);
+// (vector values in the inline functions below: see glia/lanes.hpp)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/// out = m ? a : b for one neuron (the vectors' blend is in glia/lanes.hpp).
+__attribute__((always_inline)) inline void blend(float& out, bool m, float a, float b) noexcept {
+  out = m ? a : b;
+}
+
+/// The extended step's arithmetic (DESIGN §2a), the one definition every path uses: F is
+/// a float (one neuron) or a Lanes8 (eight neurons side by side), M what comparing two Fs
+/// gives. c is the accumulator with the bias; the masks say: subtract the threshold first
+/// (delayed subtraction after a spike in the previous step), no floor, reset to resting,
+/// reset by subtraction. u = leak * V + c (minus the threshold under `delayed`); v = max(0,
+/// u) unless the floor is off; the neuron fires where v > threshold; V = resting, v -
+/// threshold or v by the reset mode; the accumulator keeps alpha * c; v_out gets v (what
+/// the surrogate gradient reads). Selects only, every operation done in every lane: no
+/// branch (a trapping-math FP operation under a condition blocks vectorisation).
+template <class F, class M>
+__attribute__((always_inline)) inline void extended_core(F& V, F& I, const F& c, const M& delayed,
+                                                         const M& no_floor, const M& resting,
+                                                         const M& subtract, const F& th,
+                                                         const F& lk, const F& r, const F& alpha,
+                                                         F& v_out, M& fired) noexcept {
+  const F zero = F{};
+  const F lu = lk * V + c;
+  const F lu_th = lu - th;
+  F u, pos, v, sub, after;
+  blend(u, delayed, lu_th, lu);
+  blend(pos, u > zero, u, zero);
+  blend(v, no_floor, u, pos);
+  fired = v > th;
+  const F v_th = v - th;
+  blend(sub, subtract, v_th, v);
+  blend(after, resting, r, sub);
+  blend(V, fired, after, v);
   I = alpha * c;
   v_out = v;
+}
+
+/// One neuron of the extended step: c = (I + x) + bias (I + bias without input: the
+/// injections are already in I), `prev` whether it fired in the previous step, `fl` its
+/// feature flags. Returns whether it fires; `v_out` gets v.
+template <bool kWithInput = false>
+__attribute__((always_inline)) inline bool extended_neuron(float& V, float& I, float x, bool prev, std::uint8_t fl, float th,
+                            float lk, float r, float alpha, float bias, float& v_out) noexcept {
+  const float c = kWithInput ? (I + x) + bias : I + bias;
+  const int mode = fl >> kResetShift;
+  const bool delayed = mode == static_cast<int>(ResetMode::kSubtractDelayed) && prev;
+  const bool no_floor = (fl & kNoFloor) != 0, resting = mode == static_cast<int>(ResetMode::kResting);
+  const bool subtract = mode == static_cast<int>(ResetMode::kSubtract);
+  bool f;
+  extended_core(V, I, c, delayed, no_floor, resting, subtract, th, lk, r, alpha, v_out, f);
   return f;
 }
 
+/// The extended step of neurons [0, n) eight at a time (the rest one by one): the same
+/// operations on each neuron as extended_neuron. mask: the previous step's spikes on
+/// entry, this step's on return; vout (may be null): each neuron's v.
 template <bool kWithInput>
 inline void update_neurons_extended(std::int32_t n, float* __restrict V, float* __restrict I,
                                     const float* __restrict x, std::uint8_t* __restrict mask,
-                                    const NeuronParams& p) noexcept {
-  for (std::int32_t i = 0; i < n; ++i) {
+                                    const NeuronParams& p, float* __restrict vout = nullptr) noexcept {
+  std::int32_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    Ints8 delayed, no_floor, resting, subtract;  // all ones where true
+    for (int k = 0; k < 8; ++k) {
+      const std::uint8_t fl = p.flags[i + k];
+      const int mode = fl >> kResetShift;
+      delayed[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kSubtractDelayed) &&
+                                              mask[i + k] != 0);
+      no_floor[k] = -static_cast<std::int32_t>((fl & kNoFloor) != 0);
+      resting[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kResting));
+      subtract[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kSubtract));
+    }
+    Lanes8 Vv = loadv<Lanes8>(V + i), Iv = loadv<Lanes8>(I + i), v;
+    const Lanes8 b = loadv<Lanes8>(p.bias + i);
+    const Lanes8 c = kWithInput ? (Iv + loadv<Lanes8>(x + i)) + b : Iv + b;
+    const Lanes8 th = loadv<Lanes8>(p.thr + i), lk = loadv<Lanes8>(p.lk + i);
+    const Lanes8 r = loadv<Lanes8>(p.rest + i), alpha = loadv<Lanes8>(p.alpha + i);
+    Ints8 f;
+    extended_core(Vv, Iv, c, delayed, no_floor, resting, subtract, th, lk, r, alpha, v, f);
+    storev(V + i, Vv), storev(I + i, Iv);
+    if (vout != nullptr) storev(vout + i, v);
+    for (int k = 0; k < 8; ++k) mask[i + k] = static_cast<std::uint8_t>(f[k] != 0);
+  }
+  for (; i < n; ++i) {
     float v;
-    const bool f = extended_neuron<kWithInput>(V[i], I[i], kWithInput ? x[i] : 0.0f, mask[i] != 0, p.flags[i],
-                                   p.thr[i], p.lk[i], p.rest[i], p.alpha[i], p.bias[i], v);
+    const bool f = extended_neuron<kWithInput>(V[i], I[i], kWithInput ? x[i] : 0.0f, mask[i] != 0,
+                                               p.flags[i], p.thr[i], p.lk[i], p.rest[i],
+                                               p.alpha[i], p.bias[i], v);
     mask[i] = static_cast<std::uint8_t>(f);
+    if (vout != nullptr) vout[i] = v;
   }
 }
+#pragma GCC diagnostic pop
 }  // namespace detail
 
 /// Steps 1-2 of DESIGN §2 (with §2a's features where `p.extended`) for neurons [0, n):

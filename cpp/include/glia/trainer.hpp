@@ -380,6 +380,7 @@ class SurrogateTrainer : public Trainer {
     std::vector<float> V, I;              ///< lanes x N: each lane's state
     std::vector<std::uint8_t> mask;       ///< lanes x N: each lane's spikes of the step
     std::vector<std::int32_t> fired;      ///< N
+    std::vector<float> vx;                ///< N: v of the extended step (DESIGN §2a)
     std::vector<float> vs;                ///< T x G x lanes: v_t of the gradient set
     std::vector<std::uint64_t> bits;      ///< T x lanes x words: s_t
     std::vector<float> dn, dc;            ///< N x lanes: dL/dc_{t+1}, dL/dc_t (the currents)
