@@ -46,10 +46,12 @@ process bound to that many cores). Every side's process gets ``OMP_WAIT_POLICY=p
 (``--omp-wait``): on a machine with other load, OpenMP threads that spin at each barrier
 wait for a partner the kernel has descheduled, which made torch's small per-step operations
 (two threads, batch 128 x 256 neurons) 34x slower than one thread here, and passive
-waiting 3x slower (``--omp-wait unset`` keeps the runtime's default). Reported: seconds
-per epoch (median of ``--repeats`` timed epochs after an untimed warm-up of two batches,
-which holds JAX's compilation and torch's first allocations; the warm-up's own time is
-reported too) and the CPU seconds the process used in them, the process's peak resident
+waiting 3x slower (``--omp-wait unset`` keeps the runtime's default). The sides take
+turns in ``--rounds`` rounds (3), each a fresh process per side that times ``--repeats``
+epochs (2) after an untimed warm-up of two batches (which holds JAX's compilation and
+torch's first allocations; the first round's warm-up time is reported too): a shared
+machine whose speed drifts over minutes drifts for every side alike. Reported: seconds per
+epoch (the median over every round's timed epochs) and the CPU seconds the process used in them, the process's peak resident
 memory (``VmHWM``) and its resident memory once its data are loaded, and the cores
 other processes kept busy while the epochs ran (on a shared machine figures are medians,
 and the load says how far to trust them). torch.compile is not used: compiling the step
@@ -63,13 +65,14 @@ numpy`` (``--no-create`` reports a missing side as unavailable instead). ``--tor
 / ``--jax-python`` (or ``GLIA_TORCH_PYTHON`` / ``GLIA_JAX_PYTHON``) name an interpreter to
 use instead. Those interpreters run this file with ``--worker`` and never import glia.
 
-glia takes its input from ``Dataset.from_arrays`` (a dense float32 episodes x ticks x
-channels array) by default; ``--glia-input events`` hands it the spike events instead
-(``Dataset.from_events``, where the build has it).
+glia takes its input as the spike events themselves (``Dataset.from_events``, what a user
+with spike data hands it); ``--glia-input arrays`` gives it a dense float32 episodes x
+ticks x channels array (``Dataset.from_arrays``) instead, which for the SHD-shaped
+workloads alone holds 573 MB.
 
     python benchmarks/bench_train_scale.py [--quick] [--workloads shd256_10,digits]
-        [--sides glia,torch,jax] [--repeats N] [--threads 2] [--episodes 2048]
-        [--glia-input arrays|events] [--omp-wait passive|active|unset]
+        [--sides glia,torch,jax] [--repeats N] [--rounds N] [--threads 2] [--episodes 2048]
+        [--glia-input events|arrays] [--omp-wait passive|active|unset]
         [--digits-seeds N] [--digits-max-epochs N] [--torch-python PATH] [--jax-python PATH]
         [--no-create] [--no-json]
 """
@@ -295,13 +298,14 @@ def torch_side(d, result: dict) -> None:
     batch = int(d["batch"])
 
     check, counts = {}, []
-    for j, sl in enumerate(check_groups()):     # spikes and gradient from the same pass
+    for j, sl in enumerate([] if d["speed_only"] else check_groups()):  # spikes and gradient from one pass
         P = fresh()
         c_o, c_h = forward(P, X[sl].float(), hidden=True)
         torch.nn.functional.cross_entropy(c_o / (window * temp), y[sl]).backward()
         counts.append(torch.cat([c_h, c_o.detach()], 1).numpy())
         check.update({f"g{j}_{n}": p.grad.numpy() for n, p in P.items()})
-    result["check"] = {"counts": np.concatenate(counts), **check}
+    if counts:
+        result["check"] = {"counts": np.concatenate(counts), **check}
 
     def trainer(P):
         opt = torch.optim.Adam(list(P.values()), lr=float(d["lr"]),
@@ -317,7 +321,7 @@ def torch_side(d, result: dict) -> None:
         return epoch
 
     speed_run(trainer(fresh()), d, result)
-    if "val_n" in d:
+    if "val_n" in d and not d["speed_only"]:
         Xv, Xte = (torch.from_numpy(dense_spikes(d, s)).float() for s in ("val", "test"))
         thr = float(d["detector_threshold"])
 
@@ -421,11 +425,12 @@ def jax_side(d, result: dict) -> None:
     result["rss_data"] = rss_bytes()
     batch = int(d["batch"])
     check, counts = {}, []
-    for j, sl in enumerate(check_groups()):
+    for j, sl in enumerate([] if d["speed_only"] else check_groups()):
         g, c = check_fn(init, jnp.asarray(X[sl], jnp.float32), jnp.asarray(y[sl]))
         counts.append(np.asarray(c))
         check.update({f"g{j}_{n}": np.asarray(gi) for n, gi in g.items()})
-    result["check"] = {"counts": np.concatenate(counts), **check}
+    if counts:
+        result["check"] = {"counts": np.concatenate(counts), **check}
 
     def trainer():
         state = {"P": dict(init), "m": jax.tree.map(jnp.zeros_like, init),
@@ -441,7 +446,7 @@ def jax_side(d, result: dict) -> None:
         return epoch, state
 
     speed_run(trainer()[0], d, result)
-    if "val_n" in d:
+    if "val_n" in d and not d["speed_only"]:
         Xv, Xte = (jnp.asarray(dense_spikes(d, s), jnp.float32) for s in ("val", "test"))
         thr = float(d["detector_threshold"])
 
@@ -533,19 +538,20 @@ def glia_side(d, result: dict) -> None:
     result["rss_data"] = rss_bytes()
     batch = int(d["batch"])
     net = glia_network(d)
-    from glia.datasets import SPIKE_VALUE
-    X = dense_spikes(d, "train")[:CHECK_EPISODES]
-    n_in = d["W_in"].shape[0]
-    check = {"counts": np.stack([net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE),
-                                         record="counts", reset=True)[n_in:] for x in X])}
-    for k, sl in enumerate(check_groups()):
-        g = glia.SurrogateTrainer(net.copy(), glia_config(d)).gradients(data[sl], num_threads=nt)
-        check.update({f"g{k}_{n}": G for n, G in glia_dense_grad(net, g, d).items()})
-    result["check"] = check
+    if not d["speed_only"]:
+        from glia.datasets import SPIKE_VALUE
+        X = dense_spikes(d, "train")[:CHECK_EPISODES]
+        n_in = d["W_in"].shape[0]
+        check = {"counts": np.stack([net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE),
+                                             record="counts", reset=True)[n_in:] for x in X])}
+        for k, sl in enumerate(check_groups()):
+            g = glia.SurrogateTrainer(net.copy(), glia_config(d)).gradients(data[sl], num_threads=nt)
+            check.update({f"g{k}_{n}": G for n, G in glia_dense_grad(net, g, d).items()})
+        result["check"] = check
     tr = glia.SurrogateTrainer(net.copy(), glia_config(d))
     speed_run(lambda rng, warmup=False: tr.train_fast(
         data[:2 * batch] if warmup else data, epochs=1, num_threads=nt), d, result)
-    if "val_n" in d:
+    if "val_n" in d and not d["speed_only"]:
         val, test = glia_dataset(d, "val", how), glia_dataset(d, "test", how)
 
         def make(seed):
@@ -559,12 +565,14 @@ def glia_side(d, result: dict) -> None:
 SIDES = {"glia": glia_side, "torch": torch_side, "jax": jax_side}
 
 
-def worker(side: str, npz: str, out: str) -> None:
+def worker(side: str, npz: str, out: str, speed_only: bool = False) -> None:
     d = dict(np.load(npz))
+    d["speed_only"] = speed_only
     result = {"side": side, "rss_start": rss_bytes()}
     SIDES[side](d, result)
     result["peak_rss"] = peak_rss_bytes()
-    np.savez(out + ".npz", **result.pop("check"))   # the gradient check's arrays
+    if "check" in result:
+        np.savez(out + ".npz", **result.pop("check"))   # the gradient check's arrays
     Path(out).write_text(json.dumps(result))
 
 
@@ -722,22 +730,35 @@ def run_workload(name: str, d: dict, args, pythons: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / f"{name}.npz"
         np.savez(npz, **d, **common)
-        for side, py in pythons.items():
-            res = Path(tmp) / f"{side}.json"
-            print(f"# {name}: {side} ...", file=sys.stderr, flush=True)
-            t0 = time.perf_counter()
-            env = dict(os.environ)
-            if args.omp_wait != "unset":
-                env["OMP_WAIT_POLICY"] = args.omp_wait
-            p = subprocess.run([py, str(Path(__file__).resolve()), "--worker", side, str(npz),
-                                str(res)], env=env)
-            if p.returncode != 0 or not res.exists():
-                out["sides"][side] = {"error": f"worker exited {p.returncode}"}
-                continue
-            r = json.loads(res.read_text())
-            r["wall_s"] = time.perf_counter() - t0
-            out["sides"][side] = r
-            checks[side] = np.load(str(res) + ".npz")
+        # the sides take turns, round after round: a machine whose speed drifts (a shared
+        # host) drifts for every side alike; the first round also checks the gradients
+        # and runs the time to accuracy
+        for rnd in range(args.rounds):
+            for side, py in pythons.items():
+                if rnd and "error" in out["sides"].get(side, {}):
+                    continue
+                res = Path(tmp) / f"{side}.{rnd}.json"
+                print(f"# {name}: {side}, round {rnd + 1} of {args.rounds} ...", file=sys.stderr,
+                      flush=True)
+                t0 = time.perf_counter()
+                env = dict(os.environ)
+                if args.omp_wait != "unset":
+                    env["OMP_WAIT_POLICY"] = args.omp_wait
+                p = subprocess.run([py, str(Path(__file__).resolve()), "--worker", side, str(npz),
+                                    str(res)] + (["--speed-only"] if rnd else []), env=env)
+                if p.returncode != 0 or not res.exists():
+                    out["sides"][side] = {"error": f"worker exited {p.returncode}"}
+                    continue
+                r = json.loads(res.read_text())
+                if rnd == 0:
+                    r["wall_s"] = time.perf_counter() - t0
+                    out["sides"][side] = r
+                    checks[side] = np.load(str(res) + ".npz")
+                else:   # a later round adds its timed epochs
+                    first = out["sides"][side]
+                    for k in ("s_per_epoch", "cpu_s_per_epoch", "foreign_cores"):
+                        first[k] = first[k] + r[k]
+                    first["peak_rss"] = max(first["peak_rss"], r["peak_rss"])
         if "glia" in checks:
             for side, c in checks.items():
                 if side != "glia":
@@ -778,20 +799,23 @@ def summarize(out: dict, target: float) -> list[dict]:
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3], sys.argv[4], speed_only=sys.argv[5:] == ["--speed-only"])
         return
     from _common import make_parser, print_machine, print_table, repeats_of, venvs_dir
 
-    p = make_parser(__doc__, default_repeats=3)
+    p = make_parser(__doc__, default_repeats=2)
     p.add_argument("--workloads", default=",".join([*WORKLOADS, "digits"]),
                    help="comma-separated workloads (default: all)")
     p.add_argument("--sides", default="glia,torch,jax", help="comma-separated sides")
     p.add_argument("--threads", type=int, default=2, help="threads on every side")
     p.add_argument("--episodes", type=int, default=None,
                    help="episodes per epoch of the SHD-shaped workloads (2048; 256 with --quick)")
-    p.add_argument("--glia-input", choices=["arrays", "events"], default="arrays",
-                   help="glia's input: Dataset.from_arrays (dense) or Dataset.from_events")
+    p.add_argument("--glia-input", choices=["arrays", "events"], default="events",
+                   help="glia's input: Dataset.from_events (the default) or Dataset.from_arrays (dense)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="rounds of the sides taking turns, each timing --repeats epochs "
+                        "(3; 1 with --quick)")
     p.add_argument("--digits-seeds", type=int, default=None,
                    help="config seeds of digits' time to accuracy (3; 1 with --quick)")
     p.add_argument("--digits-max-epochs", type=int, default=None,
@@ -808,6 +832,7 @@ def main() -> None:
                    help="report a peer whose venv is missing as unavailable instead of creating it")
     args = p.parse_args()
     args.repeats_n = repeats_of(args, quick_repeats=1)
+    args.rounds = max(1, args.rounds or (1 if args.quick else 3))
     args.episodes = args.episodes or (256 if args.quick else 2048)
     args.digits_seeds = args.digits_seeds or (1 if args.quick else 3)
     args.digits_max_epochs = args.digits_max_epochs or (2 if args.quick else 40)
@@ -851,6 +876,7 @@ def save(args, unavailable: dict, rows: list, results: list):
     from _common import write_json
     return write_json("bench_train_scale", {
         "threads": args.threads, "episodes": args.episodes, "repeats": args.repeats_n,
+        "rounds": args.rounds,
         "quick": args.quick, "glia_input": args.glia_input, "omp_wait": args.omp_wait,
         "digits_target": args.digits_target,
         "digits_seeds": args.digits_seeds, "unavailable": unavailable,
