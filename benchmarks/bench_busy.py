@@ -137,10 +137,18 @@ def main() -> None:
     parser = make_parser(__doc__, default_repeats=7)
     parser.add_argument("--burners", default="0,1,2",
                         help="the burner counts to measure beside (default 0,1,2)")
+    parser.add_argument("--cases", default="quickstart,evaluate,team,population",
+                        help="comma-separated cases (default: all four)")
     args, repeats, info = start(__doc__, parser)
     loads = [int(x) for x in args.burners.split(",")]
-    cases = [quickstart_case(5 if args.quick else 30), evaluate_case(), team_case(),
-             population_case(8 if args.quick else 16)]
+    makers = {"quickstart": lambda: quickstart_case(5 if args.quick else 30),
+              "evaluate": evaluate_case, "team": team_case,
+              "population": lambda: population_case(8 if args.quick else 16)}
+    wanted = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = sorted(set(wanted) - set(makers))
+    if unknown:
+        raise SystemExit(f"--cases: unknown {', '.join(unknown)} (expected {', '.join(makers)})")
+    cases = [makers[c]() for c in wanted]
     nt = glia.get_num_threads()
     print(f"# default threads: {nt}; target: default / one thread <= {TARGET_RATIO}")
     rows = []

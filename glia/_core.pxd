@@ -401,6 +401,15 @@ cdef extern from "glia/evolution.hpp" namespace "glia" nogil:
         int64_t correct
         int64_t total
 
+    cdef cppclass CPopulationScoring "glia::PopulationScoring":
+        CPopulationScoring(const vector[CNetwork*]& nets, const vector[uint64_t]& train_seeds,
+                           const vector[CEpisode]& train, const vector[CEpisode]& val,
+                           const CScoreOptions& opt, CHook hook, void* ctx) except +raise_glia_error
+        int64_t size()
+        int begin(int n_threads)
+        void score(int64_t i) noexcept
+        vector[CIndividualScore] finish() except +raise_glia_error
+
     vector[CIndividualScore] score_population(const vector[CNetwork*]& nets,
                                               const vector[uint64_t]& train_seeds,
                                               const vector[CEpisode]& train,

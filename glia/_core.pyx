@@ -12,6 +12,7 @@ from libc.string cimport memcpy
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 from cython.operator cimport dereference as deref
+from cython.parallel cimport prange
 cimport cython
 
 import os

@@ -48,9 +48,9 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
                     str trainer, int64_t train_epochs, seeds, int n_threads,
                     int32_t default_index=-1):
     """Trains (``train_epochs`` > 0) and scores every network of ``nets`` in one GIL-free
-    call, glia's worker threads over networks, each network's work on one thread, with the
-    trainer named ``trainer`` (one of TRAINERS). Networks are trained in place and marked
-    busy meanwhile; one listed twice is refused (ValueError). Returns a dict of arrays:
+    call, a ``prange`` over networks, each network's work on one thread, with the trainer
+    named ``trainer`` (one of TRAINERS). Networks are trained in place and marked busy
+    meanwhile; one listed twice is refused (ValueError). Returns a dict of arrays:
     accuracy, margin (float64), edges, correct, total (int64), by network index."""
     cdef CScoreOptions opt
     opt.train_config = _make_config(config, default_index)
@@ -60,17 +60,29 @@ def _score_networks(list nets, _Episodes train, _Episodes val, dict config, outp
     cdef vector[uint64_t] sv = [int(s) for s in seeds]
     cdef vector[CIndividualScore] res
     cdef Py_ssize_t i, n = len(nets)
+    cdef int64_t k
+    cdef int nt
+    cdef CPopulationScoring* run
     cdef _EnteredNetworks entered = _EnteredNetworks(nets, "networks")
     with entered:
-        # the population's loop runs on glia's worker threads (PopulationScoring driven by
-        # score_population: checks first, one network per item on one thread, Ctrl-C polled
-        # by this thread, every network run and the first error in network order raised
-        # after), not a Cython prange: an OpenMP team waits as the OpenMP runtime is told to
-        # (OMP_WAIT_POLICY, set for other libraries), glia's workers sleep and adapt to a
-        # busy machine (docs/threads.md)
-        with nogil:
-            res = score_population(entered.ptrs, sv, train.eps, val.eps, opt, n_threads,
-                                   _poll_signals, NULL)
+        # the population's loop (DESIGN §5): a prange over the networks, each iteration the
+        # engine's training and scoring of one network on one thread; the checks before it,
+        # Ctrl-C (polled by this thread, between and inside its items) and the first error
+        # in network order after it, and the team's size as glia's own parallel runs decide
+        # it (one while recent runs did not pay on a busy machine): PopulationScoring
+        run = new CPopulationScoring(entered.ptrs, sv, train.eps, val.eps, opt, _poll_signals, NULL)
+        try:
+            nt = run.begin(n_threads)
+            with nogil:
+                if nt > 1:
+                    for k in prange(run.size(), schedule="dynamic", chunksize=1, num_threads=nt):
+                        run.score(k)
+                else:   # no team to wake (nor one left spinning after it) for one thread
+                    for k in range(run.size()):
+                        run.score(k)
+            res = run.finish()
+        finally:
+            del run
         _signals_at_return()
     acc = np.empty(n, dtype=np.float64)
     margin = np.empty(n, dtype=np.float64)

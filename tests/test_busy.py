@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _parallel_call():
-    """A call that runs on two threads: 16 networks scored at once."""
+    """A call that runs on two of glia's threads: 120 episodes evaluated side by side."""
     data = glia.datasets.three_class()
     net = glia.datasets.three_class_network()
-    return glia.score_population([net.copy() for _ in range(16)], data, num_threads=2)
+    return glia.Trainer(net).evaluate_dataset(data, n_threads=2)
 
 
 def _workers_asleep(timeout=10.0):
@@ -70,7 +70,7 @@ import time, glia
 from glia._core import _threads_info
 data = glia.datasets.three_class()
 net = glia.datasets.three_class_network()
-glia.score_population([net.copy() for _ in range(16)], data, num_threads=2)
+glia.Trainer(net).evaluate_dataset(data, n_threads=2)
 info = _threads_info()
 deadline = time.monotonic() + 10
 while info["sleeping"] < info["workers"] and time.monotonic() < deadline:
@@ -90,6 +90,39 @@ def test_openmp_wait_policy_does_not_apply():
     assert out.stdout.split() == ["True", "True", "True"]
 
 
+POPULATION_PROBE = """
+import os, time, glia
+data = glia.datasets.three_class()
+net = glia.datasets.three_class_network()
+glia.score_population([net.copy() for _ in range(16)], data, n_threads=2)
+main = str(os.getpid())
+
+def others():  # (tid, state) of every thread but this one and glia's workers
+    out = []
+    for task in os.listdir("/proc/self/task"):
+        d = "/proc/self/task/" + task
+        if task != main and open(d + "/comm").read().strip() != "glia-worker":
+            out.append((task, open(d + "/stat").read().rsplit(")", 1)[1].split()[0]))
+    return out
+deadline = time.monotonic() + 10
+while any(s != "S" for _, s in others()) and time.monotonic() < deadline:
+    time.sleep(0.005)
+print(len(others()) >= 1, all(s == "S" for _, s in others()))
+"""
+
+
+def test_population_loop_threads_sleep():
+    # the population's loop is a prange: its OpenMP team waits as the OpenMP runtime's
+    # wait policy says, by default a short spin and then asleep, not spinning between calls
+    if not Path("/proc/self/task").is_dir():
+        return
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", POPULATION_PROBE], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"]
+
+
 def test_adaptive_calls_give_the_same_results():
     data = glia.datasets.three_class()
     net = glia.datasets.three_class_network()
@@ -102,8 +135,8 @@ def test_adaptive_calls_give_the_same_results():
         after = _threads_info()
     finally:
         _set_adaptive_threads(old)
-    # the call ran on two threads, or on one because recent runs did not pay: either way
-    # counted once, with the same scores
+    # the population's loop (a prange) ran on two threads, or on one because recent
+    # parallel runs did not pay: either way counted once, with the same scores
     ran = (after["parallel_runs"] - before["parallel_runs"]) + (
         after["declined_runs"] - before["declined_runs"])
     assert ran == 1

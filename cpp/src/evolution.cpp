@@ -250,7 +250,28 @@ int PopulationScoring::item_hook(void* ctx) {
   return p->stop_.load(std::memory_order_relaxed) || p->ask(true) ? 1 : 0;
 }
 
+int PopulationScoring::begin(int n_threads) noexcept {
+  team_ = detail::in_parallel_region() ? 1 : threads_for(n_threads, size());
+  if (team_ > 1 && !detail::parallel_allowed()) team_ = 1;
+  t0_ = detail::now_ns();
+  return team_;
+}
+
 void PopulationScoring::score(std::int64_t i) noexcept {
+  const std::int64_t c0 = team_ > 1 ? detail::thread_cpu_ns() : -1;
+  struct CpuTime {  // the item's CPU time into cpu_, however the item ends
+    PopulationScoring& p;
+    std::int64_t c0;
+    ~CpuTime() {
+      if (p.team_ <= 1) return;
+      const std::int64_t c1 = detail::thread_cpu_ns();
+      if (c0 < 0 || c1 < 0) {
+        p.cpu_.store(-1, std::memory_order_relaxed);
+      } else if (p.cpu_.load(std::memory_order_relaxed) >= 0) {
+        p.cpu_.fetch_add(c1 - c0, std::memory_order_relaxed);
+      }
+    }
+  } timed{*this, c0};
   try {
     if (stop_.load(std::memory_order_relaxed) || ask(false)) return;
     const auto k = static_cast<std::size_t>(i);
@@ -263,6 +284,10 @@ void PopulationScoring::score(std::int64_t i) noexcept {
 }
 
 std::vector<IndividualScore> PopulationScoring::finish() {
+  if (team_ > 1) {
+    detail::record_parallel_run(t0_, cpu_.load());
+    team_ = 1;
+  }
   if (by_hook_.load()) throw Cancelled("evolution interrupted");
   for (const std::exception_ptr& e : errors_)  // in item order
     if (e) std::rethrow_exception(e);

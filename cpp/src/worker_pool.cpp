@@ -72,6 +72,13 @@ bool parallel_allowed() noexcept {
   return false;
 }
 
+void record_parallel_run(std::int64_t t0, std::int64_t cpu) noexcept {
+  g_parallel_runs.fetch_add(1, std::memory_order_relaxed);
+  if (cpu < 0) return;
+  const std::int64_t t1 = now_ns();
+  g_gauge.record(t1, t1 - t0, cpu);
+}
+
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -152,7 +159,7 @@ void WorkerPool::work(Worker& me, int tid) {
   }
 }
 
-void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge, bool shared_work) {
+void WorkerPool::run(int nt, Body body, void* ctx, bool feed_gauge, bool shared_work) {
   const std::int64_t t0 = now_ns(), cpu0 = thread_cpu_ns();
   body_ = body;
   ctx_ = ctx;
@@ -184,11 +191,8 @@ void WorkerPool::run(int nt, Body body, void* ctx, RunGauge* gauge, bool shared_
     }
   }
   done_.wait([&] { return pending_.load(std::memory_order_acquire) == 0; });
-  g_parallel_runs.fetch_add(1, std::memory_order_relaxed);
-  if (gauge != nullptr && cpu0 >= 0) {
-    const std::int64_t t1 = now_ns();
-    gauge->record(t1, t1 - t0, cpu1 - cpu0 + cpu_ns_.load(std::memory_order_relaxed));
-  }
+  record_parallel_run(t0, !feed_gauge || cpu0 < 0
+                              ? -1 : cpu1 - cpu0 + cpu_ns_.load(std::memory_order_relaxed));
   if (mine) std::rethrow_exception(mine);
   if (error_) std::rethrow_exception(error_);
 }

@@ -123,7 +123,8 @@ std::vector<IndividualScore> score_population(const std::vector<Network*>& nets,
 /// to stop. The hook
 /// is called only from the constructing thread, between and inside its items, about every
 /// 100 ms; once it says stop, items not yet started are skipped and running ones stop at
-/// their next batch. Results by network index: identical for any thread count.
+/// their next batch. Results by network index: identical for any thread count. `begin`
+/// says how many threads the loop should use, as glia's own parallel runs decide it.
 class PopulationScoring {
  public:
   PopulationScoring(const std::vector<Network*>& nets, const std::vector<std::uint64_t>& train_seeds,
@@ -132,6 +133,11 @@ class PopulationScoring {
   PopulationScoring(const PopulationScoring&) = delete;
   PopulationScoring& operator=(const PopulationScoring&) = delete;
   std::int64_t size() const noexcept { return static_cast<std::int64_t>(nets_.size()); }
+  /// Before the loop, on the constructing thread: the threads it should run on when
+  /// `n_threads` are asked for (at most one per network; one inside another parallel run,
+  /// or while recent parallel runs did not pay: the RunGauge of glia's worker pool, which
+  /// this loop's wall and CPU times then feed at `finish`).
+  int begin(int n_threads) noexcept;
   void score(std::int64_t i) noexcept;
   std::vector<IndividualScore> finish();
 
@@ -152,6 +158,9 @@ class PopulationScoring {
   std::atomic<bool> stop_{false}, by_hook_{false};
   std::vector<IndividualScore> scores_;
   std::vector<std::exception_ptr> errors_;
+  int team_ = 1;                       ///< begin's thread count
+  std::int64_t t0_ = 0;                ///< begin's time (ns)
+  std::atomic<std::int64_t> cpu_{0};   ///< CPU ns of the items (-1 once unknown)
 };
 
 }  // namespace glia

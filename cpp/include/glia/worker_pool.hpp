@@ -169,12 +169,13 @@ class WorkerPool {
   int reserve(int nt);
   /// Runs body(ctx, tid) for tid in [0, nt) (nt <= reserve(nt)), tid 0 on the calling
   /// thread; returns once all have returned. The first exception a body throws is rethrown.
-  /// The run's wall and CPU times go to `gauge` (if not null). With `shared_work` (the
+  /// The run is counted (threads_info) and, with `feed_gauge`, its wall and CPU times go to
+  /// the process's RunGauge (record_parallel_run). With `shared_work` (the
   /// bodies take their work from a common pool until none is left, so the caller's body
   /// returns only when all of it is taken), a worker that has not started when the caller's
   /// body returns is not waited for: it skips this run (on a loaded machine a sleeping
   /// worker may take a whole time slice to wake). Without it every tid runs.
-  void run(int nt, Body body, void* ctx, RunGauge* gauge = nullptr, bool shared_work = false);
+  void run(int nt, Body body, void* ctx, bool feed_gauge = false, bool shared_work = false);
   /// Workers started.
   int workers() const noexcept { return static_cast<int>(workers_.size()); }
   /// Workers asleep now, waiting for work.
@@ -219,6 +220,11 @@ std::int64_t thread_cpu_ns() noexcept;
 /// recent runs did not pay (then the run is counted as declined, threads_info). A caller
 /// that prepares for a parallel run at some cost asks first.
 bool parallel_allowed() noexcept;
+/// A finished parallel run that started at `t0` (now_ns) and whose threads ran `cpu` ns
+/// (-1: unknown): counted (threads_info) and, with its CPU time known, given to the gauge.
+/// WorkerPool::run reports its runs here; so does a loop on other threads (an OpenMP team:
+/// the population's prange, PopulationScoring).
+void record_parallel_run(std::int64_t t0, std::int64_t cpu) noexcept;
 
 /// Runs body(tid) for tid in [0, nt) on the calling thread's pool; returns false, having
 /// run nothing, if the pool cannot offer nt threads or recent parallel runs did not pay
@@ -229,7 +235,7 @@ bool run_on_threads(int nt, F& body, bool shared_work = false) {
   if (!parallel_allowed()) return false;
   WorkerPool& pool = thread_pool();
   if (pool.reserve(nt) < nt) return false;
-  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, &run_gauge(),
+  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, true,
            shared_work);
   return true;
 }
