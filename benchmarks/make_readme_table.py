@@ -303,9 +303,12 @@ def sec_train_scale(b) -> str:
             f"`{b.get('omp_wait', '?')}`), the same spikes and initial weights; the SHD-shaped "
             f"epochs are {num(episodes)} episodes in batches of 128 (random labels: speed "
             f"only), digits' is its training set less a 20% validation split. Seconds per "
-            f"epoch: median of {b.get('repeats', '?')} timed epochs (min–max), CPU seconds the "
-            f"process used in that epoch; peak RSS is the whole process (imports and data "
-            f"included; glia's data set is today a dense float32 array). Gradient vs glia: "
+            f"epoch: median of {b.get('rounds', 1)} × {b.get('repeats', '?')} timed epochs "
+            f"(min–max; the sides take turns, round after round, each round a fresh process "
+            f"per side), CPU seconds the process used in that epoch; peak RSS is the whole "
+            f"process (imports and data included; glia reads "
+            + ("the spike events, `Dataset.from_events`" if b.get("glia_input") == "events"
+               else "a dense float32 array, `Dataset.from_arrays`") + "). Gradient vs glia: "
             f"from the initial weights, each side's mean gradient of each group of 16 of the "
             f"first 128 episodes; the groups whose every episode spiked exactly as in glia "
             f"(count brackets; a value within float rounding of the threshold can fire on one "
@@ -396,7 +399,8 @@ def sec_readme_summary(scale: dict | None, tasks: dict | None) -> str:
                 f"SHD-shaped networks (glia at git {m.get('git', '?')}; workloads, gradient "
                 "checks, CPU seconds and memory: [docs/performance.md](docs/performance.md)):", "",
                 table(["workload", "glia", "torch 2.13 CPU", "JAX (jit)", "torch / glia, JAX / glia",
-                       "digits to 0.97 held-out: s (glia / torch / JAX)"], rows)]
+                       f"digits: s until validation reaches {scale.get('digits_target', 0.97)} "
+                       "(glia / torch / JAX)"], rows)]
     if tasks:
         trainers = []
         for r in tasks.get("rows", []):
