@@ -113,11 +113,14 @@ PEERS = {"torch": (["torch==2.13.0", "numpy"], "torch"),
 
 
 # ============================================================================ shared by the sides
-def dense_spikes(d, prefix: str, dtype=np.uint8, value=1) -> np.ndarray:
-    """The (episodes, ticks, channels) array of a set's spike events."""
-    n = int(d[f"{prefix}_n"])
+def dense_spikes(d, prefix: str, dtype=np.uint8, value=1, first: int | None = None) -> np.ndarray:
+    """The (episodes, ticks, channels) array of a set's spike events (of its ``first``
+    episodes only, when given)."""
+    n = int(d[f"{prefix}_n"]) if first is None else min(first, int(d[f"{prefix}_n"]))
     X = np.zeros((n, int(d["n_ticks"]), int(d["n_channels"])), dtype)
-    X[d[f"{prefix}_episode"], d[f"{prefix}_tick"], d[f"{prefix}_channel"]] = value
+    e = d[f"{prefix}_episode"]
+    keep = e < n
+    X[e[keep], d[f"{prefix}_tick"][keep], d[f"{prefix}_channel"][keep]] = value
     return X
 
 
@@ -540,7 +543,7 @@ def glia_side(d, result: dict) -> None:
     net = glia_network(d)
     if not d["speed_only"]:
         from glia.datasets import SPIKE_VALUE
-        X = dense_spikes(d, "train")[:CHECK_EPISODES]
+        X = dense_spikes(d, "train", first=CHECK_EPISODES)   # (not the whole set: glia's memory)
         n_in = d["W_in"].shape[0]
         check = {"counts": np.stack([net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE),
                                              record="counts", reset=True)[n_in:] for x in X])}
