@@ -258,34 +258,23 @@ int PopulationScoring::begin(int n_threads) noexcept {
 }
 
 void PopulationScoring::score(std::int64_t i) noexcept {
-  const std::int64_t c0 = team_ > 1 ? detail::thread_cpu_ns() : -1;
-  struct CpuTime {  // the item's CPU time into cpu_, however the item ends
-    PopulationScoring& p;
-    std::int64_t c0;
-    ~CpuTime() {
-      if (p.team_ <= 1) return;
-      const std::int64_t c1 = detail::thread_cpu_ns();
-      if (c0 < 0 || c1 < 0) {
-        p.cpu_.store(-1, std::memory_order_relaxed);
-      } else if (p.cpu_.load(std::memory_order_relaxed) >= 0) {
-        p.cpu_.fetch_add(c1 - c0, std::memory_order_relaxed);
-      }
-    }
-  } timed{*this, c0};
+  const std::int64_t c0 = team_ > 1 ? detail::thread_cpu_ns() : -1;  // -1: not timed
   try {
-    if (stop_.load(std::memory_order_relaxed) || ask(false)) return;
-    const auto k = static_cast<std::size_t>(i);
-    score_one(*nets_[k], seeds_[k], train_, val_, opt_, item_hook, this, scores_[k]);
+    if (!(stop_.load(std::memory_order_relaxed) || ask(false))) {
+      const auto k = static_cast<std::size_t>(i);
+      score_one(*nets_[k], seeds_[k], train_, val_, opt_, item_hook, this, scores_[k]);
+    }
   } catch (...) {
     // the others go on: every item runs, and the first error in item order is raised,
     // whichever thread met which error first
     errors_[static_cast<std::size_t>(i)] = std::current_exception();
   }
+  if (c0 >= 0) cpu_.fetch_add(detail::thread_cpu_ns() - c0, std::memory_order_relaxed);
 }
 
 std::vector<IndividualScore> PopulationScoring::finish() {
-  if (team_ > 1) {
-    detail::record_parallel_run(t0_, cpu_.load());
+  if (team_ > 1) {  // (the system tells every thread's CPU time, or none)
+    detail::record_parallel_run(t0_, detail::thread_cpu_ns() < 0 ? -1 : cpu_.load());
     team_ = 1;
   }
   if (by_hook_.load()) throw Cancelled("evolution interrupted");

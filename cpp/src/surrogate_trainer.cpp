@@ -216,11 +216,41 @@ void weight_gradient(const Model& md, std::int32_t m, std::int64_t words, const 
 }
 
 
-/// The rest of a neuron's signal from dL/ds_t[j] (ds): through the surrogate, the leak and
-/// the floor, into out (dL/du_t); returns whether any lane is nonzero. self: dL/du_{t+1}.
-/// V_t = v_t carries dL/du_{t+1} back (times the leak) unless a reset to resting cut it
-/// (detached; the subtractions of DESIGN §2a keep it: dV/dv = 1); under the floor dv/du =
-/// [u > 0] (+ beta [u <= 0]), without it 1.
+/// out = |x| for one lane (a float) or eight (a Lanes8: the sign bits cleared).
+__attribute__((always_inline)) inline void absolute(float& out, float x) noexcept { out = std::fabs(x); }
+__attribute__((always_inline)) inline void absolute(Lanes8& out, const Lanes8& x) noexcept {
+  out = reinterpret_cast<Lanes8>(reinterpret_cast<Ints8>(x) & 0x7fffffff);
+}
+
+/// dL/du_t of one lane (F = float) or eight (F = Lanes8), the one formula both loops of
+/// finish_signal use: x = v_t, ds = dL/ds_t, self = dL/du_{t+1}, th the threshold. V_t = v_t
+/// carries self back (times the leak) unless a reset to resting cut it (detached; the
+/// subtractions of DESIGN §2a keep it: dV/dv = 1); under the floor dv/du = [u > 0]
+/// (+ beta [u <= 0]), without it 1.
+template <class F>
+__attribute__((always_inline)) inline void lane_signal(F& dv, const F& x, const F& ds, const F& self,
+                                                       const F& th, bool later, bool to_rest,
+                                                       bool floor, float lk, float k,
+                                                       float beta) noexcept {
+  const F zero = F{};
+  F a;
+  absolute(a, x - th);
+  const F d = 1.0f + k * a;
+  dv = ds / (d * d);
+  if (later) {
+    const F carried = dv + lk * self;
+    if (to_rest) {
+      blend(dv, x > th, dv, carried);
+    } else {
+      dv = carried;
+    }
+  }
+  if (floor) blend(dv, x > zero, dv, beta * dv);  // beta = 0: exactly 0 (dv is finite)
+}
+
+/// The rest of a neuron's signal from dL/ds_t[j] (ds) into out (dL/du_t, lane_signal per
+/// lane, eight at a time where the lanes allow); returns whether any lane is nonzero.
+/// self: dL/du_{t+1}.
 __attribute__((always_inline)) inline int finish_signal(const Model& md, std::int32_t j, bool later,
                                                         std::int32_t L, const float* __restrict v,
                                                         const float* __restrict ds,
@@ -231,37 +261,22 @@ __attribute__((always_inline)) inline int finish_signal(const Model& md, std::in
   const bool to_rest = (fl >> kResetShift) == static_cast<int>(ResetMode::kResting);
   const bool floor = (fl & kNoFloor) == 0;
   int nz = 0;
-  if (L % 8 == 0) {  // the loop below, eight lanes at a time
+  std::int32_t b = 0;
+  if (L % 8 == 0) {
     const Lanes8 thv = {th, th, th, th, th, th, th, th}, zero = {};
     Ints8 any = {};
-    for (std::int32_t b = 0; b < L; b += 8) {
-      const Lanes8 x = loadv<Lanes8>(v + b);
-      const Lanes8 a = reinterpret_cast<Lanes8>(reinterpret_cast<Ints8>(x - thv) & 0x7fffffff);
-      const Lanes8 d = 1.0f + k * a;
-      Lanes8 dv = loadv<Lanes8>(ds + b) / (d * d);
-      if (later) {
-        const Lanes8 carried = dv + lk * loadv<Lanes8>(self + b);
-        if (to_rest) {
-          blend(dv, x > thv, dv, carried);
-        } else {
-          dv = carried;
-        }
-      }
-      if (floor) blend(dv, x > zero, dv, md.beta * dv);  // beta = 0: exactly 0 (dv is finite)
+    for (; b < L; b += 8) {
+      Lanes8 dv;
+      lane_signal(dv, loadv<Lanes8>(v + b), loadv<Lanes8>(ds + b), loadv<Lanes8>(self + b), thv,
+                  later, to_rest, floor, lk, k, md.beta);
       storev(out + b, dv);
       any |= dv != zero;
     }
-    for (int b = 0; b < 8; ++b) nz |= any[b] != 0;
-    return nz;
+    for (int c = 0; c < 8; ++c) nz |= any[c] != 0;
   }
-  for (std::int32_t b = 0; b < L; ++b) {
-    const float x = v[b];
-    const float d = 1.0f + k * std::fabs(x - th);
-    float dv = ds[b] / (d * d);
-    if (later && (!to_rest || !(x > th))) dv += lk * self[b];
-    if (floor) dv = x > 0.0f ? dv : md.beta * dv;
-    out[b] = dv;
-    nz |= dv != 0.0f;
+  for (; b < L; ++b) {
+    lane_signal(out[b], v[b], ds[b], self[b], th, later, to_rest, floor, lk, k, md.beta);
+    nz |= out[b] != 0.0f;
   }
   return nz;
 }

@@ -159,7 +159,7 @@ void WorkerPool::work(Worker& me, int tid) {
   }
 }
 
-void WorkerPool::run(int nt, Body body, void* ctx, bool feed_gauge, bool shared_work) {
+void WorkerPool::run(int nt, Body body, void* ctx, bool shared_work) {
   const std::int64_t t0 = now_ns(), cpu0 = thread_cpu_ns();
   body_ = body;
   ctx_ = ctx;
@@ -191,8 +191,7 @@ void WorkerPool::run(int nt, Body body, void* ctx, bool feed_gauge, bool shared_
     }
   }
   done_.wait([&] { return pending_.load(std::memory_order_acquire) == 0; });
-  record_parallel_run(t0, !feed_gauge || cpu0 < 0
-                              ? -1 : cpu1 - cpu0 + cpu_ns_.load(std::memory_order_relaxed));
+  record_parallel_run(t0, cpu0 < 0 ? -1 : cpu1 - cpu0 + cpu_ns_.load(std::memory_order_relaxed));
   if (mine) std::rethrow_exception(mine);
   if (error_) std::rethrow_exception(error_);
 }

@@ -160,7 +160,7 @@ class PopulationScoring {
   std::vector<std::exception_ptr> errors_;
   int team_ = 1;                       ///< begin's thread count
   std::int64_t t0_ = 0;                ///< begin's time (ns)
-  std::atomic<std::int64_t> cpu_{0};   ///< CPU ns of the items (-1 once unknown)
+  std::atomic<std::int64_t> cpu_{0};   ///< CPU ns of the items (a team's only)
 };
 
 }  // namespace glia

@@ -199,6 +199,18 @@ __attribute__((always_inline)) inline void extended_core(F& V, F& I, const F& c,
   v_out = v;
 }
 
+/// A neuron's feature flags `fl` as extended_core's masks (prev: it fired in the previous
+/// step), the one place they are read.
+__attribute__((always_inline)) inline void feature_masks(std::uint8_t fl, bool prev, bool& delayed,
+                                                         bool& no_floor, bool& resting,
+                                                         bool& subtract) noexcept {
+  const int mode = fl >> kResetShift;
+  delayed = mode == static_cast<int>(ResetMode::kSubtractDelayed) && prev;
+  no_floor = (fl & kNoFloor) != 0;
+  resting = mode == static_cast<int>(ResetMode::kResting);
+  subtract = mode == static_cast<int>(ResetMode::kSubtract);
+}
+
 /// One neuron of the extended step: c = (I + x) + bias (I + bias without input: the
 /// injections are already in I), `prev` whether it fired in the previous step, `fl` its
 /// feature flags. Returns whether it fires; `v_out` gets v.
@@ -206,11 +218,8 @@ template <bool kWithInput = false>
 __attribute__((always_inline)) inline bool extended_neuron(float& V, float& I, float x, bool prev, std::uint8_t fl, float th,
                             float lk, float r, float alpha, float bias, float& v_out) noexcept {
   const float c = kWithInput ? (I + x) + bias : I + bias;
-  const int mode = fl >> kResetShift;
-  const bool delayed = mode == static_cast<int>(ResetMode::kSubtractDelayed) && prev;
-  const bool no_floor = (fl & kNoFloor) != 0, resting = mode == static_cast<int>(ResetMode::kResting);
-  const bool subtract = mode == static_cast<int>(ResetMode::kSubtract);
-  bool f;
+  bool delayed, no_floor, resting, subtract, f;
+  feature_masks(fl, prev, delayed, no_floor, resting, subtract);
   extended_core(V, I, c, delayed, no_floor, resting, subtract, th, lk, r, alpha, v_out, f);
   return f;
 }
@@ -226,13 +235,12 @@ inline void update_neurons_extended(std::int32_t n, float* __restrict V, float* 
   for (; i + 8 <= n; i += 8) {
     Ints8 delayed, no_floor, resting, subtract;  // all ones where true
     for (int k = 0; k < 8; ++k) {
-      const std::uint8_t fl = p.flags[i + k];
-      const int mode = fl >> kResetShift;
-      delayed[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kSubtractDelayed) &&
-                                              mask[i + k] != 0);
-      no_floor[k] = -static_cast<std::int32_t>((fl & kNoFloor) != 0);
-      resting[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kResting));
-      subtract[k] = -static_cast<std::int32_t>(mode == static_cast<int>(ResetMode::kSubtract));
+      bool d, nf, r, sb;
+      feature_masks(p.flags[i + k], mask[i + k] != 0, d, nf, r, sb);
+      delayed[k] = -static_cast<std::int32_t>(d);
+      no_floor[k] = -static_cast<std::int32_t>(nf);
+      resting[k] = -static_cast<std::int32_t>(r);
+      subtract[k] = -static_cast<std::int32_t>(sb);
     }
     Lanes8 Vv = loadv<Lanes8>(V + i), Iv = loadv<Lanes8>(I + i), v;
     const Lanes8 b = loadv<Lanes8>(p.bias + i);

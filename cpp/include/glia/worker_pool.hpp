@@ -169,13 +169,13 @@ class WorkerPool {
   int reserve(int nt);
   /// Runs body(ctx, tid) for tid in [0, nt) (nt <= reserve(nt)), tid 0 on the calling
   /// thread; returns once all have returned. The first exception a body throws is rethrown.
-  /// The run is counted (threads_info) and, with `feed_gauge`, its wall and CPU times go to
-  /// the process's RunGauge (record_parallel_run). With `shared_work` (the
+  /// The run is counted (threads_info) and its wall and CPU times go to the process's
+  /// RunGauge (record_parallel_run). With `shared_work` (the
   /// bodies take their work from a common pool until none is left, so the caller's body
   /// returns only when all of it is taken), a worker that has not started when the caller's
   /// body returns is not waited for: it skips this run (on a loaded machine a sleeping
   /// worker may take a whole time slice to wake). Without it every tid runs.
-  void run(int nt, Body body, void* ctx, bool feed_gauge = false, bool shared_work = false);
+  void run(int nt, Body body, void* ctx, bool shared_work = false);
   /// Workers started.
   int workers() const noexcept { return static_cast<int>(workers_.size()); }
   /// Workers asleep now, waiting for work.
@@ -235,8 +235,7 @@ bool run_on_threads(int nt, F& body, bool shared_work = false) {
   if (!parallel_allowed()) return false;
   WorkerPool& pool = thread_pool();
   if (pool.reserve(nt) < nt) return false;
-  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, true,
-           shared_work);
+  pool.run(nt, [](void* ctx, int tid) { (*static_cast<F*>(ctx))(tid); }, &body, shared_work);
   return true;
 }
 
