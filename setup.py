@@ -32,10 +32,10 @@ class BuildExt(build_ext):
         if ctype == "msvc":
             cflags, lflags = ["/std:c++17", "/openmp", "/O2"], []
         elif sys.platform == "darwin":
-            cflags = ["-std=c++17", "-O3", "-Xpreprocessor", "-fopenmp", "-ffp-contract=off"]
+            cflags = ["-std=c++17", "-O3", "-Xpreprocessor", "-fopenmp", "-ffp-contract=off", "-fno-math-errno"]
             lflags = ["-lomp"]
         else:
-            cflags = ["-std=c++17", "-O3", "-fopenmp", "-ffp-contract=off"]
+            cflags = ["-std=c++17", "-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno"]
             lflags = ["-fopenmp"]
         for ext in self.extensions:
             ext.extra_compile_args += cflags

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -59,29 +60,42 @@ Episode episode_from_sequence(const Sequence& seq, const Network& net, std::int3
 
 void check_episode(const Episode& ep, const Network& net, std::int32_t n_outputs,
                    bool require_target, std::int64_t index) {
-  const std::string where = "episode " + std::to_string(index) + ": ";
+  auto where = [index] { return "episode " + std::to_string(index) + ": "; };
   const std::size_t n = ep.tick.size();
   if (ep.neuron.size() != n || ep.value.size() != n)
-    throw ValueError(where + "tick, neuron and value arrays differ in length");
+    throw ValueError(where() + "tick, neuron and value arrays differ in length");
+  // one pass without branches over the events; the first bad event is looked for only
+  // when there is one
+  const std::int32_t* tk = ep.tick.data();
+  const std::int32_t* nr = ep.neuron.data();
+  const float* vl = ep.value.data();
+  const std::int32_t N = net.size();
+  int bad = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    if (ep.tick[k] < 0) throw ValueError(where + "negative tick");
-    if (k > 0 && ep.tick[k] < ep.tick[k - 1]) throw ValueError(where + "events not sorted by tick");
-    if (ep.neuron[k] < 0 || ep.neuron[k] >= net.size())
-      throw ValueError(where + "neuron index " + std::to_string(ep.neuron[k]) + " out of range");
-    if (!std::isfinite(ep.value[k])) throw ValueError(where + "non-finite event value");
+    bad |= tk[k] < 0;
+    bad |= k > 0 && tk[k] < tk[k - 1];
+    bad |= nr[k] < 0 || nr[k] >= N;
+    bad |= !(std::fabs(vl[k]) <= std::numeric_limits<float>::max());
+  }
+  for (std::size_t k = 0; bad && k < n; ++k) {
+    if (tk[k] < 0) throw ValueError(where() + "negative tick");
+    if (k > 0 && tk[k] < tk[k - 1]) throw ValueError(where() + "events not sorted by tick");
+    if (nr[k] < 0 || nr[k] >= N)
+      throw ValueError(where() + "neuron index " + std::to_string(nr[k]) + " out of range");
+    if (!std::isfinite(vl[k])) throw ValueError(where() + "non-finite event value");
   }
   if (ep.dense != nullptr) {
-    if (ep.dense_ticks < 0) throw ValueError(where + "negative dense tick count");
+    if (ep.dense_ticks < 0) throw ValueError(where() + "negative dense tick count");
     if (ep.dense_width != net.num_sensory())
-      throw ValueError(where + "dense input has " + std::to_string(ep.dense_width) +
+      throw ValueError(where() + "dense input has " + std::to_string(ep.dense_width) +
                        " columns, the network has " + std::to_string(net.num_sensory()) +
                        " sensory neurons");
   }
   if (require_target && (ep.target < 0 || ep.target >= n_outputs))
-    throw ValueError(where + "target " + std::to_string(ep.target) + " is not an index into the " +
+    throw ValueError(where() + "target " + std::to_string(ep.target) + " is not an index into the " +
                      std::to_string(n_outputs) + " outputs");
   if (!require_target && (ep.target < -1 || ep.target >= n_outputs))
-    throw ValueError(where + "target " + std::to_string(ep.target) + " out of range");
+    throw ValueError(where() + "target " + std::to_string(ep.target) + " out of range");
 }
 
 std::vector<std::int32_t> default_outputs(const Network& net) {
