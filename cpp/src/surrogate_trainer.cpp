@@ -85,17 +85,13 @@ std::int32_t lane_step(const Model& md, float* __restrict V, float* __restrict I
                        std::uint8_t* __restrict mask, std::int32_t* __restrict fired,
                        float* __restrict vx) noexcept {
   const std::int32_t L = md.L;
-  if (md.prm.extended) {  // DESIGN §2a: the engine's extended step, v kept on the way
+  // the engine's step, v = max(0, u) kept on the way (DESIGN §2a: the extended step)
+  if (md.prm.extended) {
     extended_lane_update(md.N, V, I, mask, md.prm, vx);
-    for (std::int32_t g = 0; g < md.G; ++g) vt[static_cast<std::int64_t>(g) * L] = vx[md.gs[g]];
   } else {
-    for (std::int32_t g = 0; g < md.G; ++g) {
-      const std::int32_t i = md.gs[g];
-      const float u = md.lk[i] * V[i] + I[i];
-      vt[static_cast<std::int64_t>(g) * L] = u > 0.0f ? u : 0.0f;
-    }
-    update_neurons(md.N, V, I, mask, md.thr, md.lk, rest);
+    detail::update_neurons<false, true>(md.N, V, I, nullptr, mask, md.thr, md.lk, rest, vx);
   }
+  for (std::int32_t g = 0; g < md.G; ++g) vt[static_cast<std::int64_t>(g) * L] = vx[md.gs[g]];
   const std::int32_t nf = collect_fired(mask, md.N, fired);
   // one run of consecutive targets: (first target, length); two rows with the same pair
   // add into the same targets
@@ -436,7 +432,7 @@ void SurrogateTrainer::run_block(const Batch& bt, const Block& blk, Work& w, flo
   w.I.resize(static_cast<std::size_t>(L) * uN);
   w.mask.assign(static_cast<std::size_t>(L) * uN, 0);  // no spikes before the first step
   w.fired.resize(uN);
-  w.vx.resize(prm.extended ? uN : 0);
+  w.vx.resize(uN);
   w.vs.resize(static_cast<std::size_t>(T * G * L));
   if (m < L) std::fill(w.vs.begin(), w.vs.end(), 0.0f);  // idle lanes: u <= 0, no signal
   w.bits.assign(static_cast<std::size_t>(T * L * words), 0);

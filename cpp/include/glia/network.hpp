@@ -125,11 +125,12 @@ namespace detail {
 // A free function so that the restrict qualifiers apply (GCC ignores them on local
 // pointers) and the loop vectorises; every operand is loaded unconditionally (a conditional
 // load blocks the selects). Inline, so that each caller's copy is specialised in place.
-template <bool kWithInput>
+// kKeepV: each neuron's v also into vout.
+template <bool kWithInput, bool kKeepV = false>
 inline void update_neurons(std::int32_t n, float* __restrict V, float* __restrict I,
                            const float* __restrict x, std::uint8_t* __restrict mask,
                            const float* __restrict thr, const float* __restrict lk,
-                           const float* __restrict rest) noexcept {
+                           const float* __restrict rest, float* __restrict vout = nullptr) noexcept {
   for (std::int32_t i = 0; i < n; ++i) {
     const float r = rest[i], th = thr[i];
     float v = lk[i] * V[i] + (kWithInput ? I[i] + x[i] : I[i]);
@@ -138,6 +139,7 @@ inline void update_neurons(std::int32_t n, float* __restrict V, float* __restric
     V[i] = f ? r : v;
     I[i] = 0.0f;
     mask[i] = static_cast<std::uint8_t>(f);
+    if (kKeepV) vout[i] = v;
   }
 }
 }  // namespace detail
