@@ -284,7 +284,7 @@ TS_WORKLOADS = {
     "shd1024": "700 → 1,024 recurrent hidden → 20, T = 100, the input and recurrent edges at "
                "10% density, ~10% hidden activity",
     "digits": "sklearn digits, 64 → 64 → 10 plus 64 → 10 (`digits_network(n_hidden=64)`), 40 "
-              "ticks, `DIGITS_CONFIG` (Adam, lr 0.01, batches of 16)",
+              "ticks, `DIGITS_CONFIG` (Adam, lr 0.01, batches of 16), surrogate slope 2",
 }
 
 
