@@ -34,9 +34,9 @@ thresholds are 1, so glia's |threshold|-scaled step is the same step) and no pru
 sides get the same spikes (generated once, handed over as spike events) and the same
 initial weights. Before anything is timed each side computes, from the initial weights,
 the mean gradient of each group of 16 of the first 128 episodes and, from the same pass,
-every hidden and output neuron's spike count in each episode; the peers' gradients are
-compared with glia's (``SurrogateTrainer.gradients``) on the groups whose every episode
-spiked exactly as in glia's (a membrane value within float rounding of the threshold can
+every hidden and output neuron's spike count and sum of spike times in each episode; the
+peers' gradients are compared with glia's (``SurrogateTrainer.gradients``) on the groups
+whose every episode spiked exactly as in glia's (the same counts and sums of times) (a membrane value within float rounding of the threshold can
 fire on one side only, when sums run in another order; that episode's gradient then differs
 by a whole spike): the largest difference relative to the group's largest gradient entry.
 
@@ -271,7 +271,8 @@ def torch_side(d, result: dict) -> None:
 
     def forward(P, x, hidden: bool = False):
         """Output counts of a batch x (B, T, channels), batch-major state (B, neurons);
-        with ``hidden``, also the hidden neurons' counts."""
+        with ``hidden``, also the hidden neurons' counts and every neuron's sum of spike
+        times (hidden, then outputs; times from 1)."""
         W = {n: P[n] * mask[n] if n in mask else P[n] for n in P}
         xt = x.transpose(0, 1)                           # (T, B, C): one matmul for every step
         I_h = xt @ W["in"]                               # the inputs' share of a_{t+1}
@@ -282,14 +283,16 @@ def torch_side(d, result: dict) -> None:
         a_h, a_o = torch.zeros_like(V_h), torch.zeros_like(V_o)
         counts = torch.zeros_like(V_o)
         counts_h = torch.zeros_like(V_h)
+        timed = torch.zeros(B, V_h.shape[1] + V_o.shape[1])
         for t in range(T):
             V_h, V_o, s_h, s_o = step(V_h, V_o, a_h, a_o)
             counts = counts + s_o
             if hidden:
                 counts_h = counts_h + s_h.detach()
+                timed = timed + (t + 1) * torch.cat([s_h, s_o], 1).detach()
             a_h = I_h[t] + s_h @ W["rec"] if "rec" in W else I_h[t]
             a_o = s_h @ W["out"] + I_o[t] if I_o is not None else s_h @ W["out"]
-        return (counts, counts_h) if hidden else counts
+        return (counts, counts_h, timed) if hidden else counts
 
     def loss_of(P, x, y):
         return torch.nn.functional.cross_entropy(forward(P, x) / (window * temp), y)
@@ -305,9 +308,9 @@ def torch_side(d, result: dict) -> None:
     check, counts = {}, []
     for j, sl in enumerate([] if d["speed_only"] else check_groups()):  # spikes and gradient from one pass
         P = fresh()
-        c_o, c_h = forward(P, X[sl].float(), hidden=True)
+        c_o, c_h, c_t = forward(P, X[sl].float(), hidden=True)
         torch.nn.functional.cross_entropy(c_o / (window * temp), y[sl]).backward()
-        counts.append(torch.cat([c_h, c_o.detach()], 1).numpy())
+        counts.append(torch.cat([c_h, c_o.detach(), c_t], 1).numpy())
         check.update({f"g{j}_{n}": p.grad.numpy() for n, p in P.items()})
     if counts:
         result["check"] = {"counts": np.concatenate(counts), **check}
@@ -386,8 +389,8 @@ def jax_side(d, result: dict) -> None:
         H, O = W["in"].shape[1], W["out"].shape[1]
 
         def step(carry, inputs):
-            V_h, V_o, a_h, a_o, counts, counts_h = carry
-            i_h, i_o = inputs
+            V_h, V_o, a_h, a_o, counts, counts_h, timed = carry
+            i_h, i_o, tt = inputs
             v_h = relu(lk_h * V_h + a_h)
             s_h = spike(v_h - th_h)
             v_o = relu(lk_o * V_o + a_o)
@@ -396,18 +399,22 @@ def jax_side(d, result: dict) -> None:
             V_o = v_o * (1.0 - lax.stop_gradient(s_o))
             a_h = i_h + s_h @ W["rec"] if "rec" in W else i_h
             a_o = s_h @ W["out"] + i_o
-            counts_h = counts_h + s_h if hidden else counts_h
-            return (V_h, V_o, a_h, a_o, counts + s_o, counts_h), None
+            if hidden:
+                counts_h = counts_h + s_h
+                timed = timed + tt * lax.stop_gradient(jnp.concatenate([s_h, s_o], 1))
+            return (V_h, V_o, a_h, a_o, counts + s_o, counts_h, timed), None
 
         zh, zo = jnp.zeros((B, H)), jnp.zeros((B, O))
-        (_, _, _, _, counts, counts_h), _ = lax.scan(step, (zh, zo, zh, zo, zo, zh), (I_h, I_o))
-        return (counts, counts_h) if hidden else counts
+        times = jnp.arange(1, I_h.shape[0] + 1, dtype=jnp.float32)
+        (_, _, _, _, counts, counts_h, timed), _ = lax.scan(
+            step, (zh, zo, zh, zo, zo, zh, jnp.zeros((B, H + O))), (I_h, I_o, times))
+        return (counts, counts_h, timed) if hidden else counts
 
     def loss_of(P, x, y, hidden=False):
         c = forward(P, x, hidden)
         z = (c[0] if hidden else c) / (window * temp)
         loss = jnp.mean(jax.nn.logsumexp(z, axis=1) - jnp.take_along_axis(z, y[:, None], 1)[:, 0])
-        return (loss, jnp.concatenate([c[1], c[0]], 1)) if hidden else loss
+        return (loss, jnp.concatenate([c[1], c[0], c[2]], 1)) if hidden else loss
 
     # the gradient check: the spikes come out of the very pass that gives the gradient
     check_fn = jax.jit(jax.grad(lambda P, x, y: loss_of(P, x, y, True), has_aux=True))
@@ -547,8 +554,11 @@ def glia_side(d, result: dict) -> None:
         from glia.datasets import SPIKE_VALUE
         X = dense_spikes(d, "train", first=CHECK_EPISODES)   # (not the whole set: glia's memory)
         n_in = d["W_in"].shape[0]
-        check = {"counts": np.stack([net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE),
-                                             record="counts", reset=True)[n_in:] for x in X])}
+        rasters = [net.run(x.astype(np.float32) * np.float32(SPIKE_VALUE), record="raster",
+                           reset=True)[:, n_in:] for x in X]
+        times = np.arange(1, X.shape[1] + 1, dtype=np.float32)[:, None]
+        check = {"counts": np.stack([np.concatenate([r.sum(0), (times * r).sum(0)])
+                                     for r in rasters]).astype(np.float32)}
         for k, sl in enumerate(check_groups()):
             g = glia.SurrogateTrainer(net.copy(), glia_config(d)).gradients(data[sl], num_threads=nt)
             check.update({f"g{k}_{n}": G for n, G in glia_dense_grad(net, g, d).items()})
@@ -700,7 +710,8 @@ def peer_python(side: str, args) -> str | None:
 
 def compare_check(mine, theirs) -> dict:
     """A side's gradient check against glia's. Both computed, from the initial weights, the
-    spike counts of every hidden and output neuron in the first 128 episodes and the mean
+    spike counts and sums of spike times of every hidden and output neuron in the first 128
+    episodes (a spike one step early or late changes the sum) and the mean
     gradient of each group of 16 of them. A group is compared when every one of its
     episodes spiked exactly as in glia (a membrane value within float rounding of the
     threshold can fire on one side and not on the other: float32 sums in another order;
