@@ -93,6 +93,28 @@ def test_digits_encoding_and_fixed_split():
     assert net.num_sensory == 64 and net.output_ids == [f"O{k}" for k in range(10)]
 
 
+def test_digits_network_hidden_weights_follow_their_rule():
+    # DIGITS_HIDDEN_SPREAD's rule: on digits() a hidden neuron's input per tick has a
+    # standard deviation of about its threshold (1), and the layer is not saturated
+    a = glia.datasets.DIGITS_HIDDEN_SPREAD
+    assert a == pytest.approx(np.sqrt(3 / (64 * 0.3)), rel=0.02)
+    train, _ = glia.datasets.digits()
+    net = glia.datasets.digits_network(n_hidden=64, seed=3)
+    src, dst, w = (np.asarray(x) for x in net.get_weights())
+    into_h = np.array([s[0] == "S" and t[0] == "H" for s, t in zip(src, dst)])
+    assert into_h.sum() == 64 * 64 and np.abs(w[into_h]).max() <= a
+    assert np.abs(w[~into_h] - 0.1).max() <= 0.5
+    ids = {n: i for i, n in enumerate(net.neuron_ids)}
+    W = np.zeros((64, 64), np.float32)
+    W[[ids[s] for s in src[into_h]], [ids[t] - 64 for t in dst[into_h]]] = w[into_h]
+    X = np.stack([e.array for e in train[:200]]) > 0
+    assert 0.8 < (X.astype(np.float32) @ W).std() < 1.25
+    # fewer than a quarter of the hidden neurons of an episode fire at 0.45 per tick or
+    # more (with U(-1.5, 1.5): 40%)
+    rast = [net.run(e.array, record="raster", reset=True)[:, 64:128] for e in train[:100]]
+    assert (np.stack([r.mean(0) for r in rast]) >= 0.45).mean() < 0.25
+
+
 def test_xor_task():
     ds = glia.datasets.xor(ticks=5)
     assert ds.targets == ["O0", "O1", "O1", "O0"]
