@@ -176,8 +176,8 @@ def digits(ticks: int = 40, max_rate: float = 1.0, seed: int = 0, test_fraction:
 DIGITS_CONFIG = dict(optimizer="adam", lr=0.01, batch_size=16, adam_unit="threshold")
 
 
-#: The half-width of :func:`digits_network`'s input -> hidden weights (its docstring
-#: states the rule).
+#: The half-width of :func:`digits_network`'s input -> hidden weights: its docstring's rule,
+#: sqrt(3 / (64 · 0.3)) = 0.395, rounded.
 DIGITS_HIDDEN_SPREAD = 0.4
 
 

@@ -64,25 +64,27 @@ void check_episode(const Episode& ep, const Network& net, std::int32_t n_outputs
   const std::size_t n = ep.tick.size();
   if (ep.neuron.size() != n || ep.value.size() != n)
     throw ValueError(where() + "tick, neuron and value arrays differ in length");
-  // one pass without branches over the events; the first bad event is looked for only
-  // when there is one
+  // each event's problems as bits (the rules written once), or-ed over the events in one
+  // pass without branches; the first bad event is looked for only when there is one
   const std::int32_t* tk = ep.tick.data();
   const std::int32_t* nr = ep.neuron.data();
   const float* vl = ep.value.data();
   const std::int32_t N = net.size();
+  enum : int { kNegativeTick = 1, kUnsorted = 2, kNeuronRange = 4, kNonFinite = 8 };
+  auto problems = [&](std::size_t k) {
+    return (tk[k] < 0 ? kNegativeTick : 0) | (k > 0 && tk[k] < tk[k - 1] ? kUnsorted : 0) |
+           (nr[k] < 0 || nr[k] >= N ? kNeuronRange : 0) |
+           (std::fabs(vl[k]) <= std::numeric_limits<float>::max() ? 0 : kNonFinite);
+  };
   int bad = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    bad |= tk[k] < 0;
-    bad |= k > 0 && tk[k] < tk[k - 1];
-    bad |= nr[k] < 0 || nr[k] >= N;
-    bad |= !(std::fabs(vl[k]) <= std::numeric_limits<float>::max());
-  }
+  for (std::size_t k = 0; k < n; ++k) bad |= problems(k);
   for (std::size_t k = 0; bad && k < n; ++k) {
-    if (tk[k] < 0) throw ValueError(where() + "negative tick");
-    if (k > 0 && tk[k] < tk[k - 1]) throw ValueError(where() + "events not sorted by tick");
-    if (nr[k] < 0 || nr[k] >= N)
+    const int p = problems(k);
+    if (p & kNegativeTick) throw ValueError(where() + "negative tick");
+    if (p & kUnsorted) throw ValueError(where() + "events not sorted by tick");
+    if (p & kNeuronRange)
       throw ValueError(where() + "neuron index " + std::to_string(nr[k]) + " out of range");
-    if (!std::isfinite(vl[k])) throw ValueError(where() + "non-finite event value");
+    if (p & kNonFinite) throw ValueError(where() + "non-finite event value");
   }
   if (ep.dense != nullptr) {
     if (ep.dense_ticks < 0) throw ValueError(where() + "negative dense tick count");

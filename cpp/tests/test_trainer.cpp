@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -666,4 +667,29 @@ TEST_CASE("BusyFlag: one owner, re-entry only when asked, BusyScope throws BusyE
     REQUIRE(flag.enter(other, true) == BusyFlag::kOtherThread);
   }
   REQUIRE_FALSE(flag.busy());
+}
+
+TEST_CASE("check_episode names the first bad event's problem", "[trainer][episode]") {
+  Network net = two_channel_net();
+  auto with = [](std::vector<std::int32_t> t, std::vector<std::int32_t> n, std::vector<float> v) {
+    Episode ep;
+    for (std::size_t k = 0; k < t.size(); ++k) ep.add(t[k], n[k], v[k]);
+    ep.target = 0;
+    return ep;
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  REQUIRE_NOTHROW(check_episode(with({0, 0, 3}, {0, 1, 0}, {1.0f, -2.0f, 3.0f}), net, 2, true, 0));
+  REQUIRE_THROWS_WITH(check_episode(with({0, -1}, {0, 0}, {1.0f, 1.0f}), net, 2, true, 4),
+                      "episode 4: negative tick");
+  REQUIRE_THROWS_WITH(check_episode(with({2, 1}, {0, 0}, {1.0f, 1.0f}), net, 2, true, 0),
+                      "episode 0: events not sorted by tick");
+  REQUIRE_THROWS_WITH(check_episode(with({0, 1}, {0, 4}, {1.0f, 1.0f}), net, 2, true, 0),
+                      "episode 0: neuron index 4 out of range");
+  REQUIRE_THROWS_WITH(check_episode(with({0, 1}, {0, 0}, {1.0f, inf}), net, 2, true, 0),
+                      "episode 0: non-finite event value");
+  REQUIRE_THROWS_WITH(check_episode(with({0, 1}, {0, 0}, {1.0f, std::nanf("")}), net, 2, true, 0),
+                      "episode 0: non-finite event value");
+  // the first bad event decides, and within it the order above
+  REQUIRE_THROWS_WITH(check_episode(with({0, 5, -1}, {9, 0, 0}, {inf, 1.0f, 1.0f}), net, 2, true, 0),
+                      "episode 0: neuron index 9 out of range");
 }
